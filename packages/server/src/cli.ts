@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// repoman-server command line.
+console.log('repoman-server');

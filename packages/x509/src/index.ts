@@ -1,0 +1,2 @@
+// Public API of @repoman/x509.
+export {};
