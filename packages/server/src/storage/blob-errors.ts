@@ -1,0 +1,40 @@
+// The storage errors a caller is expected to handle, each with a stable `code`. They say what
+// went wrong with the blob or the incoming bytes, not with the storage itself: the HTTP layer
+// maps them to 404 (BlobNotFoundError), 413 (BlobTooLargeError) and 400 (UploadAbortedError).
+// Failures of the storage itself (disk full, I/O error, network) are left as the driver's own
+// errors and become a 500.
+
+/** Base of the storage errors; `code` is stable, `message` is for humans. */
+export abstract class BlobStoreError extends Error {
+  abstract readonly code: string;
+}
+
+/** There is no committed blob under the key. */
+export class BlobNotFoundError extends BlobStoreError {
+  readonly code = 'BLOB_NOT_FOUND';
+  override readonly name = 'BlobNotFoundError';
+
+  constructor(readonly key: string) {
+    super(`no blob under key ${JSON.stringify(key)}`);
+  }
+}
+
+/** More bytes arrived than the upload allowed; reading stopped at that point. */
+export class BlobTooLargeError extends BlobStoreError {
+  readonly code = 'BLOB_TOO_LARGE';
+  override readonly name = 'BlobTooLargeError';
+
+  constructor(readonly maxBytes: number) {
+    super(`upload exceeds the limit of ${maxBytes} bytes`);
+  }
+}
+
+/** The upload stopped before its end: the source failed or closed early, or it was aborted. */
+export class UploadAbortedError extends BlobStoreError {
+  readonly code = 'UPLOAD_ABORTED';
+  override readonly name = 'UploadAbortedError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

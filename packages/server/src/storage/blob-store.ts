@@ -1,0 +1,130 @@
+// The blob store contract: where image bytes live, behind one narrow interface that every
+// storage driver (filesystem now, S3 later) implements and one conformance suite checks
+// (test/storage/blob-store-conformance.ts). Bytes enter through an upload that is invisible
+// to readers until commit() names them by an opaque key; the metadata store keeps that key
+// in the image row, so replacing an image is "commit new bytes, then swap the key in the
+// row". Keys are content-addressed by convention (`blobs/sha256/ab/abcdef…`), so two uploads
+// of identical bytes may return the same key: a key can be shared by several rows, and only
+// the metadata side knows when none references it any more (see delete() and list()).
+// Modelled on distribution's registry/storage/driver/storagedriver.go.
+import type { Readable } from 'node:stream';
+
+/** What write() learned about the bytes it stored. */
+export interface BlobWriteResult {
+  /** Number of bytes stored. */
+  readonly size: number;
+  /** SHA-256 of the bytes, lowercase hex (64 characters). */
+  readonly sha256: string;
+}
+
+/** A committed blob: the opaque key to store in the metadata row, and what it holds. */
+export interface BlobRef extends BlobWriteResult {
+  /** Opaque, stable, at most 200 ASCII characters; meaningful only to the store that issued it. */
+  readonly key: string;
+}
+
+export interface BlobWriteOptions {
+  /**
+   * Largest number of bytes accepted (default: unlimited). Exactly maxBytes is accepted; as
+   * soon as one more byte arrives, write() stops reading and rejects with BlobTooLargeError.
+   */
+  readonly maxBytes?: number;
+  /** Aborting stops reading at once; write() then rejects with UploadAbortedError. */
+  readonly signal?: AbortSignal;
+}
+
+/** A byte range, inclusive at both ends as in HTTP `Range: bytes=start-end`. */
+export interface ByteRange {
+  /** First byte, default 0. Must be below the blob's size. */
+  readonly start?: number;
+  /** Last byte, default size - 1; an end past the last byte is clamped to it (as HTTP does). */
+  readonly end?: number;
+}
+
+export interface BlobStat {
+  readonly size: number;
+  /** When the key was last committed (a commit of identical content refreshes it). */
+  readonly committedAt: Date;
+}
+
+/**
+ * One upload: temporary space that no reader can see. Call write() once, then either
+ * commit() or cancel(); always cancel() in a `finally` (it is a no-op after commit).
+ * An upload that is never settled (a killed server) is removed by sweepUploads().
+ */
+export interface BlobUpload {
+  /** Identifies the temporary space (a random UUID), for logs. */
+  readonly id: string;
+
+  /**
+   * Streams `source` into the temporary space with constant memory, computing size and
+   * SHA-256 on the way, and makes the bytes durable (fsync or equivalent) before resolving.
+   * Small incoming chunks are gathered into writes of at least 1 MiB.
+   *
+   * The source must not be flowing or read by anyone else meanwhile. write() never destroys
+   * it: on failure it simply stops reading, and the caller decides what to do with the rest
+   * (an HTTP handler answers and closes the connection). Rejects with:
+   * - BlobTooLargeError when more than opts.maxBytes arrive;
+   * - UploadAbortedError when the source errors or closes before its end, when opts.signal
+   *   aborts, or when cancel() is called meanwhile;
+   * - the driver's own error when storage fails (disk full, network): a 500, not the client's fault.
+   * After a rejection the upload accepts only cancel(). Calling write() twice throws.
+   */
+  write(source: Readable, opts?: BlobWriteOptions): Promise<BlobWriteResult>;
+
+  /**
+   * Makes the written bytes readable under a key, atomically: readers see either nothing or
+   * every byte, never a prefix, and the blob survives a crash once commit() resolves. If a
+   * blob with the same content exists, the temporary bytes are discarded and its key is
+   * returned (its committedAt is refreshed). Throws if write() has not succeeded, or if the
+   * upload was cancelled or already committed.
+   */
+  commit(): Promise<BlobRef>;
+
+  /**
+   * Discards the temporary bytes. Idempotent; safe at any time: before write(), during it
+   * (write() then rejects with UploadAbortedError), after a failed write or commit, and after
+   * a successful commit (where it does nothing: committed blobs are removed by delete()).
+   */
+  cancel(): Promise<void>;
+}
+
+export interface BlobStore {
+  /** Starts an upload in temporary space; nothing is visible to stat/read/list until commit. */
+  createUpload(): Promise<BlobUpload>;
+
+  /** Size and commit time of a committed blob, or null when there is none under `key`. */
+  stat(key: string): Promise<BlobStat | null>;
+
+  /**
+   * Opens a committed blob for reading, whole or a range, as a byte stream (1 MiB chunks).
+   * Rejects before any byte with BlobNotFoundError when there is no blob under `key` (also
+   * for a key this store could not have issued), and with RangeError for a range outside
+   * the blob (the caller checks ranges against the size first and answers 416 itself).
+   * Once the promise resolves the bytes are pinned: a delete() or commit() meanwhile does not
+   * change what this stream yields. Destroy the stream if you stop reading early, so that
+   * its file or connection is released.
+   */
+  read(key: string, range?: ByteRange): Promise<Readable>;
+
+  /**
+   * Removes a committed blob; readers already open finish with the old bytes. A missing key
+   * is not an error. Keys may be shared (identical content), so delete only a key that no
+   * metadata row references; the sweeper decides, using list() and stat().committedAt.
+   */
+  delete(key: string): Promise<void>;
+
+  /**
+   * Every committed key, in no particular order, for the sweeper that removes blobs no row
+   * references. Blobs committed or deleted while listing may or may not appear.
+   */
+  list(): AsyncIterable<string>;
+
+  /**
+   * Removes temporary uploads at least `olderThanMs` old (since their last write) that this
+   * store instance is not running: the leftovers of a killed server, or of a caller that
+   * forgot cancel(). Returns how many were removed. Uploads in progress in another process
+   * sharing the storage are only protected by their age, so use a generous one (hours).
+   */
+  sweepUploads(olderThanMs: number): Promise<number>;
+}

@@ -1,0 +1,187 @@
+// One upload of the filesystem driver: a temporary file `uploads/<uuid>` (mode 0600) that
+// write() fills and fsyncs, and that commit() renames into `blobs/sha256/ab/<digest>` before
+// fsyncing the directory, so a blob is either absent or complete, even after a crash. The
+// temporary file lives on the same file system as the blobs (checked when the store opens),
+// which is what makes the rename atomic. A small state machine enforces the contract's order
+// (write once, then commit or cancel) and lets cancel() interrupt a write in progress.
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { UploadAbortedError } from './blob-errors.js';
+import { blobKeyForDigest } from './blob-key.js';
+import type { BlobRef, BlobUpload, BlobWriteOptions, BlobWriteResult } from './blob-store.js';
+import { ingestStream } from './ingest-stream.js';
+
+type State = 'open' | 'writing' | 'written' | 'failed' | 'committing' | 'committed' | 'cancelled';
+
+export interface FsUploadContext {
+  /** The store's root directory; keys are paths relative to it. */
+  readonly root: string;
+  /** Where the temporary file is, already created and opened as `file`. */
+  readonly tempPath: string;
+  readonly batchBytes: number;
+  /** Called once the upload is committed or cancelled, so the sweeper may ignore or take it. */
+  readonly onSettled: () => void;
+}
+
+export class FsBlobUpload implements BlobUpload {
+  #state: State = 'open';
+  #file: FileHandle | undefined;
+  #result: BlobWriteResult | undefined;
+  #writing: Promise<unknown> = Promise.resolve();
+  #committing: Promise<unknown> = Promise.resolve();
+  #cancelling: Promise<void> | undefined;
+  readonly #interrupt = new AbortController();
+
+  constructor(
+    readonly id: string,
+    file: FileHandle,
+    private readonly context: FsUploadContext,
+  ) {
+    this.#file = file;
+  }
+
+  async write(source: Readable, opts: BlobWriteOptions = {}): Promise<BlobWriteResult> {
+    if (this.#state !== 'open') throw new Error(`write() on an upload that is ${this.#state}`);
+    this.#state = 'writing';
+    const signal = opts.signal === undefined ? this.#interrupt.signal : AbortSignal.any([opts.signal, this.#interrupt.signal]);
+    const writing = this.#fill(source, { maxBytes: opts.maxBytes, signal });
+    this.#writing = writing.catch(() => {});
+    try {
+      this.#result = await writing;
+      this.#state = 'written';
+      return this.#result;
+    } catch (error) {
+      if (this.#state === 'writing') this.#state = 'failed';
+      throw error;
+    }
+  }
+
+  async #fill(source: Readable, opts: BlobWriteOptions): Promise<BlobWriteResult> {
+    const file = this.#file;
+    if (file === undefined) throw new Error('upload file is closed');
+    try {
+      const result = await ingestStream(source, (batch) => writeFully(file, batch), {
+        ...opts,
+        batchBytes: this.context.batchBytes,
+      });
+      await file.sync();
+      return result;
+    } finally {
+      this.#file = undefined;
+      await file.close();
+    }
+  }
+
+  async commit(): Promise<BlobRef> {
+    if (this.#state !== 'written' || this.#result === undefined) {
+      throw new Error(`commit() on an upload that is ${this.#state}`);
+    }
+    this.#state = 'committing';
+    const committing = this.#publish(this.#result);
+    this.#committing = committing.catch(() => {});
+    try {
+      const ref = await committing;
+      this.#state = 'committed';
+      this.context.onSettled();
+      return ref;
+    } catch (error) {
+      this.#state = 'failed';
+      throw error;
+    }
+  }
+
+  /** Renames the temporary file to its content address, or reuses an identical blob. */
+  async #publish(result: BlobWriteResult): Promise<BlobRef> {
+    const key = blobKeyForDigest(result.sha256);
+    const target = join(this.context.root, key);
+    const fanOut = dirname(target);
+    if (await makeDirectory(fanOut)) await fsyncDirectory(dirname(fanOut));
+
+    const existing = await stat(target).catch(ifMissing(null));
+    if (existing?.isFile() === true && existing.size === result.size) {
+      const now = new Date();
+      const stillThere = await utimes(target, now, now).then(() => true, ifMissing(false));
+      if (stillThere) {
+        await rm(this.context.tempPath, { force: true });
+        return { key, ...result };
+      }
+    }
+    try {
+      await rename(this.context.tempPath, target);
+    } catch (error) {
+      if (isMissing(error)) {
+        throw new Error(`upload ${this.id}: its temporary file is gone (swept as abandoned?)`, { cause: error });
+      }
+      throw error;
+    }
+    await fsyncDirectory(fanOut);
+    return { key, ...result };
+  }
+
+  cancel(): Promise<void> {
+    this.#cancelling ??= this.#discard();
+    return this.#cancelling;
+  }
+
+  async #discard(): Promise<void> {
+    // Runs synchronously up to its first await, so a commit() called after cancel() throws.
+    if (this.#state === 'committing') await this.#committing;
+    if (this.#state === 'committed') return;
+    this.#state = 'cancelled';
+    this.#interrupt.abort(new UploadAbortedError('upload cancelled'));
+    await this.#writing;
+    const file = this.#file;
+    this.#file = undefined;
+    await file?.close();
+    await rm(this.context.tempPath, { force: true });
+    this.context.onSettled();
+  }
+}
+
+/** Writes all of `data` at the file's current position, looping over short writes. */
+async function writeFully(file: FileHandle, data: Buffer): Promise<void> {
+  for (let offset = 0; offset < data.length; ) {
+    const { bytesWritten } = await file.write(data, offset, data.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+/** Creates `path` (mode 0700); true if it did not exist. Its parent must exist. */
+async function makeDirectory(path: string): Promise<boolean> {
+  try {
+    await mkdir(path, { mode: 0o700 });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/**
+ * Makes a directory's entries durable. Some file systems (network, FUSE) refuse fsync on a
+ * directory; they order metadata themselves, so that refusal is not an error.
+ */
+export async function fsyncDirectory(path: string): Promise<void> {
+  const directory = await open(path, 'r');
+  try {
+    await directory.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF') throw error;
+  } finally {
+    await directory.close();
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+function ifMissing<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (isMissing(error)) return value;
+    throw error;
+  };
+}

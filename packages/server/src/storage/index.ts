@@ -1,0 +1,22 @@
+// The storage module's public surface: the blob store contract, its errors, and
+// createBlobStore(), which opens the driver the configuration names. Services receive the
+// BlobStore it returns and never know which driver is behind it.
+import type { BlobStore } from './blob-store.js';
+import { FsBlobStore } from './fs-blob-store.js';
+import type { StorageConfig } from './storage-config.js';
+
+export type { BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange } from './blob-store.js';
+export { BlobNotFoundError, BlobStoreError, BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
+export type { StorageConfig } from './storage-config.js';
+
+/** Opens the blob store `config` describes; throws for a driver this build cannot run. */
+export async function createBlobStore(config: StorageConfig): Promise<BlobStore> {
+  switch (config.driver) {
+    case 'fs':
+      return FsBlobStore.open(config.path);
+    case 's3':
+      throw new Error('storage driver "s3" is not yet supported; use driver = "fs"');
+    default:
+      throw new Error(`unknown storage driver ${JSON.stringify((config as { driver: unknown }).driver)}`);
+  }
+}
