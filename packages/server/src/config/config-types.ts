@@ -1,0 +1,75 @@
+/**
+ * The typed shape of a loaded repoman-server configuration: one interface per TOML section of
+ * SPEC §5, with every value already checked, coerced, defaulted and made absolute. A loaded
+ * configuration is deeply frozen; `source` records where it came from and whether TLS was
+ * configured explicitly (when it was not, the development PKI under `server.data_dir` is used).
+ */
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly https_port: number;
+  /** 0: no plain-HTTP listener. */
+  readonly http_port: number;
+  /** Base of file URLs; empty: derived from the request. */
+  readonly public_url: string;
+  /** Absolute. */
+  readonly data_dir: string;
+}
+
+export interface TlsConfig {
+  /** Absolute path, or null when not configured (the dev PKI then supplies it). */
+  readonly cert: string | null;
+  readonly key: string | null;
+  readonly ca_dir: string | null;
+  readonly ca_file: string | null;
+  readonly crl: boolean;
+}
+
+export interface DatabaseConfig {
+  /** `sqlite:/absolute/path`, `sqlite::memory:` or `postgres://…`. */
+  readonly url: string;
+}
+
+export type StorageDriverName = 'fs' | 's3';
+
+export interface StorageConfig {
+  readonly driver: StorageDriverName;
+  /** fs: absolute directory of image blobs. */
+  readonly path: string;
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  readonly access_key_id: string;
+  readonly secret_access_key: string;
+  readonly force_path_style: boolean;
+}
+
+export interface LimitsConfig {
+  /** 0: no limit. */
+  readonly max_image_bytes: number;
+}
+
+export interface AdminConfig {
+  /** DNs made admins at start (bootstrap). */
+  readonly dns: readonly string[];
+}
+
+export interface ConfigSource {
+  /** Absolute path of the TOML file read, or null for the embedded default. */
+  readonly file: string | null;
+  /** True when tls.cert and tls.key were set (file or environment); false: use the dev PKI. */
+  readonly tlsConfigured: boolean;
+}
+
+export interface RepomanConfig {
+  readonly server: ServerConfig;
+  readonly tls: TlsConfig;
+  readonly database: DatabaseConfig;
+  readonly storage: StorageConfig;
+  readonly limits: LimitsConfig;
+  readonly admin: AdminConfig;
+  readonly source: ConfigSource;
+}
+
+/** The sections and keys a TOML file or the environment may set (everything but `source`). */
+export type ConfigSections = Omit<RepomanConfig, 'source'>;

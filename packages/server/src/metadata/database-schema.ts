@@ -1,0 +1,85 @@
+/**
+ * The SQL tables of the metadata database as kysely sees them: one interface per table, column
+ * names as in SQL. Types are chosen to be portable between SQLite and PostgreSQL: integer ids,
+ * integer 0/1 booleans, ISO 8601 UTC timestamps as text, bigint sizes. The DDL that creates
+ * them is in `migrations/`.
+ */
+import type { Generated } from 'kysely';
+
+/** 0 or 1: portable booleans. */
+export type IntBoolean = 0 | 1;
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  client_dn: string;
+  full_name: string;
+  email: string;
+  suspended: IntBoolean;
+  created: string;
+  modified: string;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  protected: IntBoolean;
+  created: string;
+  modified: string;
+}
+
+export interface GroupMembersTable {
+  group_id: number;
+  user_id: number;
+}
+
+export interface GroupPermissionsTable {
+  group_id: number;
+  permission: string;
+}
+
+export interface ImagesTable {
+  id: Generated<number>;
+  owner_id: number;
+  name: string;
+  uuid: string;
+  description: string;
+  os_variant: string;
+  os_type: string;
+  os_arch: string;
+  hypervisor: string;
+  /** Bytes of the current upload; null while empty. */
+  size: number | null;
+  /** sha256, lowercase hex; null while empty. */
+  checksum: string | null;
+  /** Key of the current blob in the blob store; null while empty. */
+  blob_key: string | null;
+  version: number;
+  status: 'empty' | 'ready';
+  created: string;
+  uploaded: string | null;
+  modified: string;
+  expires: string | null;
+  read_only: IntBoolean;
+  unauthenticated_access: IntBoolean;
+}
+
+export interface ImageUserSharesTable {
+  image_id: number;
+  user_id: number;
+}
+
+export interface ImageGroupSharesTable {
+  image_id: number;
+  group_id: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  group_permissions: GroupPermissionsTable;
+  images: ImagesTable;
+  image_user_shares: ImageUserSharesTable;
+  image_group_shares: ImageGroupSharesTable;
+}

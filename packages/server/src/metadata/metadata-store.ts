@@ -1,0 +1,108 @@
+/**
+ * The metadata store contract for accounts: users, groups, memberships and group permissions.
+ * Services depend on these interfaces only; `sql-user-store.ts` and `sql-group-store.ts`
+ * implement them with kysely for every SQL dialect. Records are plain, immutable values with
+ * portable types (booleans as booleans, timestamps as ISO 8601 UTC strings). Names are
+ * validated by the services before they reach a store; stores enforce uniqueness and
+ * referential integrity, nothing else (no permission checks here).
+ */
+
+export interface UserRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly clientDn: string;
+  readonly fullName: string;
+  readonly email: string;
+  readonly suspended: boolean;
+  readonly created: string;
+  readonly modified: string;
+}
+
+export interface NewUser {
+  readonly name: string;
+  readonly clientDn: string;
+  readonly fullName?: string;
+  readonly email?: string;
+  readonly suspended?: boolean;
+}
+
+export type UserChanges = Partial<Pick<UserRecord, 'clientDn' | 'fullName' | 'email' | 'suspended'>>;
+
+export interface GroupRecord {
+  readonly id: number;
+  readonly name: string;
+  /** Built-in groups (`admins`, `users`): never deleted nor renamed. */
+  readonly protected: boolean;
+  readonly created: string;
+  readonly modified: string;
+}
+
+export interface UserStore {
+  /**
+   * Inserts a user and, in the same transaction, makes it a member of the `users` group and of
+   * `groupIds`. Throws UniqueViolation when the name or the DN is taken (nothing is written).
+   */
+  create(user: NewUser, groupIds: readonly number[]): Promise<UserRecord>;
+  /** The user with exactly this name, or undefined. */
+  findByName(name: string): Promise<UserRecord | undefined>;
+  /** The user whose DN is exactly `dn` (byte for byte; no prefix or case folding), or undefined. */
+  findByDn(dn: string): Promise<UserRecord | undefined>;
+  /** Every user, ordered by name. */
+  list(): Promise<UserRecord[]>;
+  /**
+   * Applies the changes and bumps `modified`; returns the new record, or undefined when the
+   * user no longer exists. Throws UniqueViolation when the new DN belongs to another user.
+   */
+  update(id: number, changes: UserChanges): Promise<UserRecord | undefined>;
+  /** Deletes the user with its memberships, images rows and shares; false when it did not exist. */
+  delete(id: number): Promise<boolean>;
+}
+
+export interface NewGroup {
+  readonly name: string;
+  readonly protected?: boolean;
+}
+
+export interface GroupStore {
+  /**
+   * Inserts a group with its members and permissions in one transaction. Throws
+   * UniqueViolation when the name is taken (nothing is written).
+   */
+  create(group: NewGroup, memberIds: readonly number[], permissions: readonly string[]): Promise<GroupRecord>;
+  /** The group with exactly this name, or undefined. */
+  findByName(name: string): Promise<GroupRecord | undefined>;
+  /** Every group, ordered by name. */
+  list(): Promise<GroupRecord[]>;
+  /** Renames and bumps `modified`; undefined when gone; UniqueViolation when the name is taken. */
+  rename(id: number, name: string): Promise<GroupRecord | undefined>;
+  /** Deletes the group with its memberships, permissions and shares; false when it did not exist. */
+  delete(id: number): Promise<boolean>;
+
+  /** Names of the group's members, ordered. */
+  memberNames(groupId: number): Promise<string[]>;
+  /** For each given user id, the names of its groups, ordered (users without groups map to []). */
+  groupNamesOf(userIds: readonly number[]): Promise<Map<number, string[]>>;
+  /** Adds a member; a no-op when already one. Bumps the group's `modified` when it changes. */
+  addMember(groupId: number, userId: number): Promise<void>;
+  /** Removes a member; false when it was not one. Bumps `modified` when it changes. */
+  removeMember(groupId: number, userId: number): Promise<boolean>;
+
+  /** The permissions granted to the group, ordered. */
+  permissionsOf(groupId: number): Promise<string[]>;
+  /** The union of the permissions of every group the user belongs to, ordered. */
+  permissionsOfUser(userId: number): Promise<string[]>;
+  /** Grants a permission; a no-op when already granted. Bumps `modified` when it changes. */
+  grant(groupId: number, permission: string): Promise<void>;
+  /** Revokes a permission; false when it was not granted. Bumps `modified` when it changes. */
+  revoke(groupId: number, permission: string): Promise<boolean>;
+}
+
+/** The account stores over one database, and the database's own health and lifetime. */
+export interface MetadataStores {
+  readonly users: UserStore;
+  readonly groups: GroupStore;
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Closes the connections; the stores must not be used afterwards. */
+  close(): Promise<void>;
+}

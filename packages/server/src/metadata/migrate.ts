@@ -1,0 +1,36 @@
+/**
+ * Runs the metadata migrations to the latest version with kysely's Migrator, from an in-code
+ * provider (no migration files are read at run time, so the compiled package is self-contained).
+ * Used at server start and by `repoman-server migrate` / `init`. A new migration is one more
+ * file in `migrations/` and one more line in `migrationsFor`, named so that names sort in order.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { Database } from './database-schema.js';
+import type { MetadataDialect } from './metadata-dialect.js';
+import { foundationMigration } from './migrations/0001-foundation.js';
+
+export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
+  return {
+    '0001-foundation': foundationMigration(dialect),
+  };
+}
+
+export interface MigrationReport {
+  /** Names of the migrations applied by this call, in order; empty when already up to date. */
+  readonly applied: readonly string[];
+}
+
+/** Applies every pending migration; throws (with the failing migration's name) on failure. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: MetadataDialect): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrationsFor(dialect) },
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  const failed = results.find((result) => result.status === 'Error');
+  if (error !== undefined) {
+    const name = failed ? ` (${failed.migrationName})` : '';
+    throw new Error(`database migration failed${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

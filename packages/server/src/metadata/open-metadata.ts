@@ -1,0 +1,44 @@
+/**
+ * Opens the metadata database named by `database.url`: picks the dialect that serves the URL,
+ * opens kysely on it, and hands out the account stores over that one connection (pool).
+ * `migrate()` brings the schema to the latest version; callers run it before serving.
+ * Adding PostgreSQL is one dialect file and one entry in DIALECTS.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database-schema.js';
+import type { MetadataDialect } from './metadata-dialect.js';
+import type { MetadataStores } from './metadata-store.js';
+import { migrateToLatest, type MigrationReport } from './migrate.js';
+import { createSqlGroupStore } from './sql-group-store.js';
+import { createSqlUserStore } from './sql-user-store.js';
+import { sqliteDialect } from './sqlite-dialect.js';
+
+const DIALECTS: readonly MetadataDialect[] = [sqliteDialect];
+
+export interface OpenMetadata extends MetadataStores {
+  /** The kysely instance, for later stores (images) over the same database. */
+  readonly db: Kysely<Database>;
+  readonly dialect: MetadataDialect;
+  /** Applies pending migrations. */
+  migrate(): Promise<MigrationReport>;
+}
+
+export function openMetadata(url: string): OpenMetadata {
+  const dialect = DIALECTS.find((candidate) => candidate.matches(url));
+  if (dialect === undefined) {
+    const scheme = url.split(':')[0] ?? url;
+    throw new Error(`database.url: no metadata dialect serves "${scheme}:" URLs (supported: ${DIALECTS.map((d) => d.name).join(', ')})`);
+  }
+  const db = dialect.open(url);
+  return {
+    db,
+    dialect,
+    users: createSqlUserStore(db, dialect),
+    groups: createSqlGroupStore(db, dialect),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+    migrate: () => migrateToLatest(db, dialect),
+  };
+}

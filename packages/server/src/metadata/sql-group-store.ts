@@ -1,0 +1,176 @@
+/**
+ * The GroupStore contract (`metadata-store.ts`) over kysely, for every SQL dialect: groups,
+ * their members and their permissions. Changes to members or permissions bump the group's
+ * `modified` time in the same transaction.
+ */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, GroupsTable } from './database-schema.js';
+import type { MetadataDialect } from './metadata-dialect.js';
+import type { GroupRecord, GroupStore, NewGroup } from './metadata-store.js';
+import { UniqueViolation } from './store-errors.js';
+
+function toGroupRecord(row: Selectable<GroupsTable>): GroupRecord {
+  return { id: row.id, name: row.name, protected: row.protected === 1, created: row.created, modified: row.modified };
+}
+
+export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDialect): GroupStore {
+  const touch = (trx: Transaction<Database>, groupId: number) =>
+    trx.updateTable('groups').set({ modified: new Date().toISOString() }).where('id', '=', groupId).execute();
+
+  return {
+    async create(group: NewGroup, memberIds: readonly number[], permissions: readonly string[]) {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const now = new Date().toISOString();
+          const row = await trx
+            .insertInto('groups')
+            .values({ name: group.name, protected: group.protected ? 1 : 0, created: now, modified: now })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          const members = [...new Set(memberIds)];
+          if (members.length > 0) {
+            await trx.insertInto('group_members').values(members.map((user_id) => ({ group_id: row.id, user_id }))).execute();
+          }
+          const granted = [...new Set(permissions)];
+          if (granted.length > 0) {
+            await trx.insertInto('group_permissions').values(granted.map((permission) => ({ group_id: row.id, permission }))).execute();
+          }
+          return toGroupRecord(row);
+        });
+      } catch (error) {
+        if (dialect.isUniqueViolation(error)) throw new UniqueViolation(`a group named ${group.name}`, { cause: error });
+        throw error;
+      }
+    },
+
+    async findByName(name) {
+      const row = await db.selectFrom('groups').selectAll().where('name', '=', name).executeTakeFirst();
+      return row && toGroupRecord(row);
+    },
+
+    async list() {
+      return (await db.selectFrom('groups').selectAll().orderBy('name').execute()).map(toGroupRecord);
+    },
+
+    async rename(id, name) {
+      try {
+        const row = await db
+          .updateTable('groups')
+          .set({ name, modified: new Date().toISOString() })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        return row && toGroupRecord(row);
+      } catch (error) {
+        if (dialect.isUniqueViolation(error)) throw new UniqueViolation(`a group named ${name}`, { cause: error });
+        throw error;
+      }
+    },
+
+    async delete(id) {
+      const result = await db.deleteFrom('groups').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async memberNames(groupId) {
+      const rows = await db
+        .selectFrom('group_members')
+        .innerJoin('users', 'users.id', 'group_members.user_id')
+        .select('users.name')
+        .where('group_members.group_id', '=', groupId)
+        .orderBy('users.name')
+        .execute();
+      return rows.map((row) => row.name);
+    },
+
+    async groupNamesOf(userIds) {
+      const result = new Map<number, string[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return result;
+      const rows = await db
+        .selectFrom('group_members')
+        .innerJoin('groups', 'groups.id', 'group_members.group_id')
+        .select(['group_members.user_id', 'groups.name'])
+        .where('group_members.user_id', 'in', [...userIds])
+        .orderBy('groups.name')
+        .execute();
+      for (const row of rows) result.get(row.user_id)?.push(row.name);
+      return result;
+    },
+
+    async addMember(groupId, userId) {
+      await db.transaction().execute(async (trx) => {
+        const present = await trx
+          .selectFrom('group_members')
+          .select('user_id')
+          .where('group_id', '=', groupId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
+        if (present) return;
+        await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId }).execute();
+        await touch(trx, groupId);
+      });
+    },
+
+    async removeMember(groupId, userId) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .deleteFrom('group_members')
+          .where('group_id', '=', groupId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
+        if (result.numDeletedRows === 0n) return false;
+        await touch(trx, groupId);
+        return true;
+      });
+    },
+
+    async permissionsOf(groupId) {
+      const rows = await db
+        .selectFrom('group_permissions')
+        .select('permission')
+        .where('group_id', '=', groupId)
+        .orderBy('permission')
+        .execute();
+      return rows.map((row) => row.permission);
+    },
+
+    async permissionsOfUser(userId) {
+      const rows = await db
+        .selectFrom('group_permissions')
+        .innerJoin('group_members', 'group_members.group_id', 'group_permissions.group_id')
+        .select('group_permissions.permission')
+        .distinct()
+        .where('group_members.user_id', '=', userId)
+        .orderBy('group_permissions.permission')
+        .execute();
+      return rows.map((row) => row.permission);
+    },
+
+    async grant(groupId, permission) {
+      await db.transaction().execute(async (trx) => {
+        const present = await trx
+          .selectFrom('group_permissions')
+          .select('permission')
+          .where('group_id', '=', groupId)
+          .where('permission', '=', permission)
+          .executeTakeFirst();
+        if (present) return;
+        await trx.insertInto('group_permissions').values({ group_id: groupId, permission }).execute();
+        await touch(trx, groupId);
+      });
+    },
+
+    async revoke(groupId, permission) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .deleteFrom('group_permissions')
+          .where('group_id', '=', groupId)
+          .where('permission', '=', permission)
+          .executeTakeFirst();
+        if (result.numDeletedRows === 0n) return false;
+        await touch(trx, groupId);
+        return true;
+      });
+    },
+  };
+}

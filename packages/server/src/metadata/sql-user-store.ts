@@ -1,0 +1,99 @@
+/**
+ * The UserStore contract (`metadata-store.ts`) over kysely, for every SQL dialect. Rows are
+ * mapped to records here (0/1 to booleans); engine-specific unique violations are turned into
+ * UniqueViolation through the dialect.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, UsersTable } from './database-schema.js';
+import type { MetadataDialect } from './metadata-dialect.js';
+import type { NewUser, UserChanges, UserRecord, UserStore } from './metadata-store.js';
+import { UniqueViolation } from './store-errors.js';
+
+export const USERS_GROUP = 'users';
+
+export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    clientDn: row.client_dn,
+    fullName: row.full_name,
+    email: row.email,
+    suspended: row.suspended === 1,
+    created: row.created,
+    modified: row.modified,
+  };
+}
+
+export function createSqlUserStore(db: Kysely<Database>, dialect: MetadataDialect): UserStore {
+  const uniqueGuard = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (dialect.isUniqueViolation(error)) throw new UniqueViolation(what, { cause: error });
+      throw error;
+    }
+  };
+
+  return {
+    create: (user: NewUser, groupIds: readonly number[]) =>
+      uniqueGuard('a user with this name or DN', () =>
+        db.transaction().execute(async (trx) => {
+          const now = new Date().toISOString();
+          const row = await trx
+            .insertInto('users')
+            .values({
+              name: user.name,
+              client_dn: user.clientDn,
+              full_name: user.fullName ?? '',
+              email: user.email ?? '',
+              suspended: user.suspended ? 1 : 0,
+              created: now,
+              modified: now,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          const everyone = await trx.selectFrom('groups').select('id').where('name', '=', USERS_GROUP).executeTakeFirstOrThrow();
+          const groups = [...new Set([everyone.id, ...groupIds])];
+          await trx.insertInto('group_members').values(groups.map((group_id) => ({ group_id, user_id: row.id }))).execute();
+          return toUserRecord(row);
+        }),
+      ),
+
+    async findByName(name) {
+      const row = await db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+      return row && toUserRecord(row);
+    },
+
+    async findByDn(dn) {
+      const row = await db.selectFrom('users').selectAll().where('client_dn', '=', dn).executeTakeFirst();
+      return row && toUserRecord(row);
+    },
+
+    async list() {
+      const rows = await db.selectFrom('users').selectAll().orderBy('name').execute();
+      return rows.map(toUserRecord);
+    },
+
+    update: (id: number, changes: UserChanges) =>
+      uniqueGuard('a user with this DN', async () => {
+        const row = await db
+          .updateTable('users')
+          .set({
+            ...(changes.clientDn !== undefined && { client_dn: changes.clientDn }),
+            ...(changes.fullName !== undefined && { full_name: changes.fullName }),
+            ...(changes.email !== undefined && { email: changes.email }),
+            ...(changes.suspended !== undefined && { suspended: changes.suspended ? 1 : 0 }),
+            modified: new Date().toISOString(),
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        return row && toUserRecord(row);
+      }),
+
+    async delete(id) {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}
