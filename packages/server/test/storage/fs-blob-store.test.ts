@@ -1,0 +1,137 @@
+// The filesystem blob store: the shared conformance suite in a temporary directory, then what
+// only a filesystem can show: the on-disk layout and permissions, that temp files and blobs
+// share a file system, that a server killed with SIGKILL mid-upload leaves nothing visible and
+// a temp file that the next start sweeps, and that streaming 512 MiB keeps memory flat.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { FsBlobStore } from '../../src/storage/fs-blob-store.js';
+import { runBlobStoreConformance } from './blob-store-conformance.js';
+import { generatedSource, sha256Of, sourceOf } from './test-sources.js';
+
+const MiB = 1024 * 1024;
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const roots: string[] = [];
+
+async function tempRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'repoman-blobs-'));
+  roots.push(root);
+  return root;
+}
+after(async () => {
+  for (const root of roots) await rm(root, { recursive: true, force: true });
+});
+
+/** Every regular file under `root`, relative to it (empty directories are not artifacts). */
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => !entry.isDirectory()).map((entry) => relative(root, join(entry.parentPath, entry.name))).sort();
+}
+
+runBlobStoreConformance('fs', async () => {
+  const root = await tempRoot();
+  return {
+    store: await FsBlobStore.open(root),
+    reopen: () => FsBlobStore.open(root),
+    listAllArtifacts: () => filesUnder(root),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+describe('fs blob store on disk', () => {
+  it('stores a blob at blobs/sha256/<ab>/<digest> with mode 0600 in 0700 directories', async () => {
+    const root = await tempRoot();
+    const store = await FsBlobStore.open(root);
+    const upload = await store.createUpload();
+    await upload.write(sourceOf('layout'));
+    const { key } = await upload.commit();
+    const digest = sha256Of('layout');
+    assert.equal(key, `blobs/sha256/${digest.slice(0, 2)}/${digest}`);
+    assert.deepEqual(await filesUnder(root), [key]);
+    assert.equal((await stat(join(root, key))).mode & 0o777, 0o600);
+    for (const dir of ['uploads', 'blobs', 'blobs/sha256', `blobs/sha256/${digest.slice(0, 2)}`]) {
+      assert.equal((await stat(join(root, dir))).mode & 0o077, 0, `${dir} is private`);
+    }
+  });
+
+  it('keeps temp files and blobs on the same file system, so commit is an atomic rename', async () => {
+    const root = await tempRoot();
+    await FsBlobStore.open(root);
+    assert.equal((await stat(join(root, 'uploads'))).dev, (await stat(join(root, 'blobs/sha256'))).dev);
+  });
+
+  it('a temp file left by a crash is invisible, then swept by age after a restart', async () => {
+    const root = await tempRoot();
+    const store = await FsBlobStore.open(root);
+    const upload = await store.createUpload();
+    await upload.write(sourceOf('half of an image'));
+    const [temp] = await readdir(join(root, 'uploads'));
+    const aDayAgo = new Date(Date.now() - 24 * 3600 * 1000);
+    await utimes(join(root, 'uploads', temp!), aDayAgo, aDayAgo);
+
+    const restarted = await FsBlobStore.open(root);
+    assert.deepEqual(await filesUnder(join(root, 'blobs')), []);
+    assert.equal(await restarted.sweepUploads(3600 * 1000), 1);
+    assert.deepEqual(await filesUnder(root), []);
+  });
+
+  it('a server killed with SIGKILL mid-upload leaves no blob, only a temp file that is swept', async () => {
+    const root = await tempRoot();
+    const script = `
+      const { FsBlobStore } = await import(process.argv[1]);
+      const { generatedSource } = await import(process.argv[2]);
+      const store = await FsBlobStore.open(process.argv[3]);
+      const upload = await store.createUpload();
+      await upload.write(generatedSource(Infinity).stream);`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, '--',
+        new URL('../../src/storage/fs-blob-store.ts', import.meta.url).href,
+        new URL('./test-sources.ts', import.meta.url).href,
+        root],
+      { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    let written = 0;
+    for (let tries = 0; written < 8 * MiB && tries < 2000; tries++) {
+      await sleep(10);
+      const [temp] = await readdir(join(root, 'uploads')).catch(() => []);
+      written = temp === undefined ? 0 : (await stat(join(root, 'uploads', temp))).size;
+    }
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    assert.ok(written >= 8 * MiB, 'the child was uploading');
+
+    assert.deepEqual(await filesUnder(join(root, 'blobs')), []);
+    assert.equal((await filesUnder(join(root, 'uploads'))).length, 1);
+    const restarted = await FsBlobStore.open(root);
+    assert.equal(await restarted.sweepUploads(0), 1);
+    assert.deepEqual(await filesUnder(root), []);
+  });
+
+  it('streaming 512 MiB through write() grows resident memory by less than 64 MiB', async () => {
+    const store = await FsBlobStore.open(await tempRoot());
+    const warmUp = await store.createUpload();
+    await warmUp.write(generatedSource(32 * MiB).stream);
+    await warmUp.cancel();
+
+    const baseline = process.memoryUsage.rss();
+    let peak = baseline;
+    const source = generatedSource(512 * MiB, {
+      onChunk: (produced) => {
+        if (produced % MiB === 0) peak = Math.max(peak, process.memoryUsage.rss());
+      },
+    });
+    const upload = await store.createUpload();
+    const { size, sha256 } = await upload.write(source.stream);
+    await upload.cancel();
+    assert.deepEqual({ size, sha256 }, { size: 512 * MiB, sha256: source.sha256() });
+    const growth = (peak - baseline) / MiB;
+    assert.ok(growth < 64, `resident memory grew by ${growth.toFixed(1)} MiB`);
+  });
+});
