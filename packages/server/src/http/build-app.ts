@@ -1,0 +1,73 @@
+/**
+ * Builds the fastify application of the API from its dependencies (no globals): the config,
+ * the metadata stores, where the JSON log goes, how to identify a request's client (the TLS
+ * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
+ * in order: the route table (for 405s), error handling, body parsers, the caller hook, the
+ * request log, and the route files of `routes/api-routes.ts`. The caller listens (see
+ * `tls/start-server.ts`) or injects requests (tests).
+ */
+import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import type { RepomanConfig } from '../config/config-types.js';
+import type { MetadataStores } from '../metadata/metadata-store.js';
+import { createGroupService } from '../services/group-service.js';
+import { createUserService } from '../services/user-service.js';
+import { installBodyParsers } from './body-parsers.js';
+import { installCallerHook, type Identify } from './caller-hook.js';
+import { installErrorHandling } from './error-handler.js';
+import './request-context.js';
+import { installRequestLog } from './request-log.js';
+import type { RouteContext } from './route-context.js';
+import { RouteTable } from './route-table.js';
+import { API_ROUTES } from './routes/api-routes.js';
+
+/** A sink for JSON log lines (process.stdout in production, a collector in tests). */
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
+export interface AppDeps {
+  readonly config: RepomanConfig;
+  readonly metadata: MetadataStores;
+  /** Where the one-JSON-line-per-request log (and error logs) go. */
+  readonly logDestination: LogDestination;
+  /** The verified client identity of a request, or null (no or unverifiable certificate, plain HTTP). */
+  readonly identify: Identify;
+  /** The plain-HTTP listener: refusals of anonymous callers are 403 instead of 401. Default false. */
+  readonly plainHttp?: boolean;
+  /** Passed to fastify, for the TLS listener to supply its own `https.Server`. */
+  readonly serverFactory?: FastifyServerFactory;
+  /** Log level; default "info". */
+  readonly logLevel?: string;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = fastify({
+    logger: {
+      level: deps.logLevel ?? 'info',
+      stream: deps.logDestination,
+      base: null,
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    ...(deps.serverFactory !== undefined && { serverFactory: deps.serverFactory }),
+  });
+
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+  installErrorHandling(app, routes);
+  installBodyParsers(app);
+  installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
+  installRequestLog(app);
+
+  const context: RouteContext = {
+    config: deps.config,
+    metadata: deps.metadata,
+    users: createUserService(deps.metadata),
+    groups: createGroupService(deps.metadata),
+  };
+  for (const plugin of API_ROUTES) {
+    void app.register(async (scope) => plugin(scope, context));
+  }
+  return app;
+}

@@ -1,0 +1,26 @@
+/**
+ * Resolves who is calling, first thing on every request (before the body is read): the
+ * transport's `identify` gives the verified DN (or null), which `resolveCaller` turns into a
+ * user or anonymous; a suspended user is refused here with 403, whatever the route. Anonymous
+ * callers are refused (401, or 403 on plain HTTP) on every known route not marked
+ * `config: { anonymous: true }`; unknown paths still answer 404.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MetadataStores } from '../metadata/metadata-store.js';
+import { requireUser } from '../services/access.js';
+import { resolveCaller, type Identity } from '../services/caller.js';
+
+export type Identify = (request: FastifyRequest) => Promise<Identity | null>;
+
+export function installCallerHook(
+  app: FastifyInstance,
+  deps: { metadata: Pick<MetadataStores, 'users' | 'groups'>; identify: Identify; plainHttp: boolean },
+): void {
+  app.decorateRequest('identity', null);
+  app.decorateRequest('caller', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.identity = await deps.identify(request);
+    request.caller = await resolveCaller(deps.metadata, request.identity, { plainHttp: deps.plainHttp });
+    if (!request.is404 && request.routeOptions.config.anonymous !== true) requireUser(request.caller);
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The one place errors become HTTP answers. Every failure — a RepomanError from a service,
+ * fastify's own errors (bad JSON, body too large, unsupported media type, bad URL), an unknown
+ * route (404) or method (405) — answers the envelope `{"error": {"code", "message"}}` with the
+ * catalogue's status. Anything unexpected answers 500 INTERNAL with the catalogue's message
+ * only: no stack, no internals; the error itself goes to the log.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RepomanError } from '../services/repoman-error.js';
+import { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.js';
+import type { RouteTable } from './route-table.js';
+
+interface Envelope {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** fastify error codes → catalogue codes; their messages are safe to show. */
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_INVALID_URL: 'BAD_REQUEST',
+  FST_ERR_VALIDATION: 'BAD_REQUEST',
+  FST_ERR_NOT_FOUND: 'NOT_FOUND',
+};
+
+/** Other client errors (4xx) fastify or its plugins may raise, by status. */
+const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  411: 'LENGTH_REQUIRED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  416: 'RANGE_NOT_SATISFIABLE',
+};
+
+/** Better words than fastify's for some of its errors. */
+const MESSAGES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'this content type is not accepted here; send application/json or application/x-www-form-urlencoded',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'the body is too large for this request',
+};
+
+export function toEnvelope(error: unknown): Envelope {
+  if (error instanceof RepomanError) return { code: error.code, message: error.message, headers: error.headers };
+  const fastifyError = error as Partial<FastifyError> | null;
+  const better = typeof fastifyError?.code === 'string' ? MESSAGES[fastifyError.code] : undefined;
+  const mapped = typeof fastifyError?.code === 'string' ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped !== undefined) return { code: mapped, message: better ?? fastifyError?.message ?? ERROR_CATALOGUE[mapped].message, headers: {} };
+  const status = fastifyError?.statusCode;
+  const byStatus = typeof status === 'number' ? BY_STATUS[status] : undefined;
+  if (byStatus !== undefined && typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
+    return { code: byStatus, message: fastifyError.message ?? ERROR_CATALOGUE[byStatus].message, headers: {} };
+  }
+  if (byStatus !== undefined) return { code: byStatus, message: ERROR_CATALOGUE[byStatus].message, headers: {} };
+  return { code: 'INTERNAL', message: ERROR_CATALOGUE.INTERNAL.message, headers: {} };
+}
+
+export function sendError(reply: FastifyReply, envelope: Envelope): FastifyReply {
+  const { status } = ERROR_CATALOGUE[envelope.code];
+  return reply
+    .status(status)
+    .headers(envelope.headers)
+    .type('application/json; charset=utf-8')
+    .send({ error: { code: envelope.code, message: envelope.message } });
+}
+
+export function installErrorHandling(app: FastifyInstance, routes: RouteTable): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const envelope = toEnvelope(error);
+    const status = ERROR_CATALOGUE[envelope.code].status;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (reply.sent || reply.raw.headersSent) return;
+    return sendError(reply, envelope);
+  });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const allowed = routes.allowedMethods(path);
+    if (allowed.length > 0) {
+      return sendError(reply, {
+        code: 'METHOD_NOT_ALLOWED',
+        message: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
+        headers: { allow: allowed.join(', ') },
+      });
+    }
+    return sendError(reply, { code: 'NOT_FOUND', message: `no resource at ${path}`, headers: {} });
+  });
+}

@@ -1,0 +1,20 @@
+/**
+ * What route files receive: the services (and, for the few routes that need them, the stores
+ * and the config), passed in by `build-app.ts`. A route file is a `RoutePlugin`: a function
+ * registering its routes on its own encapsulated fastify scope, so that a file may add its own
+ * content-type parser (image uploads) without affecting the others.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { RepomanConfig } from '../config/config-types.js';
+import type { MetadataStores } from '../metadata/metadata-store.js';
+import type { GroupService } from '../services/group-service.js';
+import type { UserService } from '../services/user-service.js';
+
+export interface RouteContext {
+  readonly config: RepomanConfig;
+  readonly metadata: MetadataStores;
+  readonly users: UserService;
+  readonly groups: GroupService;
+}
+
+export type RoutePlugin = (scope: FastifyInstance, context: RouteContext) => void | Promise<void>;

@@ -1,0 +1,20 @@
+/**
+ * The list of route files the app registers, in order. A new family of routes (the images of
+ * issue [2/6], `/metrics`) is one more file in this folder and one more entry here.
+ */
+import type { RoutePlugin } from '../route-context.js';
+import { groupRoutes } from './group-routes.js';
+import { healthRoutes } from './health-routes.js';
+import { membershipRoutes } from './membership-routes.js';
+import { permissionRoutes } from './permission-routes.js';
+import { userRoutes } from './user-routes.js';
+import { whoamiRoutes } from './whoami-routes.js';
+
+export const API_ROUTES: readonly RoutePlugin[] = [
+  healthRoutes,
+  whoamiRoutes,
+  userRoutes,
+  groupRoutes,
+  membershipRoutes,
+  permissionRoutes,
+];

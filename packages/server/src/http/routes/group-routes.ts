@@ -1,0 +1,38 @@
+/**
+ * The groups routes of SPEC §3: `/api/groups` (list, create) and `/api/groups/{group}` (read,
+ * modify — rename with `name`; `POST` is the 2011 synonym of `PATCH` — and delete).
+ */
+import { readBody } from '../body-fields.js';
+import type { RoutePlugin } from '../route-context.js';
+
+type GroupParams = { Params: { group: string } };
+
+export const groupRoutes: RoutePlugin = (app, { groups }) => {
+  app.get('/api/groups', async (request) => groups.list(request.caller));
+
+  app.post('/api/groups', async (request, reply) => {
+    const body = readBody(request, {
+      name: { type: 'string', required: true },
+      users: { type: 'string[]' },
+      permissions: { type: 'string[]' },
+    });
+    const group = await groups.create(request.caller, body);
+    return reply.status(201).header('location', `/api/groups/${encodeURIComponent(group.name)}`).send(group);
+  });
+
+  app.get<GroupParams>('/api/groups/:group', async (request) => groups.get(request.caller, request.params.group));
+
+  app.route<GroupParams>({
+    method: ['PATCH', 'POST'],
+    url: '/api/groups/:group',
+    handler: async (request) => {
+      const body = readBody(request, { name: { type: 'string' } });
+      return groups.modify(request.caller, request.params.group, body);
+    },
+  });
+
+  app.delete<GroupParams>('/api/groups/:group', async (request, reply) => {
+    await groups.delete(request.caller, request.params.group);
+    return reply.status(204).send();
+  });
+};

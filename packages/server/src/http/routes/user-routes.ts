@@ -1,0 +1,50 @@
+/**
+ * The users routes of SPEC §3: `/api/users` (list, create) and `/api/users/{user}` (read,
+ * modify — `POST` is the 2011 synonym of `PATCH` — delete), and a user's groups, images and
+ * shared images. Handlers only read input and call the user service.
+ */
+import { readBody } from '../body-fields.js';
+import type { RoutePlugin } from '../route-context.js';
+
+type UserParams = { Params: { user: string } };
+
+export const userRoutes: RoutePlugin = (app, { users }) => {
+  app.get('/api/users', async (request) => users.list(request.caller));
+
+  app.post('/api/users', async (request, reply) => {
+    const body = readBody(request, {
+      user_name: { type: 'string', required: true },
+      client_dn: { type: 'string', required: true },
+      full_name: { type: 'string' },
+      email: { type: 'string' },
+      groups: { type: 'string[]' },
+    });
+    const user = await users.create(request.caller, body);
+    return reply.status(201).header('location', `/api/users/${encodeURIComponent(user.user_name)}`).send(user);
+  });
+
+  app.get<UserParams>('/api/users/:user', async (request) => users.get(request.caller, request.params.user));
+
+  app.route<UserParams>({
+    method: ['PATCH', 'POST'],
+    url: '/api/users/:user',
+    handler: async (request) => {
+      const body = readBody(request, {
+        full_name: { type: 'string' },
+        email: { type: 'string' },
+        client_dn: { type: 'string' },
+        suspended: { type: 'boolean' },
+      });
+      return users.modify(request.caller, request.params.user, body);
+    },
+  });
+
+  app.delete<UserParams>('/api/users/:user', async (request, reply) => {
+    await users.delete(request.caller, request.params.user);
+    return reply.status(204).send();
+  });
+
+  app.get<UserParams>('/api/users/:user/groups', async (request) => users.groupsOf(request.caller, request.params.user));
+  app.get<UserParams>('/api/users/:user/images', async (request) => users.imagesOf(request.caller, request.params.user));
+  app.get<UserParams>('/api/users/:user/shared', async (request) => users.sharedWith(request.caller, request.params.user));
+};

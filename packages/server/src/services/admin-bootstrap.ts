@@ -1,0 +1,98 @@
+/**
+ * Making administrators without an administrator: `repoman-server admin add --user NAME --dn DN`
+ * and the `[admin] dns` list applied at every start. Both act as the operator (no Caller, no
+ * permission checks) and are idempotent. `admin add` registers the user or updates its DN, then
+ * ensures it is in `admins`. For `[admin] dns`, a DN already registered is put in `admins`; an
+ * unknown DN gets a new user named from its last CN (lowercased, other characters turned into
+ * "-", e.g. `/…/CN=Doug Fir` → `doug-fir`; `admin` when nothing usable is left), with `-2`,
+ * `-3`, … appended when that name is taken. Neither un-suspends a suspended account.
+ */
+import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
+import { ADMINS_GROUP } from './caller.js';
+import { checkClientDn, lastCommonName } from './client-dn.js';
+import { checkAccountName, isAccountName } from './names.js';
+import { RepomanError } from './repoman-error.js';
+
+export interface AdminResult {
+  readonly user: UserRecord;
+  /** The user did not exist and was registered. */
+  readonly created: boolean;
+  /** The user existed with another DN, now replaced. */
+  readonly dnChanged: boolean;
+  /** The user was not yet in admins. */
+  readonly addedToAdmins: boolean;
+}
+
+type Stores = Pick<MetadataStores, 'users' | 'groups'>;
+
+/** Registers (or re-points) `name` at `dn` and makes it a member of admins. */
+export async function ensureAdmin(stores: Stores, name: string, dn: string): Promise<AdminResult> {
+  checkAccountName('user', name);
+  checkClientDn(dn);
+  const admins = await adminsGroupId(stores);
+  const holder = await stores.users.findByDn(dn);
+  if (holder !== undefined && holder.name !== name) {
+    throw new RepomanError('CONFLICT', `the DN ${dn} is already registered to user ${holder.name}`);
+  }
+  let user = await stores.users.findByName(name);
+  let created = false;
+  let dnChanged = false;
+  if (user === undefined) {
+    user = await stores.users.create({ name, clientDn: dn }, [admins]);
+    created = true;
+  } else if (user.clientDn !== dn) {
+    user = (await stores.users.update(user.id, { clientDn: dn })) ?? user;
+    dnChanged = true;
+  }
+  const addedToAdmins = created ? true : await addToAdmins(stores, admins, user);
+  return { user, created, dnChanged, addedToAdmins };
+}
+
+/** Applies `[admin] dns`: each DN's user (registered if needed) becomes a member of admins. */
+export async function applyAdminDns(stores: Stores, dns: readonly string[]): Promise<AdminResult[]> {
+  const results: AdminResult[] = [];
+  for (const dn of dns) {
+    checkClientDn(dn);
+    const existing = await stores.users.findByDn(dn);
+    if (existing !== undefined) {
+      const addedToAdmins = await addToAdmins(stores, await adminsGroupId(stores), existing);
+      results.push({ user: existing, created: false, dnChanged: false, addedToAdmins });
+    } else {
+      results.push(await ensureAdmin(stores, await freeName(stores, userNameFromDn(dn)), dn));
+    }
+  }
+  return results;
+}
+
+/** A user name derived from the DN's last CN (see the header). */
+export function userNameFromDn(dn: string): string {
+  const cn = (lastCommonName(dn) ?? '')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 56)
+    .replace(/-+$/, '');
+  return isAccountName(cn) ? cn : 'admin';
+}
+
+async function freeName(stores: Stores, base: string): Promise<string> {
+  for (let n = 1; ; n += 1) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if ((await stores.users.findByName(candidate)) === undefined) return candidate;
+  }
+}
+
+async function adminsGroupId(stores: Stores): Promise<number> {
+  const admins = await stores.groups.findByName(ADMINS_GROUP);
+  if (admins === undefined) throw new Error('the admins group is missing: run repoman-server migrate');
+  return admins.id;
+}
+
+async function addToAdmins(stores: Stores, adminsId: number, user: UserRecord): Promise<boolean> {
+  const groups = (await stores.groups.groupNamesOf([user.id])).get(user.id) ?? [];
+  if (groups.includes(ADMINS_GROUP)) return false;
+  await stores.groups.addMember(adminsId, user.id);
+  return true;
+}

@@ -1,0 +1,181 @@
+/**
+ * Groups, their members and their permissions, with the rules of SPEC §2. Any registered user
+ * may list and read groups. Creating needs group_create (plus group_modify_membership to name
+ * initial members and group_modify_permissions to grant initial permissions), renaming
+ * group_modify, deleting group_delete; membership changes need group_modify_membership and
+ * permission changes group_modify_permissions. The built-in groups are protected: `admins` and
+ * `users` are never deleted nor renamed, nobody leaves `users`, the permissions of `admins`
+ * never change (it has them all), its membership is changed by admins only, and its last
+ * member cannot be removed.
+ */
+import type { GroupRecord, MetadataStores } from '../metadata/metadata-store.js';
+import { UniqueViolation } from '../metadata/store-errors.js';
+import { requireAdmin, requirePermission, requireUser } from './access.js';
+import { toGroupView, type GroupView } from './account-views.js';
+import { ADMINS_GROUP, USERS_GROUP, type Caller } from './caller.js';
+import { checkAccountName } from './names.js';
+import { isPermission, PERMISSIONS, type Permission } from './permissions.js';
+import { RepomanError } from './repoman-error.js';
+
+export interface CreateGroupInput {
+  readonly name: string;
+  readonly users?: readonly string[] | undefined;
+  readonly permissions?: readonly string[] | undefined;
+}
+
+export interface ModifyGroupInput {
+  readonly name?: string | undefined;
+}
+
+export type GroupService = ReturnType<typeof createGroupService>;
+
+export function createGroupService(stores: Pick<MetadataStores, 'users' | 'groups'>) {
+  const { users, groups } = stores;
+
+  async function find(name: string): Promise<GroupRecord> {
+    checkAccountName('group', name);
+    const group = await groups.findByName(name);
+    if (group === undefined) throw new RepomanError('GROUP_NOT_FOUND', `no group is named ${name}`);
+    return group;
+  }
+
+  async function userId(name: string): Promise<number> {
+    checkAccountName('user', name);
+    const user = await users.findByName(name);
+    if (user === undefined) throw new RepomanError('USER_NOT_FOUND', `no user is named ${name}`);
+    return user.id;
+  }
+
+  async function view(group: GroupRecord): Promise<GroupView> {
+    const [members, permissions] = await Promise.all([groups.memberNames(group.id), groups.permissionsOf(group.id)]);
+    return toGroupView(group, members, permissions);
+  }
+
+  async function current(group: GroupRecord): Promise<GroupView> {
+    return view((await groups.findByName(group.name)) ?? group);
+  }
+
+  return {
+    async list(caller: Caller): Promise<GroupView[]> {
+      requireUser(caller);
+      return Promise.all((await groups.list()).map(view));
+    },
+
+    async get(caller: Caller, name: string): Promise<GroupView> {
+      requireUser(caller);
+      return view(await find(name));
+    },
+
+    async create(caller: Caller, input: CreateGroupInput): Promise<GroupView> {
+      requirePermission(caller, 'group_create');
+      checkAccountName('group', input.name);
+      const members = [...new Set(input.users ?? [])];
+      const permissions = [...new Set(input.permissions ?? [])];
+      if (members.length > 0) requirePermission(caller, 'group_modify_membership');
+      if (permissions.length > 0) requirePermission(caller, 'group_modify_permissions');
+      permissions.forEach(checkPermission);
+      const memberIds: number[] = [];
+      for (const member of members) memberIds.push(await userId(member));
+      if ((await groups.findByName(input.name)) !== undefined) {
+        throw new RepomanError('CONFLICT', `a group named ${input.name} already exists`);
+      }
+      try {
+        return await view(await groups.create({ name: input.name }, memberIds, permissions));
+      } catch (error) {
+        if (error instanceof UniqueViolation) throw new RepomanError('CONFLICT', error.message, { cause: error });
+        throw error;
+      }
+    },
+
+    async modify(caller: Caller, name: string, input: ModifyGroupInput): Promise<GroupView> {
+      requirePermission(caller, 'group_modify');
+      const group = await find(name);
+      if (input.name === undefined || input.name === group.name) return view(group);
+      checkAccountName('group', input.name);
+      if (group.protected) throw new RepomanError('FORBIDDEN', `${group.name} is a built-in group and cannot be renamed`);
+      if ((await groups.findByName(input.name)) !== undefined) {
+        throw new RepomanError('CONFLICT', `a group named ${input.name} already exists`);
+      }
+      try {
+        const renamed = await groups.rename(group.id, input.name);
+        if (renamed === undefined) throw new RepomanError('GROUP_NOT_FOUND', `no group is named ${name}`);
+        return await view(renamed);
+      } catch (error) {
+        if (error instanceof UniqueViolation) throw new RepomanError('CONFLICT', error.message, { cause: error });
+        throw error;
+      }
+    },
+
+    async delete(caller: Caller, name: string): Promise<void> {
+      requirePermission(caller, 'group_delete');
+      const group = await find(name);
+      if (group.protected) throw new RepomanError('FORBIDDEN', `${group.name} is a built-in group and cannot be deleted`);
+      if (!(await groups.delete(group.id))) throw new RepomanError('GROUP_NOT_FOUND', `no group is named ${name}`);
+    },
+
+    async members(caller: Caller, name: string): Promise<string[]> {
+      requireUser(caller);
+      return groups.memberNames((await find(name)).id);
+    },
+
+    async addMember(caller: Caller, groupName: string, userName: string): Promise<GroupView> {
+      const actor = requirePermission(caller, 'group_modify_membership');
+      const group = await find(groupName);
+      const member = await userId(userName);
+      if (group.name === ADMINS_GROUP) requireAdmin(actor, 'change the members of admins');
+      await groups.addMember(group.id, member);
+      return current(group);
+    },
+
+    async removeMember(caller: Caller, groupName: string, userName: string): Promise<GroupView> {
+      const actor = requirePermission(caller, 'group_modify_membership');
+      const group = await find(groupName);
+      const member = await userId(userName);
+      if (group.name === USERS_GROUP) throw new RepomanError('FORBIDDEN', 'every user is a member of users; delete the user instead');
+      if (group.name === ADMINS_GROUP) {
+        requireAdmin(actor, 'change the members of admins');
+        const names = await groups.memberNames(group.id);
+        if (names.length <= 1 && names.includes(userName)) {
+          throw new RepomanError('CONFLICT', `${userName} is the last member of admins; add another admin first`);
+        }
+      }
+      await groups.removeMember(group.id, member);
+      return current(group);
+    },
+
+    async permissions(caller: Caller, name: string): Promise<string[]> {
+      requireUser(caller);
+      return groups.permissionsOf((await find(name)).id);
+    },
+
+    async grant(caller: Caller, groupName: string, permission: string): Promise<GroupView> {
+      requirePermission(caller, 'group_modify_permissions');
+      const group = await find(groupName);
+      checkPermission(permission);
+      if (group.name === ADMINS_GROUP) throw new RepomanError('FORBIDDEN', 'admins has every permission; its permissions cannot be changed');
+      await groups.grant(group.id, permission);
+      return current(group);
+    },
+
+    async revoke(caller: Caller, groupName: string, permission: string): Promise<GroupView> {
+      requirePermission(caller, 'group_modify_permissions');
+      const group = await find(groupName);
+      checkPermission(permission);
+      if (group.name === ADMINS_GROUP) throw new RepomanError('FORBIDDEN', 'admins has every permission; its permissions cannot be changed');
+      await groups.revoke(group.id, permission);
+      return current(group);
+    },
+
+    /** Every permission name, in SPEC order. */
+    allPermissions(caller: Caller): readonly Permission[] {
+      requireUser(caller);
+      return PERMISSIONS;
+    },
+  };
+}
+
+function checkPermission(name: string): asserts name is Permission {
+  if (!isPermission(name)) {
+    throw new RepomanError('PERMISSION_NOT_FOUND', `no permission is named ${JSON.stringify(name)}; the permissions are: ${PERMISSIONS.join(', ')}`);
+  }
+}

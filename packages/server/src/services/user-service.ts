@@ -1,0 +1,177 @@
+/**
+ * Users: list, read, create, modify, delete, and a user's groups, images and shared images,
+ * with the rules of SPEC §2. Any registered user may list and read users and their groups (a
+ * grid repository is a small community, and sharing needs to find people by name); creating
+ * needs user_create, deleting user_delete. A user may change its own full_name and email;
+ * `client_dn` and `suspended`, and anything on other users, need user_modify. Accounts of
+ * admins are managed by admins only (a user_modify holder cannot take over an admin by
+ * changing its DN), and the last admin cannot be deleted. Putting a new user in groups other
+ * than `users` also needs group_modify_membership.
+ */
+import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
+import { UniqueViolation } from '../metadata/store-errors.js';
+import { requireAdmin, requirePermission, requireUser } from './access.js';
+import { toUserView, type UserView, type WhoamiView } from './account-views.js';
+import { ADMINS_GROUP, USERS_GROUP, type Caller } from './caller.js';
+import { checkClientDn } from './client-dn.js';
+import { checkAccountName } from './names.js';
+import { RepomanError } from './repoman-error.js';
+
+export interface CreateUserInput {
+  readonly user_name: string;
+  readonly client_dn: string;
+  readonly full_name?: string | undefined;
+  readonly email?: string | undefined;
+  readonly groups?: readonly string[] | undefined;
+}
+
+export interface ModifyUserInput {
+  readonly full_name?: string | undefined;
+  readonly email?: string | undefined;
+  readonly client_dn?: string | undefined;
+  readonly suspended?: boolean | undefined;
+}
+
+const MAX_TEXT = 256;
+
+export type UserService = ReturnType<typeof createUserService>;
+
+export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups'>) {
+  const { users, groups } = stores;
+
+  async function find(name: string): Promise<UserRecord> {
+    checkAccountName('user', name);
+    const user = await users.findByName(name);
+    if (user === undefined) throw new RepomanError('USER_NOT_FOUND', `no user is named ${name}`);
+    return user;
+  }
+
+  async function view(user: UserRecord): Promise<UserView> {
+    return toUserView(user, (await groups.groupNamesOf([user.id])).get(user.id) ?? []);
+  }
+
+  async function isAdminUser(user: UserRecord): Promise<boolean> {
+    return ((await groups.groupNamesOf([user.id])).get(user.id) ?? []).includes(ADMINS_GROUP);
+  }
+
+  async function dnFree(dn: string, except?: number): Promise<void> {
+    const holder = await users.findByDn(dn);
+    if (holder !== undefined && holder.id !== except) {
+      throw new RepomanError('CONFLICT', `the DN ${dn} is already registered to user ${holder.name}`);
+    }
+  }
+
+  const conflict = (error: unknown): never => {
+    if (error instanceof UniqueViolation) throw new RepomanError('CONFLICT', error.message, { cause: error });
+    throw error;
+  };
+
+  return {
+    async whoami(caller: Caller): Promise<WhoamiView> {
+      const self = requireUser(caller);
+      return { ...(await view(self.user)), permissions: [...self.permissions].sort(), admin: self.isAdmin };
+    },
+
+    async list(caller: Caller): Promise<UserView[]> {
+      requireUser(caller);
+      const all = await users.list();
+      const memberships = await groups.groupNamesOf(all.map((user) => user.id));
+      return all.map((user) => toUserView(user, memberships.get(user.id) ?? []));
+    },
+
+    async get(caller: Caller, name: string): Promise<UserView> {
+      requireUser(caller);
+      return view(await find(name));
+    },
+
+    async create(caller: Caller, input: CreateUserInput): Promise<UserView> {
+      const actor = requirePermission(caller, 'user_create');
+      checkAccountName('user', input.user_name);
+      checkClientDn(input.client_dn);
+      checkText('full_name', input.full_name);
+      checkText('email', input.email);
+      const extra = [...new Set(input.groups ?? [])].filter((name) => name !== USERS_GROUP);
+      if (extra.length > 0) requirePermission(caller, 'group_modify_membership');
+      if (extra.includes(ADMINS_GROUP)) requireAdmin(actor, 'add users to admins');
+      const groupIds: number[] = [];
+      for (const name of extra) {
+        checkAccountName('group', name);
+        const group = await groups.findByName(name);
+        if (group === undefined) throw new RepomanError('GROUP_NOT_FOUND', `no group is named ${name}`);
+        groupIds.push(group.id);
+      }
+      if ((await users.findByName(input.user_name)) !== undefined) {
+        throw new RepomanError('CONFLICT', `a user named ${input.user_name} already exists`);
+      }
+      await dnFree(input.client_dn);
+      const user = await users
+        .create({ name: input.user_name, clientDn: input.client_dn, fullName: input.full_name, email: input.email }, groupIds)
+        .catch(conflict);
+      return view(user);
+    },
+
+    async modify(caller: Caller, name: string, input: ModifyUserInput): Promise<UserView> {
+      const actor = requireUser(caller);
+      const user = await find(name);
+      const privileged = input.client_dn !== undefined || input.suspended !== undefined;
+      const self = actor.user.id === user.id;
+      if (privileged || !self) {
+        requirePermission(caller, 'user_modify');
+        if (!self && (await isAdminUser(user))) requireAdmin(actor, 'modify the account of an admin');
+      }
+      checkText('full_name', input.full_name);
+      checkText('email', input.email);
+      if (input.client_dn !== undefined) {
+        checkClientDn(input.client_dn);
+        await dnFree(input.client_dn, user.id);
+      }
+      const changed = await users
+        .update(user.id, { clientDn: input.client_dn, fullName: input.full_name, email: input.email, suspended: input.suspended })
+        .catch(conflict);
+      if (changed === undefined) throw new RepomanError('USER_NOT_FOUND', `no user is named ${name}`);
+      return view(changed);
+    },
+
+    /** Deletes the user and its images rows (their blobs are collected by the storage layer). */
+    async delete(caller: Caller, name: string): Promise<void> {
+      const actor = requirePermission(caller, 'user_delete');
+      const user = await find(name);
+      if (await isAdminUser(user)) {
+        requireAdmin(actor, 'delete an admin');
+        const admins = await groups.findByName(ADMINS_GROUP);
+        if (admins && (await groups.memberNames(admins.id)).length <= 1) {
+          throw new RepomanError('CONFLICT', `${name} is the last member of admins; add another admin first`);
+        }
+      }
+      if (!(await users.delete(user.id))) throw new RepomanError('USER_NOT_FOUND', `no user is named ${name}`);
+    },
+
+    async groupsOf(caller: Caller, name: string): Promise<string[]> {
+      requireUser(caller);
+      const user = await find(name);
+      return (await groups.groupNamesOf([user.id])).get(user.id) ?? [];
+    },
+
+    /** The user's images visible to the caller. Until the images issue lands: always []. */
+    async imagesOf(caller: Caller, name: string): Promise<unknown[]> {
+      requireUser(caller);
+      await find(name);
+      return [];
+    },
+
+    /** Images shared with the user, visible to the caller. Until the images issue lands: always []. */
+    async sharedWith(caller: Caller, name: string): Promise<unknown[]> {
+      requireUser(caller);
+      await find(name);
+      return [];
+    },
+  };
+}
+
+function checkText(field: string, value: string | undefined): void {
+  if (value === undefined) return;
+  // eslint-disable-next-line no-control-regex
+  if (value.length > MAX_TEXT || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new RepomanError('BAD_REQUEST', `${field} must be at most ${MAX_TEXT} characters, without control characters`);
+  }
+}
