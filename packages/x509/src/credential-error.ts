@@ -35,6 +35,9 @@ export class CredentialError extends Error {
   }
 }
 
+/** What to tell the owner of a refused legacy, draft or independent proxy. */
+export const RFC_PROXY_HINT = 'make an RFC 3820 proxy with `grid-proxy-init -rfc` (or `voms-proxy-init -rfc`)';
+
 /** Throws a CredentialError; a shorthand that keeps the checks one line each. */
 export function refuse(code: CredentialErrorCode, message: string): never {
   throw new CredentialError(code, message);
