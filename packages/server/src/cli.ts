@@ -1,3 +1,101 @@
 #!/usr/bin/env node
-// repoman-server command line.
-console.log('repoman-server');
+/**
+ * The `repoman-server` command line: picks the command from the leading words (`serve` when
+ * none), parses its options with node:util parseArgs (`--config FILE` and `--help` everywhere),
+ * and runs it with a context built from the real process. Usage mistakes exit 2, failures 1.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { adminAddCommand } from './commands/admin-add.js';
+import { checkConfigCommand } from './commands/check-config.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type Command, type CommandContext } from './commands/command-context.js';
+import { initCommand } from './commands/init.js';
+import { migrateCommand } from './commands/migrate.js';
+import { serveCommand } from './commands/serve.js';
+
+const COMMANDS: readonly Command[] = [serveCommand, initCommand, migrateCommand, checkConfigCommand, adminAddCommand];
+
+const GLOBAL_OPTIONS = {
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
+  return [
+    'Usage: repoman-server [COMMAND] [--config FILE]',
+    '',
+    'Repoman server: an HTTPS repository of virtual-machine images with grid proxy login.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  --config FILE  TOML configuration (default: $REPOMAN_CONFIG, else the embedded default in ./var)',
+    '  -h, --help     show help (also after a command)',
+    '',
+    'Every configuration key can be overridden with REPOMAN_<SECTION>_<KEY>, e.g. REPOMAN_SERVER_HTTPS_PORT=9443.',
+    '',
+  ].join('\n');
+}
+
+export async function main(args: readonly string[], context: CommandContext): Promise<number> {
+  const allOptions = Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)) as NonNullable<ParseArgsConfig['options']>;
+  const loose = parseArgs({ args: [...args], options: allOptions, allowPositionals: true, strict: false });
+  const words = loose.positionals;
+  const command = words.length === 0 ? serveCommand : COMMANDS.find((c) => c.words.every((word, i) => words[i] === word));
+  if (command === undefined) {
+    if (loose.values.help === true) return help(context, globalHelp());
+    context.stderr.write(`repoman-server: unknown command "${words.join(' ')}"\n\n${globalHelp()}`);
+    return EXIT_USAGE;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    context.stderr.write(`repoman-server: ${(error as Error).message}\nUsage: repoman-server ${command.usage}\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.values.help === true) {
+    return help(context, words.length === 0 ? globalHelp() : `Usage: repoman-server ${command.usage}\n\n${command.summary}\n`);
+  }
+  if (parsed.positionals.length !== (words.length === 0 ? 0 : command.words.length)) {
+    context.stderr.write(`repoman-server: unexpected argument "${parsed.positionals.slice(command.words.length).join(' ')}"\nUsage: repoman-server ${command.usage}\n`);
+    return EXIT_USAGE;
+  }
+  const configFile = typeof parsed.values.config === 'string' ? parsed.values.config : undefined;
+  return command.run(parsed.values as Record<string, string | boolean | undefined>, context, configFile);
+}
+
+function help(context: CommandContext, text: string): number {
+  context.stdout.write(text);
+  return EXIT_OK;
+}
+
+function processContext(): CommandContext {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    waitForShutdown: () =>
+      new Promise((resolve) => {
+        const stop = (signal: string) => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve(signal);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }),
+  };
+}
+
+main(process.argv.slice(2), processContext()).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`repoman-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = EXIT_ERROR;
+  },
+);

@@ -1,0 +1,66 @@
+/**
+ * `repoman-server` / `repoman-server serve`: runs the service. Loads the configuration, opens
+ * the metadata database and applies pending migrations, applies `[admin] dns` (each DN's user
+ * becomes an admin; unknown DNs are registered under a name made from their last CN, see
+ * `services/admin-bootstrap.ts`), then hands over to the TLS layer's `startServer`, giving it
+ * a way to build one app per listener. Runs until SIGINT or SIGTERM, then closes the listeners
+ * and the database. `startServer` is injectable for tests.
+ */
+import type { RepomanConfig } from '../config/config-types.js';
+import { buildApp } from '../http/build-app.js';
+import { openMetadata } from '../metadata/open-metadata.js';
+import { applyAdminDns } from '../services/admin-bootstrap.js';
+import { RepomanError } from '../services/repoman-error.js';
+import { startServer as defaultStartServer, type StartServerOptions, type RunningServer } from '../tls/start-server.js';
+import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from './command-context.js';
+import { loadConfigOrReport } from './load-config-or-report.js';
+
+export interface ServeDeps {
+  readonly startServer: (options: StartServerOptions) => Promise<RunningServer>;
+}
+
+export function createServeCommand(deps: ServeDeps = { startServer: defaultStartServer }): Command {
+  return {
+    words: ['serve'],
+    summary: 'run the HTTPS service (the default command)',
+    usage: 'serve [--config FILE]',
+    options: {},
+    async run(_values, context, configFile) {
+      const config = loadConfigOrReport(context, configFile);
+      if (config === null) return EXIT_ERROR;
+      return serve(config, context, deps);
+    },
+  };
+}
+
+async function serve(config: RepomanConfig, context: CommandContext, deps: ServeDeps): Promise<number> {
+  const notice = (line: string) => context.stderr.write(`${line}\n`);
+  const metadata = openMetadata(config.database.url);
+  let running: RunningServer | undefined;
+  try {
+    const { applied } = await metadata.migrate();
+    if (applied.length > 0) notice(`repoman-server: applied migrations ${applied.join(', ')}`);
+    for (const result of await applyAdminDns(metadata, config.admin.dns)) {
+      if (result.created) notice(`repoman-server: registered admin ${result.user.name} (${result.user.clientDn}) from [admin] dns`);
+      else if (result.addedToAdmins) notice(`repoman-server: made ${result.user.name} an admin (from [admin] dns)`);
+    }
+    running = await deps.startServer({
+      config,
+      metadata,
+      notice,
+      makeApp: (listener) => buildApp({ config, metadata, logDestination: context.stdout, ...listener }),
+    });
+  } catch (error) {
+    await running?.close();
+    await metadata.close();
+    notice(`repoman-server: cannot start: ${error instanceof RepomanError || error instanceof Error ? error.message : String(error)}`);
+    return EXIT_ERROR;
+  }
+  const signal = await context.waitForShutdown();
+  notice(`repoman-server: ${signal}, stopping`);
+  await running.close();
+  await metadata.close();
+  return EXIT_OK;
+}
+
+export const serveCommand = createServeCommand();
