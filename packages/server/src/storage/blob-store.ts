@@ -121,10 +121,11 @@ export interface BlobStore {
   list(): AsyncIterable<string>;
 
   /**
-   * Removes temporary uploads at least `olderThanMs` old (since their last write) that this
-   * store instance is not running: the leftovers of a killed server, or of a caller that
-   * forgot cancel(). Returns how many were removed. Uploads in progress in another process
-   * sharing the storage are only protected by their age, so use a generous one (hours).
+   * Removes temporary uploads at least `olderThanMs` old (fs: since their last write; S3:
+   * since the multipart upload began) that this store instance is not running: leftovers of
+   * a killed server, or of a caller that forgot cancel(). Returns how many were removed.
+   * Uploads in progress in another process sharing the storage are only protected by their
+   * age, so use a generous one (hours).
    */
   sweepUploads(olderThanMs: number): Promise<number>;
 }
