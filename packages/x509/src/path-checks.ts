@@ -21,6 +21,8 @@ export interface PathVerdict {
 }
 
 function checkStructure(path: readonly Certificate[], eec: number, trust: TrustSnapshot): void {
+  const leaf = path[eec] as Certificate;
+  if (leaf.isCA) refuse('NOT_END_ENTITY', `${leaf.subjectDn} is a CA certificate, not a user or host certificate`);
   for (let i = 0; i < eec; i++) {
     const proxy = path[i] as Certificate;
     checkProxyLink(proxy, path[i + 1] as Certificate);
@@ -29,8 +31,6 @@ function checkStructure(path: readonly Certificate[], eec: number, trust: TrustS
       refuse('PATH_LENGTH_EXCEEDED', `proxy ${proxy.subjectDn} allows ${limit} proxies beneath it, but ${i} were made`);
     }
   }
-  const leaf = path[eec] as Certificate;
-  if (leaf.isCA) refuse('NOT_END_ENTITY', `${leaf.subjectDn} is a CA certificate, not a user or host certificate`);
   if (eec === path.length - 1) refuse('UNKNOWN_CA', `${leaf.subjectDn} is not issued by a trusted CA`);
   let intermediates = 0;
   for (let i = eec; i < path.length - 1; i++) {
