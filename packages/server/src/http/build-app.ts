@@ -13,7 +13,7 @@ import { createGroupService } from '../services/group-service.js';
 import { createUserService } from '../services/user-service.js';
 import { installBodyParsers } from './body-parsers.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
-import { installErrorHandling } from './error-handler.js';
+import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
 import './request-context.js';
 import { installRequestLog } from './request-log.js';
 import type { RouteContext } from './route-context.js';
@@ -50,6 +50,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Image names reach 255 characters; anything longer is an invalid name (400), see error-handler.ts.
+    routerOptions: { maxParamLength: 256 },
+    // Errors raised by the router itself (bad URL encoding, over-long segment) get the envelope too.
+    frameworkErrors: (error, _request, reply) => sendError(reply, toEnvelope(error)),
     ...(deps.serverFactory !== undefined && { serverFactory: deps.serverFactory }),
   });
 

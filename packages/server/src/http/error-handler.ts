@@ -24,6 +24,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
   FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'INVALID_NAME',
   FST_ERR_INVALID_URL: 'BAD_REQUEST',
   FST_ERR_VALIDATION: 'BAD_REQUEST',
   FST_ERR_NOT_FOUND: 'NOT_FOUND',
@@ -46,6 +47,7 @@ const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
 const MESSAGES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'this content type is not accepted here; send application/json or application/x-www-form-urlencoded',
   FST_ERR_CTP_BODY_TOO_LARGE: 'the body is too large for this request',
+  FST_ERR_MAX_PARAM_LENGTH: 'a name in the URL is longer than any valid name',
 };
 
 export function toEnvelope(error: unknown): Envelope {
