@@ -125,6 +125,7 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
         checkClientDn(input.client_dn);
         await dnFree(input.client_dn, user.id);
       }
+      if (Object.values(input).every((value) => value === undefined)) return view(user);
       const changed = await users
         .update(user.id, { clientDn: input.client_dn, fullName: input.full_name, email: input.email, suspended: input.suspended })
         .catch(conflict);
