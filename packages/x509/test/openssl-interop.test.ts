@@ -90,7 +90,8 @@ describe('interoperability with openssl', { skip: OPENSSL ? false : 'openssl is 
     await writeFile(files.proxy, toPem(proxy.cert));
     await writeFile(files.pp, toPem(limited.cert));
     await writeFile(files.chain, toPem(proxy.cert) + toPem(bob.cert));
-    const verify = (args: string[]): ReturnType<typeof spawnSync> => spawnSync('openssl', ['verify', ...args], { encoding: 'utf8' });
+    const verify = (args: string[]): { status: number | null; stdout: string; stderr: string } =>
+      spawnSync('openssl', ['verify', ...args], { encoding: 'utf8' });
     let r = verify(['-allow_proxy_certs', '-CAfile', files.ca, '-untrusted', files.eec, files.proxy]);
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     r = verify(['-allow_proxy_certs', '-CAfile', files.ca, '-untrusted', files.chain, files.pp]);
