@@ -1,13 +1,23 @@
 /**
- * PLACEHOLDER, to be replaced by the TLS listener (owned by the lead): starts the listeners of
- * the server from the config. This stand-in serves plain HTTP on `server.host:https_port`, with
- * every request anonymous (no client certificates), so that `repoman-server` runs end to end
- * before TLS lands. The contract `serve.ts` relies on is `StartServerOptions` / `RunningServer`.
+ * Starts the listeners: HTTPS always, plain HTTP when `server.http_port` is set (public image
+ * downloads only; every other request there is answered 403). TLS is terminated here, asking
+ * every client for a certificate without letting OpenSSL reject it (Node cannot accept RFC
+ * 3820 proxies), TLS >= 1.2 and no session tickets; each connection's chain is validated by
+ * @repoman/x509 (see connection-identity.ts). Without configured `[tls]` the development PKI
+ * is made (or reused) under `server.data_dir`, its admin registered, and the lines to use it
+ * are printed.
  */
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
+import { constants } from 'node:crypto';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
+import { TrustStore, toPem } from '@repoman/x509';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { Identify } from '../http/caller-hook.js';
 import type { OpenMetadata } from '../metadata/open-metadata.js';
+import { ensureAdmin } from '../services/admin-bootstrap.js';
+import { ensureDevPki, type DevPki } from '../dev-pki.js';
+import { ConnectionIdentities } from './connection-identity.js';
 
 /** What one listener tells the app it builds. */
 export interface ListenerOptions {
@@ -18,7 +28,7 @@ export interface ListenerOptions {
 
 export interface StartServerOptions {
   readonly config: RepomanConfig;
-  /** The migrated metadata database (e.g. to register the dev PKI's admin with `ensureAdmin`). */
+  /** The migrated metadata database (the dev PKI's admin is registered in it). */
   readonly metadata: OpenMetadata;
   /** Builds a fresh app for one listener (HTTPS, and plain HTTP when `http_port` is set). */
   readonly makeApp: (listener: ListenerOptions) => FastifyInstance;
@@ -27,16 +37,100 @@ export interface StartServerOptions {
 }
 
 export interface RunningServer {
-  /** The base URLs listened on, e.g. `https://127.0.0.1:8443`. */
+  /** The base URLs listened on, e.g. `https://localhost:8443`. */
   readonly urls: readonly string[];
   /** Stops accepting connections and closes the apps. */
   close(): Promise<void>;
 }
 
+const DEFAULT_GRID_CA_DIR = '/etc/grid-security/certificates';
+
+interface TlsMaterial {
+  cert: string;
+  key: string;
+  trust: TrustStore;
+  devPki: DevPki | null;
+}
+
+async function loadTlsMaterial(config: RepomanConfig, metadata: OpenMetadata): Promise<TlsMaterial> {
+  const { tls } = config;
+  let devPki: DevPki | null = null;
+  let certPath = tls.cert;
+  let keyPath = tls.key;
+  let caDir = tls.ca_dir;
+  if (!config.source.tlsConfigured || certPath === null || keyPath === null) {
+    devPki = await ensureDevPki(config.server.data_dir);
+    certPath = devPki.serverCert;
+    keyPath = devPki.serverKey;
+    if (caDir === null && tls.ca_file === null) caDir = devPki.caDir;
+    await ensureAdmin(metadata, 'admin', devPki.adminDn);
+  } else if (caDir === null && tls.ca_file === null) {
+    caDir = DEFAULT_GRID_CA_DIR;
+  }
+  const trust = await TrustStore.load({ caDir: caDir ?? undefined, caFile: tls.ca_file ?? undefined, crl: tls.crl });
+  const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
+  return { cert, key, trust, devPki };
+}
+
+function httpsOptions(material: TlsMaterial): ServerOptions {
+  return {
+    cert: material.cert,
+    key: material.key,
+    // Listed in the CertificateRequest, and used by Node to complete the presented chain.
+    ca: material.trust.anchors.map((anchor) => toPem(anchor)),
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+    // Every connection presents its whole chain: a resumed session carries only the leaf.
+    secureOptions: constants.SSL_OP_NO_TICKET,
+  };
+}
+
+/** The host to print in URLs: a wildcard address is reached as localhost. */
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const app = options.makeApp({ identify: async () => null, plainHttp: false });
-  const { host, https_port: port } = options.config.server;
-  const address = await app.listen({ host, port });
-  options.notice(`repoman-server: PLACEHOLDER plain-HTTP listener (no TLS yet) on ${address}`);
-  return { urls: [address], close: () => app.close() };
+  const { config, notice } = options;
+  const material = await loadTlsMaterial(config, options.metadata);
+  for (const warning of material.trust.warnings) notice(`repoman-server: trust: ${warning}`);
+  const identities = new ConnectionIdentities(material.trust);
+  const apps: FastifyInstance[] = [];
+  const urls: string[] = [];
+  try {
+    const https = options.makeApp({
+      identify: identities.identify,
+      plainHttp: false,
+      serverFactory: (handler) => createHttpsServer(httpsOptions(material), handler),
+    });
+    apps.push(https);
+    await https.listen({ host: config.server.host, port: config.server.https_port });
+    urls.push(`https://${displayHost(config.server.host)}:${listenedPort(https)}`);
+    if (config.server.http_port !== 0) {
+      const http = options.makeApp({ identify: async () => null, plainHttp: true });
+      apps.push(http);
+      await http.listen({ host: config.server.host, port: config.server.http_port });
+      urls.push(`http://${displayHost(config.server.host)}:${listenedPort(http)}`);
+    }
+  } catch (error) {
+    await Promise.allSettled(apps.map((app) => app.close()));
+    throw error;
+  }
+  notice(`repoman-server: listening on ${urls.join(' and ')}`);
+  if (material.devPki) printDevPkiLines(material.devPki, urls[0] ?? '', notice);
+  return { urls, close: async () => void (await Promise.all(apps.map((app) => app.close()))) };
+}
+
+function listenedPort(app: FastifyInstance): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+function printDevPkiLines(pki: DevPki, url: string, notice: (line: string) => void): void {
+  notice(`repoman-server: development PKI in ${pki.caDir.replace(/\/certificates$/, '')} (admin: ${pki.adminDn})`);
+  notice('To call it as the admin:');
+  notice(`  export X509_USER_PROXY=${pki.adminProxy} X509_CERT_DIR=${pki.caDir}`);
+  notice(`  curl --capath "$X509_CERT_DIR" --cert "$X509_USER_PROXY" --key "$X509_USER_PROXY" ${url}/api/whoami`);
 }

@@ -1,0 +1,141 @@
+/**
+ * The development PKI of the embedded default. On the first start without configured TLS it
+ * makes, under `<data_dir>/pki`: a CA unique to this installation in a grid-style hashed CA
+ * directory (`certificates/<hash>.0` and `.signing_policy`), a server certificate for
+ * localhost, 127.0.0.1 and ::1, and an admin user certificate. On every start it issues a
+ * fresh RFC 3820 proxy of the admin (12 hours, like grid-proxy-init), so the lines printed
+ * for the newcomer always work. Nothing here is meant for production: a grid site points
+ * `[tls]` at its host certificate and `/etc/grid-security/certificates` instead.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  Certificate,
+  generateKeyPair,
+  issueCertificate,
+  issueProxy,
+  subjectHash,
+  toPem,
+  writeProxyFile,
+} from '@repoman/x509';
+
+export interface DevPki {
+  /** Grid-style CA directory holding the development CA. */
+  caDir: string;
+  serverCert: string;
+  serverKey: string;
+  adminDn: string;
+  /** A fresh RFC 3820 proxy of the admin: proxy, key, admin certificate. */
+  adminProxy: string;
+}
+
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+const PROXY_LIFETIME_SECONDS = 12 * 3600;
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function writeSecret(path: string, text: string): Promise<void> {
+  await writeFile(path, text, { mode: 0o600 });
+}
+
+async function loadPair(certPath: string, keyPath: string): Promise<{ cert: Certificate; key: KeyObject }> {
+  const [certPem, keyPem] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
+  const cert = Certificate.fromPem(certPem)[0];
+  if (!cert) throw new Error(`${certPath} holds no certificate`);
+  return { cert, key: createPrivateKey(keyPem) };
+}
+
+/** Creates the development PKI under `<dataDir>/pki` when missing, and a fresh admin proxy. */
+export async function ensureDevPki(dataDir: string): Promise<DevPki> {
+  const root = resolve(dataDir, 'pki');
+  const caDir = join(root, 'certificates');
+  const paths = {
+    caCert: join(root, 'ca', 'cacert.pem'),
+    caKey: join(root, 'ca', 'cakey.pem'),
+    serverCert: join(root, 'hostcert.pem'),
+    serverKey: join(root, 'hostkey.pem'),
+    adminCert: join(root, 'admin', 'usercert.pem'),
+    adminKey: join(root, 'admin', 'userkey.pem'),
+    adminProxy: join(root, 'admin', 'proxy.pem'),
+  };
+  await mkdir(join(root, 'ca'), { recursive: true, mode: 0o700 });
+  await mkdir(join(root, 'admin'), { recursive: true, mode: 0o700 });
+  await mkdir(caDir, { recursive: true });
+
+  const now = Date.now();
+  const organisation = '/O=Repoman Development';
+  if (!(await exists(paths.caCert))) {
+    // A name unique to this installation: trusting one development CA trusts no other.
+    const caSubject = `${organisation}/CN=Repoman Development CA ${randomBytes(4).toString('hex')}`;
+    const ca = generateKeyPair();
+    const caCert = issueCertificate({
+      subject: caSubject,
+      publicKey: ca.publicKey,
+      signingKey: ca.privateKey,
+      notBefore: new Date(now - 3600_000),
+      notAfter: new Date(now + 10 * YEAR_MS),
+      ca: true,
+      keyUsage: ['keyCertSign', 'cRLSign'],
+    });
+    await writeSecret(paths.caKey, toPem(ca.privateKey));
+    await writeFile(paths.caCert, toPem(caCert));
+    const hash = subjectHash(caCert);
+    await writeFile(join(caDir, `${hash}.0`), toPem(caCert));
+    await writeFile(
+      join(caDir, `${hash}.signing_policy`),
+      `access_id_CA X509 '${caSubject}'\npos_rights globus CA:sign\ncond_subjects globus '"${organisation}/*"'\n`,
+    );
+  }
+  const ca = await loadPair(paths.caCert, paths.caKey);
+
+  if (!(await exists(paths.serverCert))) {
+    const server = generateKeyPair();
+    const cert = issueCertificate({
+      subject: `${organisation}/CN=localhost`,
+      publicKey: server.publicKey,
+      issuer: ca,
+      notBefore: new Date(now - 3600_000),
+      notAfter: new Date(now + 2 * YEAR_MS),
+      keyUsage: ['digitalSignature', 'keyEncipherment'],
+      extKeyUsage: ['serverAuth'],
+      dnsNames: [...new Set(['localhost', hostname()])],
+      ipAddresses: ['127.0.0.1', '::1'],
+    });
+    await writeSecret(paths.serverKey, toPem(server.privateKey));
+    await writeFile(paths.serverCert, toPem(cert));
+  }
+
+  if (!(await exists(paths.adminCert))) {
+    const admin = generateKeyPair();
+    const cert = issueCertificate({
+      subject: `${organisation}/OU=${hostname().replace(/[/=]/g, '-')}/CN=Repoman Admin`,
+      publicKey: admin.publicKey,
+      issuer: ca,
+      notBefore: new Date(now - 3600_000),
+      notAfter: new Date(now + YEAR_MS),
+      keyUsage: ['digitalSignature', 'keyEncipherment'],
+      extKeyUsage: ['clientAuth'],
+    });
+    await writeSecret(paths.adminKey, toPem(admin.privateKey));
+    await writeFile(paths.adminCert, toPem(cert));
+  }
+  const admin = await loadPair(paths.adminCert, paths.adminKey);
+  const proxy = issueProxy({ issuerCert: admin.cert, issuerKey: admin.key, lifetimeSeconds: PROXY_LIFETIME_SECONDS });
+  await writeProxyFile(paths.adminProxy, proxy, [admin.cert]);
+
+  return {
+    caDir,
+    serverCert: paths.serverCert,
+    serverKey: paths.serverKey,
+    adminDn: admin.cert.subjectDn,
+    adminProxy: paths.adminProxy,
+  };
+}
