@@ -1,0 +1,120 @@
+/**
+ * Runs the real `repoman-server` (the built `dist/cli.js`) as a child process for end-to-end
+ * tests: a TOML config in a temp data directory, the grid site's host certificate and CA
+ * directory, ephemeral ports, the given admins bootstrapped through `[admin] dns`. Resolves
+ * once the server prints where it listens; `stop()` sends SIGTERM, `kill()` SIGKILL (for
+ * crash tests), `restart()` starts it again on the same data directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GridSite } from './grid-site.js';
+
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+
+export interface RepositoryOptions {
+  site: GridSite;
+  /** DNs registered as admins at start. */
+  adminDns?: string[];
+  /** Also listen on plain HTTP (an ephemeral port). */
+  http?: boolean;
+  /** Extra TOML lines appended to the config (e.g. `[limits]` …). */
+  extraToml?: string;
+}
+
+export interface Repository {
+  readonly url: string;
+  /** The plain-HTTP base URL, when asked for. */
+  readonly httpUrl: string | undefined;
+  readonly dataDir: string;
+  readonly configPath: string;
+  /** Everything the server printed on stdout (JSON request log) so far. */
+  readonly log: () => string;
+  readonly pid: () => number;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startRepository(options: RepositoryOptions): Promise<Repository> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'repoman-data-'));
+  const configPath = join(dataDir, 'repoman.toml');
+  const httpsPort = await freePort();
+  const httpPort = options.http ? await freePort() : 0;
+  await writeFile(configPath, [
+    '[server]', 'host = "127.0.0.1"', `https_port = ${httpsPort}`, `http_port = ${httpPort}`, `data_dir = ${JSON.stringify(dataDir)}`,
+    '[tls]', `cert = ${JSON.stringify(options.site.hostCert)}`, `key = ${JSON.stringify(options.site.hostKey)}`,
+    `ca_dir = ${JSON.stringify(options.site.caDir)}`,
+    '[admin]', `dns = ${JSON.stringify(options.adminDns ?? [])}`,
+    options.extraToml ?? '', '',
+  ].join('\n'));
+
+  let child: ChildProcess | undefined;
+  let stdout = '';
+  let stderr = '';
+  const launch = async (): Promise<void> => {
+    stderr = '';
+    const env = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_')) delete env[key];
+    const started = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    started.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`repoman-server did not start in 30 s:\n${stderr}`)), 30_000);
+      started.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/listening on /.test(stderr)) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+      started.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`repoman-server exited with ${code} before listening:\n${stderr}`));
+      });
+    });
+  };
+  const waitExit = async (signal: NodeJS.Signals): Promise<void> => {
+    const current = child;
+    if (!current || current.exitCode !== null || current.signalCode !== null) return;
+    await new Promise<void>((done) => {
+      current.once('exit', () => done());
+      current.kill(signal);
+    });
+  };
+
+  await launch();
+  return {
+    url: `https://localhost:${httpsPort}`,
+    httpUrl: httpPort ? `http://localhost:${httpPort}` : undefined,
+    dataDir,
+    configPath,
+    log: () => stdout,
+    pid: () => child?.pid ?? 0,
+    stop: () => waitExit('SIGTERM'),
+    kill: () => waitExit('SIGKILL'),
+    restart: async () => {
+      await waitExit('SIGTERM');
+      await launch();
+    },
+    cleanup: async () => {
+      await waitExit('SIGTERM');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
