@@ -1,0 +1,239 @@
+/**
+ * The typed API client: one method per route of SPEC §3, used by every `repoman` command and
+ * usable from scripts. Records come back exactly as the server sends them; a non-2xx answer
+ * throws `ApiError` (status, the envelope's code and message); reads, PUTs and DELETEs are
+ * retried on network errors and 5xx (POST and PATCH are not: they may have taken effect).
+ * Images are named by an `ImageRef` or the string `NAME` / `OWNER/NAME`.
+ *
+ *   const client = new RepomanClient({ server: 'https://repo.example.org:8443', credential: loadProxyCredential(path) });
+ *   const mine = await client.listImages({ owner: (await client.whoami()).user_name });
+ */
+import type { Writable } from 'node:stream';
+import { ApiError } from './api-errors.js';
+import type {
+  GroupRecord, ImageChanges, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
+} from './api-types.js';
+import { errorFrom, HttpTransport, readBody, type QueryValue } from './http-transport.js';
+import { imagePath, parseImageRef, type ImageRef } from './image-ref.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+import { downloadToFile, downloadToStream, type DownloadOptions, type DownloadResult } from '../transfer/download-file.js';
+import { uploadFile, type UploadOptions, type UploadResult } from '../transfer/upload-file.js';
+
+export interface RepomanClientOptions {
+  /** `https://host:port` (a path prefix is kept). */
+  readonly server: string | URL;
+  /** The chain and key to present (see `loadProxyCredential`); none: anonymous. */
+  readonly credential?: { readonly certPem: string; readonly keyPem: string } | undefined;
+  /** Trust anchors for the server certificate (see `loadTrustAnchors`); none: Node's roots. */
+  readonly ca?: readonly string[] | undefined;
+  /** Do not verify the server certificate. Unsafe; never the default. */
+  readonly insecure?: boolean | undefined;
+  readonly retry?: RetryPolicy | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+type ImageName = ImageRef | string;
+const PAGE = 500;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const enc = encodeURIComponent;
+
+export class RepomanClient {
+  readonly transport: HttpTransport;
+  private readonly retry: RetryPolicy | undefined;
+
+  constructor(options: RepomanClientOptions) {
+    const baseUrl = new URL(String(options.server));
+    this.transport = new HttpTransport({
+      baseUrl, credential: options.credential, ca: options.ca, insecure: options.insecure, userAgent: options.userAgent,
+    });
+    this.retry = options.retry;
+  }
+
+  // ---- who am I
+  whoami(): Promise<WhoamiRecord> {
+    return this.call('GET', '/api/whoami');
+  }
+
+  // ---- images
+  /** Every image matching the filter that the caller may see (own, shared with it, public), all pages. */
+  async listImages(filter: ImageFilter = {}): Promise<ImageRecord[]> {
+    const all: ImageRecord[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      const body = await this.call<unknown>('GET', '/api/images', { query: { ...filter, limit: PAGE, offset } });
+      const page = pageOf<ImageRecord>(body);
+      if (offset > 0 && page[0] !== undefined && page[0].uuid === all[0]?.uuid) break; // a server that ignores offset
+      all.push(...page);
+      if (page.length < PAGE || page.length > PAGE) break;
+    }
+    return all;
+  }
+
+  getImage(image: ImageName): Promise<ImageRecord> {
+    return this.call('GET', imagePath(ref(image)));
+  }
+
+  createImage(name: string, fields: ImageFields = {}): Promise<ImageRecord> {
+    return this.call('POST', '/api/images', { json: { name, ...fields } });
+  }
+
+  /** Changes metadata; `name` renames, `owner` (admins) gives the image to another user. */
+  modifyImage(image: ImageName, changes: ImageChanges): Promise<ImageRecord> {
+    return this.call('PATCH', imagePath(ref(image)), { json: changes });
+  }
+
+  async deleteImage(image: ImageName): Promise<void> {
+    await this.call('DELETE', imagePath(ref(image)));
+  }
+
+  /** Copies an image (own, shared or public) into the caller's namespace as `name`. */
+  cloneImage(image: ImageName, name: string): Promise<ImageRecord> {
+    return this.call('POST', `${imagePath(ref(image))}/clone`, { json: { name } });
+  }
+
+  shareImage(image: ImageName, with_: { user: string } | { group: string }): Promise<unknown> {
+    return this.call('PUT', sharePath(image, with_));
+  }
+
+  unshareImage(image: ImageName, with_: { user: string } | { group: string }): Promise<unknown> {
+    return this.call('DELETE', sharePath(image, with_));
+  }
+
+  /** Uploads a file as the image's bytes (see `uploadFile`: sha256 sent ahead, streamed, retried). */
+  uploadImage(image: ImageName, file: string, options: UploadOptions = {}): Promise<UploadResult> {
+    return uploadFile(this.transport, ref(image), file, { retry: this.retry, ...options });
+  }
+
+  /**
+   * Downloads the image's bytes to a file path (through `PATH.part`, resumable) or a Writable,
+   * verified against its sha256 (see `downloadToFile`). Fetches the image record first.
+   */
+  async downloadImage(image: ImageName, dest: string | Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
+    const target = ref(image);
+    const record = await this.getImage(target);
+    if (record.status !== 'ready') {
+      throw new ApiError(409, 'IMAGE_EMPTY', `${record.owner}/${record.name} has no bytes yet: upload them with repoman upload-image`);
+    }
+    const merged = { retry: this.retry, ...options };
+    return typeof dest === 'string'
+      ? downloadToFile(this.transport, target, record, dest, merged)
+      : downloadToStream(this.transport, target, record, dest, merged);
+  }
+
+  // ---- users
+  listUsers(): Promise<UserRecord[]> {
+    return this.call('GET', '/api/users');
+  }
+
+  getUser(name: string): Promise<UserRecord> {
+    return this.call('GET', `/api/users/${enc(name)}`);
+  }
+
+  createUser(user: NewUser): Promise<UserRecord> {
+    return this.call('POST', '/api/users', { json: user });
+  }
+
+  modifyUser(name: string, changes: UserChanges): Promise<UserRecord> {
+    return this.call('PATCH', `/api/users/${enc(name)}`, { json: changes });
+  }
+
+  /** Deletes the user and every image of theirs. */
+  async deleteUser(name: string): Promise<void> {
+    await this.call('DELETE', `/api/users/${enc(name)}`);
+  }
+
+  userImages(name: string): Promise<ImageRecord[]> {
+    return this.call('GET', `/api/users/${enc(name)}/images`);
+  }
+
+  userGroups(name: string): Promise<string[]> {
+    return this.call('GET', `/api/users/${enc(name)}/groups`);
+  }
+
+  /** The images shared with the user. */
+  userShared(name: string): Promise<ImageRecord[]> {
+    return this.call('GET', `/api/users/${enc(name)}/shared`);
+  }
+
+  // ---- groups and permissions
+  listGroups(): Promise<GroupRecord[]> {
+    return this.call('GET', '/api/groups');
+  }
+
+  getGroup(name: string): Promise<GroupRecord> {
+    return this.call('GET', `/api/groups/${enc(name)}`);
+  }
+
+  createGroup(group: NewGroup): Promise<GroupRecord> {
+    return this.call('POST', '/api/groups', { json: group });
+  }
+
+  /** Renames a group. */
+  modifyGroup(name: string, changes: { name?: string }): Promise<GroupRecord> {
+    return this.call('PATCH', `/api/groups/${enc(name)}`, { json: changes });
+  }
+
+  async deleteGroup(name: string): Promise<void> {
+    await this.call('DELETE', `/api/groups/${enc(name)}`);
+  }
+
+  groupMembers(group: string): Promise<string[]> {
+    return this.call('GET', `/api/groups/${enc(group)}/users`);
+  }
+
+  addGroupMember(group: string, user: string): Promise<GroupRecord> {
+    return this.call('PUT', `/api/groups/${enc(group)}/users/${enc(user)}`);
+  }
+
+  removeGroupMember(group: string, user: string): Promise<GroupRecord> {
+    return this.call('DELETE', `/api/groups/${enc(group)}/users/${enc(user)}`);
+  }
+
+  groupPermissions(group: string): Promise<string[]> {
+    return this.call('GET', `/api/groups/${enc(group)}/permissions`);
+  }
+
+  grantPermission(group: string, permission: string): Promise<GroupRecord> {
+    return this.call('PUT', `/api/groups/${enc(group)}/permissions/${enc(permission)}`);
+  }
+
+  revokePermission(group: string, permission: string): Promise<GroupRecord> {
+    return this.call('DELETE', `/api/groups/${enc(group)}/permissions/${enc(permission)}`);
+  }
+
+  listPermissions(): Promise<string[]> {
+    return this.call('GET', '/api/permissions');
+  }
+
+  /** Closes idle connections; call when done so that the process may exit at once. */
+  close(): void {
+    this.transport.close();
+  }
+
+  /** One JSON exchange: the parsed body of a 2xx answer (undefined for 204), else `ApiError`. */
+  private async call<T>(method: string, path: string, options: { json?: unknown; query?: Record<string, QueryValue> } = {}): Promise<T> {
+    const once = async (): Promise<T> => {
+      const response = await this.transport.send({ method, path, json: options.json, query: options.query });
+      if ((response.statusCode ?? 0) >= 300) throw await errorFrom(response);
+      const body = (await readBody(response)).toString('utf8');
+      return (body ? JSON.parse(body) : undefined) as T;
+    };
+    return IDEMPOTENT.has(method) ? withRetry(once, this.retry) : once();
+  }
+}
+
+function ref(image: ImageName): ImageRef {
+  return typeof image === 'string' ? parseImageRef(image) : image;
+}
+
+function sharePath(image: ImageName, with_: { user: string } | { group: string }): string {
+  const [kind, name] = 'user' in with_ ? ['user', with_.user] : ['group', with_.group];
+  return `${imagePath(ref(image))}/share/${kind}/${enc(name)}`;
+}
+
+/** A listing's items, whether the server answers a bare array or `{images|items: [...]}`. */
+function pageOf<T>(body: unknown): T[] {
+  if (Array.isArray(body)) return body as T[];
+  const object = (body ?? {}) as { images?: unknown; items?: unknown };
+  const items = object.images ?? object.items;
+  return Array.isArray(items) ? (items as T[]) : [];
+}

@@ -1,0 +1,82 @@
+/**
+ * The factory every command's `run` gets (GitHub CLI's cmdutil.Factory): the streams, the
+ * global flags, lazily resolved settings, and the API client — made only when first asked,
+ * after the credential check, and closed when the command ends. Also the prompt before
+ * destruction, the progress bar, and the AbortSignal fired by Ctrl-C. Tests make one with
+ * their own streams and environment.
+ */
+import type { RepomanClient } from '../api/repoman-client.js';
+import type { RetryPolicy } from '../api/retry.js';
+import { connect } from '../config/connect.js';
+import { resolveSettings, type SettingFlags, type Settings } from '../config/settings.js';
+import { UsageError } from './cli-errors.js';
+import { confirmOrRefuse } from './confirm.js';
+import { eprintln, type IOStreams } from './io-streams.js';
+import { progressBar, type ProgressBar } from './progress-bar.js';
+
+export type GlobalOptions = SettingFlags;
+
+export interface ContextDependencies {
+  readonly io: IOStreams;
+  readonly env: NodeJS.ProcessEnv;
+  readonly home: string;
+  readonly uid: number;
+  readonly signal: AbortSignal;
+  readonly retry?: RetryPolicy | undefined;
+}
+
+export interface CommandContext {
+  readonly io: IOStreams;
+  readonly env: NodeJS.ProcessEnv;
+  readonly home: string;
+  readonly globals: GlobalOptions;
+  readonly signal: AbortSignal;
+  settings(): Settings;
+  /** The API client; checks the credential first (CredentialError → exit 3). */
+  client(): RepomanClient;
+  /** Asks before destroying something; refuses without a terminal unless `force`. */
+  confirm(question: string, force: boolean): Promise<void>;
+  progress(title: string): ProgressBar;
+  /** A line on stderr (`repoman: …`). */
+  note(message: string): void;
+  /** Releases what the command opened (idle connections). */
+  close(): void;
+}
+
+export function createContext(deps: ContextDependencies, globals: GlobalOptions): CommandContext {
+  let settings: Settings | undefined;
+  let client: RepomanClient | undefined;
+  const context: CommandContext = {
+    io: deps.io,
+    env: deps.env,
+    home: deps.home,
+    globals,
+    signal: deps.signal,
+    settings() {
+      if (!settings) {
+        try {
+          settings = resolveSettings(globals, { env: deps.env, home: deps.home, uid: deps.uid });
+        } catch (error) {
+          if (error instanceof TypeError) throw new UsageError(error.message);
+          throw error;
+        }
+      }
+      return settings;
+    },
+    client() {
+      client ??= connect(context.settings(), {
+        warn: (message) => context.note(`warning: ${message}`),
+        retry: {
+          ...deps.retry,
+          onRetry: (error, attempt, delay) => context.note(`${error.message}; retrying in ${delay} ms (try ${attempt + 1})`),
+        },
+      });
+      return client;
+    },
+    confirm: (question, force) => confirmOrRefuse(deps.io, question, force),
+    progress: (title) => progressBar(deps.io, title),
+    note: (message) => eprintln(deps.io, `repoman: ${message}`),
+    close: () => client?.close(),
+  };
+  return context;
+}

@@ -1,0 +1,41 @@
+/**
+ * The image metadata flags shared by create-image and modify-image (SPEC §4): --description
+ * --os-variant --os-type --os-arch --hypervisor --expires --read-only --unauthenticated-access
+ * (alias --public). The 2011 underscore spellings reach here through `normalizeArgv`.
+ */
+import type { Command } from 'commander';
+import type { ImageFields } from '../api/api-types.js';
+import { UsageError } from './cli-errors.js';
+import { parseBool, parseExpires } from './parse-values.js';
+
+export function addMetadataOptions(command: Command): Command {
+  return command
+    .option('--description <TEXT>', 'what the image is')
+    .option('--os-variant <VARIANT>', 'distribution and release, e.g. sl55, debian6, centos7')
+    .option('--os-type <TYPE>', 'operating system, e.g. linux')
+    .option('--os-arch <ARCH>', 'architecture, e.g. x86_64, i386')
+    .option('--hypervisor <NAME>', 'the hypervisor it boots on, e.g. kvm, xen')
+    .option('--expires <WHEN>', 'after this others get 410 Gone: 2026-12-31, +30d, or never')
+    .option('--read-only [BOOL]', 'refuse uploads, changes and deletion until cleared (bare: true)')
+    .option('--unauthenticated-access [BOOL]', 'anyone may download it, even without a certificate (bare: true)')
+    .option('--public [BOOL]', 'same as --unauthenticated-access');
+}
+
+export function readMetadata(flags: Record<string, unknown>): ImageFields {
+  const fields: ImageFields = {};
+  const text = (key: string): string | undefined => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
+  if (text('description') !== undefined) fields.description = text('description');
+  if (text('osVariant') !== undefined) fields.os_variant = text('osVariant');
+  if (text('osType') !== undefined) fields.os_type = text('osType');
+  if (text('osArch') !== undefined) fields.os_arch = text('osArch');
+  if (text('hypervisor') !== undefined) fields.hypervisor = text('hypervisor');
+  if (text('expires') !== undefined) fields.expires = parseExpires(text('expires') ?? '');
+  if (flags.readOnly !== undefined) fields.read_only = parseBool(flags.readOnly as string, '--read-only');
+  const access = flags.unauthenticatedAccess ?? flags.public;
+  if (flags.unauthenticatedAccess !== undefined && flags.public !== undefined
+    && parseBool(flags.unauthenticatedAccess as string, '--unauthenticated-access') !== parseBool(flags.public as string, '--public')) {
+    throw new UsageError('--public and --unauthenticated-access disagree: give one');
+  }
+  if (access !== undefined) fields.unauthenticated_access = parseBool(access as string, '--unauthenticated-access');
+  return fields;
+}

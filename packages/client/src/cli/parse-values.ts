@@ -1,0 +1,70 @@
+/**
+ * Parsers for option values, each throwing `UsageError` with a line that says what is
+ * expected: sizes with K M G T suffixes (powers of 1024), yes/no booleans, expiry times,
+ * comma-separated lists, and the IMAGE argument (`NAME` or `OWNER/NAME`, or `--owner`).
+ */
+import { parseImageRef, type ImageRef } from '../api/image-ref.js';
+import { UsageError } from './cli-errors.js';
+
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** `512`, `10K`, `1.5G`, `2TiB`, `100MB` → bytes (K M G T are powers of 1024). */
+export function parseSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i.exec(text);
+  if (!match) throw new UsageError(`"${text}" is not a size: give bytes or a number with K, M, G or T (e.g. 20G)`);
+  const bytes = Number(match[1]) * (UNITS[(match[2] ?? '').toUpperCase()] ?? 1);
+  if (!Number.isSafeInteger(Math.round(bytes))) throw new UsageError(`"${text}" is too large a size`);
+  return Math.round(bytes);
+}
+
+const TRUE_WORDS = new Set(['true', 'yes', 'y', 'on', '1']);
+const FALSE_WORDS = new Set(['false', 'no', 'n', 'off', '0']);
+
+export function isBooleanWord(text: string): boolean {
+  const word = text.toLowerCase();
+  return TRUE_WORDS.has(word) || FALSE_WORDS.has(word);
+}
+
+export function parseBool(text: string | boolean, flag: string): boolean {
+  if (typeof text === 'boolean') return text;
+  const word = text.toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new UsageError(`${flag} takes true or false (yes/no), not "${text}"`);
+}
+
+const DURATION = /^\+?(\d+)\s*([hdwy])$/i;
+const DURATION_MS: Record<string, number> = { h: 3600_000, d: 86400_000, w: 7 * 86400_000, y: 365 * 86400_000 };
+
+/** `2026-12-31`, `2026-12-31T12:00:00Z`, `+30d` (h d w y) → ISO 8601; `never` / `none` → null (clears). */
+export function parseExpires(text: string, now: Date = new Date()): string | null {
+  const trimmed = text.trim();
+  if (/^(never|none)$/i.test(trimmed)) return null;
+  const duration = DURATION.exec(trimmed);
+  if (duration) return new Date(now.getTime() + Number(duration[1]) * (DURATION_MS[(duration[2] ?? 'd').toLowerCase()] ?? 0)).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed)) {
+    const time = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
+    if (!Number.isNaN(time)) return new Date(time).toISOString();
+  }
+  throw new UsageError(`--expires takes a date (2026-12-31), a time (2026-12-31T12:00:00Z), a delay (+30d, +12h, +2w) or "never", not "${text}"`);
+}
+
+/** `a,b c` and repeated flags → `['a', 'b', 'c']`, without duplicates. */
+export function parseList(values: unknown): string[] {
+  const items = (Array.isArray(values) ? values : values === undefined ? [] : [values]).flatMap((value) => String(value).split(/[,\s]+/));
+  return [...new Set(items.filter((item) => item !== ''))];
+}
+
+/** The IMAGE argument: `NAME` or `OWNER/NAME`; `--owner` applies to a bare NAME. */
+export function parseImageArg(text: unknown, owner: unknown): ImageRef {
+  try {
+    return parseImageRef(String(text), typeof owner === 'string' ? owner : undefined);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Commander's collector for repeatable options. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

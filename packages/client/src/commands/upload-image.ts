@@ -1,0 +1,57 @@
+/**
+ * `repoman upload-image IMAGE FILE` (2011: `up`, `put-image`, `pi`): replaces an image's bytes
+ * with a file. The file's sha256 is computed first (a streaming pass) and sent ahead as
+ * `Repr-Digest`, so the server refuses a corrupted upload (422) and keeps the previous
+ * version; the bytes are streamed, with a progress bar on a terminal; network errors and 5xx
+ * are retried a few times, re-reading the file from the start; Ctrl-C aborts and the server
+ * keeps the previous version.
+ */
+import { ApiError } from '../api/api-errors.js';
+import { formatImageRef, type ImageRef } from '../api/image-ref.js';
+import { CliError, ExitCode } from '../cli/cli-errors.js';
+import type { CommandContext } from '../cli/command-context.js';
+import { defineCommand } from '../cli/command-spec.js';
+import { formatBytes } from '../cli/format.js';
+import { parseImageArg } from '../cli/parse-values.js';
+import type { UploadResult } from '../transfer/upload-file.js';
+
+export interface UploadImageOptions {
+  readonly image: ImageRef;
+  readonly file: string;
+}
+
+/** Uploads with a progress bar and turns "no such image" into advice; shared with create-image. */
+export async function uploadWithProgress(context: CommandContext, image: ImageRef, file: string): Promise<UploadResult> {
+  const bar = context.progress(formatImageRef(image));
+  try {
+    const result = await context.client().uploadImage(image, file, { onProgress: bar.listener, signal: context.signal });
+    bar.stop();
+    if (context.io.stderrIsTTY) context.note(`uploaded ${file} to ${formatImageRef(image)}: ${formatBytes(result.size)}, sha256 ${result.sha256}`);
+    return result;
+  } catch (error) {
+    bar.stop();
+    if (error instanceof ApiError && error.code === 'IMAGE_NOT_FOUND') {
+      throw new CliError(`${error.message.replace(/\.$/, '')}: create it first with repoman create-image ${image.name} --file ${file}`, ExitCode.NOT_FOUND);
+    }
+    if (error instanceof Error && error.name === 'TransferAbortedError') {
+      throw new CliError('interrupted: the upload was abandoned and the server keeps the previous version', ExitCode.INTERRUPTED);
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no such file: ${file}`);
+    throw error;
+  }
+}
+
+export const uploadImageCommand = defineCommand<UploadImageOptions>({
+  name: 'upload-image',
+  aliases: ['up', 'put-image', 'pi'],
+  summary: 'upload a file as an image\'s bytes (replacing the previous version atomically)',
+  examples: ['repoman upload-image debian6.img.gz ./debian6.img.gz'],
+  configure: (command) => command
+    .argument('<IMAGE>', 'NAME or OWNER/NAME')
+    .argument('<FILE>', 'the image file')
+    .option('--owner <USER>', 'the image is in this user\'s namespace'),
+  parse: ({ args, flags }) => ({ image: parseImageArg(args[0], flags.owner), file: String(args[1]) }),
+  async run(options, context) {
+    await uploadWithProgress(context, options.image, options.file);
+  },
+});

@@ -1,0 +1,30 @@
+/**
+ * Public API of repoman-client, for scripts: the typed API client behind the `repoman`
+ * command, the credential and trust-anchor loaders, the settings resolution the command uses
+ * (config files, environment), the transfer functions, and the error classes.
+ *
+ *   import { connectFromEnvironment } from 'repoman-client';
+ *   const client = connectFromEnvironment();            // as `repoman` would: config, $X509_USER_PROXY…
+ *   for (const image of await client.listImages({ shared: true })) console.log(image.owner, image.name);
+ *   await client.downloadImage('bob/debian6.img.gz', '/scratch/debian6.img.gz', { resume: true });
+ *   client.close();
+ */
+export { RepomanClient, type RepomanClientOptions } from './api/repoman-client.js';
+export type {
+  GroupRecord, ImageChanges, ImageChecksum, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
+} from './api/api-types.js';
+export { ApiError, ChecksumMismatchError, CredentialError, NetworkError, TransferAbortedError, type CredentialProblem } from './api/api-errors.js';
+export { formatImageRef, parseImageRef, type ImageRef } from './api/image-ref.js';
+export { expiryWarning, loadProxyCredential, type ProxyCredential } from './api/proxy-credential.js';
+export { loadTrustAnchors, type TrustAnchorSource } from './api/trust-anchors.js';
+export type { RetryPolicy } from './api/retry.js';
+export { HttpTransport, type HttpRequest, type TransportOptions } from './api/http-transport.js';
+export { connect, connectFromEnvironment, MissingServerError, type ConnectOptions } from './config/connect.js';
+export { resolveSettings, type SettingFlags, type Settings } from './config/settings.js';
+export { parseServer } from './config/server-url.js';
+export { loadConfigFiles, parseConfigText, type ConfigValues } from './config/config-files.js';
+export type { UploadOptions, UploadResult } from './transfer/upload-file.js';
+export type { DownloadOptions, DownloadResult } from './transfer/download-file.js';
+export type { ProgressListener, TransferPhase, TransferProgress } from './transfer/transfer-progress.js';
+export { sha256File } from './transfer/sha256-file.js';
+export { CLIENT_VERSION } from './version.js';

@@ -1,0 +1,46 @@
+/**
+ * The sha256 of a file (or of its first `length` bytes), read as a stream in 1 MiB chunks
+ * with constant memory, reporting progress. Used before an upload (the digest is sent ahead
+ * of the bytes) and before resuming a download (the kept `.part` prefix is hashed again).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { TransferAbortedError } from '../api/api-errors.js';
+import type { ProgressListener, TransferPhase } from './transfer-progress.js';
+
+export interface HashFileOptions {
+  /** Hash only the first `length` bytes. */
+  readonly length?: number;
+  readonly phase?: TransferPhase;
+  readonly onProgress?: ProgressListener | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Feeds the file into `hash` and answers the number of bytes read. */
+export async function hashFileInto(hash: Hash, path: string, options: HashFileOptions = {}): Promise<number> {
+  if (options.length === 0) return 0;
+  const stream = createReadStream(path, {
+    highWaterMark: 1024 * 1024,
+    ...(options.length !== undefined && { end: options.length - 1 }),
+    ...(options.signal && { signal: options.signal }),
+  });
+  let done = 0;
+  const total = options.length ?? 0;
+  try {
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      done += (chunk as Buffer).length;
+      options.onProgress?.({ phase: options.phase ?? 'checksum', transferred: done, total });
+    }
+  } catch (error) {
+    if (options.signal?.aborted) throw new TransferAbortedError('interrupted');
+    throw error;
+  }
+  return done;
+}
+
+export async function sha256File(path: string, options: HashFileOptions = {}): Promise<{ hex: string; size: number }> {
+  const hash = createHash('sha256');
+  const size = await hashFileInto(hash, path, options);
+  return { hex: hash.digest('hex'), size };
+}
