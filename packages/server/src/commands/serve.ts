@@ -2,7 +2,8 @@
  * `repoman-server` / `repoman-server serve`: runs the service. Loads the configuration, opens
  * the metadata database and applies pending migrations, applies `[admin] dns` (each DN's user
  * becomes an admin; unknown DNs are registered under a name made from their last CN, see
- * `services/admin-bootstrap.ts`), then hands over to the TLS layer's `startServer`, giving it
+ * `services/admin-bootstrap.ts`), opens the blob store and removes abandoned uploads (then
+ * sweeps image storage hourly, see `services/blob-sweeper.ts`), then hands over to the TLS layer's `startServer`, giving it
  * a way to build one app per listener. Runs until SIGINT or SIGTERM, then closes the listeners
  * and the database. `startServer` is injectable for tests.
  */
@@ -10,6 +11,8 @@ import type { RepomanConfig } from '../config/config-types.js';
 import { buildApp } from '../http/build-app.js';
 import { openMetadata } from '../metadata/open-metadata.js';
 import { applyAdminDns } from '../services/admin-bootstrap.js';
+import { createBlobSweeper, type BlobSweeper } from '../services/blob-sweeper.js';
+import { createBlobStore } from '../storage/index.js';
 import { RepomanError } from '../services/repoman-error.js';
 import { startServer as defaultStartServer, type StartServerOptions, type RunningServer } from '../tls/start-server.js';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from './command-context.js';
@@ -37,6 +40,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
   const notice = (line: string) => context.stderr.write(`${line}\n`);
   const metadata = openMetadata(config.database.url);
   let running: RunningServer | undefined;
+  let sweeper: BlobSweeper | undefined;
   try {
     const { applied } = await metadata.migrate();
     if (applied.length > 0) notice(`repoman-server: applied migrations ${applied.join(', ')}`);
@@ -44,13 +48,19 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       if (result.created) notice(`repoman-server: registered admin ${result.user.name} (${result.user.clientDn}) from [admin] dns`);
       else if (result.addedToAdmins) notice(`repoman-server: made ${result.user.name} an admin (from [admin] dns)`);
     }
+    const blobs = await createBlobStore(config.storage);
+    sweeper = createBlobSweeper(metadata.images, blobs, { report: (line) => notice(`repoman-server: ${line}`) });
+    const abandoned = await sweeper.sweepUploads();
+    if (abandoned > 0) notice(`repoman-server: removed ${abandoned} abandoned upload(s) from image storage`);
     running = await deps.startServer({
       config,
       metadata,
       notice,
-      makeApp: (listener) => buildApp({ config, metadata, logDestination: context.stdout, ...listener }),
+      makeApp: (listener) => buildApp({ config, metadata, blobs, logDestination: context.stdout, ...listener }),
     });
+    sweeper.start();
   } catch (error) {
+    await sweeper?.stop();
     await running?.close();
     await metadata.close();
     notice(`repoman-server: cannot start: ${error instanceof RepomanError || error instanceof Error ? error.message : String(error)}`);
@@ -58,6 +68,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
   }
   const signal = await context.waitForShutdown();
   notice(`repoman-server: ${signal}, stopping`);
+  await sweeper.stop();
   await running.close();
   await metadata.close();
   return EXIT_OK;

@@ -1,6 +1,6 @@
 /**
  * Builds the fastify application of the API from its dependencies (no globals): the config,
- * the metadata stores, where the JSON log goes, how to identify a request's client (the TLS
+ * the metadata stores, the blob store, where the JSON log goes, how to identify a request's client (the TLS
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
  * in order: the route table (for 405s), error handling, body parsers, the caller hook, the
  * request log, and the route files of `routes/api-routes.ts`. The caller listens (see
@@ -10,7 +10,11 @@ import fastify, { LogController, type FastifyInstance, type FastifyServerFactory
 import type { RepomanConfig } from '../config/config-types.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import { createGroupService } from '../services/group-service.js';
+import { createImageService } from '../services/image-service.js';
+import { createImageSharingService } from '../services/image-sharing.js';
+import { createImageTransferService } from '../services/image-transfer.js';
 import { createUserService } from '../services/user-service.js';
+import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
@@ -28,6 +32,8 @@ export interface LogDestination {
 export interface AppDeps {
   readonly config: RepomanConfig;
   readonly metadata: MetadataStores;
+  /** Where image bytes live (`createBlobStore(config.storage)`). */
+  readonly blobs: BlobStore;
   /** Where the one-JSON-line-per-request log (and error logs) go. */
   readonly logDestination: LogDestination;
   /** The verified client identity of a request, or null (no or unverifiable certificate, plain HTTP). */
@@ -56,6 +62,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     frameworkErrors: (error, _request, reply) => sendError(reply, toEnvelope(error)),
     ...(deps.serverFactory !== undefined && { serverFactory: deps.serverFactory }),
   });
+  // Node's default of 300 s would cut the upload or download of a large image; a server from
+  // serverFactory does not get fastify's requestTimeout (0), so set it here for both listeners.
+  app.server.requestTimeout = 0;
 
   const routes = new RouteTable();
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
@@ -69,6 +78,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metadata: deps.metadata,
     users: createUserService(deps.metadata),
     groups: createGroupService(deps.metadata),
+    images: createImageService(deps.metadata),
+    sharing: createImageSharingService(deps.metadata),
+    transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes }),
   };
   for (const plugin of API_ROUTES) {
     void app.register(async (scope) => plugin(scope, context));

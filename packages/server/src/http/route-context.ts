@@ -8,6 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import type { GroupService } from '../services/group-service.js';
+import type { ImageService } from '../services/image-service.js';
+import type { ImageSharingService } from '../services/image-sharing.js';
+import type { ImageTransferService } from '../services/image-transfer.js';
 import type { UserService } from '../services/user-service.js';
 
 export interface RouteContext {
@@ -15,6 +18,9 @@ export interface RouteContext {
   readonly metadata: MetadataStores;
   readonly users: UserService;
   readonly groups: GroupService;
+  readonly images: ImageService;
+  readonly sharing: ImageSharingService;
+  readonly transfer: ImageTransferService;
 }
 
 export type RoutePlugin = (scope: FastifyInstance, context: RouteContext) => void | Promise<void>;

@@ -1,11 +1,13 @@
 /**
- * The metadata store contract for accounts: users, groups, memberships and group permissions.
+ * The metadata store contract for accounts: users, groups, memberships and group permissions
+ * (the image store's contract is `image-store.ts`; `MetadataStores` bundles them all).
  * Services depend on these interfaces only; `sql-user-store.ts` and `sql-group-store.ts`
  * implement them with kysely for every SQL dialect. Records are plain, immutable values with
  * portable types (booleans as booleans, timestamps as ISO 8601 UTC strings). Names are
  * validated by the services before they reach a store; stores enforce uniqueness and
  * referential integrity, nothing else (no permission checks here).
  */
+import type { ImageStore } from './image-store.js';
 
 export interface UserRecord {
   readonly id: number;
@@ -97,10 +99,11 @@ export interface GroupStore {
   revoke(groupId: number, permission: string): Promise<boolean>;
 }
 
-/** The account stores over one database, and the database's own health and lifetime. */
+/** The account and image stores over one database, and the database's own health and lifetime. */
 export interface MetadataStores {
   readonly users: UserStore;
   readonly groups: GroupStore;
+  readonly images: ImageStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Closes the connections; the stores must not be used afterwards. */

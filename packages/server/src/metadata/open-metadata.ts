@@ -1,6 +1,6 @@
 /**
  * Opens the metadata database named by `database.url`: picks the dialect that serves the URL,
- * opens kysely on it, and hands out the account stores over that one connection (pool).
+ * opens kysely on it, and hands out the account and image stores over that one connection (pool).
  * `migrate()` brings the schema to the latest version; callers run it before serving.
  * Adding PostgreSQL is one dialect file and one entry in DIALECTS.
  */
@@ -10,13 +10,14 @@ import type { MetadataDialect } from './metadata-dialect.js';
 import type { MetadataStores } from './metadata-store.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { createSqlGroupStore } from './sql-group-store.js';
+import { createSqlImageStore } from './sql-image-store.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 
 const DIALECTS: readonly MetadataDialect[] = [sqliteDialect];
 
 export interface OpenMetadata extends MetadataStores {
-  /** The kysely instance, for later stores (images) over the same database. */
+  /** The kysely instance (tests dump tables through it). */
   readonly db: Kysely<Database>;
   readonly dialect: MetadataDialect;
   /** Applies pending migrations. */
@@ -35,6 +36,7 @@ export function openMetadata(url: string): OpenMetadata {
     dialect,
     users: createSqlUserStore(db, dialect),
     groups: createSqlGroupStore(db, dialect),
+    images: createSqlImageStore(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -6,7 +6,8 @@
  * `client_dn` and `suspended`, and anything on other users, need user_modify. Accounts of
  * admins are managed by admins only (a user_modify holder cannot take over an admin by
  * changing its DN), and the last admin cannot be deleted. Putting a new user in groups other
- * than `users` also needs group_modify_membership.
+ * than `users` also needs group_modify_membership. A user's images and the images shared with
+ * it are listed by the image service.
  */
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
 import { UniqueViolation } from '../metadata/store-errors.js';
@@ -151,20 +152,6 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
       requireUser(caller);
       const user = await find(name);
       return (await groups.groupNamesOf([user.id])).get(user.id) ?? [];
-    },
-
-    /** The user's images visible to the caller. Until the images issue lands: always []. */
-    async imagesOf(caller: Caller, name: string): Promise<unknown[]> {
-      requireUser(caller);
-      await find(name);
-      return [];
-    },
-
-    /** Images shared with the user, visible to the caller. Until the images issue lands: always []. */
-    async sharedWith(caller: Caller, name: string): Promise<unknown[]> {
-      requireUser(caller);
-      await find(name);
-      return [];
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Test-only harness: a fresh data directory, a migrated SQLite database, an `admin` user, and
+ * Test-only harness: a fresh data directory, a migrated SQLite database, a blob store, an `admin` user, and
  * the app built with an `identify` that trusts the `x-test-dn` header (and `x-test-limited`)
  * instead of a TLS chain. Requests go through fastify's `inject`, in-process. Never used by
  * the server itself.
@@ -14,6 +14,7 @@ import { buildApp } from '../../src/http/build-app.js';
 import type { MetadataStores } from '../../src/metadata/metadata-store.js';
 import { openMetadata, type OpenMetadata } from '../../src/metadata/open-metadata.js';
 import { ensureAdmin } from '../../src/services/admin-bootstrap.js';
+import { createBlobStore, type BlobStore } from '../../src/storage/index.js';
 
 export const TEST_DN_HEADER = 'x-test-dn';
 export const ADMIN_DN = '/DC=org/DC=repoman-test/OU=People/CN=Ada Admin';
@@ -26,7 +27,7 @@ export interface RequestOptions {
   /** A form-encoded body. */
   readonly form?: Record<string, string | string[]>;
   /** A raw body, sent as is. */
-  readonly payload?: string;
+  readonly payload?: string | Buffer;
   readonly headers?: Record<string, string>;
 }
 
@@ -34,6 +35,8 @@ export interface TestApp {
   readonly app: FastifyInstance;
   readonly metadata: OpenMetadata;
   readonly config: RepomanConfig;
+  /** The blob store under `config.storage.path`. */
+  readonly blobs: BlobStore;
   readonly dir: string;
   /** Every JSON log line written so far. */
   readonly logs: string[];
@@ -47,11 +50,16 @@ export interface TestAppOptions {
   readonly plainHttp?: boolean;
   /** Replaces the stores the app sees (e.g. to inject failures). */
   readonly wrapMetadata?: (metadata: MetadataStores) => MetadataStores;
+  /** Environment overrides of the config (e.g. `REPOMAN_LIMITS_MAX_IMAGE_BYTES`). */
+  readonly env?: Record<string, string>;
+  /** Replaces the blob store the app sees (e.g. to observe or delay it). */
+  readonly wrapBlobs?: (blobs: BlobStore) => BlobStore;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'repoman-server-test-'));
-  const config = loadConfig({ env: {}, cwd: dir });
+  const config = loadConfig({ env: options.env ?? {}, cwd: dir });
+  const blobs = await createBlobStore(config.storage);
   const metadata = openMetadata(config.database.url);
   await metadata.migrate();
   await ensureAdmin(metadata, 'admin', ADMIN_DN);
@@ -59,6 +67,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const app = buildApp({
     config,
     metadata: options.wrapMetadata ? options.wrapMetadata(metadata) : metadata,
+    blobs: options.wrapBlobs ? options.wrapBlobs(blobs) : blobs,
     logDestination: { write: (line: string) => logs.push(line) },
     identify: async (request) => {
       const dn = request.headers[TEST_DN_HEADER];
@@ -72,12 +81,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     app,
     metadata,
     config,
+    blobs,
     dir,
     logs,
     request(method, url, request = {}) {
       const headers: Record<string, string> = { ...request.headers };
       if (request.dn !== undefined) headers[TEST_DN_HEADER] = encodeURIComponent(request.dn);
-      let payload: string | undefined = request.payload;
+      let payload: string | Buffer | undefined = request.payload;
       if (request.json !== undefined) {
         headers['content-type'] ??= 'application/json';
         payload = JSON.stringify(request.json);

@@ -1,10 +1,13 @@
 /**
- * The list of route files the app registers, in order. A new family of routes (the images of
- * issue [2/6], `/metrics`) is one more file in this folder and one more entry here.
+ * The list of route files the app registers, in order. A new family of routes (`/metrics`)
+ * is one more file in this folder and one more entry here.
  */
 import type { RoutePlugin } from '../route-context.js';
 import { groupRoutes } from './group-routes.js';
 import { healthRoutes } from './health-routes.js';
+import { imageRawRoutes } from './image-raw-routes.js';
+import { imageRoutes } from './image-routes.js';
+import { imageShareRoutes } from './image-share-routes.js';
 import { membershipRoutes } from './membership-routes.js';
 import { permissionRoutes } from './permission-routes.js';
 import { userRoutes } from './user-routes.js';
@@ -17,4 +20,7 @@ export const API_ROUTES: readonly RoutePlugin[] = [
   groupRoutes,
   membershipRoutes,
   permissionRoutes,
+  imageRoutes,
+  imageShareRoutes,
+  imageRawRoutes,
 ];

@@ -1,14 +1,16 @@
 /**
  * The users routes of SPEC §3: `/api/users` (list, create) and `/api/users/{user}` (read,
  * modify — `POST` is the 2011 synonym of `PATCH` — delete), and a user's groups, images and
- * shared images. Handlers only read input and call the user service.
+ * shared images. Handlers only read input and call the user service (the image service for a
+ * user's images).
  */
 import { readBody } from '../body-fields.js';
+import { fileLinks } from '../file-links.js';
 import type { RoutePlugin } from '../route-context.js';
 
 type UserParams = { Params: { user: string } };
 
-export const userRoutes: RoutePlugin = (app, { users }) => {
+export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
   app.get('/api/users', async (request) => users.list(request.caller));
 
   app.post('/api/users', async (request, reply) => {
@@ -45,6 +47,10 @@ export const userRoutes: RoutePlugin = (app, { users }) => {
   });
 
   app.get<UserParams>('/api/users/:user/groups', async (request) => users.groupsOf(request.caller, request.params.user));
-  app.get<UserParams>('/api/users/:user/images', async (request) => users.imagesOf(request.caller, request.params.user));
-  app.get<UserParams>('/api/users/:user/shared', async (request) => users.sharedWith(request.caller, request.params.user));
+  app.get<UserParams>('/api/users/:user/images', async (request) =>
+    images.imagesOf(request.caller, request.params.user, fileLinks(request, config.server)),
+  );
+  app.get<UserParams>('/api/users/:user/shared', async (request) =>
+    images.sharedWith(request.caller, request.params.user, fileLinks(request, config.server)),
+  );
 };

@@ -1,0 +1,100 @@
+/**
+ * The bytes of an image, SPEC §3: `PUT /api/images/raw/[{user}/]{image}` uploads the raw body,
+ * streamed (this file's scope replaces the body parsers with a catch-all that leaves the
+ * request stream unread for the blob store); `GET`/`HEAD` download it with Content-Length,
+ * ETag (the quoted sha256), Last-Modified (the upload time), Repr-Digest, Accept-Ranges,
+ * Content-Disposition, single Range requests (206/416), If-Range, If-None-Match and
+ * If-Modified-Since (304). Downloads are open to anonymous callers and the plain-HTTP
+ * listener; the service lets them reach public images only. An upload needs a length
+ * (Content-Length or chunked: 411 otherwise); a refusal before its body is read closes the
+ * connection rather than read gigabytes for nothing.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RepomanError } from '../../services/repoman-error.js';
+import { isNotModified } from '../conditional-get.js';
+import { expectedSha256 } from '../expected-digest.js';
+import { fileLinks } from '../file-links.js';
+import { RAW_URLS, type ImageParams } from '../image-ref.js';
+import { decideRange } from '../range-request.js';
+import type { RouteContext, RoutePlugin } from '../route-context.js';
+
+type RawRequest = FastifyRequest<{ Params: ImageParams }>;
+
+export const imageRawRoutes: RoutePlugin = (app, context) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  for (const url of RAW_URLS) {
+    app.route<{ Params: ImageParams }>({
+      method: ['GET', 'HEAD'],
+      url,
+      exposeHeadRoute: false,
+      config: { anonymous: true },
+      handler: async (request, reply) => download(context, request, reply),
+    });
+    app.put<{ Params: ImageParams }>(url, async (request, reply) => upload(context, request, reply));
+  }
+};
+
+async function download(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ref = { owner: request.params.owner, name: request.params.image };
+  const found = await context.transfer.prepareDownload(request.caller, ref);
+  const etag = `"${found.sha256}"`;
+  reply
+    .header('etag', etag)
+    .header('last-modified', found.uploaded.toUTCString())
+    .header('accept-ranges', 'bytes')
+    .header('repr-digest', `sha-256=:${Buffer.from(found.sha256, 'hex').toString('base64')}:`);
+  if (isNotModified(request.headers, etag, found.uploaded)) return reply.status(304).send();
+
+  const range = decideRange(header(request, 'range'), header(request, 'if-range'), { size: found.size, etag, lastModified: found.uploaded });
+  if (range.kind === 'unsatisfiable') {
+    throw new RepomanError('RANGE_NOT_SATISFIABLE', `the image has ${found.size} bytes; ask for a range within them`, {
+      headers: { 'content-range': `bytes */${found.size}` },
+    });
+  }
+  const partial = range.kind === 'partial';
+  const length = partial ? range.end - range.start + 1 : found.size;
+  reply
+    .header('content-type', 'application/octet-stream')
+    .header('content-disposition', `attachment; filename="${found.image.name}"`)
+    .header('content-length', String(length));
+  if (partial) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${found.size}`);
+  if (request.method === 'HEAD') return reply.send();
+  const bytes = await context.transfer.openBytes(found, partial ? { start: range.start, end: range.end } : undefined);
+  return reply.send(bytes);
+}
+
+async function upload(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<unknown> {
+  const abort = new AbortController();
+  const onClose = (): void => {
+    if (!reply.raw.writableFinished) abort.abort(new Error('the client closed the connection'));
+  };
+  reply.raw.once('close', onClose);
+  try {
+    return await context.transfer.upload(
+      request.caller,
+      { owner: request.params.owner, name: request.params.image },
+      { source: request.raw, length: bodyLength(request), expectedSha256: expectedSha256(request.headers), signal: abort.signal },
+      fileLinks(request, context.config.server),
+    );
+  } catch (error) {
+    if (!request.raw.readableEnded) reply.header('connection', 'close');
+    throw error;
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}
+
+/** The announced body length, null for a chunked body; 411 when there is neither. */
+function bodyLength(request: RawRequest): number | null {
+  const length = header(request, 'content-length');
+  if (length !== undefined) return Number(length);
+  if (header(request, 'transfer-encoding') !== undefined) return null;
+  throw new RepomanError('LENGTH_REQUIRED', 'send the image with a Content-Length header or chunked transfer encoding');
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

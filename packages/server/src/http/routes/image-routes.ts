@@ -1,0 +1,69 @@
+/**
+ * The image metadata routes of SPEC §3: `GET /api/images` (what the caller can see, with the
+ * filters owner, shared, group, q and paging limit/offset; the total goes in `X-Total-Count`),
+ * `POST /api/images` (a new empty slot; 201 with `Location` its raw URL), and on
+ * `/api/images/[{user}/]{image}`: `GET` (the record), `PATCH` (and its 2011 synonym `POST`:
+ * fields, rename with `name`, new `owner` by an admin) and `DELETE` (204), plus
+ * `POST …/clone` (`name` of the copy; 201). Bytes are in `image-raw-routes.ts`, sharing in
+ * `image-share-routes.ts`.
+ */
+import { readBody } from '../body-fields.js';
+import { fileLinks } from '../file-links.js';
+import { IMAGE_URL_PREFIXES, imageRefOf, type ImageParams } from '../image-ref.js';
+import { readQuery } from '../query-fields.js';
+import type { RoutePlugin } from '../route-context.js';
+import { rawPath } from '../../services/image-views.js';
+
+/** The metadata fields a body may set, on create and modify. */
+const FIELDS = {
+  description: { type: 'string' },
+  os_variant: { type: 'string' },
+  os_type: { type: 'string' },
+  os_arch: { type: 'string' },
+  hypervisor: { type: 'string' },
+  expires: { type: 'string' },
+  read_only: { type: 'boolean' },
+  unauthenticated_access: { type: 'boolean' },
+} as const;
+
+export const imageRoutes: RoutePlugin = (app, { images, config }) => {
+  app.get('/api/images', async (request, reply) => {
+    const query = readQuery(request, { owner: 'string', shared: 'boolean', group: 'string', q: 'string', limit: 'integer', offset: 'integer' });
+    const page = await images.list(request.caller, query, fileLinks(request, config.server));
+    return reply.header('x-total-count', String(page.total)).send(page.images);
+  });
+
+  app.post('/api/images', async (request, reply) => {
+    const body = readBody(request, { name: { type: 'string', required: true }, ...FIELDS });
+    const image = await images.create(request.caller, body, fileLinks(request, config.server));
+    return reply.status(201).header('location', rawPath(image.owner, image.name)).send(image);
+  });
+
+  for (const prefix of IMAGE_URL_PREFIXES) {
+    app.get<{ Params: ImageParams }>(prefix, async (request) =>
+      images.get(request.caller, imageRefOf(request.params, request.method), fileLinks(request, config.server)),
+    );
+
+    app.route<{ Params: ImageParams }>({
+      method: ['PATCH', 'POST'],
+      url: prefix,
+      handler: async (request) => {
+        const ref = imageRefOf(request.params, request.method);
+        const body = readBody(request, { name: { type: 'string' }, owner: { type: 'string' }, ...FIELDS });
+        return images.modify(request.caller, ref, body, fileLinks(request, config.server));
+      },
+    });
+
+    app.delete<{ Params: ImageParams }>(prefix, async (request, reply) => {
+      await images.delete(request.caller, imageRefOf(request.params, request.method));
+      return reply.status(204).send();
+    });
+
+    app.post<{ Params: ImageParams }>(`${prefix}/clone`, async (request, reply) => {
+      const ref = imageRefOf(request.params, request.method);
+      const body = readBody(request, { name: { type: 'string', required: true } });
+      const image = await images.clone(request.caller, ref, body.name, fileLinks(request, config.server));
+      return reply.status(201).header('location', rawPath(image.owner, image.name)).send(image);
+    });
+  }
+};

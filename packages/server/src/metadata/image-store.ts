@@ -1,0 +1,149 @@
+/**
+ * The metadata store contract for images: the image rows, who they are shared with, and the
+ * queries the services need (find by owner and name, the listing with its visibility rule,
+ * the blob keys still referenced). `sql-image-store.ts` implements it with kysely for every
+ * SQL dialect. Like the account stores it enforces uniqueness and referential integrity only:
+ * permission checks and name rules belong to the services. The bytes themselves live in the
+ * blob store; a row only names its blob by key, and several rows may name the same key
+ * (identical content, clones), so a row change never deletes a blob (the sweeper does).
+ */
+
+export type ImageStatus = 'empty' | 'ready';
+
+export interface ImageRecord {
+  readonly id: number;
+  readonly ownerId: number;
+  /** The owner's user name (joined from users). */
+  readonly owner: string;
+  readonly name: string;
+  readonly uuid: string;
+  readonly description: string;
+  readonly osVariant: string;
+  readonly osType: string;
+  readonly osArch: string;
+  readonly hypervisor: string;
+  /** Bytes of the current content; null while empty. */
+  readonly size: number | null;
+  /** sha256 of the current content, lowercase hex; null while empty. */
+  readonly checksum: string | null;
+  /** Blob store key of the current content; null while empty. */
+  readonly blobKey: string | null;
+  /** Number of completed uploads. */
+  readonly version: number;
+  readonly status: ImageStatus;
+  readonly created: string;
+  readonly uploaded: string | null;
+  readonly modified: string;
+  readonly expires: string | null;
+  readonly readOnly: boolean;
+  readonly unauthenticatedAccess: boolean;
+}
+
+/** The metadata fields a user sets on create and modify. */
+export interface ImageFields {
+  readonly description?: string;
+  readonly osVariant?: string;
+  readonly osType?: string;
+  readonly osArch?: string;
+  readonly hypervisor?: string;
+  readonly expires?: string | null;
+  readonly readOnly?: boolean;
+  readonly unauthenticatedAccess?: boolean;
+}
+
+/** Content a new row starts with (a clone): the source's blob, taken as is. */
+export interface ImageContent {
+  readonly blobKey: string;
+  readonly size: number;
+  readonly checksum: string;
+  readonly uploaded: string;
+  readonly version: number;
+}
+
+export interface NewImage extends ImageFields {
+  readonly ownerId: number;
+  readonly name: string;
+  /** Omitted: an empty slot (status "empty", version 0). */
+  readonly content?: ImageContent;
+}
+
+export interface ImageChanges extends ImageFields {
+  readonly name?: string;
+  readonly ownerId?: number;
+}
+
+/** A committed blob to make an image's content. */
+export interface UploadedBlob {
+  readonly key: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface ImageShares {
+  readonly users: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/** The listing's filters; all given ones apply together. */
+export interface ImageQuery {
+  /**
+   * Only images this user may read: its own, those shared with it directly or through one of
+   * its groups, and public ones (unauthenticated_access). Omitted: every image.
+   */
+  readonly readableBy?: number;
+  readonly ownerId?: number;
+  /** Only images shared with this user, directly or through one of its groups (never its own). */
+  readonly sharedWith?: number;
+  /** Only images shared with this group. */
+  readonly sharedWithGroup?: number;
+  /** Case-insensitive substring of the name or the description. */
+  readonly text?: string;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface ImagePage {
+  /** Ordered by owner name, then image name. */
+  readonly images: readonly ImageRecord[];
+  /** How many images match the query, all pages together. */
+  readonly total: number;
+}
+
+export interface ImageStore {
+  /** Inserts a row with a new UUID. Throws UniqueViolation when the owner has an image of that name. */
+  create(image: NewImage): Promise<ImageRecord>;
+  /** The image named `name` in the namespace of user `ownerId`, or undefined. */
+  find(ownerId: number, name: string): Promise<ImageRecord | undefined>;
+  findById(id: number): Promise<ImageRecord | undefined>;
+  /**
+   * Applies the changes and bumps `modified`; undefined when the row is gone. Throws
+   * UniqueViolation when the new name (in the new owner's namespace) is taken.
+   */
+  update(id: number, changes: ImageChanges): Promise<ImageRecord | undefined>;
+  /**
+   * Makes `blob` the image's content in one statement: key, size, checksum, status "ready",
+   * `uploaded` and `modified` now, and `version = version + 1` computed by the database, so
+   * that concurrent uploads each count and the last one to commit wins. Does nothing and
+   * returns undefined when the row is gone or has become read-only meanwhile.
+   */
+  recordUpload(id: number, blob: UploadedBlob): Promise<ImageRecord | undefined>;
+  /** Deletes the row and its shares; false when it did not exist. Its blob is left to the sweeper. */
+  delete(id: number): Promise<boolean>;
+  list(query: ImageQuery): Promise<ImagePage>;
+
+  /** The users and groups each image is shared with (names, ordered); images without shares map to empty lists. */
+  sharesOf(imageIds: readonly number[]): Promise<Map<number, ImageShares>>;
+  /** Whether the image is shared with the user directly or through one of its groups. */
+  isSharedWith(imageId: number, userId: number): Promise<boolean>;
+  /** Shares with a user; a no-op when already shared. */
+  shareWithUser(imageId: number, userId: number): Promise<void>;
+  /** Stops sharing with a user; false when it was not shared. */
+  unshareWithUser(imageId: number, userId: number): Promise<boolean>;
+  shareWithGroup(imageId: number, groupId: number): Promise<void>;
+  unshareWithGroup(imageId: number, groupId: number): Promise<boolean>;
+
+  /** Every blob key some row references (for the sweeper). */
+  referencedBlobKeys(): Promise<Set<string>>;
+  /** Whether some row references `key` (the sweeper's last check before deleting). */
+  isBlobReferenced(key: string): Promise<boolean>;
+}

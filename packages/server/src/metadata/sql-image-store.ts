@@ -1,0 +1,321 @@
+/**
+ * The ImageStore contract (`image-store.ts`) over kysely, for every SQL dialect. Rows are
+ * mapped to records here (0/1 to booleans, sizes to numbers whatever the driver returns for
+ * bigint); every read joins the owner's name. The listing's visibility rule ("own, shared
+ * directly or through a group, or public") is one SQL condition, so that paging and counting
+ * happen in the database.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import type { Database, ImagesTable, UsersTable } from './database-schema.js';
+import type { MetadataDialect } from './metadata-dialect.js';
+import type { ImageChanges, ImageFields, ImageQuery, ImageRecord, ImageShares, ImageStore, NewImage } from './image-store.js';
+import { UniqueViolation } from './store-errors.js';
+
+type Joined = Database & { owner: UsersTable };
+type ImageExpressions = ExpressionBuilder<Joined, 'images' | 'owner'>;
+type ImageRow = Selectable<ImagesTable> & { owner_name: string };
+
+function toImageRecord(row: ImageRow): ImageRecord {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    owner: row.owner_name,
+    name: row.name,
+    uuid: row.uuid,
+    description: row.description,
+    osVariant: row.os_variant,
+    osType: row.os_type,
+    osArch: row.os_arch,
+    hypervisor: row.hypervisor,
+    size: row.size === null ? null : Number(row.size),
+    checksum: row.checksum,
+    blobKey: row.blob_key,
+    version: Number(row.version),
+    status: row.status,
+    created: row.created,
+    uploaded: row.uploaded,
+    modified: row.modified,
+    expires: row.expires,
+    readOnly: row.read_only === 1,
+    unauthenticatedAccess: row.unauthenticated_access === 1,
+  };
+}
+
+/** The columns of the user-settable fields that are present in `fields`. */
+function fieldColumns(fields: ImageFields): Partial<Selectable<ImagesTable>> {
+  return {
+    ...(fields.description !== undefined && { description: fields.description }),
+    ...(fields.osVariant !== undefined && { os_variant: fields.osVariant }),
+    ...(fields.osType !== undefined && { os_type: fields.osType }),
+    ...(fields.osArch !== undefined && { os_arch: fields.osArch }),
+    ...(fields.hypervisor !== undefined && { hypervisor: fields.hypervisor }),
+    ...(fields.expires !== undefined && { expires: fields.expires }),
+    ...(fields.readOnly !== undefined && { read_only: fields.readOnly ? 1 : 0 }),
+    ...(fields.unauthenticatedAccess !== undefined && { unauthenticated_access: fields.unauthenticatedAccess ? 1 : 0 }),
+  };
+}
+
+const sharedDirectly = (eb: ImageExpressions, userId: number) =>
+  eb.exists(
+    eb
+      .selectFrom('image_user_shares as us')
+      .select('us.image_id')
+      .whereRef('us.image_id', '=', 'images.id')
+      .where('us.user_id', '=', userId),
+  );
+
+const sharedThroughGroup = (eb: ImageExpressions, userId: number) =>
+  eb.exists(
+    eb
+      .selectFrom('image_group_shares as gs')
+      .innerJoin('group_members as gm', 'gm.group_id', 'gs.group_id')
+      .select('gs.image_id')
+      .whereRef('gs.image_id', '=', 'images.id')
+      .where('gm.user_id', '=', userId),
+  );
+
+/** A LIKE pattern matching `text` anywhere, with LIKE's own characters escaped by "\". */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDialect): ImageStore {
+  const joined = () => db.selectFrom('images').innerJoin('users as owner', 'owner.id', 'images.owner_id');
+  const selectRecord = () => joined().selectAll('images').select('owner.name as owner_name');
+
+  const uniqueGuard = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (dialect.isUniqueViolation(error)) throw new UniqueViolation(what, { cause: error });
+      throw error;
+    }
+  };
+
+  async function findById(id: number): Promise<ImageRecord | undefined> {
+    const row = await selectRecord().where('images.id', '=', id).executeTakeFirst();
+    return row && toImageRecord(row);
+  }
+
+  function filtered(query: ImageQuery) {
+    return joined().where((eb) => {
+      const conditions = [];
+      if (query.readableBy !== undefined) {
+        const viewer = query.readableBy;
+        conditions.push(
+          eb.or([
+            eb('images.owner_id', '=', viewer),
+            eb('images.unauthenticated_access', '=', 1),
+            sharedDirectly(eb, viewer),
+            sharedThroughGroup(eb, viewer),
+          ]),
+        );
+      }
+      if (query.ownerId !== undefined) conditions.push(eb('images.owner_id', '=', query.ownerId));
+      if (query.sharedWith !== undefined) {
+        conditions.push(eb('images.owner_id', '!=', query.sharedWith));
+        conditions.push(eb.or([sharedDirectly(eb, query.sharedWith), sharedThroughGroup(eb, query.sharedWith)]));
+      }
+      if (query.sharedWithGroup !== undefined) {
+        const groupId = query.sharedWithGroup;
+        conditions.push(
+          eb.exists(
+            eb
+              .selectFrom('image_group_shares as sg')
+              .select('sg.image_id')
+              .whereRef('sg.image_id', '=', 'images.id')
+              .where('sg.group_id', '=', groupId),
+          ),
+        );
+      }
+      if (query.text !== undefined && query.text !== '') {
+        const pattern = containsPattern(query.text);
+        conditions.push(
+          eb.or([
+            sql<boolean>`lower(${eb.ref('images.name')}) like ${pattern} escape '\\'`,
+            sql<boolean>`lower(${eb.ref('images.description')}) like ${pattern} escape '\\'`,
+          ]),
+        );
+      }
+      return eb.and(conditions);
+    });
+  }
+
+  return {
+    create: (image: NewImage) =>
+      uniqueGuard(`an image named ${image.name} of this owner`, async () => {
+        const now = new Date().toISOString();
+        const content = image.content;
+        const { id } = await db
+          .insertInto('images')
+          .values({
+            owner_id: image.ownerId,
+            name: image.name,
+            uuid: randomUUID(),
+            description: '',
+            os_variant: '',
+            os_type: '',
+            os_arch: '',
+            hypervisor: '',
+            read_only: 0,
+            unauthenticated_access: 0,
+            ...fieldColumns(image),
+            size: content?.size ?? null,
+            checksum: content?.checksum ?? null,
+            blob_key: content?.blobKey ?? null,
+            version: content?.version ?? 0,
+            status: content === undefined ? 'empty' : 'ready',
+            created: now,
+            uploaded: content?.uploaded ?? null,
+            modified: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const record = await findById(id);
+        if (record === undefined) throw new Error(`image ${id} vanished right after its insertion`);
+        return record;
+      }),
+
+    async find(ownerId, name) {
+      const row = await selectRecord().where('images.owner_id', '=', ownerId).where('images.name', '=', name).executeTakeFirst();
+      return row && toImageRecord(row);
+    },
+
+    findById,
+
+    update: (id: number, changes: ImageChanges) =>
+      uniqueGuard(`an image named ${changes.name ?? 'so'} of this owner`, async () => {
+        const result = await db
+          .updateTable('images')
+          .set({
+            ...fieldColumns(changes),
+            ...(changes.name !== undefined && { name: changes.name }),
+            ...(changes.ownerId !== undefined && { owner_id: changes.ownerId }),
+            modified: new Date().toISOString(),
+          })
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n ? findById(id) : undefined;
+      }),
+
+    async recordUpload(id, blob) {
+      const now = new Date().toISOString();
+      const result = await db
+        .updateTable('images')
+        .set((eb) => ({
+          blob_key: blob.key,
+          size: blob.size,
+          checksum: blob.sha256,
+          status: 'ready' as const,
+          uploaded: now,
+          modified: now,
+          version: eb('version', '+', 1),
+        }))
+        .where('id', '=', id)
+        .where('read_only', '=', 0)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n ? findById(id) : undefined;
+    },
+
+    async delete(id) {
+      const result = await db.deleteFrom('images').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async list(query) {
+      const [rows, count] = await Promise.all([
+        filtered(query)
+          .selectAll('images')
+          .select('owner.name as owner_name')
+          .orderBy('owner.name')
+          .orderBy('images.name')
+          .limit(query.limit)
+          .offset(query.offset)
+          .execute(),
+        filtered(query)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow(),
+      ]);
+      return { images: rows.map(toImageRecord), total: Number(count.n) };
+    },
+
+    async sharesOf(imageIds) {
+      const shares = new Map<number, { users: string[]; groups: string[] }>();
+      for (const id of imageIds) shares.set(id, { users: [], groups: [] });
+      if (imageIds.length === 0) return shares as Map<number, ImageShares>;
+      const [users, groups] = await Promise.all([
+        db
+          .selectFrom('image_user_shares')
+          .innerJoin('users', 'users.id', 'image_user_shares.user_id')
+          .select(['image_user_shares.image_id', 'users.name'])
+          .where('image_user_shares.image_id', 'in', [...imageIds])
+          .orderBy('users.name')
+          .execute(),
+        db
+          .selectFrom('image_group_shares')
+          .innerJoin('groups', 'groups.id', 'image_group_shares.group_id')
+          .select(['image_group_shares.image_id', 'groups.name'])
+          .where('image_group_shares.image_id', 'in', [...imageIds])
+          .orderBy('groups.name')
+          .execute(),
+      ]);
+      for (const row of users) shares.get(row.image_id)?.users.push(row.name);
+      for (const row of groups) shares.get(row.image_id)?.groups.push(row.name);
+      return shares as Map<number, ImageShares>;
+    },
+
+    async isSharedWith(imageId, userId) {
+      const row = await joined()
+        .select('images.id')
+        .where('images.id', '=', imageId)
+        .where((eb) => eb.or([sharedDirectly(eb, userId), sharedThroughGroup(eb, userId)]))
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async shareWithUser(imageId, userId) {
+      await db
+        .insertInto('image_user_shares')
+        .values({ image_id: imageId, user_id: userId })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+
+    async unshareWithUser(imageId, userId) {
+      const result = await db
+        .deleteFrom('image_user_shares')
+        .where('image_id', '=', imageId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async shareWithGroup(imageId, groupId) {
+      await db
+        .insertInto('image_group_shares')
+        .values({ image_id: imageId, group_id: groupId })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+
+    async unshareWithGroup(imageId, groupId) {
+      const result = await db
+        .deleteFrom('image_group_shares')
+        .where('image_id', '=', imageId)
+        .where('group_id', '=', groupId)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async referencedBlobKeys() {
+      const rows = await db.selectFrom('images').select('blob_key').distinct().where('blob_key', 'is not', null).execute();
+      return new Set(rows.map((row) => row.blob_key).filter((key): key is string => key !== null));
+    },
+
+    async isBlobReferenced(key) {
+      const row = await db.selectFrom('images').select('id').where('blob_key', '=', key).limit(1).executeTakeFirst();
+      return row !== undefined;
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * Image metadata: list, create, read, modify (rename, new owner, fields), delete and clone,
+ * with the access rules of `image-access.ts`. Creating and cloning need image_create and put
+ * the new image in the caller's namespace. Renaming is a row update (blobs are addressed by
+ * content, not by name); giving an image to another user (`owner`) is for admins only.
+ * A read-only image refuses modification (except one that clears read_only) and deletion
+ * with 409 IMAGE_READ_ONLY. A clone is a new row naming the same blob: no byte is copied.
+ * The bytes themselves are handled by `image-transfer.ts`.
+ */
+import type { ImageQuery, ImageRecord } from '../metadata/image-store.js';
+import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
+import { UniqueViolation } from '../metadata/store-errors.js';
+import { hasPermission, requireAdmin, requirePermission, requireUser } from './access.js';
+import type { Caller, UserCaller } from './caller.js';
+import { hasExpired, toImageFields, type ImageFieldsInput } from './image-fields.js';
+import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
+import { toImageView, type FileLinks, type ImageView } from './image-views.js';
+import { checkAccountName, checkImageName } from './names.js';
+import { RepomanError } from './repoman-error.js';
+
+export interface CreateImageInput extends ImageFieldsInput {
+  readonly name: string;
+}
+
+export interface ModifyImageInput extends ImageFieldsInput {
+  readonly name?: string | undefined;
+  readonly owner?: string | undefined;
+}
+
+export interface ImageListFilters {
+  /** Only this user's images. */
+  readonly owner?: string | undefined;
+  /** Only images shared with the caller (not its own, not merely public). */
+  readonly shared?: boolean | undefined;
+  /** Only images shared with this group. */
+  readonly group?: string | undefined;
+  /** Case-insensitive substring of the name or description. */
+  readonly q?: string | undefined;
+  readonly limit?: number | undefined;
+  readonly offset?: number | undefined;
+}
+
+export interface ImageListPage {
+  readonly images: ImageView[];
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 1000;
+export const MAX_PAGE_SIZE = 1000;
+
+export type ImageService = ReturnType<typeof createImageService>;
+
+/** Admins and holders of image_modify or image_delete act on every image, so they see them all. */
+function seesEveryImage(caller: UserCaller): boolean {
+  return caller.isAdmin || hasPermission(caller, 'image_modify') || hasPermission(caller, 'image_delete');
+}
+
+export function createImageService(stores: Pick<MetadataStores, 'users' | 'groups' | 'images'>) {
+  const { users, groups, images } = stores;
+
+  async function userNamed(name: string): Promise<UserRecord> {
+    checkAccountName('user', name);
+    const user = await users.findByName(name);
+    if (user === undefined) throw new RepomanError('USER_NOT_FOUND', `no user is named ${name}`);
+    return user;
+  }
+
+  async function view(image: ImageRecord, links: FileLinks): Promise<ImageView> {
+    return toImageView(image, (await images.sharesOf([image.id])).get(image.id), links);
+  }
+
+  async function page(caller: Caller, query: Omit<ImageQuery, 'readableBy'>, links: FileLinks): Promise<ImageListPage> {
+    const viewer = requireUser(caller);
+    const result = await images.list({ ...query, ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }) });
+    const shares = await images.sharesOf(result.images.map((image) => image.id));
+    return {
+      images: result.images.map((image) => toImageView(image, shares.get(image.id), links)),
+      total: result.total,
+      limit: query.limit,
+      offset: query.offset,
+    };
+  }
+
+  const taken = (owner: string, name: string) => (error: unknown): never => {
+    if (error instanceof UniqueViolation) throw new RepomanError('CONFLICT', `${owner} already has an image named ${name}`, { cause: error });
+    throw error;
+  };
+
+  return {
+    /** The images the caller can see (own, shared with it, public; every image for admins), filtered and paged. */
+    async list(caller: Caller, filters: ImageListFilters, links: FileLinks): Promise<ImageListPage> {
+      const viewer = requireUser(caller);
+      const limit = filters.limit ?? DEFAULT_PAGE_SIZE;
+      const offset = filters.offset ?? 0;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+        throw new RepomanError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+      }
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new RepomanError('BAD_REQUEST', 'offset must be an integer >= 0');
+      let sharedWithGroup: number | undefined;
+      if (filters.group !== undefined) {
+        checkAccountName('group', filters.group);
+        const group = await groups.findByName(filters.group);
+        if (group === undefined) throw new RepomanError('GROUP_NOT_FOUND', `no group is named ${filters.group}`);
+        sharedWithGroup = group.id;
+      }
+      return page(
+        caller,
+        {
+          ...(filters.owner !== undefined && { ownerId: (await userNamed(filters.owner)).id }),
+          ...(filters.shared === true && { sharedWith: viewer.user.id }),
+          ...(sharedWithGroup !== undefined && { sharedWithGroup }),
+          ...(filters.q !== undefined && { text: filters.q }),
+          limit,
+          offset,
+        },
+        links,
+      );
+    },
+
+    /** `GET /api/users/{user}/images`: that user's images the caller can see. */
+    async imagesOf(caller: Caller, userName: string, links: FileLinks): Promise<ImageView[]> {
+      requireUser(caller);
+      const owner = await userNamed(userName);
+      return (await page(caller, { ownerId: owner.id, limit: Number.MAX_SAFE_INTEGER, offset: 0 }, links)).images;
+    },
+
+    /** `GET /api/users/{user}/shared`: images shared with that user (directly or through a group) the caller can see. */
+    async sharedWith(caller: Caller, userName: string, links: FileLinks): Promise<ImageView[]> {
+      requireUser(caller);
+      const sharee = await userNamed(userName);
+      return (await page(caller, { sharedWith: sharee.id, limit: Number.MAX_SAFE_INTEGER, offset: 0 }, links)).images;
+    },
+
+    /** A new empty slot in the caller's namespace. */
+    async create(caller: Caller, input: CreateImageInput, links: FileLinks): Promise<ImageView> {
+      const creator = requirePermission(caller, 'image_create');
+      checkImageName(input.name);
+      const fields = toImageFields(input);
+      const image = await images.create({ ownerId: creator.user.id, name: input.name, ...fields }).catch(taken(creator.user.name, input.name));
+      return view(image, links);
+    },
+
+    async get(caller: Caller, ref: ImageRef, links: FileLinks): Promise<ImageView> {
+      return view((await locateImage(stores, caller, ref)).image, links);
+    },
+
+    async modify(caller: Caller, ref: ImageRef, input: ModifyImageInput, links: FileLinks): Promise<ImageView> {
+      const actor = requireUser(caller);
+      if (input.name !== undefined) checkImageName(input.name);
+      if (input.owner !== undefined) checkAccountName('user', input.owner);
+      const fields = toImageFields(input);
+      const located = await locateImage(stores, caller, ref);
+      requireImageRight(located, 'modify');
+      const { image } = located;
+      if (input.read_only !== false) requireWritable(image, 'modify');
+      let newOwner: UserRecord | undefined;
+      if (input.owner !== undefined && input.owner !== image.owner) {
+        requireAdmin(actor, 'give an image to another user');
+        newOwner = await userNamed(input.owner);
+      }
+      const changes = {
+        ...fields,
+        ...(input.name !== undefined && input.name !== image.name && { name: input.name }),
+        ...(newOwner !== undefined && { ownerId: newOwner.id }),
+      };
+      if (Object.values(changes).every((value) => value === undefined)) return view(image, links);
+      const changed = await images.update(image.id, changes).catch(taken(newOwner?.name ?? image.owner, input.name ?? image.name));
+      if (changed === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted meanwhile`);
+      return view(changed, links);
+    },
+
+    /** Deletes the row and its shares; the blob is removed by the sweeper once no row names it. */
+    async delete(caller: Caller, ref: ImageRef): Promise<void> {
+      const located = await locateImage(stores, caller, ref);
+      requireImageRight(located, 'delete');
+      requireWritable(located.image, 'delete');
+      if (!(await images.delete(located.image.id))) {
+        throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(located.image)} was deleted meanwhile`);
+      }
+    },
+
+    /**
+     * A copy in the caller's namespace under `name`: same metadata and bytes (the same blob),
+     * private, writable, without expiry or shares. Whoever may read an image may clone it.
+     */
+    async clone(caller: Caller, ref: ImageRef, name: string, links: FileLinks): Promise<ImageView> {
+      const cloner = requirePermission(caller, 'image_create');
+      checkImageName(name);
+      const { image, privileged } = await locateImage(stores, caller, ref);
+      if (!privileged && hasExpired(image.expires)) throw new RepomanError('GONE', `${imageLabel(image)} expired on ${image.expires}`);
+      const content =
+        image.status === 'ready' && image.blobKey !== null && image.size !== null && image.checksum !== null
+          ? { blobKey: image.blobKey, size: image.size, checksum: image.checksum, uploaded: image.uploaded ?? image.modified, version: 1 }
+          : undefined;
+      const clone = await images
+        .create({
+          ownerId: cloner.user.id,
+          name,
+          description: image.description,
+          osVariant: image.osVariant,
+          osType: image.osType,
+          osArch: image.osArch,
+          hypervisor: image.hypervisor,
+          ...(content !== undefined && { content }),
+        })
+        .catch(taken(cloner.user.name, name));
+      return view(clone, links);
+    },
+  };
+}

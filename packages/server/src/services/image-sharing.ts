@@ -1,0 +1,58 @@
+/**
+ * Sharing an image read-only with a user or a group, and stopping (SPEC §3). Whoever may
+ * modify the image (its owner, admins, holders of image_modify) may change its shares; a
+ * sharee may not. Sharing is idempotent both ways and answers the image record. Sharing with
+ * the owner itself is refused (400): the owner has every right already. Sharing does not
+ * change the image, so a read-only image can still be shared.
+ */
+import type { MetadataStores } from '../metadata/metadata-store.js';
+import { locateImage, requireImageRight, type ImageRef } from './image-access.js';
+import type { Caller } from './caller.js';
+import { toImageView, type FileLinks, type ImageView } from './image-views.js';
+import { checkAccountName } from './names.js';
+import { RepomanError } from './repoman-error.js';
+
+export interface ShareTarget {
+  readonly kind: 'user' | 'group';
+  readonly name: string;
+}
+
+export type ImageSharingService = ReturnType<typeof createImageSharingService>;
+
+export function createImageSharingService(stores: Pick<MetadataStores, 'users' | 'groups' | 'images'>) {
+  const { users, groups, images } = stores;
+
+  async function targetId(target: ShareTarget): Promise<number> {
+    checkAccountName(target.kind, target.name);
+    if (target.kind === 'user') {
+      const user = await users.findByName(target.name);
+      if (user === undefined) throw new RepomanError('USER_NOT_FOUND', `no user is named ${target.name}`);
+      return user.id;
+    }
+    const group = await groups.findByName(target.name);
+    if (group === undefined) throw new RepomanError('GROUP_NOT_FOUND', `no group is named ${target.name}`);
+    return group.id;
+  }
+
+  async function change(caller: Caller, ref: ImageRef, target: ShareTarget, share: boolean, links: FileLinks): Promise<ImageView> {
+    checkAccountName(target.kind, target.name);
+    const located = await locateImage(stores, caller, ref);
+    requireImageRight(located, 'share');
+    const { image } = located;
+    const id = await targetId(target);
+    if (target.kind === 'user') {
+      if (share && id === image.ownerId) {
+        throw new RepomanError('BAD_REQUEST', `${target.name} owns ${image.owner}/${image.name}; share it with someone else`);
+      }
+      await (share ? images.shareWithUser(image.id, id) : images.unshareWithUser(image.id, id));
+    } else {
+      await (share ? images.shareWithGroup(image.id, id) : images.unshareWithGroup(image.id, id));
+    }
+    return toImageView(image, (await images.sharesOf([image.id])).get(image.id), links);
+  }
+
+  return {
+    share: (caller: Caller, ref: ImageRef, target: ShareTarget, links: FileLinks) => change(caller, ref, target, true, links),
+    unshare: (caller: Caller, ref: ImageRef, target: ShareTarget, links: FileLinks) => change(caller, ref, target, false, links),
+  };
+}

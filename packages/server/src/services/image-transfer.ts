@@ -1,0 +1,136 @@
+/**
+ * Image bytes (SPEC §3 "Image bytes"): the streamed upload that replaces an image's content
+ * atomically, and the lookup a download starts with. An upload goes to a fresh blob-store
+ * upload (invisible to readers), is hashed and counted on the way, compared with the digest
+ * the client announced (422 CHECKSUM_MISMATCH, nothing changes), committed, and only then
+ * made the image's content by one row update (`version = version + 1` in SQL: concurrent
+ * uploads each count, the last to commit wins). Whatever fails or is cut, the upload is
+ * cancelled in `finally`, so the previous content stays and no partial file is visible; a
+ * committed blob that lost its row is left to the sweeper. Old blobs are never deleted here:
+ * a key may be shared by other rows (identical content, clones).
+ */
+import type { Readable } from 'node:stream';
+import type { ImageRecord } from '../metadata/image-store.js';
+import type { MetadataStores } from '../metadata/metadata-store.js';
+import { BlobTooLargeError, UploadAbortedError, type BlobStore, type ByteRange } from '../storage/index.js';
+import { hasExpired } from './image-fields.js';
+import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
+import type { Caller } from './caller.js';
+import { rawPath, toImageView, type FileLinks, type ImageView } from './image-views.js';
+import { RepomanError } from './repoman-error.js';
+
+export interface UploadRequest {
+  /** The request body, not yet read (paused). It is never destroyed here. */
+  readonly source: Readable;
+  /** The announced Content-Length; null for a chunked body. */
+  readonly length: number | null;
+  /** The sha256 (lowercase hex) the client announced, if any. */
+  readonly expectedSha256: string | undefined;
+  /** Aborts the upload (the client went away). */
+  readonly signal: AbortSignal;
+}
+
+/** What a download serves: the image's content as of the moment it was looked up. */
+export interface ImageDownload {
+  readonly image: ImageRecord;
+  readonly key: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly uploaded: Date;
+}
+
+export interface ImageTransferOptions {
+  /** `limits.max_image_bytes`; 0: no limit. */
+  readonly maxImageBytes: number;
+}
+
+export type ImageTransferService = ReturnType<typeof createImageTransferService>;
+
+/** Refusals before the whole body is read: the connection must not be reused for the rest of it. */
+const CLOSE = { connection: 'close' };
+
+export function createImageTransferService(
+  stores: Pick<MetadataStores, 'users' | 'images'>,
+  blobs: BlobStore,
+  options: ImageTransferOptions,
+) {
+  const { images } = stores;
+  const maxBytes = options.maxImageBytes > 0 ? options.maxImageBytes : undefined;
+
+  function tooLarge(): RepomanError {
+    return new RepomanError('PAYLOAD_TOO_LARGE', `an image may hold at most ${maxBytes} bytes (limits.max_image_bytes)`, { headers: CLOSE });
+  }
+
+  return {
+    async upload(caller: Caller, ref: ImageRef, request: UploadRequest, links: FileLinks): Promise<ImageView> {
+      const located = await locateImage(stores, caller, ref);
+      requireImageRight(located, 'upload');
+      const { image } = located;
+      requireWritable(image, 'upload to');
+      if (maxBytes !== undefined && request.length !== null && request.length > maxBytes) throw tooLarge();
+
+      const upload = await blobs.createUpload();
+      try {
+        const written = await upload
+          .write(request.source, { ...(maxBytes !== undefined && { maxBytes }), signal: request.signal })
+          .catch((error: unknown) => {
+            if (error instanceof BlobTooLargeError) throw tooLarge();
+            if (error instanceof UploadAbortedError) {
+              throw new RepomanError('BAD_REQUEST', 'the upload ended before all its bytes arrived; nothing was changed', {
+                cause: error,
+                headers: CLOSE,
+              });
+            }
+            throw error;
+          });
+        if (request.expectedSha256 !== undefined && request.expectedSha256 !== written.sha256) {
+          throw new RepomanError(
+            'CHECKSUM_MISMATCH',
+            `the ${written.size} bytes received have sha256 ${written.sha256}, not the announced ${request.expectedSha256}; the image was not changed`,
+          );
+        }
+        const blob = await upload.commit();
+        const updated = await images.recordUpload(image.id, blob);
+        if (updated !== undefined) return toImageView(updated, (await images.sharesOf([updated.id])).get(updated.id), links);
+        const now = await images.findById(image.id);
+        if (now === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted during the upload`);
+        throw new RepomanError('IMAGE_READ_ONLY', `${imageLabel(image)} was made read-only during the upload; it was not changed`);
+      } finally {
+        await upload.cancel();
+      }
+    },
+
+    /**
+     * Looks up what a download of `ref` serves: 404 IMAGE_EMPTY for a slot without bytes,
+     * 410 GONE after `expires` for anyone but the owner and admins.
+     */
+    async prepareDownload(caller: Caller, ref: ImageRef): Promise<ImageDownload> {
+      const { image, privileged } = await locateImage(stores, caller, ref);
+      if (image.status !== 'ready' || image.blobKey === null || image.size === null || image.checksum === null) {
+        throw new RepomanError(
+          'IMAGE_EMPTY',
+          `${imageLabel(image)} has no bytes yet: upload them with PUT ${rawPath(image.owner, image.name)}`,
+        );
+      }
+      if (!privileged && hasExpired(image.expires)) {
+        throw new RepomanError('GONE', `${imageLabel(image)} expired on ${image.expires}`);
+      }
+      return {
+        image,
+        key: image.blobKey,
+        size: image.size,
+        sha256: image.checksum,
+        uploaded: new Date(image.uploaded ?? image.modified),
+      };
+    },
+
+    /**
+     * Opens the bytes of a prepared download (whole, or an inclusive range checked against
+     * its size). Resolves once the bytes are pinned: an upload committed afterwards does not
+     * change what the stream yields.
+     */
+    openBytes(download: ImageDownload, range?: ByteRange): Promise<Readable> {
+      return blobs.read(download.key, range);
+    },
+  };
+}
