@@ -9,7 +9,9 @@ import { RepomanError } from './repoman-error.js';
 /** The registered user behind the request; throws UNAUTHENTICATED (or FORBIDDEN on plain HTTP) for anonymous. */
 export function requireUser(caller: Caller): UserCaller {
   if (caller.kind === 'user') return caller;
-  if (caller.plainHttp) throw new RepomanError('FORBIDDEN', 'only public images can be downloaded over plain HTTP');
+  if (caller.plainHttp) {
+    throw new RepomanError('FORBIDDEN', 'only public images can be downloaded over plain HTTP; use HTTPS with your certificate or grid proxy for everything else');
+  }
   if (caller.dn !== null) {
     throw new RepomanError('UNAUTHENTICATED', `the certificate ${caller.dn} is not registered with this repository`);
   }
