@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createImage, createWithBytes, putBytes, seedImage, storageFiles } from './helpers/image-helpers.js';
+import { createWithBytes, putBytes, seedImage, storageFiles } from './helpers/image-helpers.js';
 import { ADMIN_DN, createTestApp, dumpDatabase, errorOf, type TestApp } from './helpers/test-app.js';
 
 const BOB = '/O=Grid/CN=Bob';
