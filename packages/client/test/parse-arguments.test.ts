@@ -86,7 +86,7 @@ describe('metadata flags, with the 2011 underscore spellings and yes/no values',
     [['mi', 'a.img', '--read-only', 'no'], { read_only: false }],
     [['mi', 'a.img', '--no-read-only'], { read_only: false }],
     [['mi', 'a.img', '--expires', '2030-01-31'], { expires: '2030-01-31T00:00:00.000Z' }],
-    [['mi', 'a.img', '--expires', 'never'], { expires: null }],
+    [['mi', 'a.img', '--expires', 'never'], { expires: '' }],
   ];
   for (const [argv, fields] of table) {
     it(argv.join(' '), async () => {

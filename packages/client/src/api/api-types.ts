@@ -60,15 +60,15 @@ export interface ImageRecord {
   readonly http_file_url: string | null;
 }
 
-/** Metadata an image's owner may set on create and modify. `null` clears a field. */
+/** Metadata an image's owner may set on create and modify. */
 export interface ImageFields {
   description?: string;
   os_variant?: string;
   os_type?: string;
   os_arch?: string;
   hypervisor?: string;
-  /** ISO 8601 time after which others get 410 Gone; `null` clears it. */
-  expires?: string | null;
+  /** ISO 8601 time after which others get 410 Gone; `""` clears it. */
+  expires?: string;
   read_only?: boolean;
   unauthenticated_access?: boolean;
 }
@@ -83,6 +83,8 @@ export interface ImageChanges extends ImageFields {
 export interface ImageFilter {
   owner?: string;
   shared?: boolean;
+  /** Shared with this group. */
+  group?: string;
   /** Matches the name or the description. */
   q?: string;
 }

@@ -26,7 +26,7 @@ export class UsageError extends CliError {
 }
 
 const NOT_FOUND_ADVICE: Record<string, string> = {
-  IMAGE_NOT_FOUND: 'see repoman list-images (another user\'s image is OWNER/NAME)',
+  IMAGE_NOT_FOUND: 'see repoman list-images',
   USER_NOT_FOUND: 'see repoman list-users',
   GROUP_NOT_FOUND: 'see repoman list-groups',
 };

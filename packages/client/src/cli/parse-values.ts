@@ -36,10 +36,10 @@ export function parseBool(text: string | boolean, flag: string): boolean {
 const DURATION = /^\+?(\d+)\s*([hdwy])$/i;
 const DURATION_MS: Record<string, number> = { h: 3600_000, d: 86400_000, w: 7 * 86400_000, y: 365 * 86400_000 };
 
-/** `2026-12-31`, `2026-12-31T12:00:00Z`, `+30d` (h d w y) → ISO 8601; `never` / `none` → null (clears). */
-export function parseExpires(text: string, now: Date = new Date()): string | null {
+/** `2026-12-31`, `2026-12-31T12:00:00Z`, `+30d` (h d w y) → ISO 8601; `never` / `none` → `""` (clears it). */
+export function parseExpires(text: string, now: Date = new Date()): string {
   const trimmed = text.trim();
-  if (/^(never|none)$/i.test(trimmed)) return null;
+  if (/^(never|none)$/i.test(trimmed)) return '';
   const duration = DURATION.exec(trimmed);
   if (duration) return new Date(now.getTime() + Number(duration[1]) * (DURATION_MS[(duration[2] ?? 'd').toLowerCase()] ?? 0)).toISOString();
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed)) {

@@ -51,10 +51,10 @@ export const listImagesCommand = defineCommand<ListImagesOptions>({
     const filter: ImageFilter = {};
     if (options.owner) filter.owner = options.owner;
     if (options.shared) filter.shared = true;
+    if (options.group) filter.group = options.group;
     if (options.search) filter.q = options.search;
     if (!options.all && !options.owner && !options.shared && !options.group) filter.owner = (await client.whoami()).user_name;
-    let images = await client.listImages(filter);
-    if (options.group) images = images.filter((image) => image.shared_with?.groups?.includes(options.group ?? ''));
+    const images = await client.listImages(filter);
     if (options.json) printJson(context.io, images);
     else printImageTable(context.io, images, options.long);
   },

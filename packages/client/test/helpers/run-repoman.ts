@@ -15,6 +15,8 @@ export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout as bytes (downloads to `-`). */
+  stdoutBytes: Buffer;
   stderr: string;
   /** stdout parsed as JSON, or undefined. */
   json: unknown;
@@ -54,14 +56,15 @@ function run(command: string, args: string[], options: RunOptions): Promise<RunR
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
+      const stdoutBytes = Buffer.concat(out);
+      const stdout = stdoutBytes.toString('utf8');
       let json: unknown;
       try {
         json = JSON.parse(stdout);
       } catch {
         json = undefined;
       }
-      resolveRun({ code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), json });
+      resolveRun({ code, signal, stdout, stdoutBytes, stderr: Buffer.concat(err).toString('utf8'), json });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
