@@ -2,7 +2,6 @@
 // namespaces of paper figure 2, upload and download with checksums, sharing with users and
 // groups, clones, ranges, conditional and resumed downloads, public images over plain HTTP.
 import assert from 'node:assert/strict';
-import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { curl, startCurl, type CurlResult } from '../helpers/curl.js';
