@@ -28,6 +28,8 @@ export interface IssueProxyOptions {
   policyLanguage?: string;
   /** Further extensions, appended as given. */
   extensions?: CertificateExtension[];
+  /** Start of validity; default 5 minutes ago, as grid-proxy-init back-dates (tests use it for expired proxies). */
+  notBefore?: Date;
 }
 
 const BACKDATE_MS = 5 * 60 * 1000;
@@ -42,8 +44,10 @@ export function issueProxy(opts: IssueProxyOptions): { cert: Certificate; key: K
   const issuerRdns = readChildren(readOnly(issuerCert.subjectDer, TAG.SEQUENCE)).map((r) => r.bytes);
   const subjectName = encodeSequence([...issuerRdns, cn]);
 
-  const now = Date.now();
-  const notAfter = Math.min(now + opts.lifetimeSeconds * 1000, issuerCert.notAfter.getTime());
+  // The lifetime counts from now (from notBefore when one is given), the start back-dated.
+  const start = opts.notBefore?.getTime() ?? Date.now();
+  const notBefore = opts.notBefore ? start : start - BACKDATE_MS;
+  const notAfter = Math.min(start + opts.lifetimeSeconds * 1000, issuerCert.notAfter.getTime());
   const limited = opts.limited === true || issuerCert.proxy?.limited === true;
   const policyLanguage = opts.policyLanguage ?? (limited ? OID.pplLimited : OID.pplInheritAll);
   const extensions: CertificateExtension[] = [];
@@ -59,7 +63,7 @@ export function issueProxy(opts: IssueProxyOptions): { cert: Certificate; key: K
     serial,
     issuerName: issuerCert.subjectDer,
     subjectName,
-    notBefore: new Date(now - BACKDATE_MS),
+    notBefore: new Date(notBefore),
     notAfter: new Date(notAfter),
     publicKey,
     extensions,
