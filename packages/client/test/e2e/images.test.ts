@@ -148,6 +148,17 @@ describe('repoman image commands against a real server', () => {
     assert.deepEqual(names(ok(await pam(['li', '--json']))), []);
   });
 
+  it('on a terminal, remove-image asks: anything but yes keeps the image, yes deletes it', async () => {
+    ok(await bob(['ci', 'asked.img']));
+    const kept = await s.asOnTerminal(s.bob)(['remove-image', 'asked.img'], { input: 'n\n' });
+    assert.equal(kept.code, 1);
+    assert.match(kept.stdout, /delete the image asked\.img and its bytes\? \[y\/N\]/);
+    assert.match(kept.stdout, /cancelled: nothing was changed/);
+    ok(await bob(['di', 'asked.img']));
+    ok(await s.asOnTerminal(s.bob)(['ri', 'asked.img'], { input: 'y\n' }));
+    assert.equal((await bob(['di', 'asked.img'])).code, 4);
+  });
+
   it('save-image is registered, documented as not built, and exits 1 saying so', async () => {
     const help = ok(await bob(['save-image', '--help']));
     assert.match(help.stdout, /NOT BUILT YET/);
