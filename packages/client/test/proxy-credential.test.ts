@@ -45,12 +45,8 @@ describe('proxy credential check', () => {
   });
 
   it('refuses an expired proxy, naming grid-proxy-init', async () => {
-    // issueProxy has no notBefore option yet; a proxy is cut at its issuer's end, and is
-    // back-dated 5 minutes: an EEC that ended a minute ago yields an expired real proxy.
-    const keys = generateKeyPair();
-    const ended = issueCertificate({ subject: '/DC=org/CN=Old Bob', publicKey: keys.publicKey, signingKey: user.key, notBefore: new Date(Date.now() - HOUR), notAfter: new Date(Date.now() - 60_000) });
     const path = join(dir, 'expired.pem');
-    await writeProxyFile(path, issueProxy({ issuerCert: ended, issuerKey: keys.privateKey, lifetimeSeconds: 3600 }), [ended]);
+    await writeProxyFile(path, issueProxy({ issuerCert: user.cert, issuerKey: user.key, lifetimeSeconds: 3600, notBefore: new Date(Date.now() - 3 * HOUR) }), [user.cert]);
     assert.throws(() => loadProxyCredential(path), (error: unknown) =>
       error instanceof CredentialError && error.problem === 'expired' && /expired/.test(error.message) && /grid-proxy-init/.test(error.message));
   });

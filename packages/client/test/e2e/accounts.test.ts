@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateKeyPair, issueCertificate, issueProxy, writeProxyFile } from '@repoman/x509';
+import { createPrivateKey } from 'node:crypto';
+import { Certificate, issueProxy, writeProxyFile } from '@repoman/x509';
 import { makeClientSite, type ClientSite } from '../helpers/client-site.js';
 import { runRepoman } from '../helpers/run-repoman.js';
 
@@ -39,14 +40,10 @@ describe('repoman accounts commands against a real server', () => {
   });
 
   it('an expired proxy exits 3 naming grid-proxy-init', async () => {
-    // issueProxy has no notBefore option yet: a real proxy of an EEC that ended a minute ago
-    // is cut at the EEC's end (and back-dated 5 minutes), so it is expired.
-    const keys = generateKeyPair();
-    const ended = issueCertificate({
-      subject: s.bob.dn, publicKey: keys.publicKey, issuer: s.site.ca, notBefore: new Date(Date.now() - 3600_000), notAfter: new Date(Date.now() - 60_000),
-    });
+    const bobCert = Certificate.fromPem(await readFile(s.bob.certPath, 'utf8'))[0]!;
+    const bobKey = createPrivateKey(await readFile(s.bob.keyPath, 'utf8'));
     const expired = join(s.site.dir, 'expired-proxy.pem');
-    await writeProxyFile(expired, issueProxy({ issuerCert: ended, issuerKey: keys.privateKey, lifetimeSeconds: 3600 }), [ended]);
+    await writeProxyFile(expired, issueProxy({ issuerCert: bobCert, issuerKey: bobKey, lifetimeSeconds: 3600, notBefore: new Date(Date.now() - 3 * 3600_000) }), [bobCert]);
     const result = await runRepoman(['list-images'], { env: s.envOf(s.bob, { X509_USER_PROXY: expired }) });
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /expired.*grid-proxy-init/);
