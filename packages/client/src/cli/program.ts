@@ -58,11 +58,13 @@ export function buildProgram(dispatch: Dispatch, write: { out: (text: string) =>
 }
 
 /** Turns a commander exit (help, version, usage error) into an exit code and a line. */
-function commanderExit(error: CommanderError, err: (text: string) => void): number {
+function commanderExit(error: CommanderError, argv: readonly string[], err: (text: string) => void): number {
   if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return ExitCode.OK;
   if (error.code === 'commander.help') return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   const message = error.message.replace(/^error:\s*/, '');
-  err(`repoman: ${message.split('\n')[0]} (see repoman --help)\n`);
+  const named = argv.find((word) => COMMANDS.some((spec) => word === spec.name || spec.aliases?.includes(word)));
+  const command = COMMANDS.find((spec) => named === spec.name || (named !== undefined && spec.aliases?.includes(named)));
+  err(`repoman: ${message.split('\n')[0]} (see repoman ${command ? `${command.name} ` : ''}--help)\n`);
   return ExitCode.USAGE;
 }
 
@@ -83,7 +85,7 @@ export async function parseCommandLine(argv: readonly string[]): Promise<ParsedC
     await program.parseAsync(normalizeArgv(argv), { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      const code = commanderExit(error, (text) => (errText += text));
+      const code = commanderExit(error, argv, (text) => (errText += text));
       if (code === ExitCode.OK) return undefined;
       throw new CliError(errText.trim(), code);
     }
@@ -108,7 +110,7 @@ export async function runCli(argv: readonly string[], deps: ContextDependencies)
     await program.parseAsync(normalizeArgv(argv), { from: 'user' });
     return ExitCode.OK;
   } catch (error) {
-    if (error instanceof CommanderError) return commanderExit(error, write.err);
+    if (error instanceof CommanderError) return commanderExit(error, argv, write.err);
     const { message, exitCode } = describeError(error);
     eprintln(io, `repoman: ${message}`);
     return exitCode;
