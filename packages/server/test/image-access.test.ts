@@ -186,6 +186,7 @@ describe('image access over HTTPS', () => {
       const response = await t.request(method, path, options);
       assert.equal(response.statusCode, 401, `${method} ${path}: ${response.body}`);
       assert.equal(errorOf(response).code, 'UNAUTHENTICATED');
+      if (method === 'PUT') assert.equal(response.headers.connection, 'close', 'a refused upload is not read');
     }
     const missing = await t.request('GET', '/api/images/raw/bob/missing.img');
     const private_ = await t.request('GET', '/api/images/raw/bob/rhel5.5.img');

@@ -6,8 +6,8 @@
  * Content-Disposition, single Range requests (206/416), If-Range, If-None-Match and
  * If-Modified-Since (304). Downloads are open to anonymous callers and the plain-HTTP
  * listener; the service lets them reach public images only. An upload needs a length
- * (Content-Length or chunked: 411 otherwise); a refusal before its body is read closes the
- * connection rather than read gigabytes for nothing.
+ * (Content-Length or chunked: 411 otherwise); any answer given before its body was read
+ * closes the connection rather than read gigabytes for nothing.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RepomanError } from '../../services/repoman-error.js';
@@ -23,6 +23,10 @@ type RawRequest = FastifyRequest<{ Params: ImageParams }>;
 export const imageRawRoutes: RoutePlugin = (app, context) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  // Any answer given before the body was read (401, 404, 409, 413, …) closes the connection.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.method === 'PUT' && !request.raw.readableEnded) reply.header('connection', 'close');
+  });
 
   for (const url of RAW_URLS) {
     app.route<{ Params: ImageParams }>({
@@ -78,9 +82,6 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
       { source: request.raw, length: bodyLength(request), expectedSha256: expectedSha256(request.headers), signal: abort.signal },
       fileLinks(request, context.config.server),
     );
-  } catch (error) {
-    if (!request.raw.readableEnded) reply.header('connection', 'close');
-    throw error;
   } finally {
     reply.raw.off('close', onClose);
   }
