@@ -90,6 +90,8 @@ osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
 mon data avail warn = 1
 mon data avail crit = 0
+# Deleted and overwritten RGW data is kept this long for reads in progress (default 2 h), in RAM.
+rgw gc obj min wait = 300
 # Commit map changes at once rather than batching them for a second: pools appear faster.
 paxos propose interval = 0.01
 paxos min wait = 0.01
@@ -104,7 +106,7 @@ osd objectstore = memstore
 memstore device bytes = 17179869184
 
 [$RGW_NAME]
-rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw data = $DIR/rgw
 rgw dns name = 127.0.0.1
 EOF

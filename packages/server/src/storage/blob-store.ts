@@ -1,5 +1,5 @@
 // The blob store contract: where image bytes live, behind one narrow interface that every
-// storage driver (filesystem now, S3 later) implements and one conformance suite checks
+// storage driver (filesystem, S3) implements and one conformance suite checks
 // (test/storage/blob-store-conformance.ts). Bytes enter through an upload that is invisible
 // to readers until commit() names them by an opaque key; the metadata store keeps that key
 // in the image row, so replacing an image is "commit new bytes, then swap the key in the

@@ -3,6 +3,8 @@
 // BlobStore it returns and never know which driver is behind it.
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
+import { S3BlobStore } from './s3-blob-store.js';
+import { createS3Client } from './s3-client.js';
 import type { StorageConfig } from './storage-config.js';
 
 export type { BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange } from './blob-store.js';
@@ -14,8 +16,22 @@ export async function createBlobStore(config: StorageConfig): Promise<BlobStore>
   switch (config.driver) {
     case 'fs':
       return FsBlobStore.open(config.path);
-    case 's3':
-      throw new Error('storage driver "s3" is not yet supported; use driver = "fs"');
+    case 's3': {
+      if (config.bucket === undefined || config.bucket === '') throw new Error('storage driver "s3" needs a bucket');
+      const client = createS3Client({
+        endpoint: config.endpoint,
+        region: config.region,
+        accessKeyId: config.access_key_id,
+        secretAccessKey: config.secret_access_key,
+        forcePathStyle: config.force_path_style,
+      });
+      try {
+        return await S3BlobStore.open({ client, bucket: config.bucket });
+      } catch (error) {
+        client.destroy();
+        throw error;
+      }
+    }
     default:
       throw new Error(`unknown storage driver ${JSON.stringify((config as { driver: unknown }).driver)}`);
   }

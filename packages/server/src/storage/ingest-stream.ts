@@ -71,7 +71,9 @@ export async function ingestStream(source: Readable, sink: BatchSink, opts: Inge
     await inFlight;
     return { size, sha256: hash.digest('hex') };
   } finally {
-    source.off('error', ignoreErrors);
+    // A source destroyed with an error during our last read() emits 'error' on a later tick:
+    // a dead stream keeps the no-op listener, or that error would crash the process.
+    if (!source.destroyed) source.off('error', ignoreErrors);
     await inFlight?.catch(() => {});
   }
 }

@@ -17,6 +17,8 @@ export async function pullChunk(source: Readable, signal: AbortSignal | undefine
     if (source.errored !== null) throw new UploadAbortedError('the upload source failed', { cause: source.errored });
     const chunk: unknown = source.read();
     if (chunk !== null) return asBytes(chunk);
+    // read() may have run the source's _read(), which may have failed it just now.
+    if (source.errored !== null) throw new UploadAbortedError('the upload source failed', { cause: source.errored });
     if (source.readableEnded) return null;
     if (source.destroyed) throw new UploadAbortedError('the upload source closed before its end');
     await nextEvent(source, signal);

@@ -1,13 +1,14 @@
 // The write loop shared by the drivers, tested with an in-memory sink: small chunks reach the
 // sink in batches of exactly batchBytes (the last one shorter) and in order, one write is in
 // flight at a time, a failing sink stops the loop, and a string source is taken as UTF-8.
-// The limit, abort and source-failure edges are covered per driver by the conformance suite.
+// The limit, abort and source-failure edges are covered per driver by the conformance suite;
+// here only a failure raised inside ingestStream's own read(), which no driver could see.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { BlobTooLargeError } from '../../src/storage/blob-errors.js';
+import { BlobTooLargeError, UploadAbortedError } from '../../src/storage/blob-errors.js';
 import { DEFAULT_BATCH_BYTES, ingestStream } from '../../src/storage/ingest-stream.js';
 import { generatedSource, sha256Of } from './test-sources.js';
 
@@ -70,5 +71,14 @@ describe('ingestStream', () => {
   it('maxBytes 0 accepts only an empty source', async () => {
     await assert.rejects(ingestStream(Readable.from([Buffer.from('x')]), async () => {}, { maxBytes: 0 }), BlobTooLargeError);
     assert.equal((await ingestStream(Readable.from([]), async () => {}, { maxBytes: 0 })).size, 0);
+  });
+
+  it('a source failing inside read(), before any batch is flushed, rejects with its cause and never crashes the process', async () => {
+    const source = generatedSource(64 * MiB, { failAfterBytes: 5 * MiB });
+    const error = await ingestStream(source.stream, async () => {}, { batchBytes: 8 * MiB }).catch((e: unknown) => e);
+    assert.ok(error instanceof UploadAbortedError, String(error));
+    assert.match(String((error.cause as Error | undefined)?.message), /connection reset/);
+    await sleep(20); // the stream emits 'error' on a later tick: it must find a listener
+    assert.equal(source.stream.destroyed, true);
   });
 });

@@ -1,0 +1,200 @@
+// The S3 driver of the blob store, for any S3-compatible object store (AWS S3, Ceph RGW,
+// MinIO). One bucket holds `blobs/sha256/ab/<digest>` (committed, content-addressed, the same
+// layout as the filesystem driver) and `uploads/<uuid>` (temporary objects and unfinished
+// multipart uploads, see s3-blob-upload.ts). Reads are single GetObject requests, ranged when
+// asked: once S3 has answered, the response streams the object as it was, even if it is
+// deleted or overwritten meanwhile. The bucket is created when missing. The bucket must not
+// have versioning enabled: deletes and overwrites would keep old versions forever.
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { BlobNotFoundError } from './blob-errors.js';
+import { BLOB_KEY_PREFIX, digestOfBlobKey } from './blob-key.js';
+import type { BlobStat, BlobStore, BlobUpload, ByteRange } from './blob-store.js';
+import { S3BlobUpload } from './s3-blob-upload.js';
+import { isBucketOwnedByUs, isInvalidRange, isNoSuchBucket, isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
+import type { ServerCopyLimits } from './s3-server-copy.js';
+
+const MiB = 1024 * 1024;
+const UPLOADS_PREFIX = 'uploads/';
+
+export interface S3BlobStoreOptions extends ServerCopyLimits {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /**
+   * Size of each multipart part, and of the two buffers an upload holds (default 16 MiB:
+   * 32 MiB of memory per upload, uploads up to 156 GiB; a larger maxBytes raises it).
+   * S3 requires at least 5 MiB.
+   */
+  readonly partBytes?: number;
+}
+
+export class S3BlobStore implements BlobStore {
+  /** Uploads this instance runs, by id: sweepUploads() leaves them alone. */
+  readonly #active = new Set<string>();
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly #partBytes: number;
+  readonly #copy: ServerCopyLimits;
+
+  private constructor(options: S3BlobStoreOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.#partBytes = options.partBytes ?? 16 * MiB;
+    this.#copy = { maxCopyObjectBytes: options.maxCopyObjectBytes, copyPartBytes: options.copyPartBytes, copyConcurrency: options.copyConcurrency };
+    if (!Number.isSafeInteger(this.#partBytes) || this.#partBytes < 5 * MiB) {
+      throw new RangeError(`partBytes must be at least 5 MiB (S3's smallest part), got ${this.#partBytes}`);
+    }
+  }
+
+  /** Opens a store on `options.bucket`, creating the bucket if it does not exist. */
+  static async open(options: S3BlobStoreOptions): Promise<S3BlobStore> {
+    const store = new S3BlobStore(options);
+    await store.#ensureBucket();
+    return store;
+  }
+
+  async #ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (error) {
+      if (!isNoSuchBucket(error)) throw error;
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      if (!isBucketOwnedByUs(error)) throw error;
+    }
+  }
+
+  async createUpload(): Promise<BlobUpload> {
+    const id = randomUUID();
+    this.#active.add(id);
+    return new S3BlobUpload(id, {
+      client: this.client,
+      bucket: this.bucket,
+      tempKey: `${UPLOADS_PREFIX}${id}`,
+      partBytes: this.#partBytes,
+      copy: this.#copy,
+      onSettled: () => this.#active.delete(id),
+    });
+  }
+
+  async stat(key: string): Promise<BlobStat | null> {
+    if (digestOfBlobKey(key) === null) return null;
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: head.ContentLength ?? 0, committedAt: head.LastModified ?? new Date(0) };
+    } catch (error) {
+      if (isNoSuchKey(error)) return null;
+      throw error;
+    }
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    if (digestOfBlobKey(key) === null) throw new BlobNotFoundError(key);
+    const Range = rangeHeader(range);
+    try {
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }));
+      if (!(Body instanceof Readable)) throw new Error('S3 GetObject returned no readable body');
+      return Body;
+    } catch (error) {
+      if (isInvalidRange(error)) throw new RangeError(`byte range ${JSON.stringify(range)} selects nothing of blob ${key}`);
+      if (isNoSuchKey(error)) throw new BlobNotFoundError(key);
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    if (digestOfBlobKey(key) === null) return;
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async *list(): AsyncIterable<string> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: BLOB_KEY_PREFIX, ContinuationToken }));
+      for (const { Key } of page.Contents ?? []) {
+        if (Key !== undefined && digestOfBlobKey(Key) !== null) yield Key;
+      }
+      ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken !== undefined);
+  }
+
+  /**
+   * Aborts the multipart uploads under `uploads/` begun at least `olderThanMs` ago (a write
+   * that never finished) and deletes the `uploads/` objects last modified that long ago (a
+   * write that finished but was never committed or cancelled), skipping this instance's own
+   * uploads. Ages are measured against the S3 server's clock.
+   */
+  async sweepUploads(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    const removed = new Set<string>();
+    const abandoned = (key: string | undefined, since: Date | undefined): key is string =>
+      key !== undefined && since !== undefined && since.getTime() <= cutoff && !this.#active.has(key.slice(UPLOADS_PREFIX.length));
+
+    for await (const { Key, UploadId, Initiated } of this.#multipartUploads()) {
+      if (!abandoned(Key, Initiated) || UploadId === undefined) continue;
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }));
+        removed.add(Key);
+      } catch (error) {
+        if (!isNoSuchUpload(error)) throw error; // completed or swept meanwhile
+      }
+    }
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: UPLOADS_PREFIX, ContinuationToken }));
+      for (const { Key, LastModified } of page.Contents ?? []) {
+        if (!abandoned(Key, LastModified)) continue;
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+        removed.add(Key);
+      }
+      ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken !== undefined);
+    return removed.size;
+  }
+
+  async *#multipartUploads(): AsyncIterable<{ Key?: string; UploadId?: string; Initiated?: Date }> {
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: UPLOADS_PREFIX, KeyMarker, UploadIdMarker }));
+      yield* page.Uploads ?? [];
+      if (page.IsTruncated !== true) return;
+      KeyMarker = page.NextKeyMarker;
+      UploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Closes the client's idle connections; the store is unusable afterwards. */
+  destroy(): void {
+    this.client.destroy();
+  }
+}
+
+/**
+ * The HTTP Range header for `range`, or undefined for the whole object. Ranges S3 would
+ * misread (a negative or non-integer start, an end before the start) are refused here; a
+ * start past the end is refused by S3 itself (416), as is any range of an empty object.
+ */
+function rangeHeader(range: ByteRange | undefined): string | undefined {
+  if (range === undefined || (range.start === undefined && range.end === undefined)) return undefined;
+  const start = range.start ?? 0;
+  const { end } = range;
+  if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) {
+    throw new RangeError(`invalid byte range ${JSON.stringify(range)}`);
+  }
+  return `bytes=${start}-${end ?? ''}`;
+}

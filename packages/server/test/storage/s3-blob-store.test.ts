@@ -1,0 +1,238 @@
+// The S3 blob store against a real S3 server: a throwaway single-node Ceph RADOS Gateway,
+// started once for this file. First the shared conformance suite, each test in a fresh
+// bucket whose every object and unfinished multipart upload counts as an artifact; then what
+// only S3 can show: a 128 MiB upload goes out as several parts with flat memory, the bucket is
+// created when missing, a multipart upload abandoned by a killed server is swept, blobs over
+// the single-copy limit are committed with a multipart server-side copy, and the factory
+// opens the driver from `[storage]` keys. Skipped only when Ceph is not installed.
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createBlobStore } from '../../src/storage/index.js';
+import { S3BlobStore } from '../../src/storage/s3-blob-store.js';
+import type { S3BlobStoreOptions } from '../../src/storage/s3-blob-store.js';
+import { createS3Client } from '../../src/storage/s3-client.js';
+import { CEPH_PACKAGES, startCephRgw } from '../helpers/test-services.js';
+import { runBlobStoreConformance } from './blob-store-conformance.js';
+import { bytesOf, digestOf, generatedSource, sha256Of, sourceOf } from './test-sources.js';
+
+const MiB = 1024 * 1024;
+const rgw = await startCephRgw();
+
+if (rgw === null) {
+  it('S3 blob store against Ceph RGW', (t) => t.skip(`Ceph is not installed (apt-get install ${CEPH_PACKAGES})`));
+} else {
+  const client = createS3Client({ ...rgw, forcePathStyle: true });
+  /** Names of the S3 commands sent through `client`, in order, for the tests that count them. */
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommandNames' },
+  );
+  after(async () => {
+    client.destroy();
+    await rgw.stop();
+  });
+
+  let buckets = 0;
+  const freshBucket = (): string => `repoman-test-${process.pid}-${++buckets}`;
+  const open = (bucket: string, options: Partial<S3BlobStoreOptions> = {}): Promise<S3BlobStore> =>
+    S3BlobStore.open({ client, bucket, partBytes: 8 * MiB, ...options });
+
+  runBlobStoreConformance('s3', async () => {
+    const bucket = freshBucket();
+    return {
+      store: await open(bucket),
+      reopen: () => open(bucket),
+      listAllArtifacts: () => artifactsIn(client, bucket),
+      cleanup: () => removeBucket(client, bucket),
+    };
+  });
+
+  describe('s3 blob store on Ceph RGW', () => {
+    it('streams 128 MiB as 16 MiB parts with explicit lengths, resident memory growing by less than 64 MiB', async () => {
+      const bucket = freshBucket();
+      const store = await open(bucket, { partBytes: 16 * MiB });
+      try {
+        const warmUp = await store.createUpload();
+        await warmUp.write(generatedSource(32 * MiB).stream);
+        await warmUp.cancel();
+
+        const baseline = process.memoryUsage.rss();
+        let peak = baseline;
+        const source = generatedSource(128 * MiB, {
+          onChunk: (produced) => {
+            if (produced % MiB === 0) peak = Math.max(peak, process.memoryUsage.rss());
+          },
+        });
+        const upload = await store.createUpload();
+        sent.length = 0;
+        const written = await upload.write(source.stream);
+        assert.deepEqual(written, { size: 128 * MiB, sha256: source.sha256() });
+        assert.deepEqual(sent, ['CreateMultipartUploadCommand', ...Array<string>(8).fill('UploadPartCommand'), 'CompleteMultipartUploadCommand']);
+        assert.deepEqual(await artifactsIn(client, bucket), [`object uploads/${upload.id}`], 'only the temporary object exists before commit');
+        const ref = await upload.commit();
+        assert.equal(ref.key, `blobs/sha256/${ref.sha256.slice(0, 2)}/${ref.sha256}`);
+        assert.deepEqual(await artifactsIn(client, bucket), [`object ${ref.key}`]);
+        assert.deepEqual(await digestOf(await store.read(ref.key)), written);
+        const growth = (peak - baseline) / MiB;
+        assert.ok(growth < 64, `resident memory grew by ${growth.toFixed(1)} MiB`);
+        await store.delete(ref.key);
+      } finally {
+        await removeBucket(client, bucket);
+      }
+    });
+
+    it('creates its bucket when missing and opens an existing one as is', async () => {
+      const bucket = freshBucket();
+      await assert.rejects(client.send(new HeadBucketCommand({ Bucket: bucket })));
+      try {
+        const store = await open(bucket);
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+        const ref = await settle(store, 'kept across a reopen');
+        const reopened = await open(bucket);
+        assert.equal((await bytesOf(await reopened.read(ref.key))).toString(), 'kept across a reopen');
+        await reopened.delete(ref.key);
+      } finally {
+        await removeBucket(client, bucket);
+      }
+    });
+
+    it('sweeps a multipart upload abandoned mid-write by a killed server, and only once it is old enough', async () => {
+      const bucket = freshBucket();
+      const killed = await open(bucket, { partBytes: 5 * MiB });
+      try {
+        const source = generatedSource(Number.POSITIVE_INFINITY, { stallAfterBytes: 12 * MiB });
+        const upload = await killed.createUpload();
+        const writing = upload.write(source.stream).catch((e: unknown) => e);
+        while ((await multipartUploadsIn(client, bucket)).length === 0 || source.producedBytes() < 12 * MiB) await sleep(20);
+        await sleep(200); // let the second part land
+
+        const restarted = await open(bucket);
+        assert.equal(await restarted.sweepUploads(3600 * 1000), 0, 'an hour-old threshold keeps it');
+        assert.equal(await restarted.sweepUploads(100), 1);
+        assert.deepEqual(await artifactsIn(client, bucket), [], 'the upload and its parts are gone');
+
+        // What is left of the killed server's upload fails cleanly and leaves nothing.
+        await upload.cancel();
+        assert.ok((await writing) instanceof Error);
+        source.stream.destroy();
+        assert.deepEqual(await artifactsIn(client, bucket), []);
+      } finally {
+        await removeBucket(client, bucket);
+      }
+    });
+
+    it('commits a blob over the single-copy limit with a multipart server-side copy', async () => {
+      const bucket = freshBucket();
+      const store = await open(bucket, { partBytes: 5 * MiB, maxCopyObjectBytes: 8 * MiB, copyPartBytes: 5 * MiB, copyConcurrency: 2 });
+      try {
+        const content = randomBytes(23 * MiB + 17);
+        const upload = await store.createUpload();
+        await upload.write(sourceOf(content));
+        sent.length = 0;
+        const ref = await upload.commit();
+        assert.deepEqual(sent, [
+          'CreateMultipartUploadCommand',
+          ...Array<string>(5).fill('UploadPartCopyCommand'),
+          'CompleteMultipartUploadCommand',
+          'DeleteObjectCommand',
+        ]);
+        assert.deepEqual(await bytesOf(await store.read(ref.key)), content);
+        assert.deepEqual(await bytesOf(await store.read(ref.key, { start: 5 * MiB - 1, end: 10 * MiB })), content.subarray(5 * MiB - 1, 10 * MiB + 1));
+        await store.delete(ref.key);
+        assert.deepEqual(await artifactsIn(client, bucket), []);
+      } finally {
+        await removeBucket(client, bucket);
+      }
+    });
+
+    it('createBlobStore opens the s3 driver from [storage] keys', async () => {
+      const bucket = freshBucket();
+      try {
+        const store = await createBlobStore({
+          driver: 's3',
+          path: '/unused',
+          endpoint: rgw.endpoint,
+          region: rgw.region,
+          bucket,
+          access_key_id: rgw.accessKeyId,
+          secret_access_key: rgw.secretAccessKey,
+          force_path_style: true,
+        });
+        assert.ok(store instanceof S3BlobStore);
+        const ref = await settle(store, 'through the factory');
+        assert.equal(ref.sha256, sha256Of('through the factory'));
+        await store.delete(ref.key);
+        store.destroy();
+      } finally {
+        await removeBucket(client, bucket);
+      }
+    });
+  });
+}
+
+async function settle(store: { createUpload: S3BlobStore['createUpload'] }, content: string): Promise<{ key: string; sha256: string }> {
+  const upload = await store.createUpload();
+  try {
+    await upload.write(sourceOf(content));
+    return await upload.commit();
+  } finally {
+    await upload.cancel();
+  }
+}
+
+/** Every object and every unfinished multipart upload in the bucket, as `object <key>` / `multipart <key>`. */
+async function artifactsIn(client: S3Client, bucket: string): Promise<string[]> {
+  const objects: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
+    for (const { Key } of page.Contents ?? []) objects.push(`object ${Key}`);
+    ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken !== undefined);
+  const uploads = (await multipartUploadsIn(client, bucket)).map(({ Key }) => `multipart ${Key}`);
+  return [...objects, ...uploads].sort();
+}
+
+async function multipartUploadsIn(client: S3Client, bucket: string): Promise<{ Key: string; UploadId: string }[]> {
+  const uploads: { Key: string; UploadId: string }[] = [];
+  let KeyMarker: string | undefined;
+  let UploadIdMarker: string | undefined;
+  for (;;) {
+    const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker, UploadIdMarker }));
+    for (const { Key, UploadId } of page.Uploads ?? []) uploads.push({ Key: Key!, UploadId: UploadId! });
+    if (page.IsTruncated !== true) return uploads;
+    KeyMarker = page.NextKeyMarker;
+    UploadIdMarker = page.NextUploadIdMarker;
+  }
+}
+
+/** Aborts every multipart upload, deletes every object, then the bucket. */
+async function removeBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    return;
+  }
+  for (const { Key, UploadId } of await multipartUploadsIn(client, bucket)) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }));
+  }
+  for (const artifact of await artifactsIn(client, bucket)) {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: artifact.slice('object '.length) }));
+  }
+  await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
