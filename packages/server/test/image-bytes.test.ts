@@ -7,8 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { buildApp } from '../src/http/build-app.js';
 import { createImageTransferService } from '../src/services/image-transfer.js';
 import { createImage, putBytes, reprDigest, sha256Hex, storageFiles } from './helpers/image-helpers.js';
 import { createTestApp, dumpDatabase, errorOf, type TestApp } from './helpers/test-app.js';
@@ -26,6 +28,19 @@ describe('image bytes', () => {
     await createImage(t, BOB, 'disk.img');
   });
   after(() => t.close());
+
+  test('transfers of big images are not cut by Node\'s default 300 s request timeout, also on a server from serverFactory', async () => {
+    assert.equal(t.app.server.requestTimeout, 0);
+    const app = buildApp({
+      config: t.config, metadata: t.metadata, blobs: t.blobs, logDestination: { write: () => true },
+      identify: async () => null, serverFactory: (handler) => createServer(handler),
+    });
+    try {
+      assert.equal(app.server.requestTimeout, 0);
+    } finally {
+      await app.close();
+    }
+  });
 
   test('an empty slot downloads as 404 IMAGE_EMPTY, saying how to upload', async () => {
     const response = await t.request('GET', '/api/images/raw/disk.img', { dn: BOB });
