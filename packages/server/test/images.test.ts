@@ -187,3 +187,17 @@ test('the record gives http_file_url for public images when the plain-HTTP liste
     await other.close();
   }
 });
+
+test('deleting a user deletes its images and the shares with it; deleting a group deletes the shares with it', async () => {
+  await t.addUser('dora', '/O=Grid/CN=Dora');
+  await createWithBytes(t, '/O=Grid/CN=Dora', 'dora', 'dora.img', 'dora bytes');
+  await createImage(t, BOB, 'for-dora.img');
+  await t.request('PUT', '/api/images/for-dora.img/share/user/dora', { dn: BOB });
+  assert.equal((await t.request('POST', '/api/groups', { dn: ADMIN_DN, json: { name: 'short-lived' } })).statusCode, 201);
+  await t.request('PUT', '/api/images/for-dora.img/share/group/short-lived', { dn: BOB });
+  assert.equal((await t.request('DELETE', '/api/users/dora', { dn: ADMIN_DN })).statusCode, 204);
+  assert.equal((await t.request('GET', '/api/images/dora/dora.img', { dn: ADMIN_DN })).statusCode, 404);
+  assert.deepEqual((await t.request('GET', '/api/images/for-dora.img', { dn: BOB })).json().shared_with, { users: [], groups: ['short-lived'] });
+  assert.equal((await t.request('DELETE', '/api/groups/short-lived', { dn: ADMIN_DN })).statusCode, 204);
+  assert.deepEqual((await t.request('GET', '/api/images/for-dora.img', { dn: BOB })).json().shared_with, { users: [], groups: [] });
+});
