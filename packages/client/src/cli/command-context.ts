@@ -2,8 +2,9 @@
  * The factory every command's `run` gets (GitHub CLI's cmdutil.Factory): the streams, the
  * global flags, lazily resolved settings, and the API client — made only when first asked,
  * after the credential check, and closed when the command ends. Also the prompt before
- * destruction, the progress bar, and the AbortSignal fired by Ctrl-C. Tests make one with
- * their own streams and environment.
+ * destruction, the progress bar, the AbortSignal fired by Ctrl-C, and a way to hold the
+ * process while a command cleans up after it (save-image unmounting its snapshot). Tests make
+ * one with their own streams and environment.
  */
 import type { RepomanClient } from '../api/repoman-client.js';
 import type { RetryPolicy } from '../api/retry.js';
@@ -23,12 +24,16 @@ export interface ContextDependencies {
   readonly uid: number;
   readonly signal: AbortSignal;
   readonly retry?: RetryPolicy | undefined;
+  /** Keeps Ctrl-C from ending the process until the returned function is called (the executable's). */
+  readonly holdExit?: (() => () => void) | undefined;
 }
 
 export interface CommandContext {
   readonly io: IOStreams;
   readonly env: NodeJS.ProcessEnv;
   readonly home: string;
+  /** The caller's uid (save-image wants root). */
+  readonly uid: number;
   readonly globals: GlobalOptions;
   readonly signal: AbortSignal;
   settings(): Settings;
@@ -37,6 +42,11 @@ export interface CommandContext {
   /** Asks before destroying something; refuses without a terminal unless `force`. */
   confirm(question: string, force: boolean): Promise<void>;
   progress(title: string): ProgressBar;
+  /**
+   * While held, Ctrl-C still fires `signal` but does not end the process: the command is
+   * cleaning up (unmounting) and ends by itself. Call the returned function to let go.
+   */
+  holdExit(): () => void;
   /** A line on stderr (`repoman: …`). */
   note(message: string): void;
   /** Releases what the command opened (idle connections). */
@@ -50,6 +60,7 @@ export function createContext(deps: ContextDependencies, globals: GlobalOptions)
     io: deps.io,
     env: deps.env,
     home: deps.home,
+    uid: deps.uid,
     globals,
     signal: deps.signal,
     settings() {
@@ -75,6 +86,7 @@ export function createContext(deps: ContextDependencies, globals: GlobalOptions)
     },
     confirm: (question, force) => confirmOrRefuse(deps.io, question, force),
     progress: (title) => progressBar(deps.io, title),
+    holdExit: () => deps.holdExit?.() ?? (() => undefined),
     note: (message) => eprintln(deps.io, `repoman: ${message}`),
     close: () => client?.close(),
   };
