@@ -1,0 +1,241 @@
+// `repoman save-image` for real: a made-up root tree (owners, setuid, symlinks, hard links, a
+// 200 MiB sparse file, xattrs, an ACL, junk in the system directories, a /root/.ssh key)
+// snapshotted with --source into a 1 GiB sparse ext4 file, loop-mounted and filled by rsync,
+// uploaded to the real repoman-server over TLS, downloaded by the client and checked without
+// mounting (e2fsck -fn, debugfs). Then: the incremental second run, the refusals (too small,
+// no terminal to confirm, a run already going), an rsync failure and Ctrl-C that leave no mount,
+// loop device or lock and the server's image as it was, --gzip, and a failed upload.
+// Needs root and loop devices (CI runs as root); skipped otherwise, saying why.
+import assert from 'node:assert/strict';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ext4Skip, leftovers } from '../helpers/snapshot-env.js';
+import { makeClientSite, type ClientSite, type Runner } from '../helpers/client-site.js';
+import { dumpFrom, fsck, listIn, statIn, xattrsIn } from '../helpers/ext-image.js';
+import { makeFakeRoot, SPARSE_SIZE, type FakeRoot } from '../helpers/fake-root.js';
+import type { RunOptions, RunResult } from '../helpers/run-repoman.js';
+import { startStubServer } from '../helpers/stub-server.js';
+
+type Image = { name: string; owner: string; version: number; size: number; checksum: { value: string }; hypervisor: string | null; description: string | null };
+
+describe('repoman save-image against a real server (loop mount, rsync, upload)', { skip: ext4Skip() }, () => {
+  let s: ClientSite;
+  let bob: Runner;
+  let root: FakeRoot;
+  let work: string;
+  let snapDir: string;
+  let config: string;
+  let excludeFile: string;
+  let wrappers: string;
+  let image1: Image;
+  before(async () => {
+    s = await makeClientSite();
+    bob = s.as(s.bob);
+    work = join(s.site.dir, 'save');
+    snapDir = join(work, 'snapshots');
+    await mkdir(snapDir, { recursive: true });
+    root = await makeFakeRoot(join(work, 'root'));
+    config = join(work, 'repoman.conf');
+    await writeFile(config, '[ThisImage]\nuser_excludes = /root/.ssh\n');
+    excludeFile = join(work, 'excludes.txt');
+    await writeFile(excludeFile, '# secrets\n*.pem\n\n');
+    wrappers = join(work, 'wrappers');
+    await mkdir(join(wrappers, 'failing'), { recursive: true });
+    await mkdir(join(wrappers, 'slow'), { recursive: true });
+    await writeFile(join(wrappers, 'failing', 'rsync'), '#!/bin/sh\n/usr/bin/rsync "$@"\nexit 23\n');
+    await writeFile(join(wrappers, 'slow', 'rsync'), '#!/bin/sh\n/usr/bin/rsync "$@" || exit $?\nexec sleep 60\n');
+    await chmod(join(wrappers, 'failing', 'rsync'), 0o755);
+    await chmod(join(wrappers, 'slow', 'rsync'), 0o755);
+  });
+  after(async () => {
+    if (work) leftovers(work).cleanUp();
+    await s?.cleanup();
+  });
+
+  const ok = (result: RunResult): RunResult => {
+    assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}${result.stdout}`);
+    return result;
+  };
+  const save = (args: string[], options: RunOptions = {}): Promise<RunResult> => bob(
+    ['save-image', ...args],
+    { timeoutMs: 120_000, ...options, env: { REPOMAN_CLIENT_CONFIG: config, ...options.env } },
+  );
+  const tree = (dir = snapDir): string[] => ['--source', root.dir, '--resize', '1G', '--snapshot-dir', dir,
+    '--exclude', '/var/cache/secret.txt', '--exclude-from', excludeFile];
+  const snapshotFile = (dir = snapDir, name = 'worker.img'): string => join(dir, `repoman-snapshot-${name}`);
+  const describeImage = async (name: string): Promise<Image> => ok(await bob(['di', name, '--json'])).json as Image;
+  const download = async (name: string): Promise<string> => {
+    const dest = join(work, `${name}.downloaded`);
+    ok(await bob(['download-image', name, dest, '--force'], { timeoutMs: 120_000 }));
+    return dest;
+  };
+  /** Nothing mounted, attached or locked by a run that used `dir`. */
+  const assertCleanedUp = (dir = snapDir, name = 'worker.img'): void => {
+    const file = snapshotFile(dir, name);
+    assert.notEqual(spawnSync('findmnt', ['--mountpoint', `${file}.mnt`]).status, 0, 'the snapshot is still mounted');
+    assert.equal(spawnSync('losetup', ['--associated', file], { encoding: 'utf8' }).stdout, '', 'a loop device is still attached');
+    assert.equal(existsSync(join(dir, 'repoman-save-image.lock')), false, 'the lock is left behind');
+    assert.equal(existsSync(`${file}.mnt`), false, 'the mount point is left behind');
+  };
+
+  it('--dry-run prints the plan (sizes, excludes, commands) and changes nothing', async () => {
+    const result = ok(await save(['worker.img', ...tree(), '--dry-run']));
+    assert.match(result.stdout, /^save-image worker\.img: dry run, nothing is changed$/m);
+    assert.match(result.stdout, /^image file: .*1\.00 GiB sparse \(--resize\), ext4.*new: no snapshot file/m);
+    assert.match(result.stdout, /^excluded: +\/dev \/proc \/sys \/tmp \/run \/mnt \(system, copied empty\)$/m);
+    assert.match(result.stdout, /^excluded: +\/root\/\.ssh \(config user_excludes\)$/m);
+    assert.match(result.stdout, /^excluded: +\*\.pem \(--exclude-from\)$/m);
+    assert.match(result.stdout, /^ {2}rsync --archive --hard-links --acls --xattrs --sparse --numeric-ids --one-file-system --delete --delete-excluded /m);
+    assert.match(result.stdout, /^ {2}install -d -m 1777 -o 0 -g 0 \S+\/tmp$/m);
+    assert.deepEqual(await readdir(snapDir), []);
+    assert.equal((await bob(['di', 'worker.img'])).code, 4);
+  });
+
+  it('a --resize too small for the source is refused before anything is created (exit 2)', async () => {
+    const result = await save(['worker.img', ...tree().slice(0, 2), '--resize', '10M', '--snapshot-dir', snapDir]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /^repoman: --resize 10\.0 MiB is too small: the image needs at least 6\d\.0 MiB \(\S+ uses 2\.\d+ MiB; .*give --resize 6\dM or more\n$/);
+    assert.deepEqual(await readdir(snapDir), []);
+    assert.equal((await bob(['di', 'worker.img'])).code, 4);
+  });
+
+  it('snapshots the tree into a sparse ext4 image, uploads it, and the image holds exactly the tree', async () => {
+    const result = ok(await save(['worker.img', ...tree(), '--description', 'worker', '--os-variant', 'debian12', '--json']));
+    image1 = result.json as Image;
+    assert.deepEqual([image1.name, image1.version, image1.size, image1.description], ['worker.img', 1, 1024 ** 3, 'worker']);
+    const virt = spawnSync('systemd-detect-virt', ['--vm'], { encoding: 'utf8' }).stdout?.trim();
+    if (virt === 'kvm' || virt === 'qemu') assert.equal(image1.hypervisor, 'kvm', 'detected from systemd-detect-virt');
+    assert.ok(existsSync(snapshotFile()), 'the snapshot file is kept for the next run');
+    assertCleanedUp();
+    const img = await download('worker.img'); // the client checks the sha256 the server states
+    const check = fsck(img);
+    assert.equal(check.code, 0, check.output);
+
+    const at = (path: string) => {
+      const found = statIn(img, path);
+      assert.ok(found, `${path} is missing from the image`);
+      return found;
+    };
+    assert.deepEqual([at('/usr/bin/su-like').mode & 0o7777, at('/usr/bin/su-like').uid], [0o4755, 0]);
+    assert.deepEqual([at('/usr/bin/sg-like').mode & 0o7777, at('/usr/bin/sg-like').gid], [0o2755, 50]);
+    assert.deepEqual([at('/home/alice').uid, at('/home/alice').gid, at('/home/alice').mode & 0o7777], [1000, 1000, 0o750]);
+    assert.deepEqual([at('/home/alice/notes.txt').uid, at('/home/alice/notes.txt').mode & 0o7777], [1000, 0o640]);
+    assert.deepEqual([at('/usr/bin/tool-link').type, at('/usr/bin/tool-link').linkTarget], ['symlink', '../../bin/tool']);
+    assert.equal(at('/etc/motd.link').linkTarget, '/etc/motd');
+    assert.deepEqual([at('/etc/hard-a').links, at('/etc/hard-b').links], [2, 2]);
+    const sparse = at('/var/lib/sparse.img');
+    assert.equal(sparse.size, SPARSE_SIZE);
+    assert.ok(sparse.blocks < 1024, `the sparse file takes ${sparse.blocks} sectors in the image`);
+    assert.ok(dumpFrom(img, '/opt/data.bin').equals(root.data), '/opt/data.bin differs');
+    assert.equal(dumpFrom(img, '/etc/motd').toString(), 'welcome to the worker\n');
+    assert.match(xattrsIn(img, '/etc/motd'), /user\.repoman.*kept/);
+    assert.match(xattrsIn(img, '/etc/acl-file'), /system\.posix_acl_access/);
+    assert.equal(at('/root').mode & 0o7777, 0o700);
+    assert.equal(at('/').mode & 0o7777, 0o755);
+    for (const dir of ['/dev', '/proc', '/sys', '/tmp', '/run', '/mnt']) assert.deepEqual(listIn(img, dir), [], `${dir} is not empty`);
+    assert.equal(at('/tmp').mode & 0o7777, 0o1777);
+    assert.equal(at('/proc').mode & 0o7777, 0o555, '/proc keeps the source\'s mode');
+    for (const gone of ['/root/.ssh', '/var/cache/secret.txt', '/etc/server.pem']) assert.equal(statIn(img, gone), undefined, `${gone} was not excluded`);
+    assert.ok(statIn(img, '/var/cache'), 'the excluded file\'s directory stays');
+    await unlink(img);
+  });
+
+  it('replacing an existing image without --force and without a terminal is refused (exit 2)', async () => {
+    const result = await save(['worker.img', ...tree()]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /replace the image worker\.img .*add --force/);
+    assertCleanedUp();
+    assert.equal((await describeImage('worker.img')).version, 1);
+  });
+
+  it('a second run reuses the snapshot file (incremental), carries the change and bumps the version', async () => {
+    await writeFile(join(root.dir, 'etc/motd'), 'second edition\n');
+    await writeFile(join(root.dir, 'etc/new-file'), 'new\n');
+    await unlink(join(root.dir, 'etc/hard-b'));
+    const plan = ok(await save(['worker.img', ...tree(), '--dry-run']));
+    assert.match(plan.stdout, /reused: rsync copies only what changed/);
+    assert.doesNotMatch(plan.stdout, /mkfs/);
+    const image2 = ok(await save(['worker.img', ...tree(), '--force', '--json'])).json as Image;
+    assert.equal(image2.version, 2);
+    assert.equal(image2.description, 'worker', 'the metadata stays');
+    assertCleanedUp();
+    const img = await download('worker.img');
+    assert.equal(dumpFrom(img, '/etc/motd').toString(), 'second edition\n');
+    assert.equal(dumpFrom(img, '/etc/new-file').toString(), 'new\n');
+    assert.equal(statIn(img, '/etc/hard-b'), undefined, 'a deleted file is deleted from the image');
+    assert.equal(statIn(img, '/etc/hard-a')?.links, 1);
+    assert.equal(fsck(img).code, 0);
+    await unlink(img);
+    image1 = image2;
+  });
+
+  it('an rsync failure leaves no mount, loop device or lock, and the server keeps its image', async () => {
+    await writeFile(join(root.dir, 'etc/motd'), 'never uploaded\n');
+    const result = await save(['worker.img', ...tree(), '--force'], { env: { PATH: `${join(wrappers, 'failing')}:${process.env.PATH}` } });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^repoman: copy .* with rsync failed: rsync exited 23 \(some files could not be copied\); the snapshot was unmounted and nothing was uploaded/);
+    assertCleanedUp();
+    const after = await describeImage('worker.img');
+    assert.deepEqual([after.version, after.checksum.value], [image1.version, image1.checksum.value]);
+  });
+
+  it('a second run while one is going is refused; Ctrl-C on the first unmounts and uploads nothing', async () => {
+    let first: ChildProcess | undefined;
+    const running = save(['worker.img', ...tree(), '--force'], {
+      env: { PATH: `${join(wrappers, 'slow')}:${process.env.PATH}` },
+      onSpawn: (child) => (first = child),
+    });
+    const mountPoint = `${snapshotFile()}.mnt`;
+    for (let i = 0; i < 200 && spawnSync('findmnt', ['--mountpoint', mountPoint]).status !== 0; i += 1) await sleep(100);
+    await sleep(300); // the wrapper's rsync has finished and it sleeps
+    const second = await save(['other.img', ...tree()]);
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, /^repoman: another repoman save-image \(pid \d+\) is running in this snapshot directory: wait for it to end/);
+    first?.kill('SIGINT');
+    const interrupted = await running;
+    assert.equal(interrupted.code, 130, interrupted.stderr);
+    assert.match(interrupted.stderr, /interrupted: the snapshot was unmounted and nothing was uploaded/);
+    assertCleanedUp();
+    assert.equal((await describeImage('worker.img')).version, image1.version);
+    assert.equal((await bob(['di', 'other.img'])).code, 4);
+  });
+
+  it('--gzip uploads the snapshot compressed, and the snapshot stays uncompressed for the next run', async () => {
+    const dir = join(work, 'gzip-snapshots');
+    await mkdir(dir);
+    const result = ok(await save(['small.img.gz', '--source', root.dir, '--resize', '100M', '--snapshot-dir', dir, '--gzip', '--json']));
+    assert.equal(result.stderr, '', 'no warning: the name ends in .gz');
+    const gz = await download('small.img.gz');
+    const bytes = await readFile(gz);
+    assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b], 'gzip magic');
+    assert.ok(bytes.length < 20 * 1024 * 1024, `${bytes.length} bytes: not compressed`);
+    const img = join(work, 'small.img');
+    assert.equal(spawnSync('sh', ['-c', `gunzip -c '${gz}' > '${img}'`]).status, 0);
+    assert.equal(fsck(img).code, 0);
+    assert.equal(dumpFrom(img, '/etc/motd').toString(), 'never uploaded\n');
+    assert.deepEqual((await readdir(dir)).sort(), ['repoman-snapshot-small.img'], 'the .gz is removed, the snapshot kept');
+    await rm(gz);
+    await rm(img);
+  });
+
+  it('a failed upload (the server refuses the bytes) cleans up and removes the compressed copy', async () => {
+    const stub = await startStubServer(s.site, Buffer.from('previous'));
+    try {
+      const dir = join(work, 'stub-snapshots');
+      await mkdir(dir);
+      const result = await save(['bad-digest.img', '--source', root.dir, '--resize', '100M', '--snapshot-dir', dir, '--force'],
+        { env: { REPOMAN_SERVER: stub.url } });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /the server kept the previous version/);
+      assert.equal(stub.requests.filter((r) => r.method === 'PUT').length, 1);
+      assert.equal(stub.requests.filter((r) => r.method === 'DELETE' || r.method === 'PATCH').length, 0, 'the record is left alone');
+      assertCleanedUp(dir, 'bad-digest.img');
+    } finally {
+      await stub.close();
+    }
+  });
+});
