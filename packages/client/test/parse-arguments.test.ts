@@ -162,6 +162,18 @@ describe('other options', () => {
     assert.deepEqual((await parse(['mu', 'carol', '--suspended', 'false'])).options.changes, { suspended: false });
   });
 
+  it('save-image takes its snapshot options, repeatable --exclude, and the metadata flags', async () => {
+    assert.deepEqual((await parse(['save', 'worker.img.gz', '--source', '/srv/chroot', '--resize', '4G', '--snapshot_dir', '/mnt/big', '--exclude', '/root/.ssh',
+      '--exclude', '*.pem', '--exclude-from', 'x.txt', '--gzip', '--clean', '--dry-run', '-f', '--os_arch', 'x86_64', '--json'])).options, {
+      name: 'worker.img.gz', resize: 4 * 1024 ** 3, snapshotDir: '/mnt/big', excludes: ['/root/.ssh', '*.pem'], excludeFrom: 'x.txt', source: '/srv/chroot',
+      gzip: true, clean: true, dryRun: true, force: true, fields: { os_arch: 'x86_64' }, json: true,
+    });
+    assert.deepEqual((await parse(['save-image', 'w.img'])).options, {
+      name: 'w.img', resize: undefined, snapshotDir: undefined, excludes: [], excludeFrom: undefined, source: undefined,
+      gzip: false, clean: false, dryRun: false, force: false, fields: {}, json: false,
+    });
+  });
+
   it('aug takes several users, or a comma-separated list', async () => {
     assert.deepEqual((await parse(['aug', 'atlas', 'bob', 'pam,al'])).options.items, ['bob', 'pam', 'al']);
   });
@@ -189,6 +201,7 @@ describe('usage errors exit 2 with one line saying what to do', () => {
     [['mi', 'a.img'], /nothing to change/],
     [['mi', 'a.img', '--expires', 'tomorrow'], /--expires takes/],
     [['save-image', 'a.img', '--resize', '10X'], /not a size/],
+    [['save-image', 'bob/a.img'], /own namespace/],
     [['gi', 'a.img', '-', '--continue'], /cannot be resumed/],
     [['share-image', 'a.img'], /--user USER and\/or --group GROUP/],
     [['cu', 'bob'], /DN/],

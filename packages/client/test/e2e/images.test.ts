@@ -159,12 +159,14 @@ describe('repoman image commands against a real server', () => {
     assert.equal((await bob(['di', 'asked.img'])).code, 4);
   });
 
-  it('save-image is registered, documented as not built, and exits 1 saying so', async () => {
+  it('save-image is documented in --help, and refuses OWNER/NAME as a usage error', async () => {
     const help = ok(await bob(['save-image', '--help']));
-    assert.match(help.stdout, /NOT BUILT YET/);
-    assert.match(help.stdout, /--resize <SIZE>/);
-    const run = await bob(['save', 'worker.img']);
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /^repoman: save-image is not built yet/);
+    for (const option of ['--source <DIR>', '--resize <SIZE>', '--snapshot-dir <DIR>', '--exclude <PATTERN>', '--exclude-from <FILE>', '--gzip', '--clean', '--dry-run', '--force']) {
+      assert.ok(help.stdout.includes(option), `${option} is not in --help`);
+    }
+    assert.doesNotMatch(help.stdout, /NOT BUILT/);
+    const run = await bob(['save', 'pam/worker.img']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /own namespace/);
   });
 });
