@@ -97,7 +97,8 @@ export interface BlobStore {
   stat(key: string): Promise<BlobStat | null>;
 
   /**
-   * Opens a committed blob for reading, whole or a range, as a byte stream (1 MiB chunks).
+   * Opens a committed blob for reading, whole or a range, as a byte stream (fs: 1 MiB chunks;
+   * S3: the chunks the network delivers).
    * Rejects before any byte with BlobNotFoundError when there is no blob under `key` (also
    * for a key this store could not have issued), and with RangeError for a range outside
    * the blob (the caller checks ranges against the size first and answers 416 itself).
@@ -122,8 +123,9 @@ export interface BlobStore {
 
   /**
    * Removes temporary uploads at least `olderThanMs` old (fs: since their last write; S3:
-   * since the multipart upload began) that this store instance is not running: leftovers of
-   * a killed server, or of a caller that forgot cancel(). Returns how many were removed.
+   * since the multipart upload began, or since the temporary object was completed) that
+   * this store instance is not running: leftovers of a killed server, or of a caller that
+   * forgot cancel(). Returns how many were removed.
    * Uploads in progress in another process sharing the storage are only protected by their
    * age, so use a generous one (hours).
    */

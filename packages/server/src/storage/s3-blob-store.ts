@@ -3,8 +3,9 @@
 // layout as the filesystem driver) and `uploads/<uuid>` (temporary objects and unfinished
 // multipart uploads, see s3-blob-upload.ts). Reads are single GetObject requests, ranged when
 // asked: once S3 has answered, the response streams the object as it was, even if it is
-// deleted or overwritten meanwhile. The bucket is created when missing. The bucket must not
-// have versioning enabled: deletes and overwrites would keep old versions forever.
+// deleted or overwritten meanwhile (Ceph RGW keeps the old data for rgw_gc_obj_min_wait, 2 h
+// by default). The bucket is created when missing; it must not have versioning enabled, or
+// deletes and overwrites would keep old versions forever.
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,

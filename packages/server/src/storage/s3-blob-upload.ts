@@ -133,11 +133,15 @@ export class S3BlobUpload implements BlobUpload {
   }
 }
 
+/** The largest part size partBytesFor() picks: 10,000 such parts hold 5 TiB. */
+const MAX_AUTO_PART_BYTES = 512 * MiB;
+
 /**
- * The part size for an upload of at most `maxBytes`: the configured size, or more if S3's
- * 10,000 parts would not hold maxBytes (rounded up to whole MiB).
+ * The part size for an upload of at most `maxBytes`: the configured size, or more (in whole
+ * MiB, up to 512 MiB) if S3's 10,000 parts of the configured size would not hold maxBytes.
  */
 export function partBytesFor(configured: number, maxBytes: number | undefined): number {
   if (maxBytes === undefined || !Number.isFinite(maxBytes)) return configured;
-  return Math.max(configured, Math.ceil(maxBytes / MAX_PARTS / MiB) * MiB);
+  const needed = Math.ceil(maxBytes / MAX_PARTS / MiB) * MiB;
+  return Math.max(configured, Math.min(needed, MAX_AUTO_PART_BYTES));
 }
