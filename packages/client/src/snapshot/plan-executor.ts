@@ -22,7 +22,7 @@ export interface ExecuteOptions {
   readonly retryDelayMs?: number | undefined;
 }
 
-const NOTHING_SENT = 'nothing was uploaded and the server keeps the previous version';
+const NOTHING_SENT = 'nothing was uploaded: the server keeps the previous version';
 
 const RSYNC_EXITS: Record<number, string> = {
   1: 'syntax or usage error', 3: 'errors selecting files', 11: 'error in file I/O', 12: 'error in the data stream',

@@ -72,6 +72,8 @@ export interface PlanStep {
   readonly effect?: 'mount' | 'unmount' | undefined;
   /** Exit codes that are not failures (rsync 24: files vanished while copying a live system). */
   readonly tolerate?: readonly number[] | undefined;
+  /** Not worth a progress line on a terminal (mkdir, rmdir, each recreated directory). */
+  readonly minor?: boolean | undefined;
 }
 
 export interface SnapshotPlan extends SnapshotPaths {
@@ -156,7 +158,7 @@ export function makePlan(input: PlanInput): SnapshotPlan {
   } else if (kind.checkArgv) {
     steps.push({ title: 'check the kept snapshot\'s file system', argv: kind.checkArgv(file), tolerate: [1] });
   }
-  steps.push({ title: 'make the mount point', argv: ['mkdir', '-p', mountPoint] });
+  steps.push({ title: 'make the mount point', argv: ['mkdir', '-p', mountPoint], minor: true });
   steps.push({ title: 'loop-mount the snapshot file', argv: ['mount', '-t', fsType, '-o', 'loop', file, mountPoint], effect: 'mount' });
   steps.push({
     title: `copy ${source.root} into it with rsync`,
@@ -170,14 +172,15 @@ export function makePlan(input: PlanInput): SnapshotPlan {
   });
   for (const dir of systemDirs) {
     steps.push(dir.kind === 'symlink'
-      ? { title: `recreate the symlink ${dir.path}`, argv: ['ln', '-s', '-f', '-n', dir.target ?? '', inImage(dir.path)] }
+      ? { title: `recreate the symlink ${dir.path}`, argv: ['ln', '-s', '-f', '-n', dir.target ?? '', inImage(dir.path)], minor: true }
       : {
         title: `recreate ${dir.path} empty`,
         argv: ['install', '-d', '-m', dir.mode.toString(8).padStart(4, '0'), '-o', String(dir.uid), '-g', String(dir.gid), inImage(dir.path)],
+        minor: true,
       });
   }
   steps.push({ title: 'unmount the snapshot', argv: ['umount', mountPoint], effect: 'unmount' });
-  steps.push({ title: 'remove the mount point', argv: ['rmdir', mountPoint] });
+  steps.push({ title: 'remove the mount point', argv: ['rmdir', mountPoint], minor: true });
   if (input.gzip) steps.push({ title: 'compress the snapshot', argv: ['gzip', '--keep', '--force', file] });
 
   return {
