@@ -211,6 +211,23 @@ describe('save-image from the command\'s side, with a made-up machine', () => {
     assert.deepEqual(small.runner.calls.filter((argv) => !LOOK_UPS.has(argv[0] ?? '')), []);
   });
 
+  it('the kept snapshot\'s own bytes do not count as used space when it lies on the source\'s file system', async () => {
+    const usedWith = async (snapshotDevice: number): Promise<number> => {
+      const file = join(snap, 'repoman-snapshot-worker.img');
+      const runner = fakeRunner({
+        findmnt: { stdout: JSON.stringify({ filesystems: [{ target: '/', source: '/dev/vda1', fstype: 'ext4', label: null }] }) },
+        blkid: (argv) => (argv.includes('--probe') ? { stdout: 'ext4\n' } : { code: 2 }),
+      });
+      const host = fakeHost({
+        space: { size: 100 * GIB, used: 10 * GIB, free: 90 * GIB },
+        entries: { '/': dirEntry(), [snap]: dirEntry(0o755, 0, 0, snapshotDevice), [file]: { ...dirEntry(0o644), kind: 'file', size: 100 * GIB, allocated: 4 * GIB } },
+      });
+      return (await planSaveImage(options(), fakeContext(), { runner, host })).source.used;
+    };
+    assert.equal(await usedWith(1), 6 * GIB, 'same file system: the snapshot is taken out');
+    assert.equal(await usedWith(2), 10 * GIB, 'a second disk: nothing to take out');
+  });
+
   it('a held lock refuses the run before the server is asked', async () => {
     const lockFile = join(snap, 'repoman-save-image.lock');
     await writeFile(lockFile, '777\n');

@@ -97,7 +97,7 @@ describe('save-image plan', () => {
 
   it('system directories keep the source\'s mode and owner; missing ones get defaults; a symlink stays a symlink', () => {
     const systemEntries = new Map<string, EntryFacts | undefined>([
-      ['/tmp', undefined], ['/proc', dirEntry(0o555)], ['/run', { kind: 'symlink', mode: 0o777, uid: 0, gid: 0, target: '/var/run', size: 8, allocated: 0 }],
+      ['/tmp', undefined], ['/proc', dirEntry(0o555)], ['/run', { kind: 'symlink', mode: 0o777, uid: 0, gid: 0, target: '/var/run', size: 8, allocated: 0, device: 1 }],
       ['/mnt', dirEntry(0o700, 5, 6)],
     ]);
     const plan = makePlan(input({ systemEntries }));

@@ -28,7 +28,7 @@ import { cleanUp, executeSteps } from '../snapshot/plan-executor.js';
 import { formatPlan } from '../snapshot/plan-report.js';
 import { BASE_TOOLS, checkLockFree, checkRoot, checkSizes, checkTools, toolsOf } from '../snapshot/preflight-checks.js';
 import { snapshotPaths, makePlan, type SnapshotPlan } from '../snapshot/snapshot-plan.js';
-import { probeSnapshotFile } from '../snapshot/snapshot-file-probe.js';
+import { probeSnapshotFile, withoutSnapshot } from '../snapshot/snapshot-file-probe.js';
 import { systemHost, type SnapshotHost } from '../snapshot/snapshot-host.js';
 import { acquireLock } from '../snapshot/snapshot-lock.js';
 import { probeSource } from '../snapshot/source-probe.js';
@@ -79,9 +79,10 @@ export async function planSaveImage(options: SaveImageOptions, context: CommandC
     flags: options.excludes, fromFile,
   });
   const systemEntries = new Map(await Promise.all(excludes.systemDirs.map(async (dir) => [dir, await host.entry(join(source.root, dir))] as const)));
+  const existing = await probeSnapshotFile(paths.file, runner, host);
   const plan = makePlan({
-    name: options.name, source, excludes, systemEntries, snapshotDir, snapshotSpace: await host.space(snapshotDir),
-    existing: await probeSnapshotFile(paths.file, runner, host), resize: options.resize, clean: options.clean, gzip: options.gzip,
+    name: options.name, source: await withoutSnapshot(source, snapshotDir, existing, host), excludes, systemEntries, snapshotDir,
+    snapshotSpace: await host.space(snapshotDir), existing, resize: options.resize, clean: options.clean, gzip: options.gzip,
   });
   await checkTools(runner, toolsOf(plan));
   checkSizes(plan);

@@ -1,12 +1,17 @@
 /**
  * The snapshot file an earlier save-image run left in the snapshot directory, if any: its
  * size, the bytes it really occupies (it is sparse), and the file-system type `blkid` finds in
- * it — the plan reuses it only when size and type still match. Nothing is changed.
+ * it — the plan reuses it only when size and type still match. And the source's used space
+ * without it: when the snapshot lies on the source's file system (the default /tmp on /), the
+ * measured used space counts it, and an image of the machine must not be sized by its own
+ * previous copy. Nothing is changed.
  */
+import { isAbsolute, relative } from 'node:path';
 import { CliError } from '../cli/cli-errors.js';
 import type { CommandRunner } from './command-runner.js';
 import type { ExistingSnapshot } from './snapshot-plan.js';
 import type { SnapshotHost } from './snapshot-host.js';
+import type { SourceFacts } from './source-probe.js';
 
 export async function probeSnapshotFile(file: string, runner: CommandRunner, host: SnapshotHost): Promise<ExistingSnapshot | undefined> {
   const entry = await host.entry(file);
@@ -15,4 +20,14 @@ export async function probeSnapshotFile(file: string, runner: CommandRunner, hos
   const blkid = await runner.run(['blkid', '--probe', '--output', 'value', '--match-tag', 'TYPE', file]);
   const fsType = blkid.code === 0 && blkid.stdout.trim() !== '' ? blkid.stdout.trim() : undefined;
   return { size: entry.size, allocated: entry.allocated, fsType };
+}
+
+/** `source` with the snapshot file's bytes taken out of its used space when they were counted in it. */
+export async function withoutSnapshot(source: SourceFacts, snapshotDir: string, existing: ExistingSnapshot | undefined, host: SnapshotHost): Promise<SourceFacts> {
+  if (!existing) return source;
+  const [dir, root] = [await host.entry(snapshotDir), await host.entry(source.root)];
+  const rel = relative(source.root, snapshotDir);
+  const inside = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  const counted = dir !== undefined && root !== undefined && dir.device === root.device && (source.usedBy === 'statfs' || inside);
+  return counted ? { ...source, used: Math.max(0, source.used - existing.allocated) } : source;
 }

@@ -27,6 +27,8 @@ export interface EntryFacts {
   readonly size: number;
   /** Bytes actually allocated (a sparse file has few). */
   readonly allocated: number;
+  /** The file system it is on (st_dev). */
+  readonly device: number;
 }
 
 export interface SnapshotHost {
@@ -62,7 +64,7 @@ export function systemHost(uid: number): SnapshotHost {
       }
       const kind = info.isDirectory() ? 'directory' : info.isSymbolicLink() ? 'symlink' : info.isFile() ? 'file' : 'other';
       return {
-        kind, mode: info.mode & 0o7777, uid: info.uid, gid: info.gid, size: info.size, allocated: info.blocks * 512,
+        kind, mode: info.mode & 0o7777, uid: info.uid, gid: info.gid, size: info.size, allocated: info.blocks * 512, device: info.dev,
         target: kind === 'symlink' ? await readlink(path) : undefined,
       };
     },

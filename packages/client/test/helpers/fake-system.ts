@@ -38,8 +38,8 @@ export function fakeRunner(answers: Record<string, Answer> = {}, installed: read
 
 export const GIB = 1024 ** 3;
 
-export function dirEntry(mode = 0o755, uid = 0, gid = 0): EntryFacts {
-  return { kind: 'directory', mode, uid, gid, size: 4096, allocated: 4096 };
+export function dirEntry(mode = 0o755, uid = 0, gid = 0, device = 1): EntryFacts {
+  return { kind: 'directory', mode, uid, gid, size: 4096, allocated: 4096, device };
 }
 
 export interface FakeHostOptions {
