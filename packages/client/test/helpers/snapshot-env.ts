@@ -12,6 +12,7 @@ const TOOLS = ['rsync', 'mkfs.ext4', 'e2fsck', 'debugfs', 'losetup', 'findmnt', 
 export function ext4Skip(): string | false {
   if (process.getuid?.() !== 0) return 'save-image tests need root (loop mounts, chown): run them as root, as CI does';
   if (!existsSync('/dev/loop-control')) return 'save-image tests need loop devices (/dev/loop-control is missing)';
+  if (spawnSync('losetup', ['--find']).status !== 0) return 'save-image tests need loop devices (losetup --find finds none: a privileged container?)';
   const missing = TOOLS.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool} || test -x /sbin/${tool} || test -x /usr/sbin/${tool}`]).status !== 0);
   if (missing.length > 0) return `save-image tests need ${missing.join(', ')} (Debian: rsync e2fsprogs attr acl)`;
   return false;
