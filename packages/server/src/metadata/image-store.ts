@@ -6,6 +6,8 @@
  * permission checks and name rules belong to the services. The bytes themselves live in the
  * blob store; a row only names its blob by key, and several rows may name the same key
  * (identical content, clones), so a row change never deletes a blob (the sweeper does).
+ * Like every store, it is safe under several server instances: a lost race throws UniqueViolation
+ * or MissingReference (`store-errors.ts`), never an engine error.
  */
 
 export type ImageStatus = 'empty' | 'ready';
@@ -110,21 +112,26 @@ export interface ImagePage {
 }
 
 export interface ImageStore {
-  /** Inserts a row with a new UUID. Throws UniqueViolation when the owner has an image of that name. */
+  /**
+   * Inserts a row with a new UUID. Throws UniqueViolation when the owner has an image of that
+   * name, MissingReference when the owner is gone.
+   */
   create(image: NewImage): Promise<ImageRecord>;
   /** The image named `name` in the namespace of user `ownerId`, or undefined. */
   find(ownerId: number, name: string): Promise<ImageRecord | undefined>;
   findById(id: number): Promise<ImageRecord | undefined>;
   /**
    * Applies the changes and bumps `modified`; undefined when the row is gone. Throws
-   * UniqueViolation when the new name (in the new owner's namespace) is taken.
+   * UniqueViolation when the new name (in the new owner's namespace) is taken,
+   * MissingReference when the new owner is gone.
    */
   update(id: number, changes: ImageChanges): Promise<ImageRecord | undefined>;
   /**
    * Makes `blob` the image's content in one statement: key, size, checksum, status "ready",
    * `uploaded` and `modified` now, and `version = version + 1` computed by the database, so
-   * that concurrent uploads each count and the last one to commit wins. Does nothing and
-   * returns undefined when the row is gone or has become read-only meanwhile.
+   * that concurrent uploads each count and the last one to commit wins; the record returned
+   * is the one this upload made (read in the same transaction). Does nothing and returns
+   * undefined when the row is gone or has become read-only meanwhile.
    */
   recordUpload(id: number, blob: UploadedBlob): Promise<ImageRecord | undefined>;
   /** Deletes the row and its shares; false when it did not exist. Its blob is left to the sweeper. */
@@ -135,10 +142,11 @@ export interface ImageStore {
   sharesOf(imageIds: readonly number[]): Promise<Map<number, ImageShares>>;
   /** Whether the image is shared with the user directly or through one of its groups. */
   isSharedWith(imageId: number, userId: number): Promise<boolean>;
-  /** Shares with a user; a no-op when already shared. */
+  /** Shares with a user; a no-op when already shared. Throws MissingReference when the image or the user is gone. */
   shareWithUser(imageId: number, userId: number): Promise<void>;
   /** Stops sharing with a user; false when it was not shared. */
   unshareWithUser(imageId: number, userId: number): Promise<boolean>;
+  /** Shares with a group; a no-op when already shared. Throws MissingReference when the image or the group is gone. */
   shareWithGroup(imageId: number, groupId: number): Promise<void>;
   unshareWithGroup(imageId: number, groupId: number): Promise<boolean>;
 

@@ -5,7 +5,10 @@
  * implement them with kysely for every SQL dialect. Records are plain, immutable values with
  * portable types (booleans as booleans, timestamps as ISO 8601 UTC strings). Names are
  * validated by the services before they reach a store; stores enforce uniqueness and
- * referential integrity, nothing else (no permission checks here).
+ * referential integrity, nothing else (no permission checks here). Every method is safe when
+ * several server instances use one database at once: a write that loses a race throws one of
+ * the errors of `store-errors.ts` (UniqueViolation, MissingReference, LastMember) and writes
+ * nothing, never an engine error.
  */
 import type { ImageStore } from './image-store.js';
 
@@ -42,7 +45,8 @@ export interface GroupRecord {
 export interface UserStore {
   /**
    * Inserts a user and, in the same transaction, makes it a member of the `users` group and of
-   * `groupIds`. Throws UniqueViolation when the name or the DN is taken (nothing is written).
+   * `groupIds`. Throws UniqueViolation when the name or the DN is taken, MissingReference when
+   * one of the groups is gone (nothing is written).
    */
   create(user: NewUser, groupIds: readonly number[]): Promise<UserRecord>;
   /** The user with exactly this name, or undefined. */
@@ -56,8 +60,13 @@ export interface UserStore {
    * user no longer exists. Throws UniqueViolation when the new DN belongs to another user.
    */
   update(id: number, changes: UserChanges): Promise<UserRecord | undefined>;
-  /** Deletes the user with its memberships, images rows and shares; false when it did not exist. */
-  delete(id: number): Promise<boolean>;
+  /**
+   * Deletes the user with its memberships, images rows and shares; false when it did not exist.
+   * With `keepMemberIn`, throws LastMember instead when the user is the only member of that
+   * group (checked under the group's lock: of two instances deleting the last two members, one
+   * fails).
+   */
+  delete(id: number, options?: { readonly keepMemberIn?: number }): Promise<boolean>;
 }
 
 export interface NewGroup {
@@ -68,7 +77,8 @@ export interface NewGroup {
 export interface GroupStore {
   /**
    * Inserts a group with its members and permissions in one transaction. Throws
-   * UniqueViolation when the name is taken (nothing is written).
+   * UniqueViolation when the name is taken, MissingReference when a member is gone (nothing
+   * is written).
    */
   create(group: NewGroup, memberIds: readonly number[], permissions: readonly string[]): Promise<GroupRecord>;
   /** The group with exactly this name, or undefined. */
@@ -84,16 +94,28 @@ export interface GroupStore {
   memberNames(groupId: number): Promise<string[]>;
   /** For each given user id, the names of its groups, ordered (users without groups map to []). */
   groupNamesOf(userIds: readonly number[]): Promise<Map<number, string[]>>;
-  /** Adds a member; a no-op when already one. Bumps the group's `modified` when it changes. */
+  /**
+   * Adds a member; a no-op when already one (also when two instances add it at once). Bumps
+   * the group's `modified` when it changes. Throws MissingReference when the group or the user
+   * is gone.
+   */
   addMember(groupId: number, userId: number): Promise<void>;
-  /** Removes a member; false when it was not one. Bumps `modified` when it changes. */
-  removeMember(groupId: number, userId: number): Promise<boolean>;
+  /**
+   * Removes a member; false when it was not one (or the group is gone). Bumps `modified` when
+   * it changes. With `keepLast`, throws LastMember instead of removing the only member
+   * (checked under the group's lock, so that two instances removing the last two cannot both
+   * succeed).
+   */
+  removeMember(groupId: number, userId: number, options?: { readonly keepLast?: boolean }): Promise<boolean>;
 
   /** The permissions granted to the group, ordered. */
   permissionsOf(groupId: number): Promise<string[]>;
   /** The union of the permissions of every group the user belongs to, ordered. */
   permissionsOfUser(userId: number): Promise<string[]>;
-  /** Grants a permission; a no-op when already granted. Bumps `modified` when it changes. */
+  /**
+   * Grants a permission; a no-op when already granted. Bumps `modified` when it changes.
+   * Throws MissingReference when the group is gone.
+   */
   grant(groupId: number, permission: string): Promise<void>;
   /** Revokes a permission; false when it was not granted. Bumps `modified` when it changes. */
   revoke(groupId: number, permission: string): Promise<boolean>;

@@ -8,10 +8,12 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { Database } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import { foundationMigration } from './migrations/0001-foundation.js';
+import { byteOrderNamesMigration } from './migrations/0002-byte-order-names.js';
 
 export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001-foundation': foundationMigration(dialect),
+    '0002-byte-order-names': byteOrderNamesMigration(dialect),
   };
 }
 

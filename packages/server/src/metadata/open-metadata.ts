@@ -1,8 +1,9 @@
 /**
- * Opens the metadata database named by `database.url`: picks the dialect that serves the URL,
- * opens kysely on it, and hands out the account and image stores over that one connection (pool).
- * `migrate()` brings the schema to the latest version; callers run it before serving.
- * Adding PostgreSQL is one dialect file and one entry in DIALECTS.
+ * Opens the metadata database named by `database.url`: picks the dialect that serves the URL
+ * (SQLite or PostgreSQL), opens kysely on it, and hands out the account and image stores over
+ * that one connection (pool). `migrate()` brings the schema to the latest version; callers run
+ * it before serving. `probeMetadata` checks that a database can be reached without changing
+ * it (`check-config`). Another engine is one dialect file and one entry in DIALECTS.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
@@ -11,10 +12,11 @@ import type { MetadataStores } from './metadata-store.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { createSqlGroupStore } from './sql-group-store.js';
 import { createSqlImageStore } from './sql-image-store.js';
+import { postgresDialect } from './postgres-dialect.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 
-const DIALECTS: readonly MetadataDialect[] = [sqliteDialect];
+const DIALECTS: readonly MetadataDialect[] = [sqliteDialect, postgresDialect];
 
 export interface OpenMetadata extends MetadataStores {
   /** The kysely instance (tests dump tables through it). */
@@ -24,12 +26,22 @@ export interface OpenMetadata extends MetadataStores {
   migrate(): Promise<MigrationReport>;
 }
 
-export function openMetadata(url: string): OpenMetadata {
+function dialectFor(url: string): MetadataDialect {
   const dialect = DIALECTS.find((candidate) => candidate.matches(url));
   if (dialect === undefined) {
     const scheme = url.split(':')[0] ?? url;
     throw new Error(`database.url: no metadata dialect serves "${scheme}:" URLs (supported: ${DIALECTS.map((d) => d.name).join(', ')})`);
   }
+  return dialect;
+}
+
+/** Resolves when the database can be reached (PostgreSQL: connects; SQLite: nothing to reach); throws MetadataUnavailable. */
+export function probeMetadata(url: string): Promise<void> {
+  return dialectFor(url).probe(url);
+}
+
+export function openMetadata(url: string): OpenMetadata {
+  const dialect = dialectFor(url);
   const db = dialect.open(url);
   return {
     db,

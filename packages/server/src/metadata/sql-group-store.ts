@@ -1,13 +1,17 @@
 /**
  * The GroupStore contract (`metadata-store.ts`) over kysely, for every SQL dialect: groups,
- * their members and their permissions. Changes to members or permissions bump the group's
- * `modified` time in the same transaction.
+ * their members and their permissions. A change to members or permissions first locks the
+ * group's row (`group-lock.ts`), then writes with ON CONFLICT DO NOTHING (two instances adding
+ * the same member both succeed), then bumps the group's `modified` time, all in one
+ * transaction; a group or user deleted meanwhile gives MissingReference.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { guardConstraints } from './constraint-guard.js';
 import type { Database, GroupsTable } from './database-schema.js';
+import { isOnlyMember, lockGroup } from './group-lock.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { GroupRecord, GroupStore, NewGroup } from './metadata-store.js';
-import { UniqueViolation } from './store-errors.js';
+import { LastMember, MissingReference } from './store-errors.js';
 
 function toGroupRecord(row: Selectable<GroupsTable>): GroupRecord {
   return { id: row.id, name: row.name, protected: row.protected === 1, created: row.created, modified: row.modified };
@@ -17,10 +21,19 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
   const touch = (trx: Transaction<Database>, groupId: number) =>
     trx.updateTable('groups').set({ modified: new Date().toISOString() }).where('id', '=', groupId).execute();
 
+  /** Runs `change` under the group's lock and bumps `modified` when it reports a change; undefined when the group is gone. */
+  const changeGroup = (groupId: number, change: (trx: Transaction<Database>) => Promise<boolean>): Promise<boolean | undefined> =>
+    db.transaction().execute(async (trx) => {
+      if ((await lockGroup(trx, groupId)) === undefined) return undefined;
+      const changed = await change(trx);
+      if (changed) await touch(trx, groupId);
+      return changed;
+    });
+
   return {
-    async create(group: NewGroup, memberIds: readonly number[], permissions: readonly string[]) {
-      try {
-        return await db.transaction().execute(async (trx) => {
+    create: (group: NewGroup, memberIds: readonly number[], permissions: readonly string[]) =>
+      guardConstraints(dialect, { unique: `a group named ${group.name}`, missing: 'one of the members' }, () =>
+        db.transaction().execute(async (trx) => {
           const now = new Date().toISOString();
           const row = await trx
             .insertInto('groups')
@@ -36,12 +49,8 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
             await trx.insertInto('group_permissions').values(granted.map((permission) => ({ group_id: row.id, permission }))).execute();
           }
           return toGroupRecord(row);
-        });
-      } catch (error) {
-        if (dialect.isUniqueViolation(error)) throw new UniqueViolation(`a group named ${group.name}`, { cause: error });
-        throw error;
-      }
-    },
+        }),
+      ),
 
     async findByName(name) {
       const row = await db.selectFrom('groups').selectAll().where('name', '=', name).executeTakeFirst();
@@ -52,8 +61,8 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
       return (await db.selectFrom('groups').selectAll().orderBy('name').execute()).map(toGroupRecord);
     },
 
-    async rename(id, name) {
-      try {
+    rename: (id: number, name: string) =>
+      guardConstraints(dialect, { unique: `a group named ${name}` }, async () => {
         const row = await db
           .updateTable('groups')
           .set({ name, modified: new Date().toISOString() })
@@ -61,11 +70,7 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
           .returningAll()
           .executeTakeFirst();
         return row && toGroupRecord(row);
-      } catch (error) {
-        if (dialect.isUniqueViolation(error)) throw new UniqueViolation(`a group named ${name}`, { cause: error });
-        throw error;
-      }
-    },
+      }),
 
     async delete(id) {
       const result = await db.deleteFrom('groups').where('id', '=', id).executeTakeFirst();
@@ -98,30 +103,33 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
     },
 
     async addMember(groupId, userId) {
-      await db.transaction().execute(async (trx) => {
-        const present = await trx
-          .selectFrom('group_members')
-          .select('user_id')
-          .where('group_id', '=', groupId)
-          .where('user_id', '=', userId)
-          .executeTakeFirst();
-        if (present) return;
-        await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId }).execute();
-        await touch(trx, groupId);
-      });
+      const changed = await guardConstraints(dialect, { missing: 'the user' }, () =>
+        changeGroup(groupId, async (trx) => {
+          const added = await trx
+            .insertInto('group_members')
+            .values({ group_id: groupId, user_id: userId })
+            .onConflict((oc) => oc.doNothing())
+            .returning('user_id')
+            .executeTakeFirst();
+          return added !== undefined;
+        }),
+      );
+      if (changed === undefined) throw new MissingReference('the group');
     },
 
-    async removeMember(groupId, userId) {
-      return db.transaction().execute(async (trx) => {
+    async removeMember(groupId, userId, options = {}) {
+      const changed = await changeGroup(groupId, async (trx) => {
+        if (options.keepLast === true && (await isOnlyMember(trx, groupId, userId))) {
+          throw new LastMember('the last member of the group');
+        }
         const result = await trx
           .deleteFrom('group_members')
           .where('group_id', '=', groupId)
           .where('user_id', '=', userId)
           .executeTakeFirst();
-        if (result.numDeletedRows === 0n) return false;
-        await touch(trx, groupId);
-        return true;
+        return result.numDeletedRows > 0n;
       });
+      return changed === true;
     },
 
     async permissionsOf(groupId) {
@@ -147,30 +155,28 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
     },
 
     async grant(groupId, permission) {
-      await db.transaction().execute(async (trx) => {
-        const present = await trx
-          .selectFrom('group_permissions')
-          .select('permission')
-          .where('group_id', '=', groupId)
-          .where('permission', '=', permission)
+      const changed = await changeGroup(groupId, async (trx) => {
+        const granted = await trx
+          .insertInto('group_permissions')
+          .values({ group_id: groupId, permission })
+          .onConflict((oc) => oc.doNothing())
+          .returning('permission')
           .executeTakeFirst();
-        if (present) return;
-        await trx.insertInto('group_permissions').values({ group_id: groupId, permission }).execute();
-        await touch(trx, groupId);
+        return granted !== undefined;
       });
+      if (changed === undefined) throw new MissingReference('the group');
     },
 
     async revoke(groupId, permission) {
-      return db.transaction().execute(async (trx) => {
+      const changed = await changeGroup(groupId, async (trx) => {
         const result = await trx
           .deleteFrom('group_permissions')
           .where('group_id', '=', groupId)
           .where('permission', '=', permission)
           .executeTakeFirst();
-        if (result.numDeletedRows === 0n) return false;
-        await touch(trx, groupId);
-        return true;
+        return result.numDeletedRows > 0n;
       });
+      return changed === true;
     },
   };
 }

@@ -3,14 +3,16 @@
  * mapped to records here (0/1 to booleans, sizes to numbers whatever the driver returns for
  * bigint); every read joins the owner's name. The listing's visibility rule ("own, shared
  * directly or through a group, or public") is one SQL condition, so that paging and counting
- * happen in the database.
+ * happen in the database. An upload's switch (`version = version + 1`) and the read of the
+ * record it made share one transaction, so that each concurrent upload answers its own
+ * version. Shares of an image or user deleted meanwhile give MissingReference (foreign keys).
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import { guardConstraints } from './constraint-guard.js';
 import type { Database, ImagesTable, UsersTable } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { ImageChanges, ImageFields, ImageQuery, ImageRecord, ImageShares, ImageStore, NewImage } from './image-store.js';
-import { UniqueViolation } from './store-errors.js';
 
 type Joined = Database & { owner: UsersTable };
 type ImageExpressions = ExpressionBuilder<Joined, 'images' | 'owner'>;
@@ -81,20 +83,11 @@ function containsPattern(text: string): string {
 }
 
 export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDialect): ImageStore {
-  const joined = () => db.selectFrom('images').innerJoin('users as owner', 'owner.id', 'images.owner_id');
-  const selectRecord = () => joined().selectAll('images').select('owner.name as owner_name');
+  const joined = (executor: Kysely<Database> = db) => executor.selectFrom('images').innerJoin('users as owner', 'owner.id', 'images.owner_id');
+  const selectRecord = (executor: Kysely<Database> = db) => joined(executor).selectAll('images').select('owner.name as owner_name');
 
-  const uniqueGuard = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      if (dialect.isUniqueViolation(error)) throw new UniqueViolation(what, { cause: error });
-      throw error;
-    }
-  };
-
-  async function findById(id: number): Promise<ImageRecord | undefined> {
-    const row = await selectRecord().where('images.id', '=', id).executeTakeFirst();
+  async function findById(id: number, executor: Kysely<Database> = db): Promise<ImageRecord | undefined> {
+    const row = await selectRecord(executor).where('images.id', '=', id).executeTakeFirst();
     return row && toImageRecord(row);
   }
 
@@ -144,7 +137,7 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
 
   return {
     create: (image: NewImage) =>
-      uniqueGuard(`an image named ${image.name} of this owner`, async () => {
+      guardConstraints(dialect, { unique: `an image named ${image.name} of this owner`, missing: 'the owner' }, async () => {
         const now = new Date().toISOString();
         const content = image.content;
         const { id } = await db
@@ -182,10 +175,10 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       return row && toImageRecord(row);
     },
 
-    findById,
+    findById: (id: number) => findById(id),
 
     update: (id: number, changes: ImageChanges) =>
-      uniqueGuard(`an image named ${changes.name ?? 'so'} of this owner`, async () => {
+      guardConstraints(dialect, { unique: `an image named ${changes.name ?? 'so'} of this owner`, missing: 'the new owner' }, async () => {
         const result = await db
           .updateTable('images')
           .set({
@@ -199,24 +192,25 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
         return result.numUpdatedRows > 0n ? findById(id) : undefined;
       }),
 
-    async recordUpload(id, blob) {
-      const now = new Date().toISOString();
-      const result = await db
-        .updateTable('images')
-        .set((eb) => ({
-          blob_key: blob.key,
-          size: blob.size,
-          checksum: blob.sha256,
-          status: 'ready' as const,
-          uploaded: now,
-          modified: now,
-          version: eb('version', '+', 1),
-        }))
-        .where('id', '=', id)
-        .where('read_only', '=', 0)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n ? findById(id) : undefined;
-    },
+    recordUpload: (id, blob) =>
+      db.transaction().execute(async (trx) => {
+        const now = new Date().toISOString();
+        const result = await trx
+          .updateTable('images')
+          .set((eb) => ({
+            blob_key: blob.key,
+            size: blob.size,
+            checksum: blob.sha256,
+            status: 'ready' as const,
+            uploaded: now,
+            modified: now,
+            version: eb('version', '+', 1),
+          }))
+          .where('id', '=', id)
+          .where('read_only', '=', 0)
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n ? findById(id, trx) : undefined;
+      }),
 
     async delete(id) {
       const result = await db.deleteFrom('images').where('id', '=', id).executeTakeFirst();
@@ -274,13 +268,14 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       return row !== undefined;
     },
 
-    async shareWithUser(imageId, userId) {
-      await db
-        .insertInto('image_user_shares')
-        .values({ image_id: imageId, user_id: userId })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    },
+    shareWithUser: (imageId: number, userId: number) =>
+      guardConstraints(dialect, { missing: 'the image or the user' }, async () => {
+        await db
+          .insertInto('image_user_shares')
+          .values({ image_id: imageId, user_id: userId })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }),
 
     async unshareWithUser(imageId, userId) {
       const result = await db
@@ -291,13 +286,14 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       return result.numDeletedRows > 0n;
     },
 
-    async shareWithGroup(imageId, groupId) {
-      await db
-        .insertInto('image_group_shares')
-        .values({ image_id: imageId, group_id: groupId })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    },
+    shareWithGroup: (imageId: number, groupId: number) =>
+      guardConstraints(dialect, { missing: 'the image or the group' }, async () => {
+        await db
+          .insertInto('image_group_shares')
+          .values({ image_id: imageId, group_id: groupId })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }),
 
     async unshareWithGroup(imageId, groupId) {
       const result = await db

@@ -1,13 +1,17 @@
 /**
  * The UserStore contract (`metadata-store.ts`) over kysely, for every SQL dialect. Rows are
- * mapped to records here (0/1 to booleans); engine-specific unique violations are turned into
- * UniqueViolation through the dialect.
+ * mapped to records here (0/1 to booleans); engine-specific constraint violations are turned
+ * into UniqueViolation and MissingReference through the dialect. Deleting a user that must
+ * not be a group's last member locks that group's row first (`group-lock.ts`), so that two
+ * instances deleting the last two admins cannot both succeed.
  */
 import type { Kysely, Selectable } from 'kysely';
+import { guardConstraints } from './constraint-guard.js';
 import type { Database, UsersTable } from './database-schema.js';
+import { isOnlyMember, lockGroup } from './group-lock.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { NewUser, UserChanges, UserRecord, UserStore } from './metadata-store.js';
-import { UniqueViolation } from './store-errors.js';
+import { LastMember } from './store-errors.js';
 
 export const USERS_GROUP = 'users';
 
@@ -25,18 +29,9 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
 }
 
 export function createSqlUserStore(db: Kysely<Database>, dialect: MetadataDialect): UserStore {
-  const uniqueGuard = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      if (dialect.isUniqueViolation(error)) throw new UniqueViolation(what, { cause: error });
-      throw error;
-    }
-  };
-
   return {
     create: (user: NewUser, groupIds: readonly number[]) =>
-      uniqueGuard('a user with this name or DN', () =>
+      guardConstraints(dialect, { unique: 'a user with this name or DN', missing: 'one of the groups' }, () =>
         db.transaction().execute(async (trx) => {
           const now = new Date().toISOString();
           const row = await trx
@@ -75,7 +70,7 @@ export function createSqlUserStore(db: Kysely<Database>, dialect: MetadataDialec
     },
 
     update: (id: number, changes: UserChanges) =>
-      uniqueGuard('a user with this DN', async () => {
+      guardConstraints(dialect, { unique: 'a user with this DN' }, async () => {
         const row = await db
           .updateTable('users')
           .set({
@@ -91,9 +86,18 @@ export function createSqlUserStore(db: Kysely<Database>, dialect: MetadataDialec
         return row && toUserRecord(row);
       }),
 
-    async delete(id) {
-      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
+    async delete(id, options = {}) {
+      const keep = options.keepMemberIn;
+      if (keep === undefined) {
+        const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      }
+      return db.transaction().execute(async (trx) => {
+        const group = await lockGroup(trx, keep);
+        if (group !== undefined && (await isOnlyMember(trx, keep, id))) throw new LastMember(`the last member of ${group}`);
+        const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      });
     },
   };
 }

@@ -2,33 +2,44 @@
  * The SQLite metadata dialect (`database.url = "sqlite:PATH"`, or `sqlite::memory:`), through
  * better-sqlite3. The database file's directory is created if needed; each connection runs in
  * WAL mode with foreign keys enforced and a busy timeout, so that a second process (e.g.
- * `repoman-server admin add` while the server runs) waits instead of failing.
+ * `repoman-server admin add` while the server runs) waits instead of failing, and connections
+ * of one process to one file take turns (`sqlite-file-driver.ts`).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
+import { SqliteFileDialect } from './sqlite-file-driver.js';
+import { MetadataUnavailable } from './store-errors.js';
 
 const BUSY_TIMEOUT_MS = 5000;
+
+const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 
 export const sqliteDialect: MetadataDialect = {
   name: 'sqlite',
   matches: (url) => url.startsWith('sqlite:'),
   open(url) {
     const path = url.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const database = new BetterSqlite3(path);
-    database.pragma('journal_mode = WAL');
-    database.pragma('foreign_keys = ON');
-    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    database.pragma('synchronous = NORMAL');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    let database: BetterSqlite3.Database | undefined;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      database = new BetterSqlite3(path);
+      database.pragma('journal_mode = WAL');
+      database.pragma('foreign_keys = ON');
+      database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      database.pragma('synchronous = NORMAL');
+    } catch (error) {
+      database?.close();
+      throw new MetadataUnavailable(`cannot open the database ${url}: ${(error as Error).message}`, { cause: error });
+    }
+    return new Kysely<Database>({ dialect: new SqliteFileDialect({ database }, path) });
   },
+  probe: async () => {},
   serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
-  isUniqueViolation(error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-  },
+  byteOrderCollation: null,
+  isUniqueViolation: (error) => codeOf(error) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  isForeignKeyViolation: (error) => codeOf(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY',
 };

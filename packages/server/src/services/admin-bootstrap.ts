@@ -5,9 +5,12 @@
  * ensures it is in `admins`. For `[admin] dns`, a DN already registered is put in `admins`; an
  * unknown DN gets a new user named from its last CN (lowercased, other characters turned into
  * "-", e.g. `/…/CN=Doug Fir` → `doug-fir`; `admin` when nothing usable is left), with `-2`,
- * `-3`, … appended when that name is taken. Neither un-suspends a suspended account.
+ * `-3`, … appended when that name is taken. Neither un-suspends a suspended account. Several
+ * instances starting at once with the same list race to register the same user: the losers
+ * of the unique constraint look again and find it, so every instance starts.
  */
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
+import { UniqueViolation } from '../metadata/store-errors.js';
 import { ADMINS_GROUP } from './caller.js';
 import { checkClientDn, lastCommonName } from './client-dn.js';
 import { checkAccountName, isAccountName } from './names.js';
@@ -25,8 +28,23 @@ export interface AdminResult {
 
 type Stores = Pick<MetadataStores, 'users' | 'groups'>;
 
+/** Runs `work` again (up to 3 times in all) when another instance won a race to register the same name or DN. */
+async function againIfRaced<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof UniqueViolation) || attempt >= 3) throw error;
+    }
+  }
+}
+
 /** Registers (or re-points) `name` at `dn` and makes it a member of admins. */
-export async function ensureAdmin(stores: Stores, name: string, dn: string): Promise<AdminResult> {
+export function ensureAdmin(stores: Stores, name: string, dn: string): Promise<AdminResult> {
+  return againIfRaced(() => ensureAdminOnce(stores, name, dn));
+}
+
+async function ensureAdminOnce(stores: Stores, name: string, dn: string): Promise<AdminResult> {
   checkAccountName('user', name);
   checkClientDn(dn);
   const admins = await adminsGroupId(stores);
@@ -53,13 +71,17 @@ export async function applyAdminDns(stores: Stores, dns: readonly string[]): Pro
   const results: AdminResult[] = [];
   for (const dn of dns) {
     checkClientDn(dn);
-    const existing = await stores.users.findByDn(dn);
-    if (existing !== undefined) {
-      const addedToAdmins = await addToAdmins(stores, await adminsGroupId(stores), existing);
-      results.push({ user: existing, created: false, dnChanged: false, addedToAdmins });
-    } else {
-      results.push(await ensureAdmin(stores, await freeName(stores, userNameFromDn(dn)), dn));
-    }
+    results.push(
+      await againIfRaced(async () => {
+        const admins = await adminsGroupId(stores);
+        const existing = await stores.users.findByDn(dn);
+        if (existing === undefined) {
+          const user = await stores.users.create({ name: await freeName(stores, userNameFromDn(dn)), clientDn: dn }, [admins]);
+          return { user, created: true, dnChanged: false, addedToAdmins: true };
+        }
+        return { user: existing, created: false, dnChanged: false, addedToAdmins: await addToAdmins(stores, admins, existing) };
+      }),
+    );
   }
   return results;
 }

@@ -6,10 +6,13 @@
  * permission changes group_modify_permissions. The built-in groups are protected: `admins` and
  * `users` are never deleted nor renamed, nobody leaves `users`, the permissions of `admins`
  * never change (it has them all), its membership is changed by admins only, and its last
- * member cannot be removed.
+ * member cannot be removed (checked by the store under the group's lock, so that two
+ * instances removing the last two admins cannot both succeed). A group or user deleted by
+ * another instance between the lookups and the write answers 404, as if it had been gone
+ * before.
  */
 import type { GroupRecord, MetadataStores } from '../metadata/metadata-store.js';
-import { UniqueViolation } from '../metadata/store-errors.js';
+import { LastMember, MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { requireAdmin, requirePermission, requireUser } from './access.js';
 import { toGroupView, type GroupView } from './account-views.js';
 import { ADMINS_GROUP, USERS_GROUP, type Caller } from './caller.js';
@@ -55,6 +58,15 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
     return view((await groups.findByName(group.name)) ?? group);
   }
 
+  /** For a write that found its group or user deleted meanwhile: the 404 of whichever is gone. */
+  async function goneMeanwhile(error: unknown, group: GroupRecord, userName?: string): Promise<never> {
+    if (!(error instanceof MissingReference)) throw error;
+    if (userName === undefined || (await groups.findByName(group.name)) === undefined) {
+      throw new RepomanError('GROUP_NOT_FOUND', `the group ${group.name} was deleted meanwhile`, { cause: error });
+    }
+    throw new RepomanError('USER_NOT_FOUND', `the user ${userName} was deleted meanwhile`, { cause: error });
+  }
+
   return {
     async list(caller: Caller): Promise<GroupView[]> {
       requireUser(caller);
@@ -83,6 +95,9 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
         return await view(await groups.create({ name: input.name }, memberIds, permissions));
       } catch (error) {
         if (error instanceof UniqueViolation) throw new RepomanError('CONFLICT', error.message, { cause: error });
+        if (error instanceof MissingReference) {
+          throw new RepomanError('USER_NOT_FOUND', 'one of the users was deleted meanwhile', { cause: error });
+        }
         throw error;
       }
     },
@@ -123,7 +138,7 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       const group = await find(groupName);
       const member = await userId(userName);
       if (group.name === ADMINS_GROUP) requireAdmin(actor, 'change the members of admins');
-      await groups.addMember(group.id, member);
+      await groups.addMember(group.id, member).catch((error: unknown) => goneMeanwhile(error, group, userName));
       return current(group);
     },
 
@@ -132,14 +147,12 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       const group = await find(groupName);
       const member = await userId(userName);
       if (group.name === USERS_GROUP) throw new RepomanError('FORBIDDEN', 'every user is a member of users; delete the user instead');
-      if (group.name === ADMINS_GROUP) {
-        requireAdmin(actor, 'change the members of admins');
-        const names = await groups.memberNames(group.id);
-        if (names.length <= 1 && names.includes(userName)) {
-          throw new RepomanError('CONFLICT', `${userName} is the last member of admins; add another admin first`);
-        }
-      }
-      await groups.removeMember(group.id, member);
+      const admins = group.name === ADMINS_GROUP;
+      if (admins) requireAdmin(actor, 'change the members of admins');
+      await groups.removeMember(group.id, member, { keepLast: admins }).catch((error: unknown) => {
+        if (!(error instanceof LastMember)) throw error;
+        throw new RepomanError('CONFLICT', `${userName} is the last member of admins; add another admin first`, { cause: error });
+      });
       return current(group);
     },
 
@@ -153,7 +166,7 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       const group = await find(groupName);
       checkPermission(permission);
       if (group.name === ADMINS_GROUP) throw new RepomanError('FORBIDDEN', 'admins has every permission; its permissions cannot be changed');
-      await groups.grant(group.id, permission);
+      await groups.grant(group.id, permission).catch((error: unknown) => goneMeanwhile(error, group));
       return current(group);
     },
 

@@ -5,11 +5,12 @@
  * content, not by name); giving an image to another user (`owner`) is for admins only.
  * A read-only image refuses modification (except one that clears read_only) and deletion
  * with 409 IMAGE_READ_ONLY. A clone is a new row naming the same blob: no byte is copied.
- * The bytes themselves are handled by `image-transfer.ts`.
+ * The bytes themselves are handled by `image-transfer.ts`. Two instances creating the same
+ * image race on the unique (owner, name) constraint: one succeeds, the other answers 409.
  */
 import type { ImageQuery, ImageRecord } from '../metadata/image-store.js';
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
-import { UniqueViolation } from '../metadata/store-errors.js';
+import { MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { hasPermission, requireAdmin, requirePermission, requireUser } from './access.js';
 import type { Caller, UserCaller } from './caller.js';
 import { hasExpired, toImageFields, type ImageFieldsInput } from './image-fields.js';
@@ -85,6 +86,7 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
 
   const taken = (owner: string, name: string) => (error: unknown): never => {
     if (error instanceof UniqueViolation) throw new RepomanError('CONFLICT', `${owner} already has an image named ${name}`, { cause: error });
+    if (error instanceof MissingReference) throw new RepomanError('USER_NOT_FOUND', `the user ${owner} was deleted meanwhile`, { cause: error });
     throw error;
   };
 

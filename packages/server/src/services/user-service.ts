@@ -5,12 +5,14 @@
  * needs user_create, deleting user_delete. A user may change its own full_name and email;
  * `client_dn` and `suspended`, and anything on other users, need user_modify. Accounts of
  * admins are managed by admins only (a user_modify holder cannot take over an admin by
- * changing its DN), and the last admin cannot be deleted. Putting a new user in groups other
- * than `users` also needs group_modify_membership. A user's images and the images shared with
- * it are listed by the image service.
+ * changing its DN), and the last admin cannot be deleted (checked by the store under the
+ * admins group's lock, so that two instances deleting the last two admins cannot both
+ * succeed). Putting a new user in groups other than `users` also needs
+ * group_modify_membership. A user's images and the images shared with it are listed by the
+ * image service.
  */
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
-import { UniqueViolation } from '../metadata/store-errors.js';
+import { LastMember, MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { requireAdmin, requirePermission, requireUser } from './access.js';
 import { toUserView, type UserView, type WhoamiView } from './account-views.js';
 import { ADMINS_GROUP, USERS_GROUP, type Caller } from './caller.js';
@@ -64,6 +66,7 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
 
   const conflict = (error: unknown): never => {
     if (error instanceof UniqueViolation) throw new RepomanError('CONFLICT', error.message, { cause: error });
+    if (error instanceof MissingReference) throw new RepomanError('GROUP_NOT_FOUND', 'one of the groups was deleted meanwhile', { cause: error });
     throw error;
   };
 
@@ -138,14 +141,13 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
     async delete(caller: Caller, name: string): Promise<void> {
       const actor = requirePermission(caller, 'user_delete');
       const user = await find(name);
-      if (await isAdminUser(user)) {
-        requireAdmin(actor, 'delete an admin');
-        const admins = await groups.findByName(ADMINS_GROUP);
-        if (admins && (await groups.memberNames(admins.id)).length <= 1) {
-          throw new RepomanError('CONFLICT', `${name} is the last member of admins; add another admin first`);
-        }
-      }
-      if (!(await users.delete(user.id))) throw new RepomanError('USER_NOT_FOUND', `no user is named ${name}`);
+      if (await isAdminUser(user)) requireAdmin(actor, 'delete an admin');
+      const admins = await groups.findByName(ADMINS_GROUP);
+      const deleted = await users.delete(user.id, { ...(admins !== undefined && { keepMemberIn: admins.id }) }).catch((error: unknown) => {
+        if (!(error instanceof LastMember)) throw error;
+        throw new RepomanError('CONFLICT', `${name} is the last member of admins; add another admin first`, { cause: error });
+      });
+      if (!deleted) throw new RepomanError('USER_NOT_FOUND', `no user is named ${name}`);
     },
 
     async groupsOf(caller: Caller, name: string): Promise<string[]> {

@@ -1,0 +1,100 @@
+/**
+ * Conformance: the image listing. Visibility (own, public, shared directly or through a
+ * group), the owner / shared-with / group filters, case-insensitive text search with LIKE's
+ * own characters taken literally, paging with the total of all pages, and one order — owner
+ * name, then image name, byte by byte — on every engine and locale.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ImageQuery } from '../../src/metadata/image-store.js';
+import type { OpenMetadata } from '../../src/metadata/open-metadata.js';
+import { addImage, addUser, withDatabase, type MetadataBackend } from './harness.js';
+
+/** Six images of bob, pam and cy; cy is in team. */
+async function world(metadata: OpenMetadata) {
+  const bob = await addUser(metadata, 'bob');
+  const pam = await addUser(metadata, 'pam');
+  const cy = await addUser(metadata, 'cy');
+  const team = await metadata.groups.create({ name: 'team' }, [cy.id], []);
+  await addImage(metadata, bob, 'alpha.img');
+  await addImage(metadata, bob, 'Zeta.img', { unauthenticatedAccess: true });
+  const forPam = await addImage(metadata, bob, 'shared-pam.img');
+  await metadata.images.shareWithUser(forPam.id, pam.id);
+  const forTeam = await addImage(metadata, bob, 'team.img', { description: 'For the TEAM' });
+  await metadata.images.shareWithGroup(forTeam.id, team.id);
+  await addImage(metadata, pam, 'pam.img', { description: 'Scientific Linux 50%_off' });
+  await addImage(metadata, cy, 'cy.img');
+  return { bob, pam, cy, team };
+}
+
+async function names(metadata: OpenMetadata, query: Partial<ImageQuery>): Promise<string[]> {
+  const page = await metadata.images.list({ limit: 100, offset: 0, ...query });
+  return page.images.map((image) => `${image.owner}/${image.name}`);
+}
+
+export function listingContracts(backend: MetadataBackend): void {
+  test(
+    'every image, ordered by owner then name in byte order (uppercase first), whatever the locale',
+    withDatabase(backend, async ({ metadata }) => {
+      await world(metadata);
+      assert.deepEqual(await names(metadata, {}), ['bob/Zeta.img', 'bob/alpha.img', 'bob/shared-pam.img', 'bob/team.img', 'cy/cy.img', 'pam/pam.img']);
+    }),
+  );
+
+  test(
+    'readableBy: own images, public ones, and those shared directly or through a group',
+    withDatabase(backend, async ({ metadata }) => {
+      const { bob, pam, cy } = await world(metadata);
+      assert.deepEqual(await names(metadata, { readableBy: pam.id }), ['bob/Zeta.img', 'bob/shared-pam.img', 'pam/pam.img']);
+      assert.deepEqual(await names(metadata, { readableBy: cy.id }), ['bob/Zeta.img', 'bob/team.img', 'cy/cy.img']);
+      assert.deepEqual(await names(metadata, { readableBy: cy.id, ownerId: bob.id }), ['bob/Zeta.img', 'bob/team.img']);
+      assert.deepEqual(await names(metadata, { ownerId: pam.id }), ['pam/pam.img']);
+    }),
+  );
+
+  test(
+    'sharedWith: shared directly or through a group, never the own nor the merely public; sharedWithGroup',
+    withDatabase(backend, async ({ metadata }) => {
+      const { bob, pam, cy, team } = await world(metadata);
+      assert.deepEqual(await names(metadata, { sharedWith: pam.id }), ['bob/shared-pam.img']);
+      assert.deepEqual(await names(metadata, { sharedWith: cy.id }), ['bob/team.img']);
+      assert.deepEqual(await names(metadata, { sharedWith: bob.id }), []);
+      assert.deepEqual(await names(metadata, { sharedWithGroup: team.id }), ['bob/team.img']);
+      assert.deepEqual(await names(metadata, { sharedWith: cy.id, readableBy: pam.id }), []);
+    }),
+  );
+
+  test(
+    'text matches name or description case-insensitively, with %, _ and \\ taken literally',
+    withDatabase(backend, async ({ metadata }) => {
+      await world(metadata);
+      assert.deepEqual(await names(metadata, { text: 'ALPHA' }), ['bob/alpha.img']);
+      assert.deepEqual(await names(metadata, { text: 'team' }), ['bob/team.img']);
+      assert.deepEqual(await names(metadata, { text: 'linux' }), ['pam/pam.img']);
+      assert.deepEqual(await names(metadata, { text: '50%' }), ['pam/pam.img']);
+      assert.deepEqual(await names(metadata, { text: '%_' }), ['pam/pam.img']);
+      assert.deepEqual(await names(metadata, { text: '_' }), ['pam/pam.img']);
+      assert.deepEqual(await names(metadata, { text: '\\' }), []);
+      assert.deepEqual(await names(metadata, { text: '' }), await names(metadata, {}));
+    }),
+  );
+
+  test(
+    'paging: limit and offset cut the ordered list, total counts every page',
+    withDatabase(backend, async ({ metadata }) => {
+      const { pam } = await world(metadata);
+      const all = await names(metadata, {});
+      const page = async (limit: number, offset: number, query: Partial<ImageQuery> = {}) => {
+        const result = await metadata.images.list({ limit, offset, ...query });
+        return [result.images.map((image) => `${image.owner}/${image.name}`), result.total];
+      };
+      assert.deepEqual(await page(2, 0), [all.slice(0, 2), 6]);
+      assert.deepEqual(await page(2, 4), [all.slice(4), 6]);
+      assert.deepEqual(await page(4, 3), [all.slice(3), 6]);
+      assert.deepEqual(await page(2, 10), [[], 6]);
+      assert.deepEqual(await page(1, 1, { readableBy: pam.id }), [['bob/shared-pam.img'], 3]);
+      const total = (await metadata.images.list({ limit: 1, offset: 0 })).total;
+      assert.equal(typeof total, 'number');
+    }),
+  );
+}
