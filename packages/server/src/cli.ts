@@ -11,6 +11,7 @@ import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type Command, type CommandContext } fr
 import { initCommand } from './commands/init.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
+import { MetadataUnavailable } from './metadata/store-errors.js';
 
 const COMMANDS: readonly Command[] = [serveCommand, initCommand, migrateCommand, checkConfigCommand, adminAddCommand];
 
@@ -95,7 +96,9 @@ main(process.argv.slice(2), processContext()).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`repoman-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A database out of reach is the operator's to fix: one line, no stack.
+    const text = error instanceof MetadataUnavailable ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`repoman-server: ${text}\n`);
     process.exitCode = EXIT_ERROR;
   },
 );

@@ -1,7 +1,12 @@
 /**
  * `repoman-server check-config`: loads the configuration (file, environment, defaults) exactly
- * as the server would, prints every problem and exits 1, or prints "ok" and exits 0.
+ * as the server would, prints every problem and exits 1, or prints "ok" and exits 0. A
+ * PostgreSQL `database.url` is also connected to (changing nothing), so that a wrong host,
+ * password or database name is reported in one line before the server is started; an SQLite
+ * file is not created.
  */
+import { probeMetadata } from '../metadata/open-metadata.js';
+import { MetadataUnavailable } from '../metadata/store-errors.js';
 import { EXIT_ERROR, EXIT_OK, type Command } from './command-context.js';
 import { loadConfigOrReport } from './load-config-or-report.js';
 
@@ -13,6 +18,13 @@ export const checkConfigCommand: Command = {
   async run(_values, context, configFile) {
     const config = loadConfigOrReport(context, configFile);
     if (config === null) return EXIT_ERROR;
+    try {
+      await probeMetadata(config.database.url);
+    } catch (error) {
+      if (!(error instanceof MetadataUnavailable)) throw error;
+      context.stderr.write(`repoman-server: database.url: ${error.message}\n`);
+      return EXIT_ERROR;
+    }
     context.stdout.write('ok\n');
     return EXIT_OK;
   },

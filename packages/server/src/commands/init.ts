@@ -4,6 +4,7 @@
  * database and applies its migrations. Safe to run again.
  */
 import { mkdir } from 'node:fs/promises';
+import { redactDatabaseUrl } from '../metadata/database-url.js';
 import { EXIT_ERROR, EXIT_OK, type Command } from './command-context.js';
 import { loadConfigOrReport } from './load-config-or-report.js';
 import { withMetadata } from './with-metadata.js';
@@ -20,7 +21,7 @@ export const initCommand: Command = {
     if (config.storage.driver === 'fs') await mkdir(config.storage.path, { recursive: true });
     const { applied } = await withMetadata(config, async (_metadata, migration) => migration);
     context.stdout.write(`data directory: ${config.server.data_dir}\n`);
-    context.stdout.write(`database: ${config.database.url} (${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`})\n`);
+    context.stdout.write(`database: ${redactDatabaseUrl(config.database.url)} (${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`})\n`);
     if (config.storage.driver === 'fs') context.stdout.write(`images: ${config.storage.path}\n`);
     return EXIT_OK;
   },

@@ -9,6 +9,7 @@ import type { Database } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import { foundationMigration } from './migrations/0001-foundation.js';
 import { byteOrderNamesMigration } from './migrations/0002-byte-order-names.js';
+import { MetadataUnavailable } from './store-errors.js';
 
 export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
   return {
@@ -22,7 +23,7 @@ export interface MigrationReport {
   readonly applied: readonly string[];
 }
 
-/** Applies every pending migration; throws (with the failing migration's name) on failure. */
+/** Applies every pending migration; throws (with the failing migration's name) on failure, MetadataUnavailable when the database is out of reach. */
 export async function migrateToLatest(db: Kysely<Database>, dialect: MetadataDialect): Promise<MigrationReport> {
   const migrator = new Migrator({
     db,
@@ -30,6 +31,7 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: MetadataDia
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result) => result.status === 'Error');
+  if (error instanceof MetadataUnavailable) throw error;
   if (error !== undefined) {
     const name = failed ? ` (${failed.migrationName})` : '';
     throw new Error(`database migration failed${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -10,6 +10,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-schema.js';
+import { redactDatabaseUrl } from './database-url.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import { MetadataUnavailable } from './store-errors.js';
 
@@ -26,18 +27,6 @@ const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
-
-/** The URL with its password replaced by `***`, for messages. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
-}
 
 /** One line saying why a connection failed (Node reports refused dual-stack connects as an AggregateError without a message). */
 function describeFailure(error: unknown): string {
