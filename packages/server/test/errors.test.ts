@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { MetadataStores } from '../src/metadata/metadata-store.js';
+import { MetadataUnavailable } from '../src/metadata/store-errors.js';
 import { ADMIN_DN, createTestApp, errorOf, type TestApp } from './helpers/test-app.js';
 
 let t: TestApp;
@@ -59,6 +60,29 @@ test('an unexpected exception is 500 INTERNAL with no stack or internals in the 
     assert.match(logged.err.stack, /very\/secret\/path/);
   } finally {
     await failing.close();
+  }
+});
+
+test('a database lost mid-request is 503 UNAVAILABLE with Retry-After, not 500, and hides the connection details', async () => {
+  const lost = await createTestApp({
+    wrapMetadata: (metadata: MetadataStores) => ({
+      ...metadata,
+      users: {
+        ...metadata.users,
+        list: async () => {
+          throw new MetadataUnavailable('cannot connect to the database postgres://repoman:***@db.internal/repoman: ECONNREFUSED');
+        },
+      },
+    }),
+  });
+  try {
+    const response = await lost.request('GET', '/api/users', { dn: ADMIN_DN });
+    assert.equal(response.statusCode, 503);
+    assert.equal(errorOf(response).code, 'UNAVAILABLE');
+    assert.equal(response.headers['retry-after'], '5');
+    assert.doesNotMatch(response.body, /db\.internal|ECONNREFUSED/);
+  } finally {
+    await lost.close();
   }
 });
 

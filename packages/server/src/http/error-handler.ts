@@ -6,6 +6,7 @@
  * only: no stack, no internals; the error itself goes to the log.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MetadataUnavailable } from '../metadata/store-errors.js';
 import { RepomanError } from '../services/repoman-error.js';
 import { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.js';
 import type { RouteTable } from './route-table.js';
@@ -52,6 +53,10 @@ const MESSAGES: Readonly<Record<string, string>> = {
 
 export function toEnvelope(error: unknown): Envelope {
   if (error instanceof RepomanError) return { code: error.code, message: error.message, headers: error.headers };
+  // The database went away mid-flight: a retryable 503, not a 500 (its details go to the log only).
+  if (error instanceof MetadataUnavailable) {
+    return { code: 'UNAVAILABLE', message: 'the metadata database cannot be reached; try again shortly', headers: { 'retry-after': '5' } };
+  }
   const fastifyError = error as Partial<FastifyError> | null;
   const better = typeof fastifyError?.code === 'string' ? MESSAGES[fastifyError.code] : undefined;
   const mapped = typeof fastifyError?.code === 'string' ? FASTIFY_CODES[fastifyError.code] : undefined;
