@@ -1,0 +1,96 @@
+// The newcomer's path (SPEC §5, README's first command): `repoman-server` with no configuration
+// at all, in an empty directory, makes ./var (SQLite database, image directory, development PKI
+// with an RFC 3820 proxy of a registered admin) and prints lines that work exactly as printed.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { freePort } from '../helpers/repository-process.js';
+
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+
+describe('the embedded default, started with no configuration', () => {
+  let cwd: string;
+  let server: ChildProcess;
+  let printed = '';
+  let port: number;
+
+  const start = async (): Promise<void> => {
+    printed = '';
+    const env = { ...process.env, REPOMAN_SERVER_HTTPS_PORT: String(port), REPOMAN_SERVER_HOST: '127.0.0.1' };
+    for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_') && !key.startsWith('REPOMAN_SERVER_')) delete env[key];
+    server = spawn(process.execPath, [CLI], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no start in 30 s:\n${printed}`)), 30_000);
+      server.stderr?.on('data', (chunk: Buffer) => {
+        printed += chunk.toString();
+        if (/curl .*\/api\/whoami/.test(printed)) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+      server.once('exit', (code) => fail(new Error(`exited with ${code}:\n${printed}`)));
+    });
+  };
+  const stop = async (): Promise<void> => {
+    if (server.exitCode !== null) return;
+    await new Promise((done) => {
+      server.once('exit', done);
+      server.kill('SIGTERM');
+    });
+  };
+  /** Runs the printed export and curl lines in a shell, as a newcomer pastes them. */
+  const pasteAndRun = (): ReturnType<typeof spawnSync> => {
+    const lines = printed.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('export ') || line.startsWith('curl '));
+    assert.equal(lines.length, 2, `one export line and one curl line:\n${printed}`);
+    return spawnSync('sh', ['-c', `${lines.join('\n')} -sS`], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  };
+
+  before(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'repoman-newcomer-'));
+    port = await freePort();
+    await start();
+  });
+  after(async () => {
+    await stop();
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('creates ./var with the database, the image directory and a grid-style development PKI', () => {
+    for (const path of ['var/repoman.db', 'var/images', 'var/pki/certificates', 'var/pki/hostcert.pem', 'var/pki/admin/proxy.pem']) {
+      assert.ok(existsSync(join(cwd, path)), `${path} exists`);
+    }
+    const hashed = spawnSync('sh', ['-c', `ls ${join(cwd, 'var/pki/certificates')}`], { encoding: 'utf8' }).stdout;
+    assert.match(hashed, /^[0-9a-f]{8}\.0$/m);
+    assert.match(hashed, /^[0-9a-f]{8}\.signing_policy$/m);
+  });
+
+  it('prints an export line and a curl call of /api/whoami that work as printed, as the registered admin', () => {
+    const result = pasteAndRun();
+    assert.equal(result.status, 0, String(result.stderr));
+    const whoami = JSON.parse(String(result.stdout)) as { user_name: string; groups: string[] };
+    assert.equal(whoami.user_name, 'admin');
+    assert.ok(whoami.groups.includes('admins'));
+  });
+
+  it('the printed proxy is an RFC 3820 proxy that grid-proxy-info reads', () => {
+    const proxy = join(cwd, 'var/pki/admin/proxy.pem');
+    const info = spawnSync('grid-proxy-info', ['-f', proxy, '-type'], { encoding: 'utf8' });
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /RFC 3820/i);
+  });
+
+  it('a second start reuses the PKI and the admin, and issues a fresh proxy that works as printed', async () => {
+    const ca = spawnSync('sh', ['-c', `cat ${join(cwd, 'var/pki/certificates')}/*.0`], { encoding: 'utf8' }).stdout;
+    await stop();
+    await start();
+    assert.equal(spawnSync('sh', ['-c', `cat ${join(cwd, 'var/pki/certificates')}/*.0`], { encoding: 'utf8' }).stdout, ca);
+    const result = pasteAndRun();
+    assert.equal(result.status, 0, String(result.stderr));
+    assert.equal((JSON.parse(String(result.stdout)) as { user_name: string }).user_name, 'admin');
+  });
+});
