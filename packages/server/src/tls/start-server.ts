@@ -131,6 +131,11 @@ function listenedPort(app: FastifyInstance): number {
 function printDevPkiLines(pki: DevPki, url: string, notice: (line: string) => void): void {
   notice(`repoman-server: development PKI in ${pki.caDir.replace(/\/certificates$/, '')} (admin: ${pki.adminDn})`);
   notice('To call it as the admin:');
-  notice(`  export X509_USER_PROXY=${pki.adminProxy} X509_CERT_DIR=${pki.caDir}`);
+  notice(`  export X509_USER_PROXY=${shellWord(pki.adminProxy)} X509_CERT_DIR=${shellWord(pki.caDir)}`);
   notice(`  curl --capath "$X509_CERT_DIR" --cert "$X509_USER_PROXY" --key "$X509_USER_PROXY" ${url}/api/whoami`);
+}
+
+/** A path as one shell word, quoted only when it needs to be, so the printed lines paste as they are. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +51,8 @@ describe('the embedded default, started with no configuration', () => {
   };
 
   before(async () => {
-    cwd = await mkdtemp(join(tmpdir(), 'repoman-newcomer-'));
+    // A space and a quote in the path: the printed lines must still paste as they are.
+    cwd = await mkdtemp(join(tmpdir(), "repoman newcomer's-"));
     port = await freePort();
     await start();
   });
@@ -60,11 +61,11 @@ describe('the embedded default, started with no configuration', () => {
     await rm(cwd, { recursive: true, force: true });
   });
 
-  it('creates ./var with the database, the image directory and a grid-style development PKI', () => {
+  it('creates ./var with the database, the image directory and a grid-style development PKI', async () => {
     for (const path of ['var/repoman.db', 'var/images', 'var/pki/certificates', 'var/pki/hostcert.pem', 'var/pki/admin/proxy.pem']) {
       assert.ok(existsSync(join(cwd, path)), `${path} exists`);
     }
-    const hashed = spawnSync('sh', ['-c', `ls ${join(cwd, 'var/pki/certificates')}`], { encoding: 'utf8' }).stdout;
+    const hashed = (await readdir(join(cwd, 'var/pki/certificates'))).join('\n');
     assert.match(hashed, /^[0-9a-f]{8}\.0$/m);
     assert.match(hashed, /^[0-9a-f]{8}\.signing_policy$/m);
   });
@@ -85,10 +86,15 @@ describe('the embedded default, started with no configuration', () => {
   });
 
   it('a second start reuses the PKI and the admin, and issues a fresh proxy that works as printed', async () => {
-    const ca = spawnSync('sh', ['-c', `cat ${join(cwd, 'var/pki/certificates')}/*.0`], { encoding: 'utf8' }).stdout;
+    const caFiles = async (): Promise<string> => {
+      const dir = join(cwd, 'var/pki/certificates');
+      const names = (await readdir(dir)).filter((name) => name.endsWith('.0'));
+      return (await Promise.all(names.map((name) => readFile(join(dir, name), 'utf8')))).join('');
+    };
+    const ca = await caFiles();
     await stop();
     await start();
-    assert.equal(spawnSync('sh', ['-c', `cat ${join(cwd, 'var/pki/certificates')}/*.0`], { encoding: 'utf8' }).stdout, ca);
+    assert.equal(await caFiles(), ca);
     const result = pasteAndRun();
     assert.equal(result.status, 0, String(result.stderr));
     assert.equal((JSON.parse(String(result.stdout)) as { user_name: string }).user_name, 'admin');
