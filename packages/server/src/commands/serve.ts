@@ -9,6 +9,7 @@
  */
 import type { RepomanConfig } from '../config/config-types.js';
 import { buildApp } from '../http/build-app.js';
+import { createMetrics } from '../http/metrics.js';
 import { openMetadata } from '../metadata/open-metadata.js';
 import { applyAdminDns } from '../services/admin-bootstrap.js';
 import { createBlobSweeper, type BlobSweeper } from '../services/blob-sweeper.js';
@@ -49,6 +50,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       else if (result.addedToAdmins) notice(`repoman-server: made ${result.user.name} an admin (from [admin] dns)`);
     }
     const blobs = await createBlobStore(config.storage);
+    const metrics = createMetrics();
     sweeper = createBlobSweeper(metadata.images, blobs, { report: (line) => notice(`repoman-server: ${line}`) });
     const abandoned = await sweeper.sweepUploads();
     if (abandoned > 0) notice(`repoman-server: removed ${abandoned} abandoned upload(s) from image storage`);
@@ -56,7 +58,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       config,
       metadata,
       notice,
-      makeApp: (listener) => buildApp({ config, metadata, blobs, logDestination: context.stdout, ...listener }),
+      makeApp: (listener) => buildApp({ config, metadata, blobs, metrics, logDestination: context.stdout, ...listener }),
     });
     sweeper.start();
   } catch (error) {

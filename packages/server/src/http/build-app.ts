@@ -19,6 +19,7 @@ import { installBodyParsers } from './body-parsers.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
 import './request-context.js';
+import { createMetrics, installMetrics, type Metrics } from './metrics.js';
 import { installRequestLog } from './request-log.js';
 import type { RouteContext } from './route-context.js';
 import { RouteTable } from './route-table.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly plainHttp?: boolean;
   /** Passed to fastify, for the TLS listener to supply its own `https.Server`. */
   readonly serverFactory?: FastifyServerFactory;
+  /** Shared by a server's listeners so one scrape sees them all; default: the app's own. */
+  readonly metrics?: Metrics;
   /** Log level; default "info". */
   readonly logLevel?: string;
 }
@@ -72,6 +75,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installBodyParsers(app);
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
   installRequestLog(app);
+  const metrics = deps.metrics ?? createMetrics();
+  installMetrics(app, metrics, deps.plainHttp ? 'http' : 'https');
 
   const context: RouteContext = {
     config: deps.config,
@@ -81,6 +86,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     images: createImageService(deps.metadata),
     sharing: createImageSharingService(deps.metadata),
     transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes }),
+    metrics,
   };
   for (const plugin of API_ROUTES) {
     void app.register(async (scope) => plugin(scope, context));

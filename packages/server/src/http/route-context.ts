@@ -12,6 +12,7 @@ import type { ImageService } from '../services/image-service.js';
 import type { ImageSharingService } from '../services/image-sharing.js';
 import type { ImageTransferService } from '../services/image-transfer.js';
 import type { UserService } from '../services/user-service.js';
+import type { Metrics } from './metrics.js';
 
 export interface RouteContext {
   readonly config: RepomanConfig;
@@ -21,6 +22,7 @@ export interface RouteContext {
   readonly images: ImageService;
   readonly sharing: ImageSharingService;
   readonly transfer: ImageTransferService;
+  readonly metrics: Metrics;
 }
 
 export type RoutePlugin = (scope: FastifyInstance, context: RouteContext) => void | Promise<void>;

@@ -1,6 +1,6 @@
 /**
- * The list of route files the app registers, in order. A new family of routes (`/metrics`)
- * is one more file in this folder and one more entry here.
+ * The list of route files the app registers, in order. A new family of routes is one more
+ * file in this folder and one more entry here.
  */
 import type { RoutePlugin } from '../route-context.js';
 import { groupRoutes } from './group-routes.js';
@@ -9,12 +9,14 @@ import { imageRawRoutes } from './image-raw-routes.js';
 import { imageRoutes } from './image-routes.js';
 import { imageShareRoutes } from './image-share-routes.js';
 import { membershipRoutes } from './membership-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { permissionRoutes } from './permission-routes.js';
 import { userRoutes } from './user-routes.js';
 import { whoamiRoutes } from './whoami-routes.js';
 
 export const API_ROUTES: readonly RoutePlugin[] = [
   healthRoutes,
+  metricsRoutes,
   whoamiRoutes,
   userRoutes,
   groupRoutes,

@@ -1,0 +1,56 @@
+/**
+ * Prometheus metrics (`GET /metrics`): requests by method, route pattern and status, their
+ * durations, bytes received and sent (uploads and downloads count here by their
+ * Content-Length), requests in flight, and Node's process metrics. One `Metrics` is shared by
+ * the HTTPS and plain-HTTP apps of a server (serve.ts makes it), so a scrape sees both; it
+ * uses its own registry, never prom-client's global one. Labels hold route patterns, never
+ * user or image names, so their number stays bounded.
+ */
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly duration: Histogram<'method' | 'route'>;
+  readonly bytesReceived: Counter<'route'>;
+  readonly bytesSent: Counter<'route'>;
+  readonly inFlight: Gauge<'listener'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'repoman_' });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({ name: 'repoman_http_requests_total', help: 'HTTP requests answered', labelNames: ['method', 'route', 'status'], registers }),
+    duration: new Histogram({
+      name: 'repoman_http_request_duration_seconds',
+      help: 'Time from request to the end of the answer (whole transfers for image bytes)',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.025, 0.1, 0.5, 2.5, 10, 60, 300, 1800],
+      registers,
+    }),
+    bytesReceived: new Counter({ name: 'repoman_http_received_bytes_total', help: 'Request body bytes (by Content-Length)', labelNames: ['route'], registers }),
+    bytesSent: new Counter({ name: 'repoman_http_sent_bytes_total', help: 'Response body bytes (by Content-Length)', labelNames: ['route'], registers }),
+    inFlight: new Gauge({ name: 'repoman_http_requests_in_flight', help: 'Requests being answered', labelNames: ['listener'], registers }),
+  };
+}
+
+/** Records every request of `app` in `metrics`. */
+export function installMetrics(app: FastifyInstance, metrics: Metrics, listener: 'https' | 'http'): void {
+  app.addHook('onRequest', async () => {
+    metrics.inFlight.inc({ listener });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.inFlight.dec({ listener });
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const received = Number(request.headers['content-length'] ?? 0);
+    if (received > 0 && request.raw.readableEnded) metrics.bytesReceived.inc({ route }, received);
+    const sent = Number(reply.getHeader('content-length') ?? 0);
+    if (sent > 0 && request.method !== 'HEAD') metrics.bytesSent.inc({ route }, sent);
+  });
+}
