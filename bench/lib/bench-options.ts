@@ -1,0 +1,85 @@
+// The bench's command line: `npm run bench -- [--size 1G] [--clients 1,3,5,7,9 | 1-9]
+// [--rows a,b,…] [--servers nginx,repoman] [--scale-clients 150] [--scale-size 64M]
+// [--verify] [--out DIR] [--smoke]`. --smoke is a quick correctness run for CI (4 MiB, 2
+// clients, every row, both servers, a 10-client scale run, every download's sha256 checked);
+// it fails on errors, never on ratios.
+import { resolve } from 'node:path';
+
+export const THROUGHPUT_ROWS = ['https-get', 'http-get', 'https-put-disk', 'https-put-tmpfs'] as const;
+export const CLIENT_ROWS = ['client-download', 'client-upload'] as const;
+export const ALL_ROWS = [...THROUGHPUT_ROWS, ...CLIENT_ROWS, 'scale'] as const;
+export type RowName = (typeof ALL_ROWS)[number];
+export type ServerName = 'nginx' | 'repoman';
+
+export interface BenchOptions {
+  readonly size: number;
+  readonly clients: readonly number[];
+  readonly rows: readonly RowName[];
+  readonly servers: readonly ServerName[];
+  readonly scaleClients: number;
+  readonly scaleSize: number;
+  /** Check the sha256 of every download (piped through the bench: costs CPU on the same cores). */
+  readonly verify: boolean;
+  readonly out: string;
+  readonly smoke: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --size SIZE           bytes per transfer, e.g. 1G, 256M (default 1G)
+  --clients LIST        simultaneous clients, e.g. 1,3,5,7,9 or 1-9 (default 1,3,5,7,9)
+  --rows LIST           of ${ALL_ROWS.join(', ')} (default all)
+  --servers LIST        nginx,repoman (default both)
+  --scale-clients N     simultaneous downloads of the scale run (default 150)
+  --scale-size SIZE     image size of the scale run (default 64M)
+  --verify              check the sha256 of every download (default: only smoke and scale runs)
+  --out DIR             where the CSV, SVG and text go (default bench/results)
+  --smoke               4M, 2 clients, scale run of 10, sha256 checked, out bench/results/smoke`;
+
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
+  if (!match) throw new Error(`bad size ${JSON.stringify(text)}: use e.g. 1G, 64M, 4096`);
+  const power = ' KMGT'.indexOf((match[2] ?? '').toUpperCase() || ' ');
+  return Math.round(Number(match[1]) * 1024 ** power);
+}
+
+function parseClients(text: string): number[] {
+  const range = /^(\d+)-(\d+)$/.exec(text);
+  const list = range ? Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i) : text.split(',').map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) throw new Error(`bad --clients ${text}`);
+  return list;
+}
+
+function parseList<T extends string>(text: string, allowed: readonly T[], what: string): T[] {
+  const list = text.split(',').map((item) => item.trim());
+  for (const item of list) if (!allowed.includes(item as T)) throw new Error(`unknown ${what} ${item}: one of ${allowed.join(', ')}`);
+  return list as T[];
+}
+
+export function parseBenchOptions(argv: readonly string[], root: string): BenchOptions {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    if (arg === '--smoke' || arg === '--verify' || arg === '--help') flags.add(arg);
+    else if (arg.startsWith('--') && arg.includes('=')) values.set(arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1));
+    else if (arg.startsWith('--') && i + 1 < argv.length) values.set(arg, argv[(i += 1)] ?? '');
+    else throw new Error(`unexpected argument ${arg}\n${USAGE}`);
+  }
+  if (flags.has('--help')) throw new Error(USAGE);
+  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--out'];
+  for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option ${key}\n${USAGE}`);
+  const smoke = flags.has('--smoke');
+  const scaleClients = Number(values.get('--scale-clients') ?? (smoke ? 10 : 150));
+  if (!Number.isInteger(scaleClients) || scaleClients < 1 || scaleClients > 500) throw new Error('--scale-clients: 1 to 500');
+  return {
+    size: parseSize(values.get('--size') ?? (smoke ? '4M' : '1G')),
+    clients: parseClients(values.get('--clients') ?? (smoke ? '2' : '1,3,5,7,9')),
+    rows: values.has('--rows') ? parseList(values.get('--rows') ?? '', ALL_ROWS, 'row') : [...ALL_ROWS],
+    servers: values.has('--servers') ? parseList(values.get('--servers') ?? '', ['nginx', 'repoman'] as const, 'server') : ['nginx', 'repoman'],
+    scaleClients,
+    scaleSize: parseSize(values.get('--scale-size') ?? (smoke ? '4M' : '64M')),
+    verify: smoke || flags.has('--verify'),
+    out: resolve(root, values.get('--out') ?? (smoke ? 'bench/results/smoke' : 'bench/results')),
+    smoke,
+  };
+}

@@ -1,0 +1,77 @@
+// Runs the real `repoman-server` (the built packages/server/dist/cli.js) for the bench: a TOML
+// config in its own directory, the grid site's host certificate and CA directory, the given
+// admin, a plain-HTTP listener, image storage at `storagePath` (a directory on disk, or on a
+// tmpfs for the "storage that discards" row). Its JSON request log goes to a file. Extra node
+// flags (e.g. `--cpu-prof`) come from `nodeArgs` or $BENCH_NODE_ARGS.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist/cli.js');
+
+export interface RepomanOptions {
+  readonly dir: string;
+  readonly storagePath: string;
+  readonly hostCert: string;
+  readonly hostKey: string;
+  readonly caDir: string;
+  readonly adminDn: string;
+  readonly httpsPort: number;
+  readonly httpPort: number;
+  readonly nodeArgs?: readonly string[];
+}
+
+export interface RepomanServer {
+  readonly httpsUrl: string;
+  readonly httpUrl: string;
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export async function startRepoman(o: RepomanOptions): Promise<RepomanServer> {
+  await mkdir(o.dir, { recursive: true });
+  const configPath = join(o.dir, 'repoman.toml');
+  await writeFile(configPath, [
+    '[server]', 'host = "127.0.0.1"', `https_port = ${o.httpsPort}`, `http_port = ${o.httpPort}`, `data_dir = ${JSON.stringify(o.dir)}`,
+    '[tls]', `cert = ${JSON.stringify(o.hostCert)}`, `key = ${JSON.stringify(o.hostKey)}`, `ca_dir = ${JSON.stringify(o.caDir)}`,
+    '[storage]', `path = ${JSON.stringify(o.storagePath)}`,
+    '[admin]', `dns = ${JSON.stringify([o.adminDn])}`, '',
+  ].join('\n'));
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_')) delete env[key];
+  const nodeArgs = o.nodeArgs ?? (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', configPath], {
+    env, cwd: o.dir, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(createWriteStream(join(o.dir, 'requests.log')));
+  let stderr = '';
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`repoman-server did not start in 30 s:\n${stderr}`)), 30_000);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (/listening on /.test(stderr)) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`repoman-server exited with ${code} before listening:\n${stderr}`));
+    });
+  });
+  const pid = child.pid ?? 0;
+  return {
+    httpsUrl: `https://127.0.0.1:${o.httpsPort}`,
+    httpUrl: `http://127.0.0.1:${o.httpPort}`,
+    pids: () => [pid],
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((done) => {
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// `npm run bench`: repoman-server against nginx on loopback, after the paper's §4 protocol
+// (1 to 9 simultaneous curl clients moving one image each: HTTPS and plain-HTTP downloads,
+// HTTPS uploads to disk and to a tmpfs), the repoman command against curl, and a scale run of
+// 150 simultaneous downloads. Prints one table with the ratios repoman/nginx and the targets,
+// and writes results.csv, results.svg and results.txt under --out (bench/results). Exits 1 when
+// any transfer failed (curl error, wrong status, size or sha256), never because of a ratio.
+// See docs/performance.md; options: bench/lib/bench-options.ts.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CLIENT_ROWS, parseBenchOptions, THROUGHPUT_ROWS, type BenchOptions } from './lib/bench-options.js';
+import { openBenchSite } from './lib/bench-site.js';
+import { runClientRow } from './lib/client-rows.js';
+import { describeMachine } from './lib/machine-info.js';
+import { toCsv } from './lib/results-csv.js';
+import { toSvg } from './lib/results-plot.js';
+import { checkTargets, formatTable, peakMb } from './lib/results-table.js';
+import { runScale } from './lib/scale-run.js';
+import { runThroughputRow, type RowResult } from './lib/throughput-rows.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function progress(result: RowResult): void {
+  const status = result.errors.length === 0 ? '' : `  FAILED: ${result.errors.join('; ')}`;
+  log(`bench: ${result.row.padEnd(16)} n=${String(result.clients).padEnd(3)} ${result.server.padEnd(11)} ${result.mbPerSecond.toFixed(0).padStart(6)} MB/s`
+    + `  ${result.cpuSecondsPerGb.toFixed(2).padStart(5)} CPU s/GB  peak ${peakMb(result).toFixed(0).padStart(4)} MB  (${result.seconds.toFixed(1)} s)${status}`);
+}
+
+async function main(options: BenchOptions): Promise<number> {
+  for (const cli of ['packages/server/dist/cli.js', 'packages/client/dist/cli.js']) {
+    if (!existsSync(join(ROOT, cli))) throw new Error(`${cli} is missing: run npm run build first`);
+  }
+  const started = Date.now();
+  const clientRows = CLIENT_ROWS.filter((row) => options.rows.includes(row));
+  const site = await openBenchSite({
+    size: options.size, scaleSize: options.scaleSize, uploadSlots: Math.max(1, ...options.clients), log,
+  });
+  const results: RowResult[] = [];
+  let machine = '';
+  try {
+    machine = describeMachine({ 'disk directory': site.diskDir, 'tmpfs directory': site.tmpfsDir });
+    log(machine);
+    for (const row of THROUGHPUT_ROWS) {
+      if (options.rows.includes(row)) results.push(...await runThroughputRow(site, row, options.clients, options.servers, options.verify, progress));
+    }
+    for (const row of clientRows) results.push(...await runClientRow(site, row, progress));
+    if (options.rows.includes('scale')) results.push(...await runScale(site, options.scaleClients, options.servers, progress));
+  } finally {
+    await site.close();
+  }
+
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  const caption = `repoman vs nginx, ${options.size} bytes per client, loopback; ${machine.split('\n')[0] ?? ''}`;
+  const table = formatTable(results);
+  const targets = checkTargets(results);
+  const failures = results.flatMap((r) => r.errors.map((e) => `${r.row} n=${r.clients} ${r.server}: ${e}`));
+  await mkdir(options.out, { recursive: true });
+  await writeFile(join(options.out, 'results.csv'), toCsv(results));
+  await writeFile(join(options.out, 'results.svg'), toSvg(results, caption));
+  const text = [`${caption}\n`, machine, '', table, '', ...targets, '', `${failures.length} failed transfers; ${minutes} min`, ...failures, ''].join('\n');
+  await writeFile(join(options.out, 'results.txt'), text);
+  process.stdout.write(`\n${table}\n\n${targets.join('\n')}\n\n`);
+  log(`bench: wrote ${join(options.out, 'results.{csv,svg,txt}')} in ${minutes} min`);
+  if (failures.length > 0) {
+    log(`bench: ${failures.length} transfer(s) failed:\n  ${failures.join('\n  ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+let options: BenchOptions;
+try {
+  options = parseBenchOptions(process.argv.slice(2), ROOT);
+} catch (error) {
+  log((error as Error).message);
+  process.exit(2);
+}
+main(options).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
