@@ -8,38 +8,73 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, opendir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import { BlobNotFoundError } from './blob-errors.js';
 import { BLOB_KEY_PREFIX, digestOfBlobKey } from './blob-key.js';
 import type { BlobStat, BlobStore, BlobUpload, ByteRange } from './blob-store.js';
+import { BufferPool } from './buffer-pool.js';
 import { resolveByteRange } from './byte-range.js';
+import { EarlyWriteback } from './early-writeback.js';
+import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
 import { DEFAULT_BATCH_BYTES } from './ingest-stream.js';
 
-/** Read streams yield 1 MiB chunks: half that size halves download throughput. */
-const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Downloads read the file in chunks of at most this size (see FileBytes): 1 MiB reads take
+ * ~20% less CPU than 256 KiB ones over TLS. Each download holds two such buffers.
+ */
+export const DEFAULT_READ_CHUNK_BYTES = 1024 * 1024;
+/** The buffers of all downloads together stay within this, plus 128 KiB per download past it. */
+const READ_BUFFER_BUDGET = 32 * 1024 * 1024;
+const MIN_READ_CHUNK_BYTES = 64 * 1024;
+/** Idle read buffers kept for the next downloads, in bytes per chunk size. */
+const IDLE_READ_BYTES = 16 * 1024 * 1024;
 
 export interface FsBlobStoreOptions {
   /** Size of the writes an upload makes (default 1 MiB). */
   readonly batchBytes?: number;
+  /** Size of the reads of a download (default 1 MiB). */
+  readonly readChunkBytes?: number;
 }
 
 export class FsBlobStore implements BlobStore {
   /** Uploads this instance runs, by id: sweepUploads() leaves them alone. */
   readonly #active = new Set<string>();
 
+  /** Read buffers by size, and the bytes of buffers that open downloads hold (two each). */
+  readonly #readPools = new Map<number, BufferPool>();
+  readonly #writeback = new EarlyWriteback();
+  #readHeld = 0;
+
   private constructor(
     /** Absolute path of the root directory. */
     readonly root: string,
     private readonly batchBytes: number,
+    private readonly readChunkBytes: number,
   ) {}
+
+  /**
+   * The buffers for one more download: two of `readChunkBytes` while the budget has room for
+   * them, else of the largest power of two below that still fits, at least 64 KiB. So up to 16
+   * simultaneous downloads read 1 MiB chunks, and 150 hold ~50 MiB of buffers rather than 300.
+   */
+  #readPool(): BufferPool {
+    let size = this.readChunkBytes;
+    while (size > MIN_READ_CHUNK_BYTES && this.#readHeld + 2 * size > READ_BUFFER_BUDGET) size /= 2;
+    size = Math.max(Math.floor(size), 1);
+    let pool = this.#readPools.get(size);
+    if (pool === undefined) {
+      pool = new BufferPool(size, Math.max(2, Math.floor(IDLE_READ_BYTES / size)));
+      this.#readPools.set(size, pool);
+    }
+    return pool;
+  }
 
   /**
    * Opens (creating as needed) a store rooted at `root`. Throws if `uploads/` and `blobs/`
    * are on different file systems, where commit could not rename atomically.
    */
   static async open(root: string, options: FsBlobStoreOptions = {}): Promise<FsBlobStore> {
-    const store = new FsBlobStore(resolve(root), options.batchBytes ?? DEFAULT_BATCH_BYTES);
+    const store = new FsBlobStore(resolve(root), options.batchBytes ?? DEFAULT_BATCH_BYTES, options.readChunkBytes ?? DEFAULT_READ_CHUNK_BYTES);
     await mkdir(store.#uploadsDir, { recursive: true, mode: 0o700 });
     await mkdir(join(store.root, BLOB_KEY_PREFIX), { recursive: true, mode: 0o700 });
     const [uploads, blobs] = await Promise.all([stat(store.#uploadsDir), stat(join(store.root, BLOB_KEY_PREFIX))]);
@@ -62,6 +97,7 @@ export class FsBlobStore implements BlobStore {
       root: this.root,
       tempPath,
       batchBytes: this.batchBytes,
+      writeback: this.#writeback,
       onSettled: () => this.#active.delete(id),
     });
   }
@@ -78,7 +114,8 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async read(key: string, range?: ByteRange): Promise<Readable> {
+  /** The bytes as a FileBytes: a Readable with a faster sendTo() for the HTTP layer. */
+  async read(key: string, range?: ByteRange): Promise<FileBytes> {
     const path = this.#pathOf(key);
     if (path === null) throw new BlobNotFoundError(key);
     const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
@@ -88,7 +125,11 @@ export class FsBlobStore implements BlobStore {
       const { size } = await file.stat();
       const { start, end } = resolveByteRange(range, size);
       // An empty blob has no last byte; its stream simply ends at once.
-      return file.createReadStream({ start, end: size === 0 ? undefined : end, highWaterMark: READ_CHUNK_BYTES });
+      const pool = this.#readPool();
+      const bytes = new FileBytes(file, start, size === 0 ? 0 : end - start + 1, pool);
+      this.#readHeld += 2 * pool.bufferBytes;
+      bytes.once('close', () => (this.#readHeld -= 2 * pool.bufferBytes));
+      return bytes;
     } catch (error) {
       await file.close();
       throw error;

@@ -1,5 +1,5 @@
 // One upload of the filesystem driver: a temporary file `uploads/<uuid>` (mode 0600) that
-// write() fills and fsyncs, and that commit() renames into `blobs/sha256/ab/<digest>` before
+// write() fills and fsyncs (with background syncs on the way, see early-writeback.ts), and that commit() renames into `blobs/sha256/ab/<digest>` before
 // fsyncing the directory, so a blob is either absent or complete, even after a crash. The
 // temporary file lives on the same file system as the blobs (checked when the store opens),
 // which is what makes the rename atomic. A small state machine enforces the contract's order
@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { UploadAbortedError } from './blob-errors.js';
 import { blobKeyForDigest } from './blob-key.js';
 import type { BlobRef, BlobUpload, BlobWriteOptions, BlobWriteResult } from './blob-store.js';
+import type { EarlyWriteback } from './early-writeback.js';
 import { ingestStream } from './ingest-stream.js';
 
 type State = 'open' | 'writing' | 'written' | 'failed' | 'committing' | 'committed' | 'cancelled';
@@ -21,6 +22,8 @@ export interface FsUploadContext {
   /** Where the temporary file is, already created and opened as `file`. */
   readonly tempPath: string;
   readonly batchBytes: number;
+  /** Starts syncs while the bytes arrive, so that the final fsync is short. */
+  readonly writeback: EarlyWriteback;
   /** Called once the upload is committed or cancelled, so the sweeper may ignore or take it. */
   readonly onSettled: () => void;
 }
@@ -61,15 +64,18 @@ export class FsBlobUpload implements BlobUpload {
   async #fill(source: Readable, opts: BlobWriteOptions): Promise<BlobWriteResult> {
     const file = this.#file;
     if (file === undefined) throw new Error('upload file is closed');
+    const writeback = this.context.writeback.track(file);
     try {
-      const result = await ingestStream(source, (batch) => writeFully(file, batch), {
-        ...opts,
-        batchBytes: this.context.batchBytes,
-      });
+      const result = await ingestStream(source, async (batch) => {
+        await writeFully(file, batch);
+        writeback.wrote(batch.length);
+      }, { ...opts, batchBytes: this.context.batchBytes });
+      await writeback.settle();
       await file.sync();
       return result;
     } finally {
       this.#file = undefined;
+      await writeback.settle();
       await file.close();
     }
   }

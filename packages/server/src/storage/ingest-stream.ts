@@ -1,15 +1,17 @@
-// The write loop every driver shares: pull the source chunk by chunk, count and hash each
-// chunk as it passes, enforce the size limit and abort signal, and hand the bytes to the
-// driver's sink in large batches. TLS delivers 16 KiB chunks, and one disk write per chunk
-// halves upload throughput, so chunks are copied into a batch buffer of `batchBytes` (1 MiB by
-// default) and a full batch is flushed while the next one fills. Two buffers alternate, so
-// memory stays at 2 × batchBytes whatever the size of the upload. An S3 driver passes a sink
-// that gathers batches into multipart parts.
+// The write loop every driver shares: take the source's chunks as they come, count each one
+// (enforcing the size limit and abort signal at once), gather them into large batches, hash
+// each batch and hand it to the driver's sink. TLS delivers 16 KiB chunks, and one disk write
+// per chunk halves upload throughput, so chunks are copied into a batch buffer of `batchBytes`
+// (1 MiB by default) and a full batch is written while the next one fills. Two buffers
+// alternate, so memory stays at 2 × batchBytes whatever the size of the upload; when both are
+// busy the source is paused until the write in flight is done. The source is read in flowing
+// mode ('data' events): per 16 KiB chunk that is one listener call, where a read()/'readable'
+// loop cost a promise and eight listener changes. An S3 driver passes a sink that gathers
+// batches into multipart parts.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { BlobTooLargeError } from './blob-errors.js';
+import { BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
 import type { BlobWriteOptions, BlobWriteResult } from './blob-store.js';
-import { pullChunk } from './pull-chunk.js';
 
 export const DEFAULT_BATCH_BYTES = 1024 * 1024;
 
@@ -25,55 +27,139 @@ export interface IngestOptions extends BlobWriteOptions {
  */
 export type BatchSink = (batch: Buffer) => Promise<void>;
 
+function asBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk);
+  throw new TypeError(`an upload source must yield bytes, not ${typeof chunk}`);
+}
+
 /**
  * Streams `source` into `sink`; resolves once the last batch is written, with the size and
- * SHA-256 of everything pulled. On any failure it stops pulling, waits for the batch in flight
- * to settle (so the caller may close its file at once), and rejects; see BlobUpload.write for
- * the errors. Never destroys the source.
+ * SHA-256 of everything taken. On any failure it stops taking chunks (the source is paused,
+ * never destroyed), waits for the batch in flight to settle (so the caller may close its file
+ * at once), and rejects; see BlobUpload.write for the errors. The source must not be read by
+ * anyone else meanwhile.
  */
-export async function ingestStream(source: Readable, sink: BatchSink, opts: IngestOptions = {}): Promise<BlobWriteResult> {
+export function ingestStream(source: Readable, sink: BatchSink, opts: IngestOptions = {}): Promise<BlobWriteResult> {
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
   const batchBytes = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
-  if (!(maxBytes >= 0)) throw new RangeError(`maxBytes must be >= 0, got ${maxBytes}`);
-  if (!Number.isSafeInteger(batchBytes) || batchBytes < 1) throw new RangeError(`invalid batchBytes ${batchBytes}`);
+  if (!(maxBytes >= 0)) return Promise.reject(new RangeError(`maxBytes must be >= 0, got ${maxBytes}`));
+  if (!Number.isSafeInteger(batchBytes) || batchBytes < 1) return Promise.reject(new RangeError(`invalid batchBytes ${batchBytes}`));
+  const { signal } = opts;
 
-  const hash = createHash('sha256');
-  let filling = Buffer.allocUnsafeSlow(batchBytes);
-  let spare = Buffer.allocUnsafeSlow(batchBytes);
-  let filled = 0;
-  let size = 0;
-  let inFlight: Promise<void> | undefined;
+  return new Promise<BlobWriteResult>((resolve, reject) => {
+    const hash = createHash('sha256');
+    let filling = Buffer.allocUnsafeSlow(batchBytes);
+    let spare = Buffer.allocUnsafeSlow(batchBytes);
+    let filled = 0;
+    let size = 0;
+    /** The sink call in flight, if any (one at a time, on `spare`). */
+    let writing: Promise<void> | undefined;
+    /** `filling` is full and must wait for `writing`; the rest of the chunk that filled it. */
+    let stalled: { bytes: Uint8Array; offset: number } | undefined;
+    let ended = false;
+    let done = false;
 
-  const flush = async (): Promise<void> => {
-    if (inFlight !== undefined) await inFlight;
-    inFlight = sink(filling.subarray(0, filled));
-    inFlight.catch(() => {}); // observed when awaited; avoid an unhandled rejection meanwhile
-    [filling, spare] = [spare, filling];
-    filled = 0;
-  };
+    const finish = (outcome: { error: unknown } | { result: BlobWriteResult }): void => {
+      if (done) return;
+      done = true;
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+      if (!source.readableEnded) source.pause();
+      // A source destroyed with an error may emit 'error' on a later tick: a dead stream keeps
+      // the no-op listener, or that error would crash the process.
+      if (!source.destroyed) source.off('error', onError);
+      const settled = writing?.catch(() => {}) ?? Promise.resolve();
+      void settled.then(() => ('error' in outcome ? reject(outcome.error) : resolve(outcome.result)));
+    };
 
-  const ignoreErrors = (): void => {};
-  source.on('error', ignoreErrors); // pullChunk reads source.errored instead
-  try {
-    for (let chunk = await pullChunk(source, opts.signal); chunk !== null; chunk = await pullChunk(source, opts.signal)) {
-      if (size + chunk.length > maxBytes) throw new BlobTooLargeError(maxBytes);
-      size += chunk.length;
-      hash.update(chunk);
-      for (let offset = 0; offset < chunk.length; ) {
-        const copied = Math.min(chunk.length - offset, batchBytes - filled);
-        filling.set(chunk.subarray(offset, offset + copied), filled);
+    const submit = (): void => {
+      const batch = filling.subarray(0, filled);
+      hash.update(batch);
+      const call = sink(batch);
+      writing = call;
+      [filling, spare] = [spare, filling];
+      filled = 0;
+      call.then(
+        () => {
+          writing = undefined;
+          pump();
+        },
+        (error: unknown) => finish({ error }),
+      );
+    };
+
+    /** Copies `bytes` from `offset` into batches, submitting each full one; stalls if both buffers are busy. */
+    const absorb = (bytes: Uint8Array, offset: number): void => {
+      while (offset < bytes.length || filled === batchBytes) {
+        if (filled === batchBytes) {
+          if (writing !== undefined) {
+            stalled = { bytes, offset };
+            source.pause();
+            return;
+          }
+          submit();
+          continue;
+        }
+        const copied = Math.min(bytes.length - offset, batchBytes - filled);
+        filling.set(copied === bytes.length ? bytes : bytes.subarray(offset, offset + copied), filled);
         filled += copied;
         offset += copied;
-        if (filled === batchBytes) await flush();
       }
+    };
+
+    /** Moves on after a write completed or the source ended. */
+    const pump = (): void => {
+      if (done || writing !== undefined) return;
+      if (stalled !== undefined) {
+        const { bytes, offset } = stalled;
+        stalled = undefined;
+        absorb(bytes, offset);
+        if (stalled === undefined && !ended) source.resume();
+        return;
+      }
+      if (!ended) return;
+      if (filled > 0) submit();
+      else finish({ result: { size, sha256: hash.digest('hex') } });
+    };
+
+    function onData(chunk: unknown): void {
+      if (done) return;
+      let bytes: Uint8Array;
+      try {
+        bytes = asBytes(chunk);
+      } catch (error) {
+        return finish({ error });
+      }
+      if (size + bytes.length > maxBytes) return finish({ error: new BlobTooLargeError(maxBytes) });
+      size += bytes.length;
+      absorb(bytes, 0);
     }
-    if (filled > 0) await flush();
-    await inFlight;
-    return { size, sha256: hash.digest('hex') };
-  } finally {
-    // A source destroyed with an error during our last read() emits 'error' on a later tick:
-    // a dead stream keeps the no-op listener, or that error would crash the process.
-    if (!source.destroyed) source.off('error', ignoreErrors);
-    await inFlight?.catch(() => {});
-  }
+    function onEnd(): void {
+      ended = true;
+      pump();
+    }
+    function onError(error: unknown): void {
+      finish({ error: new UploadAbortedError('the upload source failed', { cause: error }) });
+    }
+    function onClose(): void {
+      if (!ended) finish({ error: new UploadAbortedError('the upload source closed before its end') });
+    }
+    function onAbort(): void {
+      finish({ error: new UploadAbortedError('upload aborted', { cause: signal?.reason }) });
+    }
+
+    source.on('error', onError);
+    if (signal?.aborted === true) return onAbort();
+    if (source.errored !== null) return onError(source.errored);
+    if (source.destroyed && !source.readableEnded) return onClose();
+    signal?.addEventListener('abort', onAbort);
+    source.on('close', onClose);
+    source.on('end', onEnd);
+    source.on('data', onData);
+    if (source.readableEnded) onEnd();
+    else source.resume();
+  });
 }

@@ -17,6 +17,7 @@ import { fileLinks } from '../file-links.js';
 import { RAW_URLS, type ImageParams } from '../image-ref.js';
 import { decideRange } from '../range-request.js';
 import type { RouteContext, RoutePlugin } from '../route-context.js';
+import { sendBytes } from '../send-bytes.js';
 
 type RawRequest = FastifyRequest<{ Params: ImageParams }>;
 
@@ -66,7 +67,7 @@ async function download(context: RouteContext, request: RawRequest, reply: Fasti
   if (partial) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${found.size}`);
   if (request.method === 'HEAD') return reply.send();
   const bytes = await context.transfer.openBytes(found, partial ? { start: range.start, end: range.end } : undefined);
-  return reply.send(bytes);
+  return sendBytes(reply, bytes);
 }
 
 async function upload(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<unknown> {
