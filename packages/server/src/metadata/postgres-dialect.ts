@@ -5,10 +5,11 @@
  * values past 2^53 rather than rounding them, so that records look exactly as on SQLite; other
  * types keep pg's defaults (our schema stores booleans as 0/1 integers and timestamps as text).
  * Failing to connect becomes MetadataUnavailable, naming the database without its password.
- * Unique and foreign key violations are SQLSTATE 23505 and 23503.
+ * Unique and foreign key violations are SQLSTATE 23505 and 23503. node-postgres is loaded at
+ * the first connection, so that a server on SQLite does not carry it.
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './database-schema.js';
 import { redactDatabaseUrl } from './database-url.js';
 import type { MetadataDialect } from './metadata-dialect.js';
@@ -23,10 +24,12 @@ function parseInt8(text: string): number {
   return value;
 }
 
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
+function typesOf(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary' ? parseInt8 : driver.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
 
 /** One line saying why a connection failed (Node reports refused dual-stack connects as an AggregateError without a message). */
 function describeFailure(error: unknown): string {
@@ -39,10 +42,11 @@ function describeFailure(error: unknown): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-function openPool(url: string, max?: number): pg.Pool {
-  const pool = new pg.Pool({
+async function openPool(url: string, max?: number): Promise<pg.Pool> {
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({
     connectionString: url,
-    types,
+    types: typesOf(driver),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'repoman-server',
     ...(max !== undefined && { max }),
@@ -54,13 +58,16 @@ function openPool(url: string, max?: number): pg.Pool {
 }
 
 function openKysely(url: string, max?: number): Kysely<Database> {
-  const pool = openPool(url, max);
+  let opening: Promise<pg.Pool> | undefined;
+  const pool = (): Promise<pg.Pool> => (opening ??= openPool(url, max));
   const guarded = {
-    connect: () =>
-      pool.connect().catch((error: unknown) => {
+    connect: async () =>
+      (await pool()).connect().catch((error: unknown) => {
         throw new MetadataUnavailable(`cannot connect to the database ${redactDatabaseUrl(url)}: ${describeFailure(error)}`, { cause: error });
       }),
-    end: () => pool.end(),
+    end: async () => {
+      if (opening !== undefined) await (await opening).end();
+    },
   };
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) });
 }
