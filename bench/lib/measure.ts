@@ -36,7 +36,7 @@ export async function measure(pids: () => number[], bytes: number, run: () => Pr
   const before = pids();
   const reset = resetPeaks(before);
   const cpuBefore = cpuSeconds(before);
-  const sampler = sampleResident(pids);
+  const sampler = sampleResident(() => before); // a server's processes stay the same during a run
   const batch = await run();
   const peak = sampler.stop();
   const after = pids();
