@@ -1,13 +1,13 @@
 /**
- * Image bytes in-process: an upload is verified against the announced digest (422 and nothing
- * changed on a mismatch), limited (413 before reading, and while reading a chunked body),
+ * Image bytes in-process: an upload is verified against the announced digest, in a header or
+ * a trailer (422 and nothing changed on a mismatch), limited (413 before reading, and while reading a chunked body),
  * counted (version) and atomic (a failed upload leaves the previous bytes and no temporary
  * file); a download answers the SPEC's headers and honours Range, If-Range, If-None-Match and
  * If-Modified-Since, and keeps the bytes it started with when a new upload commits meanwhile.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../src/http/build-app.js';
@@ -206,6 +206,43 @@ describe('image bytes', () => {
       transfer.upload(caller, { name: 'disk.img' }, { source, length: 10 * 1024 * 1024, expectedSha256: undefined, signal: new AbortController().signal }, LINKS),
       (error: { code?: string; headers?: Record<string, string> }) => error.code === 'BAD_REQUEST' && error.headers?.connection === 'close',
     );
+    assert.deepEqual((await t.request('GET', '/api/images/disk.img', { dn: BOB })).json(), before);
+    assert.deepEqual(await storageFiles(t), files);
+  });
+
+  test('a chunked upload may announce its digest in a trailer: checked before the commit like a header', async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const put = (body: Buffer, trailers: Record<string, string>, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'PUT', path: '/api/images/raw/disk.img',
+          headers: { 'x-test-dn': encodeURIComponent(BOB), trailer: 'Repr-Digest', ...headers } });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.write(body.subarray(0, 1000));
+        req.write(body.subarray(1000));
+        req.addTrailers(trailers);
+        req.end();
+      });
+    const bytes = randomBytes(300_000);
+    const good = await put(bytes, { 'repr-digest': reprDigest(bytes) });
+    assert.equal(good.status, 200, good.body);
+    assert.equal(JSON.parse(good.body).checksum.value, sha256Hex(bytes));
+    const before = (await t.request('GET', '/api/images/disk.img', { dn: BOB })).json();
+    const files = await storageFiles(t);
+    const wrong = await put(randomBytes(300_000), { 'repr-digest': reprDigest(bytes) });
+    assert.equal(wrong.status, 422, wrong.body);
+    assert.equal(JSON.parse(wrong.body).error.code, 'CHECKSUM_MISMATCH');
+    const other = randomBytes(1000);
+    const disagreeing = await put(other, { 'x-checksum-sha256': sha256Hex(other) }, { 'repr-digest': reprDigest(bytes) });
+    assert.equal(disagreeing.status, 400, disagreeing.body);
+    const malformed = await put(other, { 'repr-digest': 'sha-256=:nope:' });
+    assert.equal(malformed.status, 400, malformed.body);
+    assert.match(JSON.parse(malformed.body).error.message, /repr-digest trailer/);
     assert.deepEqual((await t.request('GET', '/api/images/disk.img', { dn: BOB })).json(), before);
     assert.deepEqual(await storageFiles(t), files);
   });

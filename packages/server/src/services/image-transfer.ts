@@ -24,8 +24,10 @@ export interface UploadRequest {
   readonly source: Readable;
   /** The announced Content-Length; null for a chunked body. */
   readonly length: number | null;
-  /** The sha256 (lowercase hex) the client announced, if any. */
+  /** The sha256 (lowercase hex) the client announced in the headers, if any. */
   readonly expectedSha256: string | undefined;
+  /** The sha256 announced in the trailers (read once the body has ended), if any. */
+  readonly trailerSha256?: (() => string | undefined) | undefined;
   /** Aborts the upload (the client went away). */
   readonly signal: AbortSignal;
 }
@@ -83,10 +85,15 @@ export function createImageTransferService(
             }
             throw error;
           });
-        if (request.expectedSha256 !== undefined && request.expectedSha256 !== written.sha256) {
+        const trailer = request.trailerSha256?.();
+        if (trailer !== undefined && request.expectedSha256 !== undefined && trailer !== request.expectedSha256) {
+          throw new RepomanError('BAD_REQUEST', 'the digest announced in the headers and the one in the trailers disagree; the image was not changed');
+        }
+        const expected = trailer ?? request.expectedSha256;
+        if (expected !== undefined && expected !== written.sha256) {
           throw new RepomanError(
             'CHECKSUM_MISMATCH',
-            `the ${written.size} bytes received have sha256 ${written.sha256}, not the announced ${request.expectedSha256}; the image was not changed`,
+            `the ${written.size} bytes received have sha256 ${written.sha256}, not the announced ${expected}; the image was not changed`,
           );
         }
         const blob = await upload.commit();

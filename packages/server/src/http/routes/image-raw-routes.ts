@@ -6,8 +6,9 @@
  * Content-Disposition, single Range requests (206/416), If-Range, If-None-Match and
  * If-Modified-Since (304). Downloads are open to anonymous callers and the plain-HTTP
  * listener; the service lets them reach public images only. An upload needs a length
- * (Content-Length or chunked: 411 otherwise); any answer given before its body was read
- * closes the connection rather than read gigabytes for nothing.
+ * (Content-Length or chunked: 411 otherwise) and may announce its digest in a header or, when
+ * chunked, a trailer; any answer given before its body was read closes the connection rather
+ * than read gigabytes for nothing.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RepomanError } from '../../services/repoman-error.js';
@@ -80,7 +81,13 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
     return await context.transfer.upload(
       request.caller,
       { owner: request.params.owner, name: request.params.image },
-      { source: request.raw, length: bodyLength(request), expectedSha256: expectedSha256(request.headers), signal: abort.signal },
+      {
+        source: request.raw,
+        length: bodyLength(request),
+        expectedSha256: expectedSha256(request.headers),
+        trailerSha256: () => expectedSha256(request.raw.trailers ?? {}, 'trailer'),
+        signal: abort.signal,
+      },
       fileLinks(request, context.config.server),
     );
   } finally {
