@@ -2,7 +2,7 @@
 // `repoman` against a local HTTPS stub (verified with the grid site's CA, like the real
 // server): wrong bytes caught by the sha256 check, a connection cut mid-download resumed
 // automatically, 5xx retried a bounded number of times (uploads re-read the file), 4xx never
-// retried, the digest sent ahead of an upload, and Ctrl-C leaving no partial DEST.
+// retried, the digest sent after an upload's bytes (a trailer), and Ctrl-C leaving no partial DEST.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -86,12 +86,13 @@ describe('transfer failures, against a stub server', () => {
     assert.equal(stub.requests.filter((request) => request.path.endsWith('/missing.img')).length, 1);
   });
 
-  it('an upload sends Content-Length and the sha256 ahead as Repr-Digest', async () => {
+  it('an upload streams a chunked body and sends the file\'s sha256 after it, as a Repr-Digest trailer', async () => {
     const result = await repoman(['upload-image', 'plain.img', file]);
     assert.equal(result.code, 0, result.stderr);
     const [put] = hits('PUT', 'plain.img');
-    assert.equal(put?.headers['content-length'], String(bytes.length));
-    assert.equal(put?.headers['repr-digest'], `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`);
+    assert.equal(put?.headers['transfer-encoding'], 'chunked');
+    assert.equal(put?.headers.trailer, 'Repr-Digest');
+    assert.equal(put?.trailers['repr-digest'], `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`);
     assert.equal(put?.bodyBytes, bytes.length);
   });
 

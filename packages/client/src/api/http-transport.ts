@@ -3,13 +3,16 @@
  * proxy file's chain and key, the server is verified against the configured trust anchors
  * (never skipped unless `insecure`), bodies are JSON or a stream made fresh for each attempt.
  * `send` resolves with the response as soon as its headers arrive, whatever the status, and
- * rejects only with `NetworkError` (connection, TLS, timeout) or `TransferAbortedError`.
+ * rejects only with `NetworkError` (connection, TLS, timeout) or `TransferAbortedError`. A body
+ * may also be written by a function (`sendBody`, chunked), followed by trailers. `connection`
+ * gives the TLS options and limits to reach the server another way (downloads, tls-get.ts).
  * TLS sessions are not cached, so every connection presents the whole proxy chain (the
  * server authenticates full handshakes only).
  */
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
 import { ApiError, NetworkError, TransferAbortedError } from './api-errors.js';
 
 export interface TransportOptions {
@@ -37,6 +40,13 @@ export interface HttpRequest {
   readonly json?: unknown;
   /** Makes the body stream; called once per attempt so that a retry starts afresh. */
   readonly body?: () => Readable;
+  /**
+   * Writes the body (chunked) instead; called once per attempt. It must stop when `signal`
+   * aborts (the server answered before the end). The request ends when it resolves.
+   */
+  readonly sendBody?: (out: Writable, signal: AbortSignal) => Promise<void>;
+  /** Trailer fields sent after a `sendBody` body (announce them in a `trailer` header). */
+  readonly trailers?: () => Promise<Record<string, string>>;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -58,6 +68,20 @@ export class HttpTransport {
 
   get baseUrl(): URL {
     return this.options.baseUrl;
+  }
+
+  /** What it takes to open another connection to the server: TLS options, idle timeout, user agent. */
+  get connection(): { readonly tls: ConnectionOptions; readonly idleTimeoutMs: number; readonly userAgent: string } {
+    const { credential, ca, insecure } = this.options;
+    return {
+      tls: {
+        ...(credential && { cert: credential.certPem, key: credential.keyPem }),
+        ...(ca && { ca: [...ca] }),
+        rejectUnauthorized: insecure !== true,
+      },
+      idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000,
+      userAgent: this.options.userAgent ?? 'repoman-client',
+    };
   }
 
   /** The absolute URL of an API path. */
@@ -120,6 +144,25 @@ export class HttpTransport {
           source.destroy();
           response.once('close', () => req.destroy());
         });
+      } else if (request.sendBody) {
+        const stop = new AbortController();
+        let sent = false;
+        request.sendBody(req, stop.signal).then(async () => {
+          if (request.trailers) req.addTrailers(await request.trailers());
+          sent = true;
+          req.end();
+        }).catch((error: unknown) => {
+          if (stop.signal.aborted) return;
+          // A local failure (the file, its digest) is the caller's, not a network error to retry;
+          // a broken connection has already failed the request with its own error.
+          fail(error instanceof Error ? error : new Error(String(error)));
+          req.destroy();
+        });
+        req.once('response', (response) => {
+          if (sent) return;
+          stop.abort();
+          response.once('close', () => req.destroy());
+        });
       } else {
         req.end(payload);
       }
@@ -165,13 +208,17 @@ export async function readBody(response: IncomingMessage, limit = 16 * 1024 * 10
 
 /** The `ApiError` of a non-2xx response: the envelope's code and message, or the status line. */
 export async function errorFrom(response: IncomingMessage): Promise<ApiError> {
-  const status = response.statusCode ?? 0;
   let body = '';
   try {
     body = (await readBody(response, 1024 * 1024)).toString('utf8');
   } catch {
     // The status alone will do.
   }
+  return apiErrorOf(response.statusCode ?? 0, response.statusMessage ?? '', body);
+}
+
+/** The `ApiError` of a status and the text of its body. */
+export function apiErrorOf(status: number, statusMessage: string, body: string): ApiError {
   try {
     const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
     if (typeof parsed.error?.code === 'string') {
@@ -181,5 +228,5 @@ export async function errorFrom(response: IncomingMessage): Promise<ApiError> {
   } catch {
     // Not an envelope (a proxy in between, an old server): fall through.
   }
-  return new ApiError(status, `HTTP_${status}`, `the server answered ${status} ${response.statusMessage ?? ''}`.trim());
+  return new ApiError(status, `HTTP_${status}`, `the server answered ${status} ${statusMessage}`.trim());
 }

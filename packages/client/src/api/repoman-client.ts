@@ -98,7 +98,7 @@ export class RepomanClient {
     return this.call('DELETE', sharePath(image, with_));
   }
 
-  /** Uploads a file as the image's bytes (see `uploadFile`: sha256 sent ahead, streamed, retried). */
+  /** Uploads a file as the image's bytes (see `uploadFile`: streamed, sha256 sent as a trailer, retried). */
   uploadImage(image: ImageName, file: string, options: UploadOptions = {}): Promise<UploadResult> {
     return uploadFile(this.transport, ref(image), file, { retry: this.retry, ...options });
   }

@@ -1,7 +1,7 @@
 /**
  * `repoman create-image NAME` (2011: `ci`): makes an empty image slot with its metadata, and
- * with `--file FILE` uploads its bytes at once (as upload-image does: sha256 sent ahead,
- * streamed, progress bar on a terminal).
+ * with `--file FILE` uploads its bytes at once (as upload-image does: streamed, sha256 sent
+ * as a trailer, progress bar on a terminal).
  */
 import type { ImageFields } from '../api/api-types.js';
 import { defineCommand } from '../cli/command-spec.js';

@@ -1,8 +1,8 @@
 /**
  * `repoman upload-image IMAGE FILE` (2011: `up`, `put-image`, `pi`): replaces an image's bytes
- * with a file. The file's sha256 is computed first (a streaming pass) and sent ahead as
- * `Repr-Digest`, so the server refuses a corrupted upload (422) and keeps the previous
- * version; the bytes are streamed, with a progress bar on a terminal; network errors and 5xx
+ * with a file. The bytes are streamed while a background thread computes the file's sha256,
+ * sent after them as a `Repr-Digest` trailer, so the server refuses a corrupted upload (422)
+ * and keeps the previous version; a progress bar on a terminal; network errors and 5xx
  * are retried a few times, re-reading the file from the start; Ctrl-C aborts and the server
  * keeps the previous version.
  */

@@ -3,7 +3,7 @@
  * the credential is checked, the image looked up, a read-only image refused, and replacing an
  * existing one confirmed (`--force`, else a question on a terminal, else exit 2). After it:
  * the slot is created with the metadata when new, the file uploaded exactly as upload-image
- * does (sha256 sent ahead as Repr-Digest, progress bar on a terminal, retries), and only then
+ * does (sha256 sent as a Repr-Digest trailer, progress bar on a terminal, retries), and only then
  * is an existing image's metadata changed — so a failed upload leaves the previous image,
  * bytes and record, as it was; a slot this run created is removed again when its upload fails.
  */

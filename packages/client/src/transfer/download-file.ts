@@ -13,20 +13,23 @@
  * Network errors and 5xx answers are retried a bounded number of times, each try resuming
  * where the bytes on disk end. An abort (Ctrl-C) keeps `DEST.part` and its `.etag` for
  * `--continue`.
+ *
+ * The byte path is built for speed (a download must keep up with curl): the GET goes over its
+ * own TLS connection whose body lands in one reused read buffer (tls-get.ts), the bytes are
+ * gathered into 1 MiB shared batches that are written and, at the same time, hashed on a
+ * background thread (shared-batches.ts, background-sha256.ts). Nothing is allocated per chunk.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { ChecksumMismatchError, NetworkError, TransferAbortedError } from '../api/api-errors.js';
 import type { ImageRecord } from '../api/api-types.js';
-import { errorFrom, toNetworkError, type HttpTransport } from '../api/http-transport.js';
+import { apiErrorOf, toNetworkError, type HttpTransport } from '../api/http-transport.js';
 import { formatImageRef, rawImagePath, type ImageRef } from '../api/image-ref.js';
 import { withRetry, type RetryPolicy } from '../api/retry.js';
-import { HashingSink } from './hashing-sink.js';
+import { BackgroundSha256 } from './background-sha256.js';
 import { parseReprDigest } from './repr-digest.js';
-import { hashFileInto } from './sha256-file.js';
+import { SharedBatches } from './shared-batches.js';
+import { tlsGet, type ResponseHead } from './tls-get.js';
 import type { ProgressListener } from './transfer-progress.js';
 
 export interface DownloadOptions {
@@ -52,24 +55,53 @@ interface Destination {
 
 interface Transfer {
   offset: number;
-  hash: Hash;
+  /** The sha256 of the bytes at the destination so far, kept on a background thread. */
+  readonly hash: BackgroundSha256;
   etag: string | undefined;
   stated: string | undefined;
+}
+
+/** Runs `body` with a fresh background hash, closed afterwards. */
+async function withTransfer<T>(body: (transfer: Transfer) => Promise<T>): Promise<T> {
+  const transfer: Transfer = { offset: 0, hash: new BackgroundSha256(), etag: undefined, stated: undefined };
+  try {
+    return await body(transfer);
+  } finally {
+    await transfer.hash.close();
+  }
+}
+
+/** Hashes the kept `.part` on the background thread; an abort stops waiting for it. */
+async function hashKeptPart(transfer: Transfer, part: string, options: DownloadOptions): Promise<number> {
+  const hashing = transfer.hash.updateFromFile(part, null, (bytes) => options.onProgress?.({ phase: 'verify', transferred: bytes, total: 0 }));
+  if (options.signal === undefined) return hashing;
+  const { signal } = options;
+  return new Promise<number>((resolve, reject) => {
+    const onAbort = (): void => reject(new TransferAbortedError('interrupted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    hashing.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export async function downloadToFile(
   transport: HttpTransport, ref: ImageRef, image: ImageRecord, dest: string, options: DownloadOptions = {},
 ): Promise<DownloadResult> {
+  return withTransfer((transfer) => downloadToFileWith(transfer, transport, ref, image, dest, options));
+}
+
+async function downloadToFileWith(
+  transfer: Transfer, transport: HttpTransport, ref: ImageRef, image: ImageRecord, dest: string, options: DownloadOptions,
+): Promise<DownloadResult> {
   const part = `${dest}.part`;
   const etagFile = `${part}.etag`;
-  const transfer: Transfer = { offset: 0, hash: createHash('sha256'), etag: undefined, stated: undefined };
   let handle: FileHandle | undefined;
   let resumedFrom = 0;
   try {
     if (options.resume && (await sizeOf(part)) !== undefined) {
       transfer.etag = (await readFile(etagFile, 'utf8').catch(() => '')).trim() || undefined;
       handle = await open(part, 'a');
-      transfer.offset = await hashFileInto(transfer.hash, part, { phase: 'verify', onProgress: options.onProgress, signal: options.signal });
+      transfer.offset = await hashKeptPart(transfer, part, options);
       await handle.truncate(transfer.offset);
       resumedFrom = transfer.offset;
     } else {
@@ -90,7 +122,7 @@ export async function downloadToFile(
     throw error;
   }
   await handle.close();
-  const sha256 = transfer.hash.digest('hex');
+  const sha256 = await transfer.hash.digest();
   const expected = expectedDigest(image, transfer);
   if (expected !== undefined && sha256 !== expected) {
     await rm(part, { force: true });
@@ -105,20 +137,21 @@ export async function downloadToFile(
 export async function downloadToStream(
   transport: HttpTransport, ref: ImageRef, image: ImageRecord, out: Writable, options: DownloadOptions = {},
 ): Promise<DownloadResult> {
-  const transfer: Transfer = { offset: 0, hash: createHash('sha256'), etag: undefined, stated: undefined };
-  const destination: Destination = {
-    reset: async () => {
-      if (transfer.offset > 0) throw new NetworkError(`${formatImageRef(ref)} changed on the server during the download: download it again`, undefined, false);
-    },
-    write: (bytes) => new Promise((resolve, reject) => {
-      out.write(bytes, (error) => (error ? reject(error) : resolve()));
-    }),
-  };
-  await fetchInto(transport, ref, image, transfer, destination, options, async () => undefined);
-  const sha256 = transfer.hash.digest('hex');
-  const expected = expectedDigest(image, transfer);
-  if (expected !== undefined && sha256 !== expected) throw mismatch(ref, expected, sha256, 'do not use the bytes written');
-  return { sha256, size: transfer.offset, resumedFrom: 0 };
+  return withTransfer(async (transfer) => {
+    const destination: Destination = {
+      reset: async () => {
+        if (transfer.offset > 0) throw new NetworkError(`${formatImageRef(ref)} changed on the server during the download: download it again`, undefined, false);
+      },
+      write: (bytes) => new Promise((resolve, reject) => {
+        out.write(bytes, (error) => (error ? reject(error) : resolve()));
+      }),
+    };
+    await fetchInto(transport, ref, image, transfer, destination, options, async () => undefined);
+    const sha256 = await transfer.hash.digest();
+    const expected = expectedDigest(image, transfer);
+    if (expected !== undefined && sha256 !== expected) throw mismatch(ref, expected, sha256, 'do not use the bytes written');
+    return { sha256, size: transfer.offset, resumedFrom: 0 };
+  });
 }
 
 /** GETs the bytes from `transfer.offset` on into `destination`, retrying and resuming. */
@@ -127,44 +160,95 @@ async function fetchInto(
   options: DownloadOptions, keepEtag: (etag: string) => Promise<void>,
 ): Promise<void> {
   const total = image.size ?? 0;
+  const url = transport.url(rawImagePath(ref));
+  const { tls, idleTimeoutMs, userAgent } = transport.connection;
   const fetchOnce = async (): Promise<void> => {
     if (total > 0 && transfer.offset === total) return; // a complete .part: only the check remains
     if (total > 0 && transfer.offset > total) await restart(transfer, destination);
-    const headers: Record<string, string> = { accept: '*/*' };
+    const headers: Record<string, string> = { accept: '*/*', 'user-agent': userAgent };
     if (transfer.offset > 0) {
       headers.range = `bytes=${transfer.offset}-`;
       headers['if-range'] = transfer.etag ?? etagOf(image);
     }
-    const response = await transport.send({ method: 'GET', path: rawImagePath(ref), headers, signal: options.signal });
-    const status = response.statusCode ?? 0;
-    if (status === 416 && transfer.offset > 0) {
-      response.resume();
-      await restart(transfer, destination);
-      return fetchOnce();
+    // Body bytes go to `sink` once the head is dealt with; until then they wait in `early`.
+    let sink: ((bytes: Uint8Array) => boolean) | undefined;
+    const early: Buffer[] = [];
+    let onHead!: (head: ResponseHead) => void;
+    const headArrived = new Promise<ResponseHead>((resolve) => (onHead = resolve));
+    const get = tlsGet({ url, headers, tls, idleTimeoutMs, signal: options.signal }, {
+      onHead,
+      onBody: (bytes) => {
+        if (sink !== undefined) return sink(bytes);
+        early.push(Buffer.from(bytes));
+        return false;
+      },
+    });
+    const networkError = (error: unknown): Error =>
+      options.signal?.aborted ? new TransferAbortedError('interrupted') : toNetworkError(error, url);
+    const head = await Promise.race([headArrived, get.done.then(() => headArrived, (error: unknown) => {
+      throw networkError(error);
+    })]);
+    const feed = (to: (bytes: Uint8Array) => boolean): void => {
+      sink = to;
+      for (const bytes of early.splice(0)) to(bytes);
+      get.resume();
+    };
+
+    const status = head.status;
+    if (status !== 200 && status !== 206) {
+      let text = '';
+      feed((bytes) => {
+        if (text.length < 1024 * 1024) text += Buffer.from(bytes).toString('utf8');
+        return true;
+      });
+      await get.done.catch(() => {});
+      if (status === 416 && transfer.offset > 0) {
+        await restart(transfer, destination);
+        return fetchOnce();
+      }
+      throw apiErrorOf(status, head.statusMessage, text);
     }
-    if (status !== 200 && status !== 206) throw await errorFrom(response);
-    if (status === 200 && transfer.offset > 0) await restart(transfer, destination);
-    if (status === 206) checkContentRange(response, transfer.offset);
-    transfer.stated = parseReprDigest(response.headers['repr-digest']) ?? transfer.stated;
-    const etag = response.headers.etag;
-    if (etag) {
-      transfer.etag = etag;
-      await keepEtag(etag);
+    try {
+      if (status === 200 && transfer.offset > 0) await restart(transfer, destination);
+      if (status === 206) checkContentRange(head, transfer.offset);
+      transfer.stated = parseReprDigest(head.headers['repr-digest']) ?? transfer.stated;
+      const etag = head.headers.etag;
+      if (etag) {
+        transfer.etag = etag;
+        await keepEtag(etag);
+      }
+    } catch (error) {
+      get.abort(error as Error);
+      throw error;
     }
-    const expectedTotal = transfer.offset + Number(response.headers['content-length'] ?? Number.NaN);
+    const expectedTotal = transfer.offset + Number(head.headers['content-length'] ?? Number.NaN);
     const write = (bytes: Buffer): Promise<void> => destination.write(bytes).catch((error: unknown) => {
       throw new LocalWriteError(error);
     });
-    const sink = new HashingSink(write, transfer.hash, (bytes) => {
+    const batches = new SharedBatches(write, transfer.hash, (bytes) => {
       transfer.offset += bytes;
       options.onProgress?.({ phase: 'download', transferred: transfer.offset, total: Number.isFinite(expectedTotal) ? expectedTotal : total });
     });
+    batches.onFree = () => get.resume();
+    feed((bytes) => {
+      if (batches.failure !== undefined) {
+        get.abort(new LocalWriteError(batches.failure));
+        return false;
+      }
+      return batches.push(bytes);
+    });
     try {
-      await pipeline(response, sink);
+      await get.done;
     } catch (error) {
-      if (options.signal?.aborted) throw new TransferAbortedError('interrupted');
+      await batches.settle(); // what is in flight lands; the offset is then where a retry resumes
       if (error instanceof LocalWriteError) throw error.cause;
-      throw toNetworkError(error, transport.url(rawImagePath(ref)));
+      if (batches.failure instanceof LocalWriteError) throw batches.failure.cause;
+      throw networkError(error);
+    }
+    try {
+      await batches.finish();
+    } catch (error) {
+      throw error instanceof LocalWriteError ? error.cause : error;
     }
     if (Number.isFinite(expectedTotal) && transfer.offset !== expectedTotal) {
       throw new NetworkError(`the connection broke after ${transfer.offset} of ${expectedTotal} bytes`, 'ECONNRESET', true);
@@ -183,14 +267,13 @@ class LocalWriteError extends Error {
 async function restart(transfer: Transfer, destination: Destination): Promise<void> {
   await destination.reset();
   transfer.offset = 0;
-  transfer.hash = createHash('sha256');
+  await transfer.hash.reset();
   transfer.etag = undefined;
 }
 
-function checkContentRange(response: IncomingMessage, offset: number): void {
-  const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers['content-range'] ?? '');
+function checkContentRange(head: ResponseHead, offset: number): void {
+  const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(head.headers['content-range'] ?? '');
   if (!match || Number(match[1]) !== offset) {
-    response.resume();
     throw new NetworkError(`the server answered a range that does not start at byte ${offset}`, undefined, false);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The sha256 of a file (or of its first `length` bytes), read as a stream in 1 MiB chunks
- * with constant memory, reporting progress. Used before an upload (the digest is sent ahead
- * of the bytes) and before resuming a download (the kept `.part` prefix is hashed again).
+ * with constant memory, reporting progress: the library's way to know a file's digest
+ * (`uploadImage` takes it as `sha256` to skip hashing). Transfers hash on a background thread
+ * instead (background-sha256.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

@@ -1,13 +1,14 @@
 /**
  * Uploads a file as an image's bytes: `PUT /api/images/raw/[OWNER/]NAME`, the raw body
- * streamed from disk in 1 MiB reads, never buffered. The file is read twice: a first
- * streaming pass computes its sha256, sent ahead of the bytes as `Repr-Digest:
- * sha-256=:<base64>:` — so the server checks what it received before committing, refuses a
- * corrupted or changed upload with 422 and keeps the previous version. The server's answer is
- * checked too (its checksum and size must be the file's). Network errors and 5xx answers are
- * retried a bounded number of times, re-opening the file for each try.
+ * streamed from disk from two reused 1 MiB buffers (file-sender.ts), chunked, never buffered.
+ * The file's sha256 is computed at the same time on a background thread, from its own reading
+ * of the file, and sent after the bytes as a `Repr-Digest: sha-256=:<base64>:` trailer — so the
+ * server checks what it received before committing, and refuses with 422 (keeping the previous
+ * version) bytes that differ from the file's, e.g. a file changed during the upload. Hashing
+ * no longer delays the upload (it used to be a first pass over the whole file, ~0.5 s per GB).
+ * The server's answer is checked too (its checksum and size must be the file's). Network
+ * errors and 5xx answers are retried a bounded number of times, re-reading the file.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { ChecksumMismatchError, NetworkError } from '../api/api-errors.js';
@@ -15,15 +16,16 @@ import type { ImageRecord } from '../api/api-types.js';
 import { errorFrom, readBody, type HttpTransport } from '../api/http-transport.js';
 import { rawImagePath, formatImageRef, type ImageRef } from '../api/image-ref.js';
 import { withRetry, type RetryPolicy } from '../api/retry.js';
+import { BackgroundSha256 } from './background-sha256.js';
+import { sendFile } from './file-sender.js';
 import { formatReprDigest } from './repr-digest.js';
-import { sha256File } from './sha256-file.js';
 import type { ProgressListener } from './transfer-progress.js';
 
 export interface UploadOptions {
   readonly onProgress?: ProgressListener | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly retry?: RetryPolicy | undefined;
-  /** The file's sha256 in hex, when the caller already knows it (skips the first pass). */
+  /** The file's sha256 in hex, when the caller already knows it (no hashing then). */
   readonly sha256?: string | undefined;
 }
 
@@ -38,31 +40,33 @@ export async function uploadFile(transport: HttpTransport, ref: ImageRef, file: 
   const info = await stat(file);
   if (!info.isFile()) throw new TypeError(`${file} is not a regular file`);
   const size = info.size;
-  const sha256 = options.sha256 ?? (await sha256File(file, { length: size, phase: 'checksum', onProgress: options.onProgress, signal: options.signal })).hex;
-
-  const response = await withRetry(async () => {
-    let sent = 0;
-    const answer = await transport.send({
-      method: 'PUT',
-      path: rawImagePath(ref),
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-length': String(size),
-        'repr-digest': formatReprDigest(sha256),
-      },
-      body: () => {
-        const source = createReadStream(file, { highWaterMark: 1024 * 1024, start: 0, ...(size > 0 && { end: size - 1 }) });
-        source.on('data', (chunk) => {
-          sent += chunk.length;
-          options.onProgress?.({ phase: 'upload', transferred: sent, total: size });
-        });
-        return source;
-      },
-      signal: options.signal,
+  const hasher = options.sha256 === undefined ? new BackgroundSha256() : undefined;
+  // Hashed once, while the first attempt sends; retries reuse it.
+  const digest = options.sha256 !== undefined ? Promise.resolve(options.sha256)
+    : (hasher as BackgroundSha256).updateFromFile(file, size).then(async (hashed) => {
+      if (hashed !== size) throw new Error(`${file} changed size during the upload`);
+      return (hasher as BackgroundSha256).digest();
     });
-    if ((answer.statusCode ?? 0) >= 300) throw await errorFrom(answer);
-    return answer;
-  }, options.retry, options.signal);
+  digest.catch(() => {}); // awaited below; a failure also stops the request through its trailer
+  let sha256: string;
+  let response: IncomingMessage;
+  try {
+    response = await withRetry(async () => {
+      const answer = await transport.send({
+        method: 'PUT',
+        path: rawImagePath(ref),
+        headers: { 'content-type': 'application/octet-stream', trailer: 'Repr-Digest' },
+        sendBody: (out, stop) => sendFile(file, size, out, (sent) => options.onProgress?.({ phase: 'upload', transferred: sent, total: size }), stop),
+        trailers: async () => ({ 'repr-digest': formatReprDigest(await digest) }),
+        signal: options.signal,
+      });
+      if ((answer.statusCode ?? 0) >= 300) throw await errorFrom(answer);
+      return answer;
+    }, options.retry, options.signal);
+    sha256 = await digest;
+  } finally {
+    await hasher?.close();
+  }
 
   const image = await recordOf(response);
   const stated = image?.checksum?.value;

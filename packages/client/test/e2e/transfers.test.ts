@@ -127,7 +127,6 @@ describe('repoman transfers against a real server', () => {
   it('draws a progress bar (bytes, percent, rate, ETA) on a terminal, for uploads and downloads', async () => {
     const up = ok(await s.asOnTerminal(s.bob)(['upload-image', 'big.img', v1File]));
     assert.match(up.stdout, /upload .*100% .*MiB\/.*MiB .*B\/s ETA/);
-    assert.match(up.stdout, /sha256 .*100%/, 'the hashing pass is shown too');
     assert.match(up.stdout, /repoman: uploaded .* sha256 [0-9a-f]{64}/);
     const dest = join(dir, 'on-terminal.img');
     const down = ok(await s.asOnTerminal(s.bob)(['download-image', 'big.img', dest]));

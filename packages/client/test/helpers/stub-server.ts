@@ -18,6 +18,8 @@ export interface StubRequest {
   readonly headers: IncomingMessage['headers'];
   /** Bytes of the body received (uploads). */
   bodyBytes: number;
+  /** Trailer fields of a chunked body (uploads). */
+  trailers: IncomingMessage['trailers'];
 }
 
 export interface StubServer {
@@ -67,7 +69,7 @@ export async function startStubServer(site: GridSite, bytes: Buffer): Promise<St
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'https://stub').pathname;
-    const entry: StubRequest = { method: req.method ?? '', path, headers: req.headers, bodyBytes: 0 };
+    const entry: StubRequest = { method: req.method ?? '', path, headers: req.headers, bodyBytes: 0, trailers: {} };
     requests.push(entry);
     const name = path.split('/').pop() ?? '';
     const key = `${req.method} ${path}`;
@@ -82,6 +84,7 @@ export async function startStubServer(site: GridSite, bytes: Buffer): Promise<St
         entry.bodyBytes += (chunk as Buffer).length;
         hash.update(chunk as Buffer);
       }
+      entry.trailers = req.trailers;
       if (name === 'flaky-up.img' && count === 1) return unavailable(res);
       if (name === 'bad-digest.img') return json(res, 422, { error: { code: 'CHECKSUM_MISMATCH', message: 'The uploaded bytes do not match the expected checksum.' } });
       if (name === 'lying-up.img') return json(res, 200, record(name, '0'.repeat(64), entry.bodyBytes));
