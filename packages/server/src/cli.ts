@@ -1,8 +1,16 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 /**
  * The `repoman-server` command line: picks the command from the leading words (`serve` when
  * none), parses its options with node:util parseArgs (`--config FILE` and `--help` everywhere),
  * and runs it with a context built from the real process. Usage mistakes exit 2, failures 1.
+ *
+ * Run as an executable (`repoman-server`, as systemd does), node gets `--single-threaded-gc`:
+ * V8 then collects on the main thread alone instead of spreading marking and sweeping over
+ * helper threads. Uploads make garbage at TLS-record rate (node allocates a Buffer per 16 KiB
+ * of request body) and on a 2-core machine the helpers competed with the main thread and the
+ * clients: single-threaded collection took server CPU per GB of HTTPS upload from ~2.5-3 s to
+ * ~1.7-2.4 s (docs/performance.md). V8 refuses to change this once running
+ * (v8.setFlagsFromString aborts), hence the shebang; `node dist/cli.js` runs without it.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { adminAddCommand } from './commands/admin-add.js';
