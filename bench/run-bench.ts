@@ -24,8 +24,9 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 function progress(result: RowResult): void {
   const status = result.errors.length === 0 ? '' : `  FAILED: ${result.errors.join('; ')}`;
+  const runs = (result.runs?.length ?? 0) > 1 ? `  runs ${result.runs?.map((r) => r.toFixed(0)).join('/')}` : '';
   log(`bench: ${result.row.padEnd(16)} n=${String(result.clients).padEnd(3)} ${result.server.padEnd(11)} ${result.mbPerSecond.toFixed(0).padStart(6)} MB/s`
-    + `  ${result.cpuSecondsPerGb.toFixed(2).padStart(5)} CPU s/GB  peak ${peakMb(result).toFixed(0).padStart(4)} MB  (${result.seconds.toFixed(1)} s)${status}`);
+    + `  ${result.cpuSecondsPerGb.toFixed(2).padStart(5)} CPU s/GB  peak ${peakMb(result).toFixed(0).padStart(4)} MB  (${result.seconds.toFixed(1)} s)${runs}${status}`);
 }
 
 async function main(options: BenchOptions): Promise<number> {
@@ -43,9 +44,9 @@ async function main(options: BenchOptions): Promise<number> {
     machine = describeMachine({ 'disk directory': site.diskDir, 'tmpfs directory': site.tmpfsDir });
     log(machine);
     for (const row of THROUGHPUT_ROWS) {
-      if (options.rows.includes(row)) results.push(...await runThroughputRow(site, row, options.clients, options.servers, options.verify, progress));
+      if (options.rows.includes(row)) results.push(...await runThroughputRow(site, row, options.clients, options.servers, options.verify, options.repeat, progress));
     }
-    for (const row of clientRows) results.push(...await runClientRow(site, row, progress));
+    for (const row of clientRows) results.push(...await runClientRow(site, row, options.repeat, progress));
     if (options.rows.includes('scale')) results.push(...await runScale(site, options.scaleClients, options.servers, progress));
   } finally {
     await site.close();

@@ -1,6 +1,6 @@
 // The bench's command line: `npm run bench -- [--size 1G] [--clients 1,3,5,7,9 | 1-9]
 // [--rows a,b,…] [--servers nginx,repoman] [--scale-clients 150] [--scale-size 64M]
-// [--verify] [--out DIR] [--smoke]`. --smoke is a quick correctness run for CI (4 MiB, 2
+// [--repeat N] [--verify] [--out DIR] [--smoke]`. --smoke is a quick correctness run for CI (4 MiB, 2
 // clients, every row, both servers, a 10-client scale run, every download's sha256 checked);
 // it fails on errors, never on ratios.
 import { resolve } from 'node:path';
@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly servers: readonly ServerName[];
   readonly scaleClients: number;
   readonly scaleSize: number;
+  /** Runs per measurement; the fastest is kept (this machine's noise is one-sided: slower). */
+  readonly repeat: number;
   /** Check the sha256 of every download (piped through the bench: costs CPU on the same cores). */
   readonly verify: boolean;
   readonly out: string;
@@ -31,6 +33,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --servers LIST        nginx,repoman (default both)
   --scale-clients N     simultaneous downloads of the scale run (default 150)
   --scale-size SIZE     image size of the scale run (default 64M)
+  --repeat N            runs per measurement, the fastest kept (default 1)
   --verify              check the sha256 of every download (default: only smoke and scale runs)
   --out DIR             where the CSV, SVG and text go (default bench/results)
   --smoke               4M, 2 clients, scale run of 10, sha256 checked, out bench/results/smoke`;
@@ -66,11 +69,13 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     else throw new Error(`unexpected argument ${arg}\n${USAGE}`);
   }
   if (flags.has('--help')) throw new Error(USAGE);
-  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--out'];
+  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--repeat', '--out'];
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option ${key}\n${USAGE}`);
   const smoke = flags.has('--smoke');
   const scaleClients = Number(values.get('--scale-clients') ?? (smoke ? 10 : 150));
   if (!Number.isInteger(scaleClients) || scaleClients < 1 || scaleClients > 500) throw new Error('--scale-clients: 1 to 500');
+  const repeat = Number(values.get('--repeat') ?? 1);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10) throw new Error('--repeat: 1 to 10');
   return {
     size: parseSize(values.get('--size') ?? (smoke ? '4M' : '1G')),
     clients: parseClients(values.get('--clients') ?? (smoke ? '2' : '1,3,5,7,9')),
@@ -78,6 +83,7 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     servers: values.has('--servers') ? parseList(values.get('--servers') ?? '', ['nginx', 'repoman'] as const, 'server') : ['nginx', 'repoman'],
     scaleClients,
     scaleSize: parseSize(values.get('--scale-size') ?? (smoke ? '4M' : '64M')),
+    repeat,
     verify: smoke || flags.has('--verify'),
     out: resolve(root, values.get('--out') ?? (smoke ? 'bench/results/smoke' : 'bench/results')),
     smoke,

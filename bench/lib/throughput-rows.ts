@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { ServerName } from './bench-options.js';
 import type { BenchSite } from './bench-site.js';
 import { runCurls, type CurlJob } from './curl-clients.js';
-import { measure, syncDisks, type Measurement } from './measure.js';
+import { measureBest, syncDisks, type Measurement } from './measure.js';
 
 export type ThroughputRow = 'https-get' | 'http-get' | 'https-put-disk' | 'https-put-tmpfs';
 
@@ -22,6 +22,8 @@ export interface RowResult extends Measurement {
   readonly clients: number;
   /** For uploads: the `sync` right after the run (its bytes reaching the disk), seconds. */
   readonly syncSeconds: number;
+  /** MB/s of every run when measurements were repeated (the best one is reported). */
+  readonly runs?: readonly number[];
 }
 
 interface Plan {
@@ -73,16 +75,20 @@ function plan(site: BenchSite, row: ThroughputRow, server: ServerName, clients: 
 }
 
 export async function runThroughputRow(
-  site: BenchSite, row: ThroughputRow, clientCounts: readonly number[], servers: readonly ServerName[], verify: boolean,
+  site: BenchSite, row: ThroughputRow, clientCounts: readonly number[], servers: readonly ServerName[], verify: boolean, repeat: number,
   report: (result: RowResult) => void,
 ): Promise<RowResult[]> {
   const results: RowResult[] = [];
   for (const clients of clientCounts) {
     for (const server of servers) {
       const { pids, jobs, cleanup } = plan(site, row, server, clients, verify);
-      const measured = await measure(pids, clients * site.source.size, () => runCurls(jobs));
-      const syncSeconds = row.startsWith('https-put') ? syncDisks() : 0;
-      await cleanup();
+      const syncs: number[] = [];
+      const measured = await measureBest(repeat, pids, clients * site.source.size, () => runCurls(jobs), async () => {
+        syncs.push(row.startsWith('https-put') ? syncDisks() : 0);
+        await cleanup();
+      });
+      // The sync after the kept (fastest) run.
+      const syncSeconds = syncs[measured.runs.indexOf(measured.mbPerSecond)] ?? 0;
       const result = { row, server, clients, syncSeconds, ...measured };
       report(result);
       results.push(result);
