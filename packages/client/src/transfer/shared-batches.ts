@@ -12,7 +12,7 @@
 import type { BackgroundSha256 } from './background-sha256.js';
 
 const BATCH_BYTES = 1024 * 1024;
-const BATCHES = 4;
+const BATCHES = 8;
 
 interface Batch {
   readonly shared: SharedArrayBuffer;
