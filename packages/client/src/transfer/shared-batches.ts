@@ -2,7 +2,7 @@
  * Where a download's bytes go on their way to the destination: they are copied (from the
  * socket's one reused read buffer) into batches of 1 MiB in SharedArrayBuffers; a full batch
  * is written to the destination (in order, one write at a time) and hashed on the background
- * thread at the same time, and is reused once both are done. A few batches rotate, so memory
+ * thread at the same time, and is reused once both are done. Eight batches rotate, so memory
  * is constant and nothing is allocated per chunk (no garbage to collect). When every batch is
  * busy, push() answers false: the caller pauses its source; bytes that still arrive are kept
  * in a small overflow until a batch is free. `onBytes` counts only batches both written and

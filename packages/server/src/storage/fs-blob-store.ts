@@ -27,7 +27,7 @@ export const DEFAULT_READ_CHUNK_BYTES = 1024 * 1024;
 const READ_BUFFER_BUDGET = 32 * 1024 * 1024;
 const MIN_READ_CHUNK_BYTES = 64 * 1024;
 /** Idle read buffers kept for the next downloads, in bytes per chunk size. */
-const IDLE_READ_BYTES = 16 * 1024 * 1024;
+const IDLE_READ_BYTES = 4 * 1024 * 1024;
 
 export interface FsBlobStoreOptions {
   /** Size of the writes an upload makes (default 1 MiB). */

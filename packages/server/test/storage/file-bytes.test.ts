@@ -120,7 +120,9 @@ describe('FsBlobStore download buffers', () => {
       const { key } = await upload.commit();
       const open150 = await Promise.all(Array.from({ length: 150 }, () => store.read(key)));
       const sizes = open150.map((bytes) => bytes.readableHighWaterMark);
-      assert.deepEqual([sizes[0], sizes[15], sizes[16], sizes[149]], [1024 * KiB, 1024 * KiB, 64 * KiB, 64 * KiB]);
+      // The reads complete in any order: count the sizes, not their places.
+      assert.equal(sizes.filter((size) => size === 1024 * KiB).length, 16);
+      assert.equal(sizes.filter((size) => size === 64 * KiB).length, 134);
       assert.ok(sizes.reduce((sum, size) => sum + 2 * size, 0) <= 32 * 1024 * KiB + 150 * 128 * KiB, 'two buffers each: 32 MiB + 128 KiB per download');
       for (const bytes of open150) bytes.destroy();
       await sleep(20);
