@@ -1,4 +1,4 @@
-// Reusable byte buffers for the download path. A fresh 1 MiB Buffer per read (what
+// Reusable byte buffers for the byte paths (download reads, upload batches). A fresh 1 MiB Buffer per read (what
 // fs.ReadStream does) means a gigabyte per second of external memory for V8 to collect:
 // profiles showed ~45% of the server's CPU in V8's mark-compact and sweeper during HTTPS
 // downloads, and every fresh buffer is fresh, cold memory for the kernel to fault in. Buffers
@@ -13,12 +13,14 @@ export class BufferPool {
     readonly bufferBytes: number,
     /** Idle buffers kept for reuse. */
     private readonly maxIdle: number,
+    /** Makes a new buffer (default: Buffer.allocUnsafeSlow; uploads hashed on a worker use shared memory). */
+    private readonly allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafeSlow(bytes),
   ) {
     if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1) throw new RangeError(`invalid bufferBytes ${bufferBytes}`);
   }
 
   acquire(): Buffer {
-    return this.#idle.pop() ?? Buffer.allocUnsafeSlow(this.bufferBytes);
+    return this.#idle.pop() ?? this.allocate(this.bufferBytes);
   }
 
   /** Gives a buffer back; its bytes may be overwritten at once. */

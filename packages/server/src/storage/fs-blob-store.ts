@@ -13,6 +13,7 @@ import { BLOB_KEY_PREFIX, digestOfBlobKey } from './blob-key.js';
 import type { BlobStat, BlobStore, BlobUpload, ByteRange } from './blob-store.js';
 import { BufferPool } from './buffer-pool.js';
 import { resolveByteRange } from './byte-range.js';
+import { BackgroundHashing } from './background-hashing.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
@@ -26,6 +27,8 @@ export const DEFAULT_READ_CHUNK_BYTES = 1024 * 1024;
 /** The buffers of all downloads together stay within this, plus 128 KiB per download past it. */
 const READ_BUFFER_BUDGET = 32 * 1024 * 1024;
 const MIN_READ_CHUNK_BYTES = 64 * 1024;
+/** Idle upload batch buffers kept for the next uploads (two per upload). */
+const IDLE_BATCHES = 4;
 /** Idle read buffers kept for the next downloads, in bytes per chunk size. */
 const IDLE_READ_BYTES = 4 * 1024 * 1024;
 
@@ -43,6 +46,8 @@ export class FsBlobStore implements BlobStore {
   /** Read buffers by size, and the bytes of buffers that open downloads hold (two each). */
   readonly #readPools = new Map<number, BufferPool>();
   readonly #writeback = new EarlyWriteback();
+  /** Uploads hash on a worker thread; their batches (shared memory) are reused across uploads. */
+  readonly #hashing: { readonly worker: BackgroundHashing; readonly buffers: BufferPool };
   #readHeld = 0;
 
   private constructor(
@@ -50,7 +55,12 @@ export class FsBlobStore implements BlobStore {
     readonly root: string,
     private readonly batchBytes: number,
     private readonly readChunkBytes: number,
-  ) {}
+  ) {
+    this.#hashing = {
+      worker: new BackgroundHashing(),
+      buffers: new BufferPool(batchBytes, IDLE_BATCHES, (bytes) => Buffer.from(new SharedArrayBuffer(bytes))),
+    };
+  }
 
   /**
    * The buffers for one more download: two of `readChunkBytes` while the budget has room for
@@ -98,6 +108,7 @@ export class FsBlobStore implements BlobStore {
       tempPath,
       batchBytes: this.batchBytes,
       writeback: this.#writeback,
+      hashing: this.#hashing,
       onSettled: () => this.#active.delete(id),
     });
   }

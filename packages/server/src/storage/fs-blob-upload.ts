@@ -11,6 +11,8 @@ import type { Readable } from 'node:stream';
 import { UploadAbortedError } from './blob-errors.js';
 import { blobKeyForDigest } from './blob-key.js';
 import type { BlobRef, BlobUpload, BlobWriteOptions, BlobWriteResult } from './blob-store.js';
+import type { BackgroundHashing } from './background-hashing.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { EarlyWriteback } from './early-writeback.js';
 import { ingestStream } from './ingest-stream.js';
 
@@ -24,6 +26,8 @@ export interface FsUploadContext {
   readonly batchBytes: number;
   /** Starts syncs while the bytes arrive, so that the final fsync is short. */
   readonly writeback: EarlyWriteback;
+  /** Hashes the bytes on a worker thread, from batches of this pool (shared memory). */
+  readonly hashing: { readonly worker: BackgroundHashing; readonly buffers: BufferPool };
   /** Called once the upload is committed or cancelled, so the sweeper may ignore or take it. */
   readonly onSettled: () => void;
 }
@@ -69,7 +73,7 @@ export class FsBlobUpload implements BlobUpload {
       const result = await ingestStream(source, async (batch) => {
         await writeFully(file, batch);
         writeback.wrote(batch.length);
-      }, { ...opts, batchBytes: this.context.batchBytes });
+      }, { ...opts, batchBytes: this.context.batchBytes, hashing: this.context.hashing });
       await writeback.settle();
       await file.sync();
       return result;

@@ -6,11 +6,15 @@
 // alternate, so memory stays at 2 × batchBytes whatever the size of the upload; when both are
 // busy the source is paused until the write in flight is done. The source is read in flowing
 // mode ('data' events): per 16 KiB chunk that is one listener call, where a read()/'readable'
-// loop cost a promise and eight listener changes. An S3 driver passes a sink that gathers
-// batches into multipart parts.
+// loop cost a promise and eight listener changes. With `hashing`, batches live in shared
+// memory and are hashed on a worker thread while the sink writes them (a batch is reused once
+// both are done), so that the main thread only decrypts, parses and copies. An S3 driver passes
+// a sink that gathers batches into multipart parts.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
+import type { BackgroundHashing } from './background-hashing.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { BlobWriteOptions, BlobWriteResult } from './blob-store.js';
 
 export const DEFAULT_BATCH_BYTES = 1024 * 1024;
@@ -18,6 +22,8 @@ export const DEFAULT_BATCH_BYTES = 1024 * 1024;
 export interface IngestOptions extends BlobWriteOptions {
   /** Size of every batch but the last (which is smaller, or absent if empty). Default 1 MiB. */
   readonly batchBytes?: number;
+  /** Hash on this worker instead of the calling thread; batches then come from `buffers`. */
+  readonly hashing?: { readonly worker: BackgroundHashing; readonly buffers: BufferPool } | undefined;
 }
 
 /**
@@ -48,9 +54,13 @@ export function ingestStream(source: Readable, sink: BatchSink, opts: IngestOpti
   const { signal } = opts;
 
   return new Promise<BlobWriteResult>((resolve, reject) => {
-    const hash = createHash('sha256');
-    let filling = Buffer.allocUnsafeSlow(batchBytes);
-    let spare = Buffer.allocUnsafeSlow(batchBytes);
+    const session = opts.hashing?.worker.session();
+    const hash = session === undefined ? createHash('sha256') : undefined;
+    const pool = opts.hashing?.buffers;
+    if (pool !== undefined && pool.bufferBytes !== batchBytes) throw new RangeError('the batch pool holds buffers of another size');
+    const allocate = (): Buffer => pool?.acquire() ?? Buffer.allocUnsafeSlow(batchBytes);
+    let filling = allocate();
+    let spare = allocate();
     let filled = 0;
     let size = 0;
     /** The sink call in flight, if any (one at a time, on `spare`). */
@@ -63,6 +73,7 @@ export function ingestStream(source: Readable, sink: BatchSink, opts: IngestOpti
     const finish = (outcome: { error: unknown } | { result: BlobWriteResult }): void => {
       if (done) return;
       done = true;
+      if ('error' in outcome) session?.drop();
       source.off('data', onData);
       source.off('end', onEnd);
       source.off('close', onClose);
@@ -72,13 +83,29 @@ export function ingestStream(source: Readable, sink: BatchSink, opts: IngestOpti
       // the no-op listener, or that error would crash the process.
       if (!source.destroyed) source.off('error', onError);
       const settled = writing?.catch(() => {}) ?? Promise.resolve();
-      void settled.then(() => ('error' in outcome ? reject(outcome.error) : resolve(outcome.result)));
+      void settled.then(() => {
+        if (pool !== undefined) {
+          pool.release(filling);
+          pool.release(spare);
+        }
+        if ('error' in outcome) reject(outcome.error);
+        else resolve(outcome.result);
+      });
     };
 
     const submit = (): void => {
       const batch = filling.subarray(0, filled);
-      hash.update(batch);
-      const call = sink(batch);
+      let call: Promise<void>;
+      if (session === undefined) {
+        hash?.update(batch);
+        call = sink(batch);
+      } else {
+        // Settled only once both are: neither may still read the buffer when it is reused.
+        const both = [sink(batch), session.update(filling.buffer as SharedArrayBuffer, filling.byteOffset, filled)];
+        call = Promise.allSettled(both).then((outcomes) => {
+          for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+        });
+      }
       writing = call;
       [filling, spare] = [spare, filling];
       filled = 0;
@@ -122,7 +149,8 @@ export function ingestStream(source: Readable, sink: BatchSink, opts: IngestOpti
       }
       if (!ended) return;
       if (filled > 0) submit();
-      else finish({ result: { size, sha256: hash.digest('hex') } });
+      else if (hash !== undefined) finish({ result: { size, sha256: hash.digest('hex') } });
+      else session?.digest().then((sha256) => finish({ result: { size, sha256 } }), (error: unknown) => finish({ error }));
     };
 
     function onData(chunk: unknown): void {
