@@ -74,7 +74,8 @@ export class BackgroundSha256 {
   #failure: Error | undefined;
 
   constructor() {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true });
+    // No inherited flags: the parent's may be V8 options or --input-type=module, wrong for this script.
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     this.#worker.unref();
     this.#worker.on('message', (reply: Reply) => {
       const pending = this.#pending.get(reply.id);
