@@ -2,21 +2,19 @@
 // write() fills and fsyncs (with background syncs on the way, see early-writeback.ts), and that commit() renames into `blobs/sha256/ab/<digest>` before
 // fsyncing the directory, so a blob is either absent or complete, even after a crash. The
 // temporary file lives on the same file system as the blobs (checked when the store opens),
-// which is what makes the rename atomic. A small state machine enforces the contract's order
-// (write once, then commit or cancel) and lets cancel() interrupt a write in progress.
+// which is what makes the rename atomic. The contract's order (write once, then commit or
+// cancel) is kept by UploadLifecycle.
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { UploadAbortedError } from './blob-errors.js';
 import { blobKeyForDigest } from './blob-key.js';
-import type { BlobRef, BlobUpload, BlobWriteOptions, BlobWriteResult } from './blob-store.js';
+import type { BlobRef, BlobWriteResult } from './blob-store.js';
 import type { BackgroundHashing } from './background-hashing.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { EarlyWriteback } from './early-writeback.js';
 import { ingestStream } from './ingest-stream.js';
-
-type State = 'open' | 'writing' | 'written' | 'failed' | 'committing' | 'committed' | 'cancelled';
+import { UploadLifecycle } from './upload-lifecycle.js';
 
 export interface FsUploadContext {
   /** The store's root directory; keys are paths relative to it. */
@@ -32,40 +30,19 @@ export interface FsUploadContext {
   readonly onSettled: () => void;
 }
 
-export class FsBlobUpload implements BlobUpload {
-  #state: State = 'open';
+export class FsBlobUpload extends UploadLifecycle {
   #file: FileHandle | undefined;
-  #result: BlobWriteResult | undefined;
-  #writing: Promise<unknown> = Promise.resolve();
-  #committing: Promise<unknown> = Promise.resolve();
-  #cancelling: Promise<void> | undefined;
-  readonly #interrupt = new AbortController();
 
   constructor(
-    readonly id: string,
+    id: string,
     file: FileHandle,
     private readonly context: FsUploadContext,
   ) {
+    super(id, context.onSettled);
     this.#file = file;
   }
 
-  async write(source: Readable, opts: BlobWriteOptions = {}): Promise<BlobWriteResult> {
-    if (this.#state !== 'open') throw new Error(`write() on an upload that is ${this.#state}`);
-    this.#state = 'writing';
-    const signal = opts.signal === undefined ? this.#interrupt.signal : AbortSignal.any([opts.signal, this.#interrupt.signal]);
-    const writing = this.#fill(source, { maxBytes: opts.maxBytes, signal });
-    this.#writing = writing.catch(() => {});
-    try {
-      this.#result = await writing;
-      this.#state = 'written';
-      return this.#result;
-    } catch (error) {
-      if (this.#state === 'writing') this.#state = 'failed';
-      throw error;
-    }
-  }
-
-  async #fill(source: Readable, opts: BlobWriteOptions): Promise<BlobWriteResult> {
+  protected async fill(source: Readable, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult> {
     const file = this.#file;
     if (file === undefined) throw new Error('upload file is closed');
     const writeback = this.context.writeback.track(file);
@@ -73,7 +50,7 @@ export class FsBlobUpload implements BlobUpload {
       const result = await ingestStream(source, async (batch) => {
         await writeFully(file, batch);
         writeback.wrote(batch.length);
-      }, { ...opts, batchBytes: this.context.batchBytes, hashing: this.context.hashing });
+      }, { maxBytes, signal, batchBytes: this.context.batchBytes, hashing: this.context.hashing });
       await writeback.settle();
       await file.sync();
       return result;
@@ -84,26 +61,8 @@ export class FsBlobUpload implements BlobUpload {
     }
   }
 
-  async commit(): Promise<BlobRef> {
-    if (this.#state !== 'written' || this.#result === undefined) {
-      throw new Error(`commit() on an upload that is ${this.#state}`);
-    }
-    this.#state = 'committing';
-    const committing = this.#publish(this.#result);
-    this.#committing = committing.catch(() => {});
-    try {
-      const ref = await committing;
-      this.#state = 'committed';
-      this.context.onSettled();
-      return ref;
-    } catch (error) {
-      this.#state = 'failed';
-      throw error;
-    }
-  }
-
   /** Renames the temporary file to its content address, or reuses an identical blob. */
-  async #publish(result: BlobWriteResult): Promise<BlobRef> {
+  protected async publish(result: BlobWriteResult): Promise<BlobRef> {
     const key = blobKeyForDigest(result.sha256);
     const target = join(this.context.root, key);
     const fanOut = dirname(target);
@@ -130,23 +89,11 @@ export class FsBlobUpload implements BlobUpload {
     return { key, ...result };
   }
 
-  cancel(): Promise<void> {
-    this.#cancelling ??= this.#discard();
-    return this.#cancelling;
-  }
-
-  async #discard(): Promise<void> {
-    // Runs synchronously up to its first await, so a commit() called after cancel() throws.
-    if (this.#state === 'committing') await this.#committing;
-    if (this.#state === 'committed') return;
-    this.#state = 'cancelled';
-    this.#interrupt.abort(new UploadAbortedError('upload cancelled'));
-    await this.#writing;
+  protected async discard(): Promise<void> {
     const file = this.#file;
     this.#file = undefined;
     await file?.close();
     await rm(this.context.tempPath, { force: true });
-    this.context.onSettled();
   }
 }
 

@@ -5,21 +5,20 @@
 // deletes the temporary object: S3 has no rename, and a copy onto the same key is also the
 // only way to refresh an existing blob's Last-Modified (its committedAt) when identical
 // content is committed again, so one copy serves both cases. A copy is atomic: readers see the
-// old object or the new one, never a prefix. The state machine is the filesystem driver's
-// (write once, then commit or cancel; cancel interrupts a write in progress).
+// old object or the new one, never a prefix. The order (write once, then commit or cancel;
+// cancel interrupts a write in progress) is kept by UploadLifecycle.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { BlobStoreError, UploadAbortedError } from './blob-errors.js';
 import { blobKeyForDigest } from './blob-key.js';
-import type { BlobRef, BlobUpload, BlobWriteOptions, BlobWriteResult } from './blob-store.js';
+import type { BlobRef, BlobWriteResult } from './blob-store.js';
 import { ingestStream } from './ingest-stream.js';
 import { isNoSuchKey } from './s3-errors.js';
 import type { ServerCopyLimits } from './s3-server-copy.js';
 import { serverSideCopy } from './s3-server-copy.js';
 import { MAX_PARTS, S3TempObject } from './s3-temp-object.js';
-
-type State = 'open' | 'writing' | 'written' | 'failed' | 'committing' | 'committed' | 'cancelled';
+import { UploadLifecycle } from './upload-lifecycle.js';
 
 const MiB = 1024 * 1024;
 
@@ -35,37 +34,17 @@ export interface S3UploadContext {
   readonly onSettled: () => void;
 }
 
-export class S3BlobUpload implements BlobUpload {
-  #state: State = 'open';
+export class S3BlobUpload extends UploadLifecycle {
   #temp: S3TempObject | undefined;
-  #result: BlobWriteResult | undefined;
-  #writing: Promise<unknown> = Promise.resolve();
-  #committing: Promise<unknown> = Promise.resolve();
-  #cancelling: Promise<void> | undefined;
-  readonly #interrupt = new AbortController();
 
   constructor(
-    readonly id: string,
+    id: string,
     private readonly context: S3UploadContext,
-  ) {}
-
-  async write(source: Readable, opts: BlobWriteOptions = {}): Promise<BlobWriteResult> {
-    if (this.#state !== 'open') throw new Error(`write() on an upload that is ${this.#state}`);
-    this.#state = 'writing';
-    const signal = opts.signal === undefined ? this.#interrupt.signal : AbortSignal.any([opts.signal, this.#interrupt.signal]);
-    const writing = this.#fill(source, opts.maxBytes, signal);
-    this.#writing = writing.catch(() => {});
-    try {
-      this.#result = await writing;
-      this.#state = 'written';
-      return this.#result;
-    } catch (error) {
-      if (this.#state === 'writing') this.#state = 'failed';
-      throw error;
-    }
+  ) {
+    super(id, context.onSettled);
   }
 
-  async #fill(source: Readable, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult> {
+  protected async fill(source: Readable, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult> {
     const partBytes = partBytesFor(this.context.partBytes, maxBytes);
     const temp = new S3TempObject(this.context.client, this.context.bucket, this.context.tempKey, partBytes);
     this.#temp = temp;
@@ -82,26 +61,8 @@ export class S3BlobUpload implements BlobUpload {
     }
   }
 
-  async commit(): Promise<BlobRef> {
-    if (this.#state !== 'written' || this.#result === undefined) {
-      throw new Error(`commit() on an upload that is ${this.#state}`);
-    }
-    this.#state = 'committing';
-    const committing = this.#publish(this.#result);
-    this.#committing = committing.catch(() => {});
-    try {
-      const ref = await committing;
-      this.#state = 'committed';
-      this.context.onSettled();
-      return ref;
-    } catch (error) {
-      this.#state = 'failed';
-      throw error;
-    }
-  }
-
   /** Copies the temporary object onto its content address, then deletes it. */
-  async #publish(result: BlobWriteResult): Promise<BlobRef> {
+  protected async publish(result: BlobWriteResult): Promise<BlobRef> {
     const { client, bucket, tempKey } = this.context;
     const key = blobKeyForDigest(result.sha256);
     try {
@@ -116,20 +77,8 @@ export class S3BlobUpload implements BlobUpload {
     return { key, ...result };
   }
 
-  cancel(): Promise<void> {
-    this.#cancelling ??= this.#discard();
-    return this.#cancelling;
-  }
-
-  async #discard(): Promise<void> {
-    // Runs synchronously up to its first await, so a commit() called after cancel() throws.
-    if (this.#state === 'committing') await this.#committing;
-    if (this.#state === 'committed') return;
-    this.#state = 'cancelled';
-    this.#interrupt.abort(new UploadAbortedError('upload cancelled'));
-    await this.#writing;
+  protected async discard(): Promise<void> {
     await this.#temp?.discard();
-    this.context.onSettled();
   }
 }
 
