@@ -55,6 +55,24 @@ async function freePort(): Promise<number> {
 }
 
 /** Writes `size` random bytes (1 MiB blocks) and answers their sha256. */
+/**
+ * Reads every file under `dir` once, so that both servers serve their images from the page
+ * cache: nginx's are copies (written through the cache), repoman's were uploaded (written
+ * around it, with O_DIRECT).
+ */
+async function warmPageCache(dir: string): Promise<void> {
+  const block = Buffer.allocUnsafe(MiB);
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = await open(join(entry.parentPath, entry.name), 'r');
+    try {
+      while ((await file.read(block, 0, MiB)).bytesRead > 0);
+    } finally {
+      await file.close();
+    }
+  }
+}
+
 async function randomSource(path: string, size: number): Promise<SourceFile> {
   const file = await open(path, 'w');
   const hash = createHash('sha256');
@@ -147,6 +165,8 @@ export async function openBenchSite(options: SiteOptions): Promise<BenchSite> {
     const images: Array<[string, SourceFile]> = [['bench.img', source], ['scale.img', scaleSource]];
     await prepareRepoman(repomanDisk, { credentialArgs }, images, options.uploadSlots);
     await prepareRepoman(repomanTmpfs, { credentialArgs }, [], options.uploadSlots);
+    await warmPageCache(filesDir);
+    await warmPageCache(join(diskDir, 'repoman-images'));
     return {
       site, admin, diskDir, tmpfsDir, source, scaleSource, nginx, nginxPutDirs, repomanDisk, repomanTmpfs, credentialArgs, nginxCredentialArgs, close,
     };

@@ -11,12 +11,14 @@ import { join, resolve } from 'node:path';
 import { BlobNotFoundError } from './blob-errors.js';
 import { BLOB_KEY_PREFIX, digestOfBlobKey } from './blob-key.js';
 import type { BlobStat, BlobStore, BlobUpload, ByteRange } from './blob-store.js';
+import { alignedSharedBuffers } from './aligned-memory.js';
 import { BufferPool } from './buffer-pool.js';
 import { resolveByteRange } from './byte-range.js';
 import { BackgroundHashing } from './background-hashing.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
+import { UploadFile } from './upload-file.js';
 import { DEFAULT_BATCH_BYTES } from './ingest-stream.js';
 
 /**
@@ -46,7 +48,10 @@ export class FsBlobStore implements BlobStore {
   /** Read buffers by size, and the bytes of buffers that open downloads hold (two each). */
   readonly #readPools = new Map<number, BufferPool>();
   readonly #writeback = new EarlyWriteback();
-  /** Uploads hash on a worker thread; their batches (shared memory) are reused across uploads. */
+  /**
+   * Uploads hash on a worker thread; their batches (page-aligned shared memory, for the
+   * worker and for direct writes) are reused across uploads.
+   */
   readonly #hashing: { readonly worker: BackgroundHashing; readonly buffers: BufferPool };
   #readHeld = 0;
 
@@ -58,7 +63,7 @@ export class FsBlobStore implements BlobStore {
   ) {
     this.#hashing = {
       worker: new BackgroundHashing(),
-      buffers: new BufferPool(batchBytes, IDLE_BATCHES, (bytes) => Buffer.from(new SharedArrayBuffer(bytes))),
+      buffers: new BufferPool(batchBytes, IDLE_BATCHES, alignedSharedBuffers()),
     };
   }
 
@@ -101,7 +106,7 @@ export class FsBlobStore implements BlobStore {
   async createUpload(): Promise<BlobUpload> {
     const id = randomUUID();
     const tempPath = join(this.#uploadsDir, id);
-    const file = await open(tempPath, 'wx', 0o600);
+    const file = await UploadFile.create(tempPath, 0o600);
     this.#active.add(id);
     return new FsBlobUpload(id, file, {
       root: this.root,

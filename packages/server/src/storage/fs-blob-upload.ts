@@ -1,10 +1,10 @@
 // One upload of the filesystem driver: a temporary file `uploads/<uuid>` (mode 0600) that
-// write() fills and fsyncs (with background syncs on the way, see early-writeback.ts), and that commit() renames into `blobs/sha256/ab/<digest>` before
-// fsyncing the directory, so a blob is either absent or complete, even after a crash. The
+// write() fills (around the page cache where it can, see upload-file.ts; else with background
+// syncs on the way, see early-writeback.ts) and fsyncs, and that commit() renames into
+// `blobs/sha256/ab/<digest>` before fsyncing the directory, so a blob is either absent or complete, even after a crash. The
 // temporary file lives on the same file system as the blobs (checked when the store opens),
 // which is what makes the rename atomic. The contract's order (write once, then commit or
 // cancel) is kept by UploadLifecycle.
-import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -14,6 +14,7 @@ import type { BackgroundHashing } from './background-hashing.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { EarlyWriteback } from './early-writeback.js';
 import { ingestStream } from './ingest-stream.js';
+import type { UploadFile } from './upload-file.js';
 import { UploadLifecycle } from './upload-lifecycle.js';
 
 export interface FsUploadContext {
@@ -22,7 +23,7 @@ export interface FsUploadContext {
   /** Where the temporary file is, already created and opened as `file`. */
   readonly tempPath: string;
   readonly batchBytes: number;
-  /** Starts syncs while the bytes arrive, so that the final fsync is short. */
+  /** Starts syncs while the bytes arrive, so that the final fsync is short (buffered files). */
   readonly writeback: EarlyWriteback;
   /** Hashes the bytes on a worker thread, from batches of this pool (shared memory). */
   readonly hashing: { readonly worker: BackgroundHashing; readonly buffers: BufferPool };
@@ -31,11 +32,11 @@ export interface FsUploadContext {
 }
 
 export class FsBlobUpload extends UploadLifecycle {
-  #file: FileHandle | undefined;
+  #file: UploadFile | undefined;
 
   constructor(
     id: string,
-    file: FileHandle,
+    file: UploadFile,
     private readonly context: FsUploadContext,
   ) {
     super(id, context.onSettled);
@@ -45,18 +46,19 @@ export class FsBlobUpload extends UploadLifecycle {
   protected async fill(source: Readable, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult> {
     const file = this.#file;
     if (file === undefined) throw new Error('upload file is closed');
-    const writeback = this.context.writeback.track(file);
+    // Direct writes leave no dirty pages behind: nothing for early writeback to do.
+    const writeback = file.direct ? undefined : this.context.writeback.track(file.handle);
     try {
       const result = await ingestStream(source, async (batch) => {
-        await writeFully(file, batch);
-        writeback.wrote(batch.length);
+        await file.append(batch);
+        writeback?.wrote(batch.length);
       }, { maxBytes, signal, batchBytes: this.context.batchBytes, hashing: this.context.hashing });
-      await writeback.settle();
+      await writeback?.settle();
       await file.sync();
       return result;
     } finally {
       this.#file = undefined;
-      await writeback.settle();
+      await writeback?.settle();
       await file.close();
     }
   }
@@ -94,14 +96,6 @@ export class FsBlobUpload extends UploadLifecycle {
     this.#file = undefined;
     await file?.close();
     await rm(this.context.tempPath, { force: true });
-  }
-}
-
-/** Writes all of `data` at the file's current position, looping over short writes. */
-async function writeFully(file: FileHandle, data: Buffer): Promise<void> {
-  for (let offset = 0; offset < data.length; ) {
-    const { bytesWritten } = await file.write(data, offset, data.length - offset);
-    offset += bytesWritten;
   }
 }
 
