@@ -18,7 +18,7 @@ import { BackgroundHashing } from './background-hashing.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
-import { UploadFile } from './upload-file.js';
+import { directWritesSuit, UploadFile } from './upload-file.js';
 import { DEFAULT_BATCH_BYTES } from './ingest-stream.js';
 
 /**
@@ -54,6 +54,8 @@ export class FsBlobStore implements BlobStore {
    */
   readonly #hashing: { readonly worker: BackgroundHashing; readonly buffers: BufferPool };
   #readHeld = 0;
+  /** Uploads are written around the page cache (decided once, from the file system's type). */
+  #directWrites = true;
 
   private constructor(
     /** Absolute path of the root directory. */
@@ -96,6 +98,7 @@ export class FsBlobStore implements BlobStore {
     if (uploads.dev !== blobs.dev) {
       throw new Error(`blob store ${store.root}: uploads/ and blobs/ must be on the same file system`);
     }
+    store.#directWrites = await directWritesSuit(store.#uploadsDir);
     return store;
   }
 
@@ -106,7 +109,7 @@ export class FsBlobStore implements BlobStore {
   async createUpload(): Promise<BlobUpload> {
     const id = randomUUID();
     const tempPath = join(this.#uploadsDir, id);
-    const file = await UploadFile.create(tempPath, 0o600);
+    const file = await UploadFile.create(tempPath, 0o600, this.#directWrites);
     this.#active.add(id);
     return new FsBlobUpload(id, file, {
       root: this.root,

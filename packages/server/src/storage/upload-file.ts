@@ -7,9 +7,11 @@
 // aligned to the device's block size; batches come page-aligned (aligned-memory.ts) and are
 // a multiple of BLOCK_BYTES except the last, whose tail is written through a second, buffered
 // descriptor. A file system or buffer that refuses (EINVAL) turns the file into a plain
-// buffered one for the rest of the upload.
+// buffered one for the rest of the upload. Network and FUSE file systems are written through
+// the cache from the start (directWritesSuit): there O_DIRECT makes every write a synchronous
+// round trip to the server.
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, statfs, type FileHandle } from 'node:fs/promises';
 
 /** Direct writes are made in multiples of this (the largest common logical block size). */
 export const BLOCK_BYTES = 4096;
@@ -29,10 +31,10 @@ export class UploadFile {
     else this.#buffered = handle;
   }
 
-  /** Creates `path` (which must not exist) with `mode`. */
-  static async create(path: string, mode: number): Promise<UploadFile> {
+  /** Creates `path` (which must not exist) with `mode`; `direct: false` writes through the cache. */
+  static async create(path: string, mode: number, direct = true): Promise<UploadFile> {
     const { O_WRONLY, O_CREAT, O_EXCL, O_DIRECT } = constants;
-    if (O_DIRECT !== undefined) {
+    if (direct && O_DIRECT !== undefined) {
       try {
         return new UploadFile(path, await open(path, O_WRONLY | O_CREAT | O_EXCL | O_DIRECT, mode), true);
       } catch (error) {
@@ -102,4 +104,13 @@ export class UploadFile {
     this.#buffered = undefined;
     for (const handle of handles) await handle?.close();
   }
+}
+
+/** statfs(2) magic numbers of file systems where direct writes are slower: NFS, SMB, CIFS, FUSE. */
+const NETWORK_FILE_SYSTEMS = new Set([0x6969, 0xfe534d42, 0xff534d42, 0x65735546]);
+
+/** Whether uploads into `dir` should be written around the page cache. */
+export async function directWritesSuit(dir: string): Promise<boolean> {
+  const { type } = await statfs(dir);
+  return !NETWORK_FILE_SYSTEMS.has(type);
 }

@@ -1,8 +1,8 @@
 // The temporary file of a filesystem upload: page-aligned batches go to the device around the
 // page cache (checked with util-linux's fincore: none of those bytes are resident), any length
 // round-trips exactly (the unaligned tail through the buffered descriptor), a buffer the
-// kernel refuses for O_DIRECT turns the file buffered without losing a byte, and the file is
-// created exclusively with its mode.
+// kernel refuses for O_DIRECT turns the file buffered without losing a byte, network file
+// systems are written through the cache, and the file is created exclusively with its mode.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ALIGNMENT, alignedSharedBuffers } from '../../src/storage/aligned-memory.js';
-import { UploadFile } from '../../src/storage/upload-file.js';
+import { directWritesSuit, UploadFile } from '../../src/storage/upload-file.js';
 
 const MiB = 1024 * 1024;
 
@@ -96,6 +96,19 @@ describe('UploadFile', () => {
     }
     buffers.forEach((buffer, i) => buffer.fill(i));
     buffers.forEach((buffer, i) => assert.ok(buffer.every((byte) => byte === i)));
+  });
+
+  it('writes through the cache when asked, and suits direct writes to local disks only', async () => {
+    assert.equal(await directWritesSuit(dir), true);
+    const path = next();
+    const file = await UploadFile.create(path, 0o600, false);
+    assert.equal(file.direct, false);
+    const batch = allocate(MiB);
+    randomBytes(MiB).copy(batch);
+    await file.append(batch);
+    await file.close();
+    assert.ok(residentBytes(path) >= MiB - 4096, 'buffered bytes are in the page cache');
+    assert.ok((await readFile(path)).equals(batch));
   });
 
   it('refuses to create a file that exists', async () => {
