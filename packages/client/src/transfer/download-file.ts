@@ -18,8 +18,10 @@
  * own TLS connection whose body lands in one reused read buffer (tls-get.ts), the bytes are
  * gathered into 1 MiB shared batches that are written and, at the same time, hashed on a
  * background thread (shared-batches.ts, background-sha256.ts). Nothing is allocated per chunk.
+ * A file destination is written around the page cache (O_DIRECT, direct-file.ts) and fsynced
+ * before it is checked and renamed: a verified DEST is on the disk before it has its name.
  */
-import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { ChecksumMismatchError, NetworkError, TransferAbortedError } from '../api/api-errors.js';
 import type { ImageRecord } from '../api/api-types.js';
@@ -27,6 +29,7 @@ import { apiErrorOf, toNetworkError, type HttpTransport } from '../api/http-tran
 import { formatImageRef, rawImagePath, type ImageRef } from '../api/image-ref.js';
 import { withRetry, type RetryPolicy } from '../api/retry.js';
 import { BackgroundSha256 } from './background-sha256.js';
+import { DirectFile } from './direct-file.js';
 import { parseReprDigest } from './repr-digest.js';
 import { SharedBatches } from './shared-batches.js';
 import { tlsGet, type ResponseHead } from './tls-get.js';
@@ -95,27 +98,27 @@ async function downloadToFileWith(
 ): Promise<DownloadResult> {
   const part = `${dest}.part`;
   const etagFile = `${part}.etag`;
-  let handle: FileHandle | undefined;
+  let handle: DirectFile | undefined;
   let resumedFrom = 0;
   try {
     if (options.resume && (await sizeOf(part)) !== undefined) {
       transfer.etag = (await readFile(etagFile, 'utf8').catch(() => '')).trim() || undefined;
-      handle = await open(part, 'a');
+      handle = await DirectFile.openToAppend(part);
       transfer.offset = await hashKeptPart(transfer, part, options);
+      // Writes continue where the hashed bytes end: directly if that is a whole number of blocks
+      // (a kept .part normally ends on a batch), buffered otherwise.
       await handle.truncate(transfer.offset);
       resumedFrom = transfer.offset;
     } else {
-      handle = await open(part, 'w');
+      handle = await DirectFile.create(part);
     }
     const file = handle;
     const destination: Destination = {
       reset: () => file.truncate(0),
-      write: async (bytes) => {
-        await file.write(bytes);
-      },
+      write: (bytes) => file.append(bytes),
     };
     await fetchInto(transport, ref, image, transfer, destination, options, (etag) => writeFile(etagFile, `${etag}\n`));
-    await file.sync();
+    await file.sync(); // durable before it is verified and renamed
   } catch (error) {
     await handle?.close();
     if (error instanceof TransferAbortedError) throw new TransferAbortedError(`interrupted: kept ${part}; run the same command with --continue to resume`);

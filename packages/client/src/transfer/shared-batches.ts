@@ -1,6 +1,8 @@
 /**
  * Where a download's bytes go on their way to the destination: they are copied (from the
- * socket's one reused read buffer) into batches of 1 MiB in SharedArrayBuffers; a full batch
+ * socket's one reused read buffer) into batches of 1 MiB of page-aligned shared memory
+ * (aligned-memory.ts: the hashing thread reads a batch by SharedArrayBuffer and offset, and
+ * a file destination can write it with O_DIRECT, see direct-file.ts); a full batch
  * is written to the destination (in order, one write at a time) and hashed on the background
  * thread at the same time, and is reused once both are done. Eight batches rotate, so memory
  * is constant and nothing is allocated per chunk (no garbage to collect). When every batch is
@@ -9,13 +11,14 @@
  * hashed: after a failure the count and the hash describe exactly what reached the
  * destination, so a download can resume from there (a partly filled batch is dropped).
  */
+import { alignedSharedBuffers } from './aligned-memory.js';
 import type { BackgroundSha256 } from './background-sha256.js';
 
 const BATCH_BYTES = 1024 * 1024;
 const BATCHES = 8;
 
 interface Batch {
-  readonly shared: SharedArrayBuffer;
+  /** A page-aligned slice of a shared slab: `view.buffer` is a SharedArrayBuffer. */
   readonly view: Buffer;
   busy: boolean;
 }
@@ -36,10 +39,8 @@ export class SharedBatches {
     private readonly onBytes: (bytes: number) => void,
     batchBytes = BATCH_BYTES,
   ) {
-    this.#batches = Array.from({ length: BATCHES }, () => {
-      const shared = new SharedArrayBuffer(batchBytes);
-      return { shared, view: Buffer.from(shared), busy: false };
-    });
+    const allocate = alignedSharedBuffers();
+    this.#batches = Array.from({ length: BATCHES }, () => ({ view: allocate(batchBytes), busy: false }));
   }
 
   /** Called when a batch becomes free after push() answered false. */
@@ -94,7 +95,7 @@ export class SharedBatches {
     batch.busy = true;
     const bytes = batch.view.subarray(0, length);
     this.#writing = this.#writing.then(() => this.write(bytes));
-    const done = Promise.all([this.#writing, this.hasher.update(batch.shared, 0, length)]).then(
+    const done = Promise.all([this.#writing, this.hasher.update(batch.view.buffer as SharedArrayBuffer, batch.view.byteOffset, length)]).then(
       () => {
         this.onBytes(length);
         batch.busy = false;

@@ -1,9 +1,11 @@
 // Image bytes through the built `repoman` and the real server over TLS: uploads and
-// downloads streamed and verified, DEST never half-written, stdout with `-`, resuming a cut
+// downloads streamed and verified, DEST never half-written and written around the page cache
+// (O_DIRECT: util-linux's fincore finds at most its last page resident), stdout with `-`, resuming a cut
 // download with --continue (Range + If-Range), a replaced image restarting cleanly, a
 // corrupted .part caught by the sha256 check, and the progress bar drawn under a
 // pseudo-terminal but absent when piped.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +15,9 @@ import type { RunResult } from '../helpers/run-repoman.js';
 
 const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+/** Bytes of `path` in the page cache (util-linux's fincore). */
+const residentBytes = (path: string): number =>
+  Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path], { encoding: 'utf8' }).trim());
 
 describe('repoman transfers against a real server', () => {
   let s: ClientSite;
@@ -49,10 +54,13 @@ describe('repoman transfers against a real server', () => {
     assert.deepEqual([record.checksum.value, record.size, record.version], [sha256(v1), v1.length, 1]);
   });
 
-  it('downloads to DEST through DEST.part, verified, nothing else left behind', async () => {
+  it('downloads to DEST through DEST.part, verified, around the page cache, nothing else left behind', async () => {
     const dest = join(dir, 'copy.img');
     const result = ok(await bob(['download-image', 'big.img', dest]));
     assert.equal(result.stderr, '');
+    // Before anything reads it: the whole blocks went to the disk directly, only the tail was cached.
+    const resident = residentBytes(dest);
+    assert.ok(resident <= 4096, `${resident} of ${v1.length} bytes resident in the page cache`);
     assert.ok((await readFile(dest)).equals(v1));
     assert.equal(await exists(`${dest}.part`), false);
     assert.equal(await exists(`${dest}.part.etag`), false);
