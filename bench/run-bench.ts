@@ -25,7 +25,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 function progress(result: RowResult): void {
   const status = result.errors.length === 0 ? '' : `  FAILED: ${result.errors.join('; ')}`;
   const runs = (result.runs?.length ?? 0) > 1 ? `  runs ${result.runs?.map((r) => r.toFixed(0)).join('/')}` : '';
-  log(`bench: ${result.row.padEnd(16)} n=${String(result.clients).padEnd(3)} ${result.server.padEnd(11)} ${result.mbPerSecond.toFixed(0).padStart(6)} MB/s`
+  log(`bench: ${result.row.padEnd(22)} n=${String(result.clients).padEnd(3)} ${result.server.padEnd(11)} ${result.mbPerSecond.toFixed(0).padStart(6)} MB/s`
     + `  ${result.cpuSecondsPerGb.toFixed(2).padStart(5)} CPU s/GB  peak ${peakMb(result).toFixed(0).padStart(4)} MB  (${result.seconds.toFixed(1)} s)${runs}${status}`);
 }
 

@@ -1,25 +1,34 @@
 // The client rows: the `repoman` command (packages/client/dist/cli.js) against `curl` on the
 // same single transfer to the same repoman server, timed as a user sees it (process start to
-// exit, so node's start-up and the record lookup count). `download-image IMAGE -` writes to
-// stdout, which is /dev/null, as `curl -o /dev/null` does: a file on disk or tmpfs would add
-// the page-cache noise of this VM to both (see docs/performance.md); repoman verifies the
-// sha256 (exit 1 otherwise), curl's byte count is checked. `upload-image` (which hashes the
-// file on a second thread while sending it) and `curl -T` upload to the repoman whose storage
-// is on the tmpfs.
+// exit, so node's start-up and the record lookup count).
+// - `client-download`: `repoman download-image admin/bench.img FILE --force` against
+//   `curl -o FILE`, FILE on disk (site.diskDir, ext4), as a user saves an image. repoman
+//   writes FILE.part around the page cache (O_DIRECT), fsyncs it, verifies the sha256 (exit 1
+//   otherwise) and renames it; curl leaves its bytes dirty in the page cache (they reach the
+//   disk after the timing, in the sync the measurement runs first). After each run FILE is
+//   deleted and `sync`ed, outside the timing; both must have left a FILE of the right size.
+// - `client-download-stdout`: `repoman download-image admin/bench.img -` to stdout, which is
+//   /dev/null, against `curl -o /dev/null`: the transfer and the verification without any
+//   file, so without this VM's page-cache noise (see docs/performance.md).
+// repoman verifies the sha256 in both; curl's byte count is checked. `client-upload`:
+// `upload-image` (which hashes the file on a second thread while sending it) against
+// `curl -T`, to the repoman whose storage is on the tmpfs.
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { BenchSite } from './bench-site.js';
 import { runCurls } from './curl-clients.js';
-import { measureBest } from './measure.js';
+import { measureBest, syncDisks, type Batch } from './measure.js';
 import type { RowResult } from './throughput-rows.js';
+
+export type ClientRow = 'client-download' | 'client-download-stdout' | 'client-upload';
 
 const CLIENT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/client/dist/cli.js');
 
 /** Runs the repoman command once; a non-zero exit is the one outcome's problem. */
-async function runRepomanCli(site: BenchSite, serverUrl: string, args: readonly string[]): Promise<{ seconds: number; outcomes: Array<{ problem: string | null }> }> {
+async function runRepomanCli(site: BenchSite, serverUrl: string, args: readonly string[]): Promise<Batch> {
   const home = join(site.diskDir, 'client-home');
   await mkdir(home, { recursive: true });
   const env: NodeJS.ProcessEnv = {
@@ -34,8 +43,16 @@ async function runRepomanCli(site: BenchSite, serverUrl: string, args: readonly 
   return { seconds, outcomes: [{ problem: code === 0 ? null : `repoman ${args[0]} exit ${code}: ${stderr.trim()}` }] };
 }
 
+/** The run, then (after its timing) a problem unless `path` holds `bytes` bytes. */
+async function leavingFile(path: string, bytes: number, run: () => Promise<Batch>): Promise<Batch> {
+  const batch = await run();
+  const size = await stat(path).then((s) => s.size, () => undefined);
+  if (size === bytes || batch.outcomes.some((outcome) => outcome.problem !== null)) return batch;
+  return { ...batch, outcomes: [{ problem: size === undefined ? `no ${path}` : `${path} has ${size} bytes, not ${bytes}` }] };
+}
+
 export async function runClientRow(
-  site: BenchSite, row: 'client-download' | 'client-upload', repeat: number, report: (result: RowResult) => void,
+  site: BenchSite, row: ClientRow, repeat: number, report: (result: RowResult) => void,
 ): Promise<RowResult[]> {
   const { source } = site;
   const results: RowResult[] = [];
@@ -45,6 +62,19 @@ export async function runClientRow(
     results.push(result);
   };
   if (row === 'client-download') {
+    const server = site.repomanDisk;
+    const url = `${server.httpsUrl}/api/images/raw/admin/bench.img`;
+    const file = join(site.diskDir, 'client-download.img');
+    const cleanup = async (): Promise<void> => {
+      for (const path of [file, `${file}.part`, `${file}.part.etag`]) await rm(path, { force: true });
+      syncDisks();
+    };
+    await cleanup();
+    record('curl', await measureBest(repeat, server.pids, source.size, () => leavingFile(file, source.size, () =>
+      runCurls([{ url, args: site.credentialArgs, bytes: source.size, output: file, okStatus: [200] }])), cleanup));
+    record('repoman-cli', await measureBest(repeat, server.pids, source.size, () => leavingFile(file, source.size, () =>
+      runRepomanCli(site, server.httpsUrl, ['download-image', 'admin/bench.img', file, '--force'])), cleanup));
+  } else if (row === 'client-download-stdout') {
     const server = site.repomanDisk;
     const url = `${server.httpsUrl}/api/images/raw/admin/bench.img`;
     record('curl', await measureBest(repeat, server.pids, source.size, () =>

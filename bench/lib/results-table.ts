@@ -31,14 +31,14 @@ const num = (value: number | undefined, digits: number, width: number): string =
   (value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits)).padStart(width);
 
 export function formatTable(results: readonly RowResult[]): string {
-  const head = `${'row'.padEnd(16)}${'n'.padStart(4)} | ${'MB/s base'.padStart(9)} ${'repoman'.padStart(8)} ${'ratio'.padStart(6)}`
+  const head = `${'row'.padEnd(22)}${'n'.padStart(4)} | ${'MB/s base'.padStart(9)} ${'repoman'.padStart(8)} ${'ratio'.padStart(6)}`
     + ` | ${'CPU s/GB base'.padStart(13)} ${'repoman'.padStart(8)} ${'ratio'.padStart(6)} | ${'peak MB base'.padStart(12)} ${'repoman'.padStart(8)}`
     + ` | ${'durable ratio'.padStart(13)}`;
   const lines = [head, '-'.repeat(head.length)];
   for (const { row, clients, base, subject } of pairs(results)) {
     const ratio = (f: (r: RowResult) => number): number | undefined => (base && subject ? f(subject) / f(base) : undefined);
     const durable = row === 'https-put-disk' ? ratio(durableMbPerSecond) : undefined;
-    lines.push(`${row.padEnd(16)}${String(clients).padStart(4)} | ${num(base?.mbPerSecond, 0, 9)} ${num(subject?.mbPerSecond, 0, 8)} ${num(ratio((r) => r.mbPerSecond), 2, 6)}`
+    lines.push(`${row.padEnd(22)}${String(clients).padStart(4)} | ${num(base?.mbPerSecond, 0, 9)} ${num(subject?.mbPerSecond, 0, 8)} ${num(ratio((r) => r.mbPerSecond), 2, 6)}`
       + ` | ${num(base?.cpuSecondsPerGb, 2, 13)} ${num(subject?.cpuSecondsPerGb, 2, 8)} ${num(ratio((r) => r.cpuSecondsPerGb), 2, 6)}`
       + ` | ${num(base && peakMb(base), 0, 12)} ${num(subject && peakMb(subject), 0, 8)} | ${num(durable, 2, 13)}`);
   }
