@@ -3,8 +3,8 @@
 // round-trips exactly (the unaligned tail through the buffered descriptor), a file resumed at
 // an unaligned size is continued exactly (buffered), one resumed at a whole number of blocks
 // directly, a truncation restarts it, and a buffer the kernel refuses for O_DIRECT turns the
-// file buffered without losing a byte. The aligned allocator hands out page-aligned,
-// disjoint slices of shared memory.
+// file buffered without losing a byte, network file systems are written through the cache.
+// The aligned allocator hands out page-aligned, disjoint slices of shared memory.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ALIGNMENT, alignedSharedBuffers } from '../src/transfer/aligned-memory.js';
-import { DirectFile } from '../src/transfer/direct-file.js';
+import { DirectFile, directWritesSuit } from '../src/transfer/direct-file.js';
 
 const MiB = 1024 * 1024;
 
@@ -149,6 +149,23 @@ describe('DirectFile', () => {
     await file.close();
     const expected = Buffer.concat([aligned, unaligned.subarray(0, 4096), aligned]);
     assert.ok((await readFile(path)).equals(expected));
+  });
+
+  it('writes through the cache when asked, and suits direct writes to local disks only', async () => {
+    assert.equal(await directWritesSuit(dir), true);
+    const path = next();
+    const file = await DirectFile.create(path, false);
+    assert.equal(file.direct, false);
+    const content = randomBytes(MiB);
+    await appendInBatches(file, content);
+    await file.close();
+    assert.ok(residentBytes(path) >= MiB - 4096, 'buffered bytes are in the page cache');
+    assert.ok((await readFile(path)).equals(content));
+    const resumed = await DirectFile.openToAppend(path, false);
+    assert.equal(resumed.direct, false);
+    await appendInBatches(resumed, content);
+    await resumed.close();
+    assert.ok((await readFile(path)).equals(Buffer.concat([content, content])));
   });
 
   it('hands out page-aligned shared buffers of the size asked, never overlapping', () => {

@@ -9,11 +9,15 @@
  * last, so whole blocks at a block-aligned position are written directly and anything else
  * (the last batch's tail, everything after a resume from an unaligned size) through a second,
  * buffered descriptor of the same file. A file system or buffer that refuses (EINVAL) turns
- * the file into a plain buffered one for the rest of the download. The same scheme as the
- * server's storage/upload-file.ts, for a file that may be resumed and truncated.
+ * the file into a plain buffered one for the rest of the download. Network and FUSE file
+ * systems (an NFS home directory) are written through the cache from the start
+ * (directWritesSuit): there O_DIRECT makes every write a synchronous round trip to the server.
+ * The same scheme as the server's storage/upload-file.ts, for a file that may be resumed and
+ * truncated.
  */
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, statfs, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** Direct writes are made in multiples of this (the largest common logical block size). */
 export const BLOCK_BYTES = 4096;
@@ -39,16 +43,19 @@ export class DirectFile {
     this.#position = position;
   }
 
-  /** Creates `path`, or empties it if it exists; writes start at 0. */
-  static async create(path: string): Promise<DirectFile> {
+  /**
+   * Creates `path`, or empties it if it exists; writes start at 0. `direct: false` writes
+   * through the cache (default: whether its directory's file system suits direct writes).
+   */
+  static async create(path: string, direct?: boolean): Promise<DirectFile> {
     const { O_WRONLY, O_CREAT, O_TRUNC } = constants;
-    const handle = await openDirect(path, O_WRONLY | O_CREAT | O_TRUNC);
+    const handle = (direct ?? (await directWritesSuit(dirname(path)))) ? await openDirect(path, O_WRONLY | O_CREAT | O_TRUNC) : undefined;
     return new DirectFile(path, handle ?? (await open(path, 'w', MODE)), handle !== undefined, 0);
   }
 
-  /** Opens the existing `path` to append to it: writes start at its current size. */
-  static async openToAppend(path: string): Promise<DirectFile> {
-    const handle = await openDirect(path, constants.O_WRONLY);
+  /** Opens the existing `path` to append to it: writes start at its current size. `direct` as for create. */
+  static async openToAppend(path: string, direct?: boolean): Promise<DirectFile> {
+    const handle = (direct ?? (await directWritesSuit(dirname(path)))) ? await openDirect(path, constants.O_WRONLY) : undefined;
     const file = handle ?? (await open(path, 'r+'));
     try {
       return new DirectFile(path, file, handle !== undefined, (await file.stat()).size);
@@ -145,4 +152,13 @@ async function openDirect(path: string, flags: number): Promise<FileHandle | und
     if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error; // a file system without O_DIRECT
     return undefined;
   }
+}
+
+/** statfs(2) magic numbers of file systems where direct writes are slower: NFS, SMB2, CIFS, FUSE. */
+const NETWORK_FILE_SYSTEMS = new Set([0x6969, 0xfe534d42, 0xff534d42, 0x65735546]);
+
+/** Whether files in `dir` should be written around the page cache. */
+export async function directWritesSuit(dir: string): Promise<boolean> {
+  const { type } = await statfs(dir);
+  return !NETWORK_FILE_SYSTEMS.has(type);
 }
