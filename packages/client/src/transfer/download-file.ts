@@ -19,9 +19,11 @@
  * gathered into 1 MiB shared batches that are written and, at the same time, hashed on a
  * background thread (shared-batches.ts, background-sha256.ts). Nothing is allocated per chunk.
  * A file destination is written around the page cache (O_DIRECT, direct-file.ts) and fsynced
- * before it is checked and renamed: a verified DEST is on the disk before it has its name.
+ * before it is checked and renamed, and its directory after: a verified DEST is on the disk
+ * before it has its name, and the name too once the command ends.
  */
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ChecksumMismatchError, NetworkError, TransferAbortedError } from '../api/api-errors.js';
 import type { ImageRecord } from '../api/api-types.js';
@@ -133,8 +135,16 @@ async function downloadToFileWith(
     throw mismatch(ref, expected, sha256, `removed ${part}; download it again`);
   }
   await rename(part, dest);
+  await syncDirectory(dirname(dest));
   await rm(etagFile, { force: true });
   return { sha256, size: transfer.offset, resumedFrom };
+}
+
+/** Makes a rename in `dir` durable; file systems that refuse fsync on a directory order metadata themselves. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined);
+  await handle?.sync().catch(() => {});
+  await handle?.close();
 }
 
 export async function downloadToStream(
