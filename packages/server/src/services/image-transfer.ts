@@ -12,7 +12,7 @@
 import type { Readable } from 'node:stream';
 import type { ImageRecord } from '../metadata/image-store.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
-import { BlobTooLargeError, UploadAbortedError, type BlobStore, type ByteRange } from '../storage/index.js';
+import { BlobTooLargeError, UploadAbortedError, type BlobStore, type ByteRange, type UploadSource } from '../storage/index.js';
 import { hasExpired } from './image-fields.js';
 import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
 import type { Caller } from './caller.js';
@@ -21,7 +21,7 @@ import { RepomanError } from './repoman-error.js';
 
 export interface UploadRequest {
   /** The request body, not yet read (paused). It is never destroyed here. */
-  readonly source: Readable;
+  readonly source: UploadSource;
   /** The announced Content-Length; null for a chunked body. */
   readonly length: number | null;
   /** The sha256 (lowercase hex) the client announced in the headers, if any. */

@@ -52,6 +52,21 @@ export interface BlobStat {
  * commit() or cancel(); always cancel() in a `finally` (it is a no-op after commit).
  * An upload that is never settled (a killed server) is removed by sweepUploads().
  */
+/**
+ * What an upload reads: a Readable, or an object that behaves as one for these members (an
+ * HTTP body read straight from its socket, see http/socket-body.ts). A chunk given to a
+ * 'data' listener is valid only during that call: a source may reuse its buffer.
+ */
+export interface UploadSource {
+  on(event: 'data' | 'end' | 'close' | 'error', listener: (arg?: never) => void): unknown;
+  off(event: 'data' | 'end' | 'close' | 'error', listener: (arg?: never) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  readonly readableEnded: boolean;
+  readonly destroyed: boolean;
+  readonly errored: Error | null;
+}
+
 export interface BlobUpload {
   /** Identifies the temporary space (a random UUID), for logs. */
   readonly id: string;
@@ -70,7 +85,7 @@ export interface BlobUpload {
    * - the driver's own error when storage fails (disk full, network): a 500, not the client's fault.
    * After a rejection the upload accepts only cancel(). Calling write() twice throws.
    */
-  write(source: Readable, opts?: BlobWriteOptions): Promise<BlobWriteResult>;
+  write(source: UploadSource, opts?: BlobWriteOptions): Promise<BlobWriteResult>;
 
   /**
    * Makes the written bytes readable under a key, atomically: readers see either nothing or

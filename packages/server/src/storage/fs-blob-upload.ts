@@ -7,9 +7,8 @@
 // cancel) is kept by UploadLifecycle.
 import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { blobKeyForDigest } from './blob-key.js';
-import type { BlobRef, BlobWriteResult } from './blob-store.js';
+import type { BlobRef, BlobWriteResult, UploadSource } from './blob-store.js';
 import type { BackgroundHashing } from './background-hashing.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { EarlyWriteback } from './early-writeback.js';
@@ -43,7 +42,7 @@ export class FsBlobUpload extends UploadLifecycle {
     this.#file = file;
   }
 
-  protected async fill(source: Readable, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult> {
+  protected async fill(source: UploadSource, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult> {
     const file = this.#file;
     if (file === undefined) throw new Error('upload file is closed');
     // Direct writes leave no dirty pages behind: nothing for early writeback to do.

@@ -7,7 +7,7 @@ import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import type { StorageConfig } from './storage-config.js';
 
-export type { BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange } from './blob-store.js';
+export type { BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange, UploadSource } from './blob-store.js';
 export { BlobNotFoundError, BlobStoreError, BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
 export type { StorageConfig } from './storage-config.js';
 export { FileBytes } from './file-bytes.js';

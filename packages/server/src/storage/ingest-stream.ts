@@ -6,16 +6,16 @@
 // alternate, so memory stays at 2 × batchBytes whatever the size of the upload; when both are
 // busy the source is paused until the write in flight is done. The source is read in flowing
 // mode ('data' events): per 16 KiB chunk that is one listener call, where a read()/'readable'
-// loop cost a promise and eight listener changes. With `hashing`, batches live in shared
+// loop cost a promise and eight listener changes. A chunk is used only during its 'data' call
+// (the rest of one that fills both batches is copied), so a source may reuse its buffer. With `hashing`, batches live in shared
 // memory and are hashed on a worker thread while the sink writes them (a batch is reused once
 // both are done), so that the main thread only decrypts, parses and copies. An S3 driver passes
 // a sink that gathers batches into multipart parts.
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
 import type { BackgroundHashing } from './background-hashing.js';
 import type { BufferPool } from './buffer-pool.js';
-import type { BlobWriteOptions, BlobWriteResult } from './blob-store.js';
+import type { BlobWriteOptions, BlobWriteResult, UploadSource } from './blob-store.js';
 
 export const DEFAULT_BATCH_BYTES = 1024 * 1024;
 
@@ -46,7 +46,7 @@ function asBytes(chunk: unknown): Uint8Array {
  * at once), and rejects; see BlobUpload.write for the errors. The source must not be read by
  * anyone else meanwhile.
  */
-export function ingestStream(source: Readable, sink: BatchSink, opts: IngestOptions = {}): Promise<BlobWriteResult> {
+export function ingestStream(source: UploadSource, sink: BatchSink, opts: IngestOptions = {}): Promise<BlobWriteResult> {
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
   const batchBytes = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
   if (!(maxBytes >= 0)) return Promise.reject(new RangeError(`maxBytes must be >= 0, got ${maxBytes}`));
@@ -123,7 +123,8 @@ export function ingestStream(source: Readable, sink: BatchSink, opts: IngestOpti
       while (offset < bytes.length || filled === batchBytes) {
         if (filled === batchBytes) {
           if (writing !== undefined) {
-            stalled = { bytes, offset };
+            // A copy: the source may reuse the chunk's memory once this call returns.
+            stalled = { bytes: Buffer.from(bytes.subarray(offset)), offset: 0 };
             source.pause();
             return;
           }

@@ -9,10 +9,9 @@
 // cancel interrupts a write in progress) is kept by UploadLifecycle.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
 import { BlobStoreError, UploadAbortedError } from './blob-errors.js';
 import { blobKeyForDigest } from './blob-key.js';
-import type { BlobRef, BlobWriteResult } from './blob-store.js';
+import type { BlobRef, BlobWriteResult, UploadSource } from './blob-store.js';
 import { ingestStream } from './ingest-stream.js';
 import { isNoSuchKey } from './s3-errors.js';
 import type { ServerCopyLimits } from './s3-server-copy.js';
@@ -44,7 +43,7 @@ export class S3BlobUpload extends UploadLifecycle {
     super(id, context.onSettled);
   }
 
-  protected async fill(source: Readable, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult> {
+  protected async fill(source: UploadSource, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult> {
     const partBytes = partBytesFor(this.context.partBytes, maxBytes);
     const temp = new S3TempObject(this.context.client, this.context.bucket, this.context.tempKey, partBytes);
     this.#temp = temp;

@@ -3,9 +3,8 @@
 // commit in progress (a committed upload stays committed), and runs its cleanup once. A
 // driver subclasses it with the three steps that differ: how bytes reach temporary storage
 // (fill), how they become a blob (publish), and how the temporary storage goes (discard).
-import type { Readable } from 'node:stream';
 import { UploadAbortedError } from './blob-errors.js';
-import type { BlobRef, BlobUpload, BlobWriteOptions, BlobWriteResult } from './blob-store.js';
+import type { BlobRef, BlobUpload, BlobWriteOptions, BlobWriteResult, UploadSource } from './blob-store.js';
 
 type State = 'open' | 'writing' | 'written' | 'failed' | 'committing' | 'committed' | 'cancelled';
 
@@ -24,13 +23,13 @@ export abstract class UploadLifecycle implements BlobUpload {
   ) {}
 
   /** Streams `source` into temporary storage; `signal` fires on the caller's abort or on cancel(). */
-  protected abstract fill(source: Readable, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult>;
+  protected abstract fill(source: UploadSource, maxBytes: number | undefined, signal: AbortSignal): Promise<BlobWriteResult>;
   /** Makes the written bytes a readable blob under their key. */
   protected abstract publish(result: BlobWriteResult): Promise<BlobRef>;
   /** Removes the temporary storage; called once, after any write has settled. */
   protected abstract discard(): Promise<void>;
 
-  async write(source: Readable, opts: BlobWriteOptions = {}): Promise<BlobWriteResult> {
+  async write(source: UploadSource, opts: BlobWriteOptions = {}): Promise<BlobWriteResult> {
     if (this.#state !== 'open') throw new Error(`write() on an upload that is ${this.#state}`);
     this.#state = 'writing';
     const signal = opts.signal === undefined ? this.#interrupt.signal : AbortSignal.any([opts.signal, this.#interrupt.signal]);

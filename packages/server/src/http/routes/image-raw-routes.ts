@@ -8,7 +8,8 @@
  * listener; the service lets them reach public images only. An upload needs a length
  * (Content-Length or chunked: 411 otherwise) and may announce its digest in a header or, when
  * chunked, a trailer; any answer given before its body was read closes the connection rather
- * than read gigabytes for nothing.
+ * than read gigabytes for nothing. A body of known length is read straight from the socket
+ * (socket-body.ts), after which the connection closes too.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RepomanError } from '../../services/repoman-error.js';
@@ -19,6 +20,7 @@ import { RAW_URLS, type ImageParams } from '../image-ref.js';
 import { decideRange } from '../range-request.js';
 import type { RouteContext, RoutePlugin } from '../route-context.js';
 import { sendBytes } from '../send-bytes.js';
+import { socketBody } from '../socket-body.js';
 
 type RawRequest = FastifyRequest<{ Params: ImageParams }>;
 
@@ -82,7 +84,7 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
       request.caller,
       { owner: request.params.owner, name: request.params.image },
       {
-        source: request.raw,
+        source: socketBody(request.raw) ?? request.raw,
         length: bodyLength(request),
         expectedSha256: expectedSha256(request.headers),
         trailerSha256: () => expectedSha256(request.raw.trailers ?? {}, 'trailer'),
