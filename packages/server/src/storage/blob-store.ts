@@ -48,11 +48,6 @@ export interface BlobStat {
 }
 
 /**
- * One upload: temporary space that no reader can see. Call write() once, then either
- * commit() or cancel(); always cancel() in a `finally` (it is a no-op after commit).
- * An upload that is never settled (a killed server) is removed by sweepUploads().
- */
-/**
  * What an upload reads: a Readable, or an object that behaves as one for these members (an
  * HTTP body read straight from its socket, see http/socket-body.ts). A chunk given to a
  * 'data' listener is valid only during that call: a source may reuse its buffer.
@@ -67,6 +62,11 @@ export interface UploadSource {
   readonly errored: Error | null;
 }
 
+/**
+ * One upload: temporary space that no reader can see. Call write() once, then either
+ * commit() or cancel(); always cancel() in a `finally` (it is a no-op after commit).
+ * An upload that is never settled (a killed server) is removed by sweepUploads().
+ */
 export interface BlobUpload {
   /** Identifies the temporary space (a random UUID), for logs. */
   readonly id: string;

@@ -1,9 +1,9 @@
 // One upload of the filesystem driver: a temporary file `uploads/<uuid>` (mode 0600) that
 // write() fills (around the page cache where it can, see upload-file.ts; else with background
 // syncs on the way, see early-writeback.ts) and fsyncs, and that commit() renames into
-// `blobs/sha256/ab/<digest>` before fsyncing the directory, so a blob is either absent or complete, even after a crash. The
-// temporary file lives on the same file system as the blobs (checked when the store opens),
-// which is what makes the rename atomic. The contract's order (write once, then commit or
+// `blobs/sha256/ab/<digest>` before fsyncing the directory, so a blob is either absent or
+// complete, even after a crash. The temporary file lives on the same file system as the blobs
+// (checked when the store opens), which is what makes the rename atomic. The contract's order (write once, then commit or
 // cancel) is kept by UploadLifecycle.
 import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
