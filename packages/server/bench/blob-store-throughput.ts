@@ -9,37 +9,13 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { FsBlobStore } from '../src/storage/fs-blob-store.js';
+import { drain, timed, tlsLikeSource } from './throughput-kit.js';
 
 const MiB = 1024 * 1024;
 const dir = await mkdtemp(join(process.argv[2] ?? tmpdir(), 'repoman-bench-'));
 const totalBytes = Number(process.argv[3] ?? 1) * 1024 * MiB;
 const block = randomFillSync(Buffer.allocUnsafe(MiB));
-
-/** What arrives from a TLS socket: 16 KiB chunks, here from memory so only the store is timed. */
-function tlsLikeSource(): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= totalBytes) return void this.push(null);
-      const offset = sent % MiB;
-      this.push(block.subarray(offset, offset + 16 * 1024));
-      sent += 16 * 1024;
-    },
-  });
-}
-
-async function timed(label: string, run: () => Promise<unknown>): Promise<void> {
-  const started = process.hrtime.bigint();
-  await run();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`${label.padEnd(52)} ${(totalBytes / 1e6 / seconds).toFixed(0).padStart(6)} MB/s  (${seconds.toFixed(2)} s)`);
-}
-
-async function drain(stream: Readable): Promise<void> {
-  for await (const chunk of stream) void chunk;
-}
 
 try {
   const sourceFile = join(dir, 'source.bin');
@@ -55,22 +31,22 @@ try {
     console.log(`round ${round}`);
     let key = '';
     execFileSync('sync'); // start each write with no dirty pages from the previous one
-    await timed('store write, 16 KiB chunks from memory (+fsync, commit)', async () => {
+    await timed('store write, 16 KiB chunks from memory (+fsync, commit)', totalBytes, async () => {
       const upload = await store.createUpload();
-      await upload.write(tlsLikeSource());
+      await upload.write(tlsLikeSource(totalBytes, block));
       key = (await upload.commit()).key;
     });
     await store.delete(key);
     execFileSync('sync');
-    await timed('store write, from a file read stream (+fsync, commit)', async () => {
+    await timed('store write, from a file read stream (+fsync, commit)', totalBytes, async () => {
       const upload = await store.createUpload();
       await upload.write(createReadStream(sourceFile, { highWaterMark: MiB }));
       key = (await upload.commit()).key;
     });
     execFileSync('sync');
-    await timed('cp file + sync', async () => execFileSync('sh', ['-c', 'cp "$0" "$1" && sync "$1"', sourceFile, copy]));
-    await timed('store read, whole blob (page cache)', async () => drain(await store.read(key)));
-    await timed('dd bs=1M to /dev/null (page cache)', async () => execFileSync('dd', [`if=${copy}`, 'of=/dev/null', 'bs=1M'], { stdio: 'ignore' }));
+    await timed('cp file + sync', totalBytes, async () => execFileSync('sh', ['-c', 'cp "$0" "$1" && sync "$1"', sourceFile, copy]));
+    await timed('store read, whole blob (page cache)', totalBytes, async () => drain(await store.read(key)));
+    await timed('dd bs=1M to /dev/null (page cache)', totalBytes, async () => execFileSync('dd', [`if=${copy}`, 'of=/dev/null', 'bs=1M'], { stdio: 'ignore' }));
     await store.delete(key);
     await rm(copy);
   }

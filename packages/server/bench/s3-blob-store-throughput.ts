@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-s3';
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import { randomFillSync } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { drain, timed, tlsLikeSource } from './throughput-kit.js';
 import { S3BlobStore } from '../src/storage/s3-blob-store.js';
 import { createS3Client } from '../src/storage/s3-client.js';
 import { startCephRgw } from '../test/helpers/test-services.js';
@@ -38,34 +39,6 @@ const client = createS3Client({
 });
 const bucket = `repoman-bench-${process.pid}`;
 
-/** What arrives from a TLS socket: 16 KiB chunks, here from memory so only the store is timed. */
-function tlsLikeSource(): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= totalBytes) return void this.push(null);
-      const offset = sent % MiB;
-      this.push(block.subarray(offset, offset + 16 * 1024));
-      sent += 16 * 1024;
-    },
-  });
-}
-
-/** Prints MB/s, and the CPU time this process spent (the S3 server's is not counted). */
-async function timed(label: string, run: () => Promise<unknown>): Promise<void> {
-  const started = process.hrtime.bigint();
-  const cpu = process.cpuUsage();
-  await run();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const { user, system } = process.cpuUsage(cpu);
-  const cpuSeconds = (user + system) / 1e6;
-  console.log(`${label.padEnd(56)} ${(totalBytes / 1e6 / seconds).toFixed(0).padStart(6)} MB/s  (${seconds.toFixed(2)} s, node CPU ${cpuSeconds.toFixed(2)} s)`);
-}
-
-async function drain(stream: Readable): Promise<void> {
-  for await (const chunk of stream) void chunk;
-}
-
 /** The SDK alone: a multipart upload of ready-made part buffers, one at a time. */
 async function rawMultipartUpload(key: string): Promise<void> {
   const part = Buffer.allocUnsafe(partBytes);
@@ -86,25 +59,25 @@ try {
   for (let round = 1; round <= rounds; round++) {
     console.log(`round ${round}`);
     let key = '';
-    await timed('SDK alone: multipart upload of ready buffers', () => rawMultipartUpload('raw'));
-    await timed('SDK alone: one GetObject, drained', async () => {
+    await timed('SDK alone: multipart upload of ready buffers', totalBytes, () => rawMultipartUpload('raw'));
+    await timed('SDK alone: one GetObject, drained', totalBytes, async () => {
       const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'raw' }));
       await drain(Body as Readable);
     });
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'raw' }));
 
     const upload = await store.createUpload();
-    await timed('store write, 16 KiB chunks from memory (sha256, parts)', () => upload.write(tlsLikeSource()));
+    await timed('store write, 16 KiB chunks from memory (sha256, parts)', totalBytes, () => upload.write(tlsLikeSource(totalBytes, block)));
     const started = process.hrtime.bigint();
     key = (await upload.commit()).key;
     console.log(`${'  commit (server-side copy + delete)'.padEnd(56)} ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(0).padStart(6)} ms`);
     await store.delete(key);
-    await timed('store write + commit', async () => {
+    await timed('store write + commit', totalBytes, async () => {
       const again = await store.createUpload();
-      await again.write(tlsLikeSource());
+      await again.write(tlsLikeSource(totalBytes, block));
       key = (await again.commit()).key;
     });
-    await timed('store read, whole blob', async () => drain(await store.read(key)));
+    await timed('store read, whole blob', totalBytes, async () => drain(await store.read(key)));
     await store.delete(key);
   }
 } finally {
