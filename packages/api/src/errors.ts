@@ -1,0 +1,87 @@
+/**
+ * The error envelope of SPEC §3, `{"error": {"code", "message"}}`, and the codes with their
+ * HTTP status, as the server's error catalogue (packages/server/src/http/error-catalogue.ts)
+ * answers them. `errorEnvelope(codes)` is the schema of an error answer limited to some codes,
+ * used per route and status in the OpenAPI document and by `validateAnswer`.
+ */
+import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { stringEnum } from './common.js';
+
+/** The codes the server answers today, with their status. Keep in step with the server's catalogue. */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  INVALID_NAME: 400,
+  UNKNOWN_FIELD: 400,
+  MALFORMED_BODY: 400,
+  PERMISSION_NOT_FOUND: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  USER_SUSPENDED: 403,
+  USER_NOT_FOUND: 404,
+  GROUP_NOT_FOUND: 404,
+  IMAGE_NOT_FOUND: 404,
+  IMAGE_EMPTY: 404,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  IMAGE_READ_ONLY: 409,
+  GONE: 410,
+  LENGTH_REQUIRED: 411,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
+  CHECKSUM_MISMATCH: 422,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  // ---- Codes being added this round (extend here as the catalogue grows) ----
+  CROSS_SITE_REQUEST: 403,
+  STORAGE_FULL: 507,
+  SERVICE_UNAVAILABLE: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+/**
+ * Codes any route may answer, whatever it does: no or unknown credential, suspended account,
+ * plain HTTP or a limited proxy, a wrong method, bad URL encoding or an over-long name in the
+ * URL, a request that does not fit the route, a body (even one the route does not read) that
+ * is unparsable, too large or of another content type, a server that cannot reach its
+ * database, and the last-resort 500.
+ */
+export const COMMON_ERRORS: readonly ErrorCode[] = [
+  'BAD_REQUEST',
+  'INVALID_NAME',
+  'MALFORMED_BODY',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'USER_SUSPENDED',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'INTERNAL',
+  'UNAVAILABLE',
+];
+
+export const ErrorCodeSchema = stringEnum(ERROR_CODES, 'a stable code clients may rely on');
+
+/** An error answer whose code is one of `codes`. */
+export function errorEnvelope(codes: readonly ErrorCode[]): TObject {
+  return Type.Object(
+    {
+      error: Type.Object(
+        {
+          code: stringEnum(codes),
+          message: Type.String({ description: 'for humans; may change' }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** Every error answer. */
+export const ErrorEnvelope = errorEnvelope(ERROR_CODES);
+export type ErrorEnvelope = Static<typeof ErrorEnvelope>;

@@ -1,0 +1,47 @@
+/**
+ * Groups (SPEC §3): the group record as the server answers it, the bodies that create and modify
+ * (rename) a group, and the lists answered by the membership and permission routes.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { GroupName, Permission, Time, UserName } from './common.js';
+
+const closed = { additionalProperties: false } as const;
+
+export const Group = Type.Object(
+  {
+    name: GroupName,
+    protected: Type.Boolean({ description: 'admins and users: cannot be renamed or deleted' }),
+    users: Type.Array(UserName, { description: 'the members' }),
+    permissions: Type.Array(Permission),
+    created: Time,
+    modified: Time,
+  },
+  closed,
+);
+export type Group = Static<typeof Group>;
+
+export const GroupList = Type.Array(Group);
+
+/** `GET /api/users/{user}/groups`: group names. */
+export const GroupNameList = Type.Array(GroupName);
+
+/** `GET /api/groups/{group}/users`: user names. */
+export const UserNameList = Type.Array(UserName);
+
+/** `GET /api/permissions`, `GET /api/groups/{group}/permissions`. */
+export const PermissionList = Type.Array(Permission);
+
+/** `POST /api/groups`. */
+export const NewGroup = Type.Object(
+  {
+    name: GroupName,
+    users: Type.Optional(Type.Array(UserName)),
+    permissions: Type.Optional(Type.Array(Permission)),
+  },
+  closed,
+);
+export type NewGroup = Static<typeof NewGroup>;
+
+/** `PATCH /api/groups/{group}`: a rename. */
+export const GroupChanges = Type.Object({ name: Type.Optional(GroupName) }, closed);
+export type GroupChanges = Static<typeof GroupChanges>;

@@ -1,0 +1,92 @@
+/**
+ * Images (SPEC §3 "Image record"): the record as the server answers it, the metadata fields a
+ * body may set on create and modify (with the server's bounds: description 4096 characters,
+ * the other texts 128; `expires` an ISO 8601 date or date-time, "" clears it), the clone body,
+ * and the filters and paging of `GET /api/images`.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { ACCOUNT_NAME_PATTERN, booleanWord, GroupName, ImageName, Time, UserName } from './common.js';
+
+const closed = { additionalProperties: false } as const;
+const orNull = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ImageChecksum = Type.Object(
+  {
+    type: Type.Literal('sha256'),
+    value: orNull(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex; null while the image is an empty slot' })),
+  },
+  closed,
+);
+export type ImageChecksum = Static<typeof ImageChecksum>;
+
+export const Image = Type.Object(
+  {
+    name: ImageName,
+    owner: UserName,
+    uuid: Type.String({ format: 'uuid' }),
+    description: Type.String(),
+    os_variant: Type.String(),
+    os_type: Type.String(),
+    os_arch: Type.String(),
+    hypervisor: Type.String(),
+    size: orNull(Type.Integer({ minimum: 0, description: 'bytes; null while the image is an empty slot' })),
+    checksum: ImageChecksum,
+    version: Type.Integer({ minimum: 0, description: 'counts completed uploads' }),
+    status: Type.Union([Type.Literal('empty'), Type.Literal('ready')]),
+    created: Time,
+    uploaded: orNull(Time),
+    modified: Time,
+    expires: orNull(Time),
+    read_only: Type.Boolean({ description: 'refuses uploads, modification and deletion until cleared' }),
+    unauthenticated_access: Type.Boolean({ description: 'anyone may download it, also over plain HTTP' }),
+    shared_with: Type.Object({ users: Type.Array(UserName), groups: Type.Array(GroupName) }, closed),
+    file_url: Type.String({ format: 'uri', description: 'the HTTPS download (and upload) URL' }),
+    http_file_url: orNull(Type.String({ format: 'uri', description: 'the plain-HTTP download URL; null unless public and that listener is on' })),
+  },
+  closed,
+);
+export type Image = Static<typeof Image>;
+
+export const ImageList = Type.Array(Image);
+
+const imageFields = {
+  description: Type.Optional(Type.String({ maxLength: 4096 })),
+  os_variant: Type.Optional(Type.String({ maxLength: 128 })),
+  os_type: Type.Optional(Type.String({ maxLength: 128 })),
+  os_arch: Type.Optional(Type.String({ maxLength: 128 })),
+  hypervisor: Type.Optional(Type.String({ maxLength: 128 })),
+  expires: Type.Optional(Type.String({ description: 'ISO 8601 date or date-time (no zone: UTC) after which others get 410 Gone; "" clears it' })),
+  read_only: Type.Optional(Type.Boolean()),
+  unauthenticated_access: Type.Optional(Type.Boolean()),
+};
+
+/** Metadata an image's owner may set on create and modify. */
+export const ImageFields = Type.Object(imageFields, closed);
+export type ImageFields = Static<typeof ImageFields>;
+
+/** `POST /api/images`: a new empty slot. */
+export const NewImage = Type.Object({ name: ImageName, ...imageFields }, closed);
+export type NewImage = Static<typeof NewImage>;
+
+/** `PATCH /api/images/…`: the metadata, plus a new name or (admins) a new owner. */
+export const ImageChanges = Type.Object({ name: Type.Optional(ImageName), owner: Type.Optional(UserName), ...imageFields }, closed);
+export type ImageChanges = Static<typeof ImageChanges>;
+
+/** `POST /api/images/…/clone`: the name of the copy in the caller's namespace. */
+export const CloneImage = Type.Object({ name: ImageName }, closed);
+export type CloneImage = Static<typeof CloneImage>;
+
+/** `GET /api/images` query: filters and paging (the total goes in `X-Total-Count`). */
+export const ImageQuery = Type.Object(
+  {
+    owner: Type.Optional(UserName),
+    shared: Type.Optional(Type.Union([Type.Boolean(), booleanWord(true)], { description: 'only images shared with the caller' })),
+    group: Type.Optional(Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'only images shared with this group' })),
+    q: Type.Optional(Type.String({ description: 'matches the name or the description' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  },
+  closed,
+);
+/** The filters as a client sets them (booleans as booleans). */
+export type ImageFilter = Omit<Static<typeof ImageQuery>, 'shared'> & { shared?: boolean };

@@ -1,0 +1,174 @@
+/**
+ * The route table as data (as distribution's `registry/api/v2/descriptors.go`): one descriptor
+ * per URL pattern and verb the server registers, with its parameters, query, body, answers by
+ * status and the error codes it may answer. It drives the OpenAPI document (`openapi.ts`), the
+ * answer checks of the contract tests (`validate.ts`) and, next, the server's request
+ * validation. URLs are fastify patterns (`:param`). The first method of a descriptor is the
+ * verb; the others are the 2011 client's synonyms (`POST` for `PATCH` or `PUT`, SPEC §3).
+ */
+import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
+import { GroupName, Health, ImageName, Permission, UserName } from './common.js';
+import { COMMON_ERRORS, type ErrorCode } from './errors.js';
+import { Group, GroupChanges, GroupList, GroupNameList, NewGroup, PermissionList, UserNameList } from './groups.js';
+import { CloneImage, Image, ImageChanges, ImageList, ImageQuery, NewImage } from './images.js';
+import { NewUser, User, UserChanges, UserList, Whoami } from './users.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One answer of a route: its body (none when `schema` and `contentType` are absent) and headers. */
+export interface Answer {
+  readonly description: string;
+  /** JSON body schema (content type application/json). */
+  readonly schema?: TSchema;
+  /** A non-JSON body: its content type (the body is then bytes or text). */
+  readonly contentType?: string;
+  /** Response headers worth documenting: name → description. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RouteDescriptor {
+  /** Unique; the OpenAPI operationId of the first method. */
+  readonly id: string;
+  readonly methods: readonly HttpMethod[];
+  readonly url: string;
+  readonly summary: string;
+  readonly tag: 'service' | 'users' | 'groups' | 'images';
+  /** Open to callers without a registered certificate (the service still decides what they may see). */
+  readonly anonymous?: boolean;
+  readonly params?: TObject;
+  readonly query?: TObject;
+  /** A metadata body (JSON, or form-encoded as `formBody` derives), or the raw bytes of an image. */
+  readonly body?: TObject | 'bytes';
+  /** Successful answers by status. */
+  readonly responses: Readonly<Record<number, Answer>>;
+  /** Error codes this route may answer besides `COMMON_ERRORS`. */
+  readonly errors: readonly ErrorCode[];
+}
+
+const json = (schema: TSchema, description: string, headers?: Record<string, string>): Answer => ({ description, schema, ...(headers && { headers }) });
+const created = (schema: TSchema, what: string, location: string): Answer => json(schema, `the new ${what}`, { Location: location });
+const noContent = (description: string): Answer => ({ description });
+const params = (properties: TProperties): TObject => Type.Object(properties, { additionalProperties: false });
+
+const USER = params({ user: UserName });
+const GROUP = params({ group: GroupName });
+const UNKNOWN_FIELD: ErrorCode = 'UNKNOWN_FIELD';
+
+const accountRoutes: RouteDescriptor[] = [
+  { id: 'health', methods: ['GET'], url: '/healthz', tag: 'service', anonymous: true, summary: 'Liveness and readiness: 503 when the metadata database does not answer', responses: { 200: json(Health, 'ready') }, errors: [] },
+  {
+    id: 'metrics', methods: ['GET'], url: '/metrics', tag: 'service', anonymous: true, summary: 'Prometheus metrics (HTTPS only)',
+    responses: { 200: { description: 'the Prometheus text exposition', contentType: 'text/plain' } }, errors: [],
+  },
+  { id: 'whoami', methods: ['GET'], url: '/api/whoami', tag: 'users', summary: "The caller's user record, groups and effective permissions", responses: { 200: json(Whoami, 'the caller') }, errors: [] },
+
+  { id: 'listUsers', methods: ['GET'], url: '/api/users', tag: 'users', summary: 'Every user', responses: { 200: json(UserList, 'the users') }, errors: [] },
+  { id: 'createUser', methods: ['POST'], url: '/api/users', tag: 'users', summary: 'Register a user (needs user_create)', body: NewUser, responses: { 201: created(User, 'user', '/api/users/{user}') }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'GROUP_NOT_FOUND'] },
+  { id: 'getUser', methods: ['GET'], url: '/api/users/:user', tag: 'users', summary: 'A user', params: USER, responses: { 200: json(User, 'the user') }, errors: ['USER_NOT_FOUND'] },
+  { id: 'modifyUser', methods: ['PATCH', 'POST'], url: '/api/users/:user', tag: 'users', summary: 'Modify a user', params: USER, body: UserChanges, responses: { 200: json(User, 'the user as changed') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND', 'CONFLICT'] },
+  { id: 'deleteUser', methods: ['DELETE'], url: '/api/users/:user', tag: 'users', summary: "Delete a user and the user's images", params: USER, responses: { 204: noContent('deleted') }, errors: ['USER_NOT_FOUND', 'CONFLICT'] },
+  { id: 'userGroups', methods: ['GET'], url: '/api/users/:user/groups', tag: 'users', summary: "The names of a user's groups", params: USER, responses: { 200: json(GroupNameList, 'group names') }, errors: ['USER_NOT_FOUND'] },
+  { id: 'userImages', methods: ['GET'], url: '/api/users/:user/images', tag: 'users', summary: "A user's images that the caller can see", params: USER, responses: { 200: json(ImageList, 'the images') }, errors: ['USER_NOT_FOUND'] },
+  { id: 'userShared', methods: ['GET'], url: '/api/users/:user/shared', tag: 'users', summary: 'Images shared with a user', params: USER, responses: { 200: json(ImageList, 'the images') }, errors: ['USER_NOT_FOUND'] },
+
+  { id: 'listGroups', methods: ['GET'], url: '/api/groups', tag: 'groups', summary: 'Every group', responses: { 200: json(GroupList, 'the groups') }, errors: [] },
+  { id: 'createGroup', methods: ['POST'], url: '/api/groups', tag: 'groups', summary: 'Create a group (needs group_create)', body: NewGroup, responses: { 201: created(Group, 'group', '/api/groups/{group}') }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND', 'PERMISSION_NOT_FOUND'] },
+  { id: 'getGroup', methods: ['GET'], url: '/api/groups/:group', tag: 'groups', summary: 'A group', params: GROUP, responses: { 200: json(Group, 'the group') }, errors: ['GROUP_NOT_FOUND'] },
+  { id: 'modifyGroup', methods: ['PATCH', 'POST'], url: '/api/groups/:group', tag: 'groups', summary: 'Rename a group (protected groups: 403)', params: GROUP, body: GroupChanges, responses: { 200: json(Group, 'the group as changed') }, errors: [UNKNOWN_FIELD, 'GROUP_NOT_FOUND', 'CONFLICT'] },
+  { id: 'deleteGroup', methods: ['DELETE'], url: '/api/groups/:group', tag: 'groups', summary: 'Delete a group (protected groups: 403)', params: GROUP, responses: { 204: noContent('deleted') }, errors: ['GROUP_NOT_FOUND'] },
+  { id: 'groupMembers', methods: ['GET'], url: '/api/groups/:group/users', tag: 'groups', summary: "The names of a group's members", params: GROUP, responses: { 200: json(UserNameList, 'user names') }, errors: ['GROUP_NOT_FOUND'] },
+  ...(['add', 'remove'] as const).map((verb): RouteDescriptor => ({
+    id: `${verb}Member`, methods: verb === 'add' ? ['PUT', 'POST'] : ['DELETE'], url: '/api/groups/:group/users/:user', tag: 'groups',
+    summary: verb === 'add' ? 'Add a user to a group' : 'Remove a user from a group', params: params({ group: GroupName, user: UserName }),
+    responses: { 200: json(Group, 'the group as changed') }, errors: ['GROUP_NOT_FOUND', 'USER_NOT_FOUND', 'CONFLICT'],
+  })),
+  { id: 'listPermissions', methods: ['GET'], url: '/api/permissions', tag: 'groups', summary: 'Every permission name', responses: { 200: json(PermissionList, 'permission names') }, errors: [] },
+  { id: 'groupPermissions', methods: ['GET'], url: '/api/groups/:group/permissions', tag: 'groups', summary: "A group's permissions", params: GROUP, responses: { 200: json(PermissionList, 'permission names') }, errors: ['GROUP_NOT_FOUND'] },
+  ...(['grant', 'revoke'] as const).map((verb): RouteDescriptor => ({
+    id: `${verb}Permission`, methods: verb === 'grant' ? ['PUT', 'POST'] : ['DELETE'], url: '/api/groups/:group/permissions/:permission', tag: 'groups',
+    summary: verb === 'grant' ? 'Grant a permission to a group' : "Revoke a group's permission", params: params({ group: GroupName, permission: Permission }),
+    responses: { 200: json(Group, 'the group as changed') }, errors: ['GROUP_NOT_FOUND', 'PERMISSION_NOT_FOUND'],
+  })),
+];
+
+/** Every image route exists in the caller's namespace and in a named user's (SPEC §3 "Namespaces"). */
+const IMAGE_FORMS = [
+  { prefix: '/api/images/:image', params: { image: ImageName }, idSuffix: '', where: "in the caller's namespace" },
+  { prefix: '/api/images/:owner/:image', params: { owner: UserName, image: ImageName }, idSuffix: 'Of', where: "in owner's namespace" },
+] as const;
+
+type ImageRouteParts = Omit<RouteDescriptor, 'url' | 'params' | 'tag'>;
+
+function inBothNamespaces(suffix: string, extra: TProperties, make: (where: string) => ImageRouteParts, prefixOf = (prefix: string) => prefix): RouteDescriptor[] {
+  return IMAGE_FORMS.map((form) => {
+    const route = make(form.where);
+    return { ...route, id: route.id + form.idSuffix, url: prefixOf(form.prefix) + suffix, tag: 'images', params: params({ ...form.params, ...extra }) };
+  });
+}
+
+const RAW_LOCATION = '/api/images/raw/{owner}/{name}: where the bytes go';
+const DOWNLOAD_HEADERS = {
+  ETag: 'the quoted sha256',
+  'Last-Modified': 'the upload time',
+  'Repr-Digest': 'sha-256=:<base64>:',
+  'Accept-Ranges': 'bytes',
+  'Content-Disposition': 'attachment; filename="<name>"',
+};
+
+const imageRoutes: RouteDescriptor[] = [
+  {
+    id: 'listImages', methods: ['GET'], url: '/api/images', tag: 'images', summary: 'Images the caller can see: own, shared with it, public (every image for admins)',
+    query: ImageQuery, responses: { 200: json(ImageList, 'one page of images', { 'X-Total-Count': 'how many images match, over all pages' }) }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND', 'GROUP_NOT_FOUND'],
+  },
+  {
+    id: 'createImage', methods: ['POST'], url: '/api/images', tag: 'images', summary: 'Create an empty image slot', body: NewImage,
+    responses: { 201: created(Image, 'image', RAW_LOCATION) }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND'],
+  },
+  ...inBothNamespaces('', {}, (where) => ({ id: 'getImage', methods: ['GET'], summary: `An image's record, ${where}`, responses: { 200: json(Image, 'the image') }, errors: ['IMAGE_NOT_FOUND'] })),
+  ...inBothNamespaces('', {}, (where) => ({
+    id: 'modifyImage', methods: ['PATCH', 'POST'], summary: `Modify an image ${where}: fields, rename with name, new owner (admins)`, body: ImageChanges,
+    responses: { 200: json(Image, 'the image as changed') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'CONFLICT', 'USER_NOT_FOUND'],
+  })),
+  ...inBothNamespaces('', {}, (where) => ({ id: 'deleteImage', methods: ['DELETE'], summary: `Delete an image ${where}`, responses: { 204: noContent('deleted') }, errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY'] })),
+  ...inBothNamespaces('/clone', {}, (where) => ({
+    id: 'cloneImage', methods: ['POST'], summary: `Copy an image ${where} into the caller's namespace`, body: CloneImage,
+    responses: { 201: created(Image, 'copy', RAW_LOCATION) }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'GONE', 'CONFLICT'],
+  })),
+  ...(['user', 'group'] as const).flatMap((kind) =>
+    (['share', 'unshare'] as const).flatMap((verb) =>
+      inBothNamespaces(`/share/${kind}/:target`, { target: kind === 'user' ? UserName : GroupName }, (where) => ({
+        id: `${verb}With${kind === 'user' ? 'User' : 'Group'}`,
+        methods: verb === 'share' ? ['PUT', 'POST'] : ['DELETE'],
+        summary: verb === 'share' ? `Share an image ${where} read-only with a ${kind}` : `Stop sharing an image ${where} with a ${kind}`,
+        responses: { 200: json(Image, 'the image as changed') },
+        errors: ['IMAGE_NOT_FOUND', kind === 'user' ? 'USER_NOT_FOUND' : 'GROUP_NOT_FOUND'],
+      })),
+    ),
+  ),
+  ...inBothNamespaces('', {}, (where) => ({
+    id: 'downloadImage', methods: ['GET', 'HEAD'], anonymous: true, summary: `Download an image's bytes, ${where} (ranges, conditional requests)`,
+    responses: {
+      200: { description: 'the bytes', contentType: 'application/octet-stream', headers: DOWNLOAD_HEADERS },
+      206: { description: 'the requested range', contentType: 'application/octet-stream', headers: { ...DOWNLOAD_HEADERS, 'Content-Range': 'bytes start-end/size' } },
+      304: noContent('not modified (If-None-Match, If-Modified-Since)'),
+    },
+    errors: ['IMAGE_NOT_FOUND', 'IMAGE_EMPTY', 'GONE', 'RANGE_NOT_SATISFIABLE'],
+  }), rawPrefix),
+  ...inBothNamespaces('', {}, (where) => ({
+    id: 'uploadImage', methods: ['PUT'], summary: `Upload an image's bytes, ${where}: the raw body, streamed; Content-Length or chunked; optional Repr-Digest or X-Checksum-Sha256`,
+    body: 'bytes', responses: { 200: json(Image, 'the image with its new version') },
+    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'LENGTH_REQUIRED', 'PAYLOAD_TOO_LARGE', 'CHECKSUM_MISMATCH'],
+  }), rawPrefix),
+];
+
+/** `/api/images/:image` → `/api/images/raw/:image`, `/api/images/:owner/:image` → `/api/images/raw/:owner/:image`. */
+function rawPrefix(prefix: string): string {
+  return prefix.replace('/api/images/', '/api/images/raw/');
+}
+
+export const ROUTES: readonly RouteDescriptor[] = [...accountRoutes, ...imageRoutes];
+
+/** The codes a route may answer: its own and the common ones. */
+export function routeErrors(route: RouteDescriptor): ErrorCode[] {
+  return [...new Set([...COMMON_ERRORS, ...route.errors])];
+}
