@@ -69,7 +69,8 @@ export function formBody(body: TObject): TObject {
     const kind = (field as TSchema)[Kind];
     let form: TSchema;
     if (kind === 'Boolean') form = booleanWord(false);
-    else if (kind === 'Array') form = Type.Union([Type.Array(Type.String()), Type.String({ description: 'comma-separated' })]);
+    // The single value first: with fastify's type coercion a lone string must not become a list of one.
+    else if (kind === 'Array') form = Type.Union([Type.String({ description: 'comma-separated' }), Type.Array(Type.String())]);
     else form = kind === 'String' ? (field as TSchema) : Type.String();
     fields[name] = body.required?.includes(name) ? form : Type.Optional(form);
   }

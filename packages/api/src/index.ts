@@ -5,6 +5,7 @@
  */
 export * from './common.js';
 export * from './errors.js';
+export * from './fastify-schema.js';
 export * from './groups.js';
 export * from './images.js';
 export * from './openapi.js';
