@@ -12,7 +12,6 @@ export const ACCOUNT_NAME_PATTERN = '^(?!(?:raw|api)$)[a-z0-9][a-z0-9_-]{0,63}$'
 /** SPEC §3: images; dots allowed (`rhel5.5.img`, `debian6.img.gz`). */
 export const IMAGE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$';
 
-export const AccountName = Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'a user or group name' });
 export const UserName = Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'a user name' });
 export const GroupName = Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'a group name' });
 export const ImageName = Type.String({ pattern: IMAGE_NAME_PATTERN, description: 'an image name' });

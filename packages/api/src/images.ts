@@ -4,11 +4,11 @@
  * the other texts 128; `expires` an ISO 8601 date or date-time, "" clears it), the clone body,
  * and the filters and paging of `GET /api/images`.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ACCOUNT_NAME_PATTERN, booleanWord, GroupName, ImageName, Time, UserName } from './common.js';
 
 const closed = { additionalProperties: false } as const;
-const orNull = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const orNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const ImageChecksum = Type.Object(
   {

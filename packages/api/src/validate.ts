@@ -1,7 +1,7 @@
 /**
- * Checking an answer against the route table: `validateAnswer(route, status, body, headers)`
- * says whether a status is one the route documents and whether the body (and the documented
- * headers) match it; error answers must be the envelope with one of the route's codes of that
+ * Checking an answer against the route table: `validateAnswer(route, status, body, {headers,
+ * method})` says whether a status is one the route documents and whether the body (and the
+ * documented headers) match it — an answer to HEAD has the headers of GET and no body; error answers must be the envelope with one of the route's codes of that
  * status. Contract tests run it on every answer they get, so the schemas cannot drift from the
  * server. `findRoute` names the descriptor of a concrete request, preferring literal segments
  * over parameters as the server's router does (`/api/images/raw/x` is the raw URL).
@@ -59,12 +59,16 @@ export function routeById(id: string): RouteDescriptor {
   return route;
 }
 
-export function validateAnswer(
-  route: RouteDescriptor,
-  status: number,
-  body: unknown,
-  headers: Readonly<Record<string, unknown>> = {},
-): AnswerCheck {
+export interface AnswerContext {
+  /** The answer's headers, names in lower case (as node gives them). */
+  readonly headers?: Readonly<Record<string, unknown>>;
+  /** The request's method; HEAD answers are checked for headers and an empty body only. */
+  readonly method?: string;
+}
+
+export function validateAnswer(route: RouteDescriptor, status: number, body: unknown, context: AnswerContext = {}): AnswerCheck {
+  const headers = context.headers ?? {};
+  const head = context.method?.toUpperCase() === 'HEAD';
   const label = `${route.methods.join('|')} ${route.url} → ${status}`;
   const answer = answerOf(route, status);
   if (answer === undefined) return { ok: false, problems: [`${label}: this status is not documented for the route`] };
@@ -72,7 +76,10 @@ export function validateAnswer(
   for (const name of Object.keys(answer.headers ?? {})) {
     if (headers[name.toLowerCase()] === undefined) problems.push(`${label}: header ${name} is missing`);
   }
-  if (answer.schema !== undefined) {
+  const empty = body === undefined || body === '' || (Buffer.isBuffer(body) && body.length === 0);
+  if (head) {
+    if (!empty) problems.push(`${label}: an answer to HEAD has no body`);
+  } else if (answer.schema !== undefined) {
     let value = body;
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
       try {
@@ -86,7 +93,7 @@ export function validateAnswer(
     if (!validate(value)) {
       for (const error of validate.errors ?? []) problems.push(`${label}: ${error.instancePath || '(body)'} ${error.message ?? 'is not valid'} ${JSON.stringify(error.params)}`);
     }
-  } else if (answer.contentType === undefined && body !== undefined && body !== '' && !(Buffer.isBuffer(body) && body.length === 0)) {
+  } else if (answer.contentType === undefined && !empty) {
     problems.push(`${label}: this answer has no body, but one was sent`);
   }
   return { ok: problems.length === 0, problems };
@@ -100,7 +107,7 @@ function answerOf(route: RouteDescriptor, status: number): Answer | undefined {
   return codes.length === 0 ? undefined : { description: 'error', schema: errorSchemaOf(route, status) };
 }
 
-export function errorCodesOf(route: RouteDescriptor, status: number): ReturnType<typeof routeErrors> {
+function errorCodesOf(route: RouteDescriptor, status: number): ReturnType<typeof routeErrors> {
   return routeErrors(route).filter((code) => ERROR_STATUS[code] === status);
 }
 

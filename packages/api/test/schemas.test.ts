@@ -108,8 +108,9 @@ const image: Image = {
 test('validateAnswer accepts the records as the server answers them', () => {
   assert.deepEqual(validateAnswer(routeById('getUser'), 200, user).problems, []);
   assert.deepEqual(validateAnswer(routeById('getImageOf'), 200, JSON.stringify(image)).problems, []);
-  assert.deepEqual(validateAnswer(routeById('listImages'), 200, [image], { 'x-total-count': '1' }).problems, []);
+  assert.deepEqual(validateAnswer(routeById('listImages'), 200, [image], { headers: { 'x-total-count': '1' } }).problems, []);
   assert.deepEqual(validateAnswer(routeById('deleteUser'), 204, '').problems, []);
+  assert.deepEqual(validateAnswer(routeById('getUser'), 200, '', { method: 'HEAD' }).problems, []);
   assert.deepEqual(validateAnswer(routeById('getUser'), 404, { error: { code: 'USER_NOT_FOUND', message: 'no' } }).problems, []);
 });
 
@@ -129,4 +130,6 @@ test('validateAnswer refuses what drifts from the schemas', () => {
   refused(validateAnswer(routeById('listImages'), 200, [image]), 'a documented header missing');
   refused(validateAnswer(routeById('deleteUser'), 204, '{}'), 'a body where none is documented');
   refused(validateAnswer(routeById('getUser'), 200, '<html>'), 'a body that is not JSON');
+  refused(validateAnswer(routeById('getUser'), 200, user, { method: 'HEAD' }), 'a body in an answer to HEAD');
+  refused(validateAnswer(routeById('getUser'), 200, ''), 'an empty body where a record is documented');
 });
