@@ -139,10 +139,12 @@ function parseFqans(values: DerElement): Pick<VomsAc, 'vo' | 'host' | 'port' | '
   return out;
 }
 
+type ParseCertificate = (der: Buffer) => Certificate;
+
 /** ACCerts: SEQUENCE OF SEQUENCE OF Certificate (VOMS writes one list with the server's cert). */
-function parseAcCerts(value: Buffer): Certificate[] {
+function parseAcCerts(value: Buffer, parse: ParseCertificate): Certificate[] {
   return readChildren(readOnly(value, TAG.SEQUENCE)).flatMap((list) =>
-    readChildren(expect(list, TAG.SEQUENCE, 'AC certificate list')).map((c) => Certificate.fromDer(c.bytes)));
+    readChildren(expect(list, TAG.SEQUENCE, 'AC certificate list')).map((c) => parse(c.bytes)));
 }
 
 /** Targets as VOMS writes them: SEQUENCE OF SEQUENCE OF [0] GeneralName (RFC 5755 targetName). */
@@ -171,8 +173,11 @@ function parseExtensions(el: DerElement): AcExtension[] {
   return out;
 }
 
-/** Parses one AttributeCertificate. */
-export function parseVomsAc(der: Buffer): VomsAc {
+/**
+ * Parses one AttributeCertificate. `parseCertificate` parses the embedded server certificates
+ * (a validator passes a cached parser: one server signs every AC of its VO).
+ */
+export function parseVomsAc(der: Buffer, parseCertificate: ParseCertificate = (d) => Certificate.fromDer(d)): VomsAc {
   const [info, alg, sig] = readChildren(readOnly(der, TAG.SEQUENCE));
   const fields = readChildren(expect(info, TAG.SEQUENCE, 'AttributeCertificateInfo'));
   const [version, holder, issuer, , serial, validity, attributes, ...rest] = fields;
@@ -209,7 +214,7 @@ export function parseVomsAc(der: Buffer): VomsAc {
     notBefore: readTime(notBefore),
     notAfter: readTime(notAfter),
     ...fqans,
-    certificates: certs ? parseAcCerts(certs.value) : [],
+    certificates: certs ? parseAcCerts(certs.value, parseCertificate) : [],
     ...(targets ? { targets: parseTargets(targets.value) } : {}),
     ...(keyId ? { authorityKeyId: Buffer.from(keyId.content) } : {}),
     extensions,

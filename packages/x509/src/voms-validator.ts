@@ -8,13 +8,16 @@
  * and whose chain the ChainValidator accepts. A refused AC is reported with a reason for the
  * log and never makes validate() throw: the login keeps its DN identity.
  */
+import { createHash } from 'node:crypto';
 import { Certificate } from './certificate.js';
 import type { ChainValidator } from './chain-validator.js';
 import { TAG, readOnly } from './der-reader.js';
 import { lscMatches } from './lsc-file.js';
+import { LruCache } from './lru-cache.js';
 import { OID } from './oids.js';
 import { verifySignature } from './signature-algorithm.js';
 import { VOMS_OID, type VomsAc, parseVomsAc, splitVomsAcs } from './voms-ac.js';
+import { type HolderCertificate, findVomsExtension } from './voms-chain.js';
 import type { VomsDir } from './vomsdir.js';
 
 export interface VomsValidatorOptions {
@@ -81,6 +84,8 @@ export class VomsValidator {
   private readonly serverNames: readonly string[];
   private readonly skewMs: number;
   private readonly now: () => Date;
+  /** Parsed VOMS server certificates by the SHA-256 of their DER. */
+  private readonly serverCerts = new LruCache<string, Certificate>(64);
 
   constructor(opts: VomsValidatorOptions) {
     this.vomsdir = opts.vomsdir;
@@ -96,11 +101,12 @@ export class VomsValidator {
    */
   validate(chain: readonly (Buffer | Certificate)[]): VomsVerdict {
     let acs: Buffer[];
-    let eec: Certificate;
+    let eec: HolderCertificate;
     try {
-      const found = this.findAcs(chain);
+      const found = findVomsExtension(chain);
       if (!found) return EMPTY;
-      ({ acs, eec } = found);
+      acs = splitVomsAcs(found.value);
+      eec = found.eec;
     } catch (err) {
       return { ...EMPTY, refused: [{ reason: `the VOMS extension cannot be read: ${(err as Error).message}` }] };
     }
@@ -109,7 +115,7 @@ export class VomsValidator {
     for (const der of acs) {
       let ac: VomsAc;
       try {
-        ac = parseVomsAc(der);
+        ac = parseVomsAc(der, this.parseServerCertificate);
       } catch (err) {
         verdict.refused.push({ reason: `a VOMS attribute certificate cannot be parsed: ${(err as Error).message}` });
         continue;
@@ -131,23 +137,18 @@ export class VomsValidator {
     return verdict;
   }
 
-  /** The ACs of the proxy nearest the leaf that has them, and the EEC under the proxies. */
-  private findAcs(chain: readonly (Buffer | Certificate)[]): { acs: Buffer[]; eec: Certificate } | undefined {
-    let carrier: Certificate | undefined;
-    for (const item of chain) {
-      const cert = item instanceof Certificate ? item : Certificate.fromDer(item);
-      if (!cert.proxy) {
-        if (!carrier) return undefined;
-        const ext = carrier.extension(VOMS_OID.acSequence) as { value: Buffer };
-        return { acs: splitVomsAcs(ext.value), eec: cert };
-      }
-      if (!carrier && cert.hasVomsAc) carrier = cert;
+  private readonly parseServerCertificate = (der: Buffer): Certificate => {
+    const key = createHash('sha256').update(der).digest('hex');
+    let cert = this.serverCerts.get(key);
+    if (!cert) {
+      cert = Certificate.fromDer(der);
+      this.serverCerts.set(key, cert);
     }
-    return undefined;
-  }
+    return cert;
+  };
 
   /** Runs every check; the first failure is the reason. */
-  private check(ac: VomsAc, eec: Certificate, now: number): { reason?: string; signer?: Certificate } {
+  private check(ac: VomsAc, eec: HolderCertificate, now: number): { reason?: string; signer?: Certificate } {
     const early = this.checkVoAndServer(ac) ?? this.checkFqans(ac) ?? this.checkValidity(ac, now) ?? this.checkHolder(ac, eec)
       ?? this.checkTargets(ac) ?? this.checkExtensions(ac);
     if (early !== undefined) return { reason: early };
@@ -178,7 +179,7 @@ export class VomsValidator {
    * The holder must be the EEC: its serial, and as name the EEC's issuer (RFC 5755) or, as
    * VOMS servers write it, the EEC's subject (VOMS's own validator accepts both).
    */
-  private checkHolder(ac: VomsAc, eec: Certificate): Check {
+  private checkHolder(ac: VomsAc, eec: HolderCertificate): Check {
     const h = ac.holder;
     if (!h) return 'its holder names no certificate';
     const named = h.issuer.some((n) => n.key === eec.issuerKey || n.key === eec.subjectKey);
