@@ -54,8 +54,13 @@ export class VomsDir {
         try {
           const text = await readFile(path, 'utf8');
           const entry = hosts.get(host) ?? {};
-          if (m[2] === 'lsc') entry.lsc = parseLscFile(text);
-          else entry.certificates = Certificate.fromPem(text);
+          if (m[2] === 'lsc') {
+            entry.lsc = parseLscFile(text);
+          } else {
+            const certificates = Certificate.fromPem(text);
+            if (certificates.length === 0) throw new Error('it holds no certificate');
+            entry.certificates = certificates;
+          }
           hosts.set(host, entry);
         } catch (err) {
           warnings.push(`${path} skipped: ${(err as Error).message}`);

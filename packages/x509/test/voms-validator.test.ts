@@ -195,6 +195,27 @@ describe('VOMS attribute certificates', { skip: READY ? false : 'voms-clients or
     const acOnTop = proxyWithAcs(plain, [acOf(good)], [user.cert.der]);
     assert.equal(chainValidator.validate(acOnTop).proxyDepth, 2);
     assert.equal(trustedFqans(validator().validate(acOnTop)).length, 2);
+    assert.deepEqual(validator().validate(acOnTop.map((d) => Certificate.fromDer(d))), validator().validate(acOnTop), 'parsed certificates give the same verdict');
+  });
+
+  it('judges each AC of a proxy by itself: a trusted VO and a refused one', async () => {
+    const atlas = acOf(await fx.fake('atlas', { vo: 'atlas' }));
+    const verdict = validator().validate(proxyWithAcs(user, [acOf(good), atlas], []));
+    assert.deepEqual(verdict.fqans, ['/testvo/Role=NULL/Capability=NULL', '/testvo/higgs']);
+    assert.deepEqual(verdict.trusted.map((t) => t.vo), ['testvo']);
+    assert.equal(verdict.refused.length, 1);
+    assert.equal(verdict.refused[0]?.vo, 'atlas');
+    assert.match(verdict.refused[0]?.reason ?? '', /no directory for the VO atlas/);
+  });
+
+  it('loads a vomsdir, skipping unreadable files with a warning; a missing vomsdir is empty', async () => {
+    const broken = await fx.vomsdir('broken', { [`testvo/${VOMS_HOST}.lsc`]: LSC, 'atlas/voms.cern.ch.pem': 'not a certificate' });
+    assert.ok(broken.vomsdir.server('testvo', VOMS_HOST)?.lsc);
+    assert.equal(broken.vomsdir.server('atlas', 'voms.cern.ch'), undefined);
+    assert.match(broken.vomsdir.warnings.join('\n'), /atlas\/voms\.cern\.ch\.pem skipped/);
+    const missing = await VomsDir.load(fx.f('no-such-vomsdir'));
+    assert.equal(missing.hasVo('testvo'), false);
+    assert.match(missing.warnings.join('\n'), /cannot be read/);
   });
 
   it('never throws: no AC, an unreadable extension and an unparsable AC give reasons', () => {
