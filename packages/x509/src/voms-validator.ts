@@ -71,7 +71,7 @@ const KNOWN_AC_EXTENSIONS: ReadonlySet<string> = new Set([
   VOMS_OID.acCerts, VOMS_OID.tags, VOMS_OID.targets, VOMS_OID.noRevAvail, VOMS_OID.authorityKeyIdentifier,
 ]);
 
-const EMPTY: VomsVerdict = Object.freeze({ trusted: [], refused: [], fqans: [], validUntil: Infinity });
+const empty = (): VomsVerdict => ({ trusted: [], refused: [], fqans: [], validUntil: Infinity });
 
 function hostOf(target: string): string {
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^/:]+)/i.exec(target);
@@ -104,14 +104,14 @@ export class VomsValidator {
     let eec: HolderCertificate;
     try {
       const found = findVomsExtension(chain);
-      if (!found) return EMPTY;
+      if (!found) return empty();
       acs = splitVomsAcs(found.value);
       eec = found.eec;
     } catch (err) {
-      return { ...EMPTY, refused: [{ reason: `the VOMS extension cannot be read: ${(err as Error).message}` }] };
+      return { ...empty(), refused: [{ reason: `the VOMS extension cannot be read: ${(err as Error).message}` }] };
     }
     const now = this.now().getTime();
-    const verdict: VomsVerdict = { trusted: [], refused: [], fqans: [], validUntil: Infinity };
+    const verdict = empty();
     for (const der of acs) {
       let ac: VomsAc;
       try {
@@ -120,7 +120,13 @@ export class VomsValidator {
         verdict.refused.push({ reason: `a VOMS attribute certificate cannot be parsed: ${(err as Error).message}` });
         continue;
       }
-      const { reason, signer } = this.check(ac, eec, now);
+      let result: { reason?: string; signer?: Certificate };
+      try {
+        result = this.check(ac, eec, now);
+      } catch (err) {
+        result = { reason: `it cannot be checked: ${(err as Error).message}` };
+      }
+      const { reason, signer } = result;
       const who = { ...(ac.vo === undefined ? {} : { vo: ac.vo }), ...(ac.host === undefined ? {} : { host: ac.host }) };
       if (reason !== undefined || !signer) {
         verdict.refused.push({ ...who, reason: `VOMS AC of VO ${ac.vo ?? '(none)'} from ${ac.host ?? '(no server)'} ignored: ${reason ?? 'no signer'}` });
