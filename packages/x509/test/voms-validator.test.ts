@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { encodeElement, encodeInteger, encodeSequence } from '../src/der-writer.js';
+import { encodeElement, encodeInteger, encodeOid, encodeSequence } from '../src/der-writer.js';
 import {
   Certificate, ChainValidator, TrustStore, VOMS_OID, VomsDir, type VomsVerdict, VomsValidator, issueProxy, parseVomsAc,
 } from '../src/index.js';
@@ -178,6 +178,21 @@ describe('VOMS attribute certificates', { skip: READY ? false : 'voms-clients or
     const aki = extension(VOMS_OID.authorityKeyIdentifier, false, encodeSequence([encodeElement(0x80, Buffer.alloc(20, 7))]));
     const other = editExtensions(acOf(good), vomsKey, (exts) => [...exts.filter((e) => !isAki(e)), aki]);
     refusedFor(validator().validate(withAc(other)), /authority key identifier does not match/);
+  });
+
+  it('refuses an AC whose issuer is not the VOMS server certificate, though signed with its key', () => {
+    const issuer = encodeElement(0xa0, encodeSequence([encodeElement(0xa4, user.cert.issuerDer)]));
+    const other = resign(acOf(good), vomsKey, (f) => [f[0] as Buffer, f[1] as Buffer, issuer, ...f.slice(3)]);
+    assert.deepEqual(parseVomsAc(other).issuer.map((n) => n.dn), [CA_DN]);
+    refusedFor(validator().validate(withAc(other)), /its issuer \/DC=org\/DC=Grid Test\/CN=Grid Test CA is not the server certificate/);
+  });
+
+  it('refuses an AC whose FQANs name no VO and server (no policy authority)', () => {
+    const attributes = encodeSequence([encodeSequence([encodeOid(VOMS_OID.fqans),
+      encodeElement(0x31, encodeSequence([encodeSequence([encodeElement(0x04, Buffer.from('/testvo'))])]))])]);
+    const bare = resign(acOf(good), vomsKey, (f) => [...f.slice(0, 6), attributes, ...f.slice(7)]);
+    assert.deepEqual(parseVomsAc(bare).fqans, ['/testvo']);
+    refusedFor(validator().validate(withAc(bare)), /names no VO and server/);
   });
 
   it('refuses an AC with an FQAN outside its VO (voms-proxy-fake -fqan)', async () => {
