@@ -23,4 +23,4 @@ export { OID } from './oids.js';
 export { VomsValidator, type VomsValidatorOptions, type VomsVerdict, type TrustedAc, type RefusedAc } from './voms-validator.js';
 export { VomsDir, type VomsServerEntry } from './vomsdir.js';
 export { parseLscFile, lscMatches, type LscChain } from './lsc-file.js';
-export { parseVomsAc, splitVomsAcs, VOMS_OID, type VomsAc, type AcName, type AcExtension } from './voms-ac.js';
+export { AcName, parseVomsAc, splitVomsAcs, VOMS_OID, type VomsAc, type AcExtension } from './voms-ac.js';

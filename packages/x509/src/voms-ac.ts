@@ -26,10 +26,31 @@ export const VOMS_OID = {
   authorityKeyIdentifier: '2.5.29.35',
 } as const;
 
-/** A name as the AC states it: OpenSSL slash form and the canonical key certificates use. */
-export interface AcName {
-  dn: string;
-  key: string;
+/**
+ * A name as the AC states it: its DER, and (computed on first use) its OpenSSL slash form and
+ * the canonical key certificates' names are matched by. Most checks settle on equal DER.
+ */
+export class AcName {
+  readonly der: Buffer;
+  private cachedKey?: string;
+
+  constructor(der: Buffer) {
+    this.der = der;
+  }
+
+  get dn(): string {
+    return formatRdns(parseRdns(this.der));
+  }
+
+  get key(): string {
+    this.cachedKey ??= canonicalName(parseRdns(this.der)).toString('hex');
+    return this.cachedKey;
+  }
+
+  /** Whether this is the name `der` (whose canonical key is `key`): equal bytes, or equal canonical forms. */
+  is(der: Buffer, key: () => string): boolean {
+    return this.der.equals(der) || this.key === key();
+  }
 }
 
 export interface AcExtension {
@@ -73,21 +94,16 @@ function expect(el: DerElement | undefined, tag: number, what: string): DerEleme
   return el;
 }
 
-function acName(nameDer: Buffer): AcName {
-  const rdns = parseRdns(nameDer);
-  return { dn: formatRdns(rdns), key: canonicalName(rdns).toString('hex') };
-}
-
 /** The directoryName entries of GeneralNames (given as its list of GeneralName elements). */
 function directoryNames(names: DerElement[]): AcName[] {
-  return names.filter((n) => n.tag === CONTEXT(4)).map((n) => acName(readOnly(n.content, TAG.SEQUENCE).bytes));
+  return names.filter((n) => n.tag === CONTEXT(4)).map((n) => new AcName(readOnly(n.content, TAG.SEQUENCE).bytes));
 }
 
 /** A GeneralName as text: dNSName, URI (its host) or directoryName; undefined otherwise. */
 function generalNameText(n: DerElement): string | undefined {
   if (n.tag === CONTEXT(2, false)) return n.content.toString('latin1');
   if (n.tag === CONTEXT(6, false)) return n.content.toString('latin1');
-  if (n.tag === CONTEXT(4)) return acName(readOnly(n.content, TAG.SEQUENCE).bytes).dn;
+  if (n.tag === CONTEXT(4)) return new AcName(readOnly(n.content, TAG.SEQUENCE).bytes).dn;
   return undefined;
 }
 

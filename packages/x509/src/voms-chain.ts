@@ -5,18 +5,21 @@
  * login several times what the AC check itself costs (see bench/voms-bench.ts).
  */
 import { Certificate } from './certificate.js';
-import { DerError, type DerElement, TAG, decodeInteger, decodeOid, readChildren, readOnly } from './der-reader.js';
+import { DerError, type DerElement, TAG, decodeInteger, readChildren, readOnly } from './der-reader.js';
+import { encodeOid } from './der-writer.js';
 import { formatRdns, parseRdns } from './distinguished-name.js';
 import { OID } from './oids.js';
 import { canonicalName } from './subject-hash.js';
 import { VOMS_OID } from './voms-ac.js';
 
-/** What the holder check needs of the EEC. */
+/** What the holder check needs of the EEC (keys and DNs computed on first use). */
 export interface HolderCertificate {
-  subjectDn: string;
-  issuerDn: string;
-  subjectKey: string;
-  issuerKey: string;
+  subjectDer: Buffer;
+  issuerDer: Buffer;
+  readonly subjectDn: string;
+  readonly issuerDn: string;
+  readonly subjectKey: string;
+  readonly issuerKey: string;
   serialHex: string;
 }
 
@@ -27,6 +30,10 @@ interface LightCertificate {
   subject: Buffer;
   serial: Buffer;
 }
+
+// Extension ids compared as encoded bytes: decoding every OID of every certificate costs more.
+const PROXY_CERT_INFO = encodeOid(OID.proxyCertInfo);
+const VOMS_AC_SEQUENCE = encodeOid(VOMS_OID.acSequence);
 
 function readLight(der: Buffer): LightCertificate {
   const [tbs] = readChildren(readOnly(der, TAG.SEQUENCE));
@@ -41,27 +48,32 @@ function readLight(der: Buffer): LightCertificate {
   let vomsValue: Buffer | undefined;
   for (const ext of exts) {
     const parts = readChildren(ext);
-    const oid = decodeOid((parts[0] as DerElement).content);
-    if (oid === OID.proxyCertInfo) isProxy = true;
-    if (oid === VOMS_OID.acSequence) vomsValue = (parts[parts.length - 1] as DerElement).content;
+    const id = (parts[0] as DerElement).bytes;
+    if (id.equals(PROXY_CERT_INFO)) isProxy = true;
+    if (id.equals(VOMS_AC_SEQUENCE)) vomsValue = (parts[parts.length - 1] as DerElement).content;
   }
   return { isProxy, ...(vomsValue ? { vomsValue } : {}), issuer: issuer.bytes, subject: subject.bytes, serial: serial.content };
 }
 
+const keyOf = (der: Buffer): string => canonicalName(parseRdns(der)).toString('hex');
+
 function holderOf(light: LightCertificate): HolderCertificate {
-  const subject = parseRdns(light.subject);
-  const issuer = parseRdns(light.issuer);
   const value = decodeInteger(light.serial);
-  // Formatted lazily: the DNs only appear in a refusal's reason.
   return {
+    subjectDer: light.subject,
+    issuerDer: light.issuer,
     get subjectDn(): string {
-      return formatRdns(subject);
+      return formatRdns(parseRdns(light.subject));
     },
     get issuerDn(): string {
-      return formatRdns(issuer);
+      return formatRdns(parseRdns(light.issuer));
     },
-    subjectKey: canonicalName(subject).toString('hex'),
-    issuerKey: canonicalName(issuer).toString('hex'),
+    get subjectKey(): string {
+      return keyOf(light.subject);
+    },
+    get issuerKey(): string {
+      return keyOf(light.issuer);
+    },
     serialHex: (value < 0n ? '-' : '') + (value < 0n ? -value : value).toString(16),
   };
 }

@@ -188,7 +188,8 @@ export class VomsValidator {
   private checkHolder(ac: VomsAc, eec: HolderCertificate): Check {
     const h = ac.holder;
     if (!h) return 'its holder names no certificate';
-    const named = h.issuer.some((n) => n.key === eec.issuerKey || n.key === eec.subjectKey);
+    const named = h.issuer.some((n) => n.der.equals(eec.issuerDer) || n.der.equals(eec.subjectDer))
+      || h.issuer.some((n) => n.key === eec.issuerKey || n.key === eec.subjectKey);
     if (h.serialHex !== eec.serialHex || !named) {
       return `its holder (serial ${h.serialHex}, ${h.issuer.map((n) => n.dn).join(', ') || 'no name'}) is not the certificate ${eec.subjectDn} (serial ${eec.serialHex}, issuer ${eec.issuerDn})`;
     }
@@ -232,7 +233,7 @@ export class VomsValidator {
       chain = ac.certificates;
     } else {
       const pem = entry.certificates ?? [];
-      const own = pem.find((c) => ac.issuer.some((n) => n.key === c.subjectKey));
+      const own = pem.find((c) => ac.issuer.some((n) => n.is(c.subjectDer, () => c.subjectKey)));
       if (!own) return `${vo}/${host}.pem holds no certificate of the AC issuer ${ac.issuer.map((n) => n.dn).join(', ') || '(no name)'}`;
       chain = [own, ...pem.filter((c) => c !== own)];
     }
@@ -245,7 +246,7 @@ export class VomsValidator {
   }
 
   private checkIssuer(ac: VomsAc, signer: Certificate): Check {
-    if (ac.issuer.some((n) => n.key === signer.subjectKey)) return undefined;
+    if (ac.issuer.some((n) => n.is(signer.subjectDer, () => signer.subjectKey))) return undefined;
     return `its issuer ${ac.issuer.map((n) => n.dn).join(', ') || '(no name)'} is not the server certificate ${signer.subjectDn}`;
   }
 
