@@ -1,7 +1,7 @@
 /**
  * Public API of @repoman/x509: grid X.509 parsing (certificates, CRLs, DNs in OpenSSL slash
  * form), trust anchors from a CA file or grid CA directory, validation of EEC and RFC 3820
- * proxy chains, and issuance of certificates, proxies and CRLs.
+ * proxy chains, VOMS attribute certificates, and issuance of certificates, proxies and CRLs.
  */
 export { parsePem } from './pem.js';
 export { Certificate, type CertificateExtension, type KeyUsageName, type ProxyInfo } from './certificate.js';
@@ -20,3 +20,7 @@ export { issueCrl, type IssueCrlOptions } from './issue-crl.js';
 export { toPem } from './to-pem.js';
 export { writeProxyFile } from './proxy-file.js';
 export { OID } from './oids.js';
+export { VomsValidator, type VomsValidatorOptions, type VomsVerdict, type TrustedAc, type RefusedAc } from './voms-validator.js';
+export { VomsDir, type VomsServerEntry } from './vomsdir.js';
+export { parseLscFile, lscMatches, type LscChain } from './lsc-file.js';
+export { AcName, parseVomsAc, splitVomsAcs, VOMS_OID, type VomsAc, type AcExtension } from './voms-ac.js';
