@@ -73,10 +73,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   installErrorHandling(app, routes);
   installBodyParsers(app);
-  installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
-  installRequestLog(app);
+  // Metrics first: a request refused by a later hook (401) is still counted in and out.
   const metrics = deps.metrics ?? createMetrics();
   installMetrics(app, metrics, deps.plainHttp ? 'http' : 'https');
+  installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
+  installRequestLog(app);
 
   const context: RouteContext = {
     config: deps.config,
