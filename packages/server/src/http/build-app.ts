@@ -16,6 +16,7 @@ import { createImageTransferService } from '../services/image-transfer.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
+import { answerClientError, refuseConnect } from './client-errors.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
 import './request-context.js';
@@ -49,6 +50,15 @@ export interface AppDeps {
   readonly logLevel?: string;
 }
 
+/** The URL without the slashes ending its path (the query kept); `/` stays `/`. */
+function withoutTrailingSlash(url: string): string {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === path || trimmed === '') return url;
+  return trimmed + (query === -1 ? '' : url.slice(query));
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = fastify({
     logger: {
@@ -63,11 +73,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     routerOptions: { maxParamLength: 256 },
     // Errors raised by the router itself (bad URL encoding, over-long segment) get the envelope too.
     frameworkErrors: (error, _request, reply) => sendError(reply, toEnvelope(error)),
+    // What node's parser refuses (malformed request line, unknown method, bad chunks, huge headers).
+    clientErrorHandler: answerClientError,
+    // `/api/images/` is `/api/images`: the same route, not an image with an empty name.
+    rewriteUrl: (request) => withoutTrailingSlash(request.url ?? '/'),
     ...(deps.serverFactory !== undefined && { serverFactory: deps.serverFactory }),
   });
   // Node's default of 300 s would cut the upload or download of a large image; a server from
   // serverFactory does not get fastify's requestTimeout (0), so set it here for both listeners.
   app.server.requestTimeout = 0;
+  refuseConnect(app.server);
 
   const routes = new RouteTable();
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
