@@ -2,8 +2,8 @@
  * Builds the fastify application of the API from its dependencies (no globals): the config,
  * the metadata stores, the blob store, where the JSON log goes, how to identify a request's client (the TLS
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
- * in order: the route table (for 405s), error handling, body parsers, the caller hook, the
- * request log, and the route files of `routes/api-routes.ts`. The caller listens (see
+ * in order: the route table (for 405s), error handling, body parsers, metrics, the cross-site
+ * guard, the caller hook, the request log, and the route files of `routes/api-routes.ts`. The caller listens (see
  * `tls/start-server.ts`) or injects requests (tests).
  */
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
@@ -17,6 +17,7 @@ import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
 import { answerClientError, refuseConnect } from './client-errors.js';
+import { installCrossSiteGuard } from './cross-site-guard.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
 import './request-context.js';
@@ -91,6 +92,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Metrics first: a request refused by a later hook (401) is still counted in and out.
   const metrics = deps.metrics ?? createMetrics();
   installMetrics(app, metrics, deps.plainHttp ? 'http' : 'https');
+  installCrossSiteGuard(app, { publicUrl: deps.config.server.public_url, plainHttp: deps.plainHttp ?? false });
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
   installRequestLog(app);
 

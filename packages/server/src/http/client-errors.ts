@@ -37,11 +37,11 @@ const MALFORMED: Answer = { code: 'BAD_REQUEST', message: 'malformed HTTP reques
 const CONNECT: Answer = { code: 'NOT_IMPLEMENTED', message: 'CONNECT is not supported: this server is not a proxy' };
 
 /** fastify's `clientErrorHandler`: the envelope instead of fastify's own `{"error":"Bad Request",…}`. */
-export function answerClientError(error: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
+export function answerClientError(error: Error & { code?: string; rawPacket?: unknown }, socket: Duplex): void {
   // A reset connection has nobody to answer; a response already started cannot be replaced.
   const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
   if (error.code !== 'ECONNRESET' && !socket.destroyed && socket.writable && !started) {
-    const garbage = error.code === 'HPE_INVALID_METHOD' && !REQUEST_LINE.test(error.rawPacket?.toString('latin1') ?? '');
+    const garbage = error.code === 'HPE_INVALID_METHOD' && !(Buffer.isBuffer(error.rawPacket) && REQUEST_LINE.test(error.rawPacket.toString('latin1')));
     writeEnvelope(socket, garbage ? MALFORMED : (ANSWERS[error.code ?? ''] ?? MALFORMED));
   }
   socket.destroy();
