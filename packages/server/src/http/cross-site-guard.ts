@@ -22,7 +22,7 @@ export function installCrossSiteGuard(app: FastifyInstance, deps: { publicUrl: s
     if (reason !== null) {
       throw new RepomanError(
         'CROSS_SITE_REQUEST',
-        `${reason}: a browser page of another site may not change anything here; ` +
+        `refused because ${reason}: a browser page of another site may not change anything here; ` +
           'use the repository’s own pages or a client that is not a browser (repoman, curl)',
       );
     }
@@ -31,13 +31,13 @@ export function installCrossSiteGuard(app: FastifyInstance, deps: { publicUrl: s
 
 function crossSiteReason(request: FastifyRequest, configured: string | null, scheme: string): string | null {
   const fetchSite = header(request, 'sec-fetch-site');
-  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return `refused: the browser marks this request Sec-Fetch-Site: ${fetchSite}`;
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return `the browser marks this request Sec-Fetch-Site: ${fetchSite}`;
   const origin = header(request, 'origin');
   if (origin === undefined) return null;
-  if (origin === 'null') return 'refused: the request comes from an opaque origin (Origin: null)';
+  if (origin === 'null') return 'the request comes from an opaque origin (Origin: null)';
   const own = new Set([originOf(`${scheme}://${header(request, 'host') ?? ''}`), configured]);
   const from = originOf(origin);
-  if (from === null || !own.has(from)) return `refused: the request comes from a page of ${origin}, not of this server`;
+  if (from === null || !own.has(from)) return `the request comes from a page of ${origin}, not of this server`;
   return null;
 }
 

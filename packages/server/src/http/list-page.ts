@@ -1,9 +1,9 @@
 /**
  * How image listings answer a page: the images as a JSON array, the total of all pages in
  * `X-Total-Count`, and, unless this is the last page, `Link: <…>; rel="next"` (RFC 8288) with
- * the same path and query but the next page's `cursor` (and no `offset`). The URL is relative,
- * so it stays right behind a proxy or load balancer. `PAGING` is the query parameters paging
- * takes, for `readQuery`.
+ * the same path and query but the next page's `cursor` (and no `offset`). The URL starts like
+ * the records' `file_url` (`server.public_url`, else the request's Host), so it stays right
+ * behind a load balancer. `PAGING` is the query parameters paging takes, for `readQuery`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ImageListPage } from '../services/image-service.js';

@@ -1,8 +1,8 @@
 /**
  * The users routes of SPEC §3: `/api/users` (list, create) and `/api/users/{user}` (read,
  * modify — `POST` is the 2011 synonym of `PATCH` — delete), and a user's groups, images and
- * shared images (paged like `GET /api/images`). Handlers only read input and call the user service (the image service for a
- * user's images).
+ * shared images (paged like `GET /api/images`). Handlers only read input and call the user
+ * service (the image service for a user's images).
  */
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
