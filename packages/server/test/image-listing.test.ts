@@ -1,7 +1,7 @@
 /**
  * Listing images: `GET /api/images` shows what the caller can see (own, shared directly or
  * through a group, public; everything for admins), with the filters owner, shared, group and
- * q, and limit/offset paging with X-Total-Count; `GET /api/users/{u}/images` and `…/shared`.
+ * q, and limit/offset paging with X-Total-Count (cursor paging: image-paging.test.ts); `GET /api/users/{u}/images` and `…/shared`.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

@@ -56,16 +56,8 @@ export class RepomanClient {
 
   // ---- images
   /** Every image matching the filter that the caller may see (own, shared with it, public), all pages. */
-  async listImages(filter: ImageFilter = {}): Promise<ImageRecord[]> {
-    const all: ImageRecord[] = [];
-    for (let offset = 0; ; offset += PAGE) {
-      const body = await this.call<unknown>('GET', '/api/images', { query: { ...filter, limit: PAGE, offset } });
-      const page = pageOf<ImageRecord>(body);
-      if (offset > 0 && page[0] !== undefined && page[0].uuid === all[0]?.uuid) break; // a server that ignores offset
-      all.push(...page);
-      if (page.length < PAGE || page.length > PAGE) break;
-    }
-    return all;
+  listImages(filter: ImageFilter = {}): Promise<ImageRecord[]> {
+    return this.listAll('/api/images', { ...filter });
   }
 
   getImage(image: ImageName): Promise<ImageRecord> {
@@ -142,7 +134,7 @@ export class RepomanClient {
   }
 
   userImages(name: string): Promise<ImageRecord[]> {
-    return this.call('GET', `/api/users/${enc(name)}/images`);
+    return this.listAll(`/api/users/${enc(name)}/images`);
   }
 
   userGroups(name: string): Promise<string[]> {
@@ -151,7 +143,7 @@ export class RepomanClient {
 
   /** The images shared with the user. */
   userShared(name: string): Promise<ImageRecord[]> {
-    return this.call('GET', `/api/users/${enc(name)}/shared`);
+    return this.listAll(`/api/users/${enc(name)}/shared`);
   }
 
   // ---- groups and permissions
@@ -209,13 +201,37 @@ export class RepomanClient {
     this.transport.close();
   }
 
+  /**
+   * Every item of a paged listing: follows the `cursor` of each `Link: <…>; rel="next"`; from a
+   * server without Link, pages by `offset` while pages come full (and stops if it ignores offset).
+   */
+  private async listAll<T extends { uuid?: string }>(path: string, query: Record<string, QueryValue> = {}): Promise<T[]> {
+    const all: T[] = [];
+    let cursor: string | undefined;
+    for (let offset = 0; ; ) {
+      const { body, next } = await this.exchange<unknown>('GET', path, { query: { ...query, limit: PAGE, ...(cursor === undefined ? { offset } : { cursor }) } });
+      const page = pageOf<T>(body);
+      if (offset > 0 && page[0] !== undefined && page[0].uuid === all[0]?.uuid) break; // a server that ignores offset
+      all.push(...page);
+      if (next !== undefined) cursor = next;
+      else if (cursor !== undefined || page.length !== PAGE) break;
+      else offset += PAGE;
+    }
+    return all;
+  }
+
   /** One JSON exchange: the parsed body of a 2xx answer (undefined for 204), else `ApiError`. */
   private async call<T>(method: string, path: string, options: { json?: unknown; query?: Record<string, QueryValue> } = {}): Promise<T> {
-    const once = async (): Promise<T> => {
+    return (await this.exchange<T>(method, path, options)).body;
+  }
+
+  /** As `call`, with the `cursor` of the answer's `Link: <…>; rel="next"`, if any. */
+  private async exchange<T>(method: string, path: string, options: { json?: unknown; query?: Record<string, QueryValue> }): Promise<{ body: T; next: string | undefined }> {
+    const once = async (): Promise<{ body: T; next: string | undefined }> => {
       const response = await this.transport.send({ method, path, json: options.json, query: options.query });
       if ((response.statusCode ?? 0) >= 300) throw await errorFrom(response);
       const body = (await readBody(response)).toString('utf8');
-      return (body ? JSON.parse(body) : undefined) as T;
+      return { body: (body ? JSON.parse(body) : undefined) as T, next: nextCursor(response.headers.link) };
     };
     return IDEMPOTENT.has(method) ? withRetry(once, this.retry) : once();
   }
@@ -228,6 +244,17 @@ function ref(image: ImageName): ImageRef {
 function sharePath(image: ImageName, with_: { user: string } | { group: string }): string {
   const [kind, name] = 'user' in with_ ? ['user', with_.user] : ['group', with_.group];
   return `${imagePath(ref(image))}/share/${kind}/${enc(name)}`;
+}
+
+/** The `cursor` parameter of a `Link` header's `rel="next"` target. */
+function nextCursor(link: string | string[] | undefined): string | undefined {
+  const target = /<([^>]*)>\s*;\s*rel="?next"?/.exec([link ?? []].flat().join(', '))?.[1];
+  if (target === undefined) return undefined;
+  try {
+    return new URL(target, 'https://relative.invalid').searchParams.get('cursor') ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A listing's items, whether the server answers a bare array or `{images|items: [...]}`. */

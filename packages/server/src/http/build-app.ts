@@ -2,9 +2,9 @@
  * Builds the fastify application of the API from its dependencies (no globals): the config,
  * the metadata stores, the blob store, where the JSON log goes, how to identify a request's client (the TLS
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
- * in order: the route table (for 405s), error handling, body parsers, the caller hook, the
- * request log, and the route files of `routes/api-routes.ts`. The caller listens (see
- * `tls/start-server.ts`) or injects requests (tests).
+ * in order: the route table (for 405s), error handling, body parsers, metrics, the cross-site
+ * guard, the caller hook, the request log, and the route files of `routes/api-routes.ts`. The
+ * caller listens (see `tls/start-server.ts`) or injects requests (tests).
  */
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { RepomanConfig } from '../config/config-types.js';
@@ -16,6 +16,8 @@ import { createImageTransferService } from '../services/image-transfer.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
+import { answerClientError, refuseConnect } from './client-errors.js';
+import { installCrossSiteGuard } from './cross-site-guard.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
 import './request-context.js';
@@ -49,6 +51,15 @@ export interface AppDeps {
   readonly logLevel?: string;
 }
 
+/** The URL without the slashes ending its path (the query kept); `/` stays `/`. */
+function withoutTrailingSlash(url: string): string {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === path || trimmed === '') return url;
+  return trimmed + (query === -1 ? '' : url.slice(query));
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = fastify({
     logger: {
@@ -63,20 +74,27 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     routerOptions: { maxParamLength: 256 },
     // Errors raised by the router itself (bad URL encoding, over-long segment) get the envelope too.
     frameworkErrors: (error, _request, reply) => sendError(reply, toEnvelope(error)),
+    // What node's parser refuses (malformed request line, unknown method, bad chunks, huge headers).
+    clientErrorHandler: answerClientError,
+    // `/api/images/` is `/api/images`: the same route, not an image with an empty name.
+    rewriteUrl: (request) => withoutTrailingSlash(request.url ?? '/'),
     ...(deps.serverFactory !== undefined && { serverFactory: deps.serverFactory }),
   });
   // Node's default of 300 s would cut the upload or download of a large image; a server from
   // serverFactory does not get fastify's requestTimeout (0), so set it here for both listeners.
   app.server.requestTimeout = 0;
+  refuseConnect(app.server);
 
   const routes = new RouteTable();
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   installErrorHandling(app, routes);
   installBodyParsers(app);
-  installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
-  installRequestLog(app);
+  // Metrics first: a request refused by a later hook (401) is still counted in and out.
   const metrics = deps.metrics ?? createMetrics();
   installMetrics(app, metrics, deps.plainHttp ? 'http' : 'https');
+  installCrossSiteGuard(app, { publicUrl: deps.config.server.public_url, plainHttp: deps.plainHttp ?? false });
+  installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
+  installRequestLog(app);
 
   const context: RouteContext = {
     config: deps.config,

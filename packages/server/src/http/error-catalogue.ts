@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   PERMISSION_NOT_FOUND: { status: 400, message: 'No permission has this name.' },
   UNAUTHENTICATED: { status: 401, message: 'A registered client certificate or grid proxy is required.' },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
+  CROSS_SITE_REQUEST: { status: 403, message: 'A change requested by a page of another site is refused.' },
   USER_SUSPENDED: { status: 403, message: 'This account is suspended.' },
   USER_NOT_FOUND: { status: 404, message: 'No user has this name.' },
   GROUP_NOT_FOUND: { status: 404, message: 'No group has this name.' },
@@ -20,6 +21,7 @@ export const ERROR_CATALOGUE = {
   IMAGE_EMPTY: { status: 404, message: 'This image has no bytes yet; upload them with PUT on its raw URL.' },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this resource.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time.' },
   CONFLICT: { status: 409, message: 'This conflicts with the current state.' },
   IMAGE_READ_ONLY: { status: 409, message: 'This image is read-only; clear read_only first.' },
   GONE: { status: 410, message: 'This resource has expired.' },
@@ -28,7 +30,9 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is not satisfiable.' },
   CHECKSUM_MISMATCH: { status: 422, message: 'The uploaded bytes do not match the expected checksum.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   INTERNAL: { status: 500, message: 'Internal server error.' },
+  NOT_IMPLEMENTED: { status: 501, message: 'This server does not implement this method.' },
   UNAVAILABLE: { status: 503, message: 'The service is not ready.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -4,7 +4,10 @@
  * Content-Length), requests in flight, and Node's process metrics. One `Metrics` is shared by
  * the HTTPS and plain-HTTP apps of a server (serve.ts makes it), so a scrape sees both; it
  * uses its own registry, never prom-client's global one. Labels hold route patterns, never
- * user or image names, so their number stays bounded.
+ * user or image names, so their number stays bounded. In flight counts a request from its first
+ * hook (install this before any hook that may refuse it) until its response closes, whether it
+ * finished or the connection was cut: node emits 'close' exactly once either way, while
+ * fastify's onResponse is skipped for an aborted download.
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -40,11 +43,11 @@ export function createMetrics(): Metrics {
 
 /** Records every request of `app` in `metrics`. */
 export function installMetrics(app: FastifyInstance, metrics: Metrics, listener: 'https' | 'http'): void {
-  app.addHook('onRequest', async () => {
+  app.addHook('onRequest', async (_request, reply) => {
     metrics.inFlight.inc({ listener });
+    reply.raw.once('close', () => metrics.inFlight.dec({ listener }));
   });
   app.addHook('onResponse', async (request, reply) => {
-    metrics.inFlight.dec({ listener });
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);

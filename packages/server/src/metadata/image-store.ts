@@ -101,14 +101,29 @@ export interface ImageQuery {
   /** Case-insensitive substring of the name or the description. */
   readonly text?: string;
   readonly limit: number;
+  /** Rows skipped (after `after`, when both are given). */
   readonly offset: number;
+  /**
+   * Keyset paging: only rows after this one in the listing's order, so that a deep page costs
+   * what the first does and rows inserted or deleted meanwhile shift nothing.
+   */
+  readonly after?: ImageListPosition;
+}
+
+/** A row's place in the listing's order: owner name, image name (byte order), then id. */
+export interface ImageListPosition {
+  readonly owner: string;
+  readonly name: string;
+  readonly id: number;
 }
 
 export interface ImagePage {
-  /** Ordered by owner name, then image name. */
+  /** Ordered by owner name, then image name, then id. */
   readonly images: readonly ImageRecord[];
-  /** How many images match the query, all pages together. */
+  /** How many images match the query (without `after` and `offset`), all pages together. */
   readonly total: number;
+  /** Whether rows follow the last one of this page. */
+  readonly more: boolean;
 }
 
 export interface ImageStore {

@@ -218,20 +218,32 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     },
 
     async list(query) {
+      const { after } = query;
       const [rows, count] = await Promise.all([
         filtered(query)
+          .$if(after !== undefined, (qb) =>
+            qb.where((eb) =>
+              eb.and([
+                // The first term lets the planner start at the owner's name instead of the beginning.
+                eb('owner.name', '>=', after!.owner),
+                eb(eb.refTuple('owner.name', 'images.name', 'images.id'), '>', eb.tuple(after!.owner, after!.name, after!.id)),
+              ]),
+            ),
+          )
           .selectAll('images')
           .select('owner.name as owner_name')
           .orderBy('owner.name')
           .orderBy('images.name')
-          .limit(query.limit)
+          .orderBy('images.id')
+          // One row more than asked tells whether another page follows.
+          .limit(query.limit + 1)
           .offset(query.offset)
           .execute(),
         filtered(query)
           .select((eb) => eb.fn.countAll().as('n'))
           .executeTakeFirstOrThrow(),
       ]);
-      return { images: rows.map(toImageRecord), total: Number(count.n) };
+      return { images: rows.slice(0, query.limit).map(toImageRecord), total: Number(count.n), more: rows.length > query.limit };
     },
 
     async sharesOf(imageIds) {

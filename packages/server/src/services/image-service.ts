@@ -16,6 +16,7 @@ import type { Caller, UserCaller } from './caller.js';
 import { hasExpired, toImageFields, type ImageFieldsInput } from './image-fields.js';
 import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
 import { toImageView, type FileLinks, type ImageView } from './image-views.js';
+import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { checkAccountName, checkImageName } from './names.js';
 import { RepomanError } from './repoman-error.js';
 
@@ -37,19 +38,38 @@ export interface ImageListFilters {
   readonly group?: string | undefined;
   /** Case-insensitive substring of the name or description. */
   readonly q?: string | undefined;
+}
+
+/** Which page of a listing: `limit` images after `cursor` (keyset) or after `offset` (kept for old clients). */
+export interface Paging {
   readonly limit?: number | undefined;
   readonly offset?: number | undefined;
+  /** Opaque, from the previous page's `next`. */
+  readonly cursor?: string | undefined;
 }
 
 export interface ImageListPage {
   readonly images: ImageView[];
   readonly total: number;
-  readonly limit: number;
-  readonly offset: number;
+  /** The cursor of the page after this one; null on the last page. */
+  readonly next: string | null;
 }
 
-export const DEFAULT_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
+
+/** Checks `paging` and turns it into the store's limit, offset and keyset position. */
+function pageQuery(paging: Paging): Pick<ImageQuery, 'limit' | 'offset' | 'after'> {
+  const limit = paging.limit ?? DEFAULT_PAGE_SIZE;
+  const offset = paging.offset ?? 0;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RepomanError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  }
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RepomanError('BAD_REQUEST', 'offset must be an integer >= 0');
+  if (paging.cursor === undefined) return { limit, offset };
+  if (paging.offset !== undefined) throw new RepomanError('BAD_REQUEST', 'give either cursor or offset, not both; cursor is faster');
+  return { limit, offset: 0, after: decodeCursor(paging.cursor) };
+}
 
 export type ImageService = ReturnType<typeof createImageService>;
 
@@ -72,15 +92,16 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
     return toImageView(image, (await images.sharesOf([image.id])).get(image.id), links);
   }
 
-  async function page(caller: Caller, query: Omit<ImageQuery, 'readableBy'>, links: FileLinks): Promise<ImageListPage> {
+  async function page(caller: Caller, filters: Omit<ImageQuery, 'readableBy' | 'limit' | 'offset' | 'after'>, paging: Paging, links: FileLinks): Promise<ImageListPage> {
     const viewer = requireUser(caller);
-    const result = await images.list({ ...query, ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }) });
+    const query = { ...filters, ...pageQuery(paging), ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }) };
+    const result = await images.list(query);
     const shares = await images.sharesOf(result.images.map((image) => image.id));
+    const last = result.images.at(-1);
     return {
       images: result.images.map((image) => toImageView(image, shares.get(image.id), links)),
       total: result.total,
-      limit: query.limit,
-      offset: query.offset,
+      next: result.more && last !== undefined ? encodeCursor({ owner: last.owner, name: last.name, id: last.id }) : null,
     };
   }
 
@@ -92,14 +113,8 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
 
   return {
     /** The images the caller can see (own, shared with it, public; every image for admins), filtered and paged. */
-    async list(caller: Caller, filters: ImageListFilters, links: FileLinks): Promise<ImageListPage> {
+    async list(caller: Caller, filters: ImageListFilters, paging: Paging, links: FileLinks): Promise<ImageListPage> {
       const viewer = requireUser(caller);
-      const limit = filters.limit ?? DEFAULT_PAGE_SIZE;
-      const offset = filters.offset ?? 0;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-        throw new RepomanError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
-      }
-      if (!Number.isSafeInteger(offset) || offset < 0) throw new RepomanError('BAD_REQUEST', 'offset must be an integer >= 0');
       let sharedWithGroup: number | undefined;
       if (filters.group !== undefined) {
         checkAccountName('group', filters.group);
@@ -114,25 +129,24 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
           ...(filters.shared === true && { sharedWith: viewer.user.id }),
           ...(sharedWithGroup !== undefined && { sharedWithGroup }),
           ...(filters.q !== undefined && { text: filters.q }),
-          limit,
-          offset,
         },
+        paging,
         links,
       );
     },
 
     /** `GET /api/users/{user}/images`: that user's images the caller can see. */
-    async imagesOf(caller: Caller, userName: string, links: FileLinks): Promise<ImageView[]> {
+    async imagesOf(caller: Caller, userName: string, paging: Paging, links: FileLinks): Promise<ImageListPage> {
       requireUser(caller);
       const owner = await userNamed(userName);
-      return (await page(caller, { ownerId: owner.id, limit: Number.MAX_SAFE_INTEGER, offset: 0 }, links)).images;
+      return page(caller, { ownerId: owner.id }, paging, links);
     },
 
     /** `GET /api/users/{user}/shared`: images shared with that user (directly or through a group) the caller can see. */
-    async sharedWith(caller: Caller, userName: string, links: FileLinks): Promise<ImageView[]> {
+    async sharedWith(caller: Caller, userName: string, paging: Paging, links: FileLinks): Promise<ImageListPage> {
       requireUser(caller);
       const sharee = await userNamed(userName);
-      return (await page(caller, { sharedWith: sharee.id, limit: Number.MAX_SAFE_INTEGER, offset: 0 }, links)).images;
+      return page(caller, { sharedWith: sharee.id }, paging, links);
     },
 
     /** A new empty slot in the caller's namespace. */

@@ -1,12 +1,13 @@
 /**
  * Conformance: the image listing. Visibility (own, public, shared directly or through a
  * group), the owner / shared-with / group filters, case-insensitive text search with LIKE's
- * own characters taken literally, paging with the total of all pages, and one order — owner
- * name, then image name, byte by byte — on every engine and locale.
+ * own characters taken literally, paging with the total of all pages, keyset paging (`after`)
+ * that neither repeats nor skips an image while others are inserted and deleted, and one
+ * order — owner name, then image name, byte by byte — on every engine and locale.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ImageQuery } from '../../src/metadata/image-store.js';
+import type { ImageListPosition, ImageQuery, ImageRecord } from '../../src/metadata/image-store.js';
 import type { OpenMetadata } from '../../src/metadata/open-metadata.js';
 import { addImage, addUser, withDatabase, type MetadataBackend } from './harness.js';
 
@@ -30,6 +31,10 @@ async function world(metadata: OpenMetadata) {
 async function names(metadata: OpenMetadata, query: Partial<ImageQuery>): Promise<string[]> {
   const page = await metadata.images.list({ limit: 100, offset: 0, ...query });
   return page.images.map((image) => `${image.owner}/${image.name}`);
+}
+
+function positionOf(image: ImageRecord): ImageListPosition {
+  return { owner: image.owner, name: image.name, id: image.id };
 }
 
 export function listingContracts(backend: MetadataBackend): void {
@@ -95,6 +100,52 @@ export function listingContracts(backend: MetadataBackend): void {
       assert.deepEqual(await page(1, 1, { readableBy: pam.id }), [['bob/shared-pam.img'], 3]);
       const total = (await metadata.images.list({ limit: 1, offset: 0 })).total;
       assert.equal(typeof total, 'number');
+      assert.equal((await metadata.images.list({ limit: 6, offset: 0 })).more, false);
+      assert.equal((await metadata.images.list({ limit: 5, offset: 0 })).more, true);
+    }),
+  );
+
+  test(
+    'keyset paging: pages after a position follow the order, and more says whether another follows',
+    withDatabase(backend, async ({ metadata }) => {
+      const { pam } = await world(metadata);
+      const all = await names(metadata, {});
+      const first = await metadata.images.list({ limit: 4, offset: 0 });
+      const second = await metadata.images.list({ limit: 4, offset: 0, after: positionOf(first.images.at(-1)!) });
+      assert.deepEqual([...first.images, ...second.images].map((image) => `${image.owner}/${image.name}`), all);
+      assert.deepEqual([first.more, second.more, second.total], [true, false, 6]);
+      // A position between rows (a deleted image's) works as well: "bob/b" sorts after bob/Zeta.img and bob/alpha.img.
+      assert.deepEqual(await names(metadata, { after: { owner: 'bob', name: 'b', id: 0 } }), all.slice(2));
+      assert.deepEqual(await names(metadata, { after: { owner: 'bob', name: 'b', id: 0 }, readableBy: pam.id }), ['bob/shared-pam.img', 'pam/pam.img']);
+    }),
+  );
+
+  test(
+    'keyset paging while images are inserted and deleted: no image twice, none that stayed is missed',
+    withDatabase(backend, async ({ metadata }) => {
+      const owners = [await addUser(metadata, 'ann'), await addUser(metadata, 'max'), await addUser(metadata, 'zoe')];
+      const kept = new Set<string>();
+      const deletable: ImageRecord[] = [];
+      for (let i = 0; i < 30; i++) {
+        const image = await addImage(metadata, owners[i % 3]!, `img-${String(i).padStart(2, '0')}.img`);
+        if (i % 5 === 4) deletable.push(image);
+        else kept.add(`${image.owner}/${image.name}`);
+      }
+      const seen: string[] = [];
+      let after: ImageListPosition | undefined;
+      for (let round = 0; ; round++) {
+        const page = await metadata.images.list({ limit: 7, offset: 0, ...(after && { after }) });
+        seen.push(...page.images.map((image) => `${image.owner}/${image.name}`));
+        if (!page.more) break;
+        after = positionOf(page.images.at(-1)!);
+        // Meanwhile: new images before and after the position, and one not yet listed deleted.
+        for (const owner of owners) await addImage(metadata, owner, `new-${round}.img`);
+        const gone = deletable.shift();
+        if (gone !== undefined) await metadata.images.delete(gone.id);
+      }
+      assert.equal(new Set(seen).size, seen.length, `no image twice: ${seen.join(' ')}`);
+      for (const name of kept) assert.ok(seen.includes(name), `${name} is listed`);
+      assert.deepEqual(seen, [...seen].sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b)))), 'in order');
     }),
   );
 }

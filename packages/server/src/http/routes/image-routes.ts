@@ -1,6 +1,6 @@
 /**
  * The image metadata routes of SPEC §3: `GET /api/images` (what the caller can see, with the
- * filters owner, shared, group, q and paging limit/offset; the total goes in `X-Total-Count`),
+ * filters owner, shared, group, q and paging limit/cursor (or offset), see `list-page.ts`),
  * `POST /api/images` (a new empty slot; 201 with `Location` its raw URL), and on
  * `/api/images/[{user}/]{image}`: `GET` (the record), `PATCH` (and its 2011 synonym `POST`:
  * fields, rename with `name`, new `owner` by an admin) and `DELETE` (204), plus
@@ -10,6 +10,7 @@
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
 import { IMAGE_URL_PREFIXES, imageRefOf, type ImageParams } from '../image-ref.js';
+import { PAGING, sendPage } from '../list-page.js';
 import { readQuery } from '../query-fields.js';
 import type { RoutePlugin } from '../route-context.js';
 import { rawPath } from '../../services/image-views.js';
@@ -28,9 +29,9 @@ const FIELDS = {
 
 export const imageRoutes: RoutePlugin = (app, { images, config }) => {
   app.get('/api/images', async (request, reply) => {
-    const query = readQuery(request, { owner: 'string', shared: 'boolean', group: 'string', q: 'string', limit: 'integer', offset: 'integer' });
-    const page = await images.list(request.caller, query, fileLinks(request, config.server));
-    return reply.header('x-total-count', String(page.total)).send(page.images);
+    const { limit, offset, cursor, ...filters } = readQuery(request, { owner: 'string', shared: 'boolean', group: 'string', q: 'string', ...PAGING });
+    const links = fileLinks(request, config.server);
+    return sendPage(request, reply, await images.list(request.caller, filters, { limit, offset, cursor }, links), links.https);
   });
 
   app.post('/api/images', async (request, reply) => {

@@ -1,11 +1,13 @@
 /**
  * The users routes of SPEC §3: `/api/users` (list, create) and `/api/users/{user}` (read,
  * modify — `POST` is the 2011 synonym of `PATCH` — delete), and a user's groups, images and
- * shared images. Handlers only read input and call the user service (the image service for a
- * user's images).
+ * shared images (paged like `GET /api/images`). Handlers only read input and call the user
+ * service (the image service for a user's images).
  */
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
+import { PAGING, sendPage } from '../list-page.js';
+import { readQuery } from '../query-fields.js';
 import type { RoutePlugin } from '../route-context.js';
 
 type UserParams = { Params: { user: string } };
@@ -47,10 +49,12 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
   });
 
   app.get<UserParams>('/api/users/:user/groups', async (request) => users.groupsOf(request.caller, request.params.user));
-  app.get<UserParams>('/api/users/:user/images', async (request) =>
-    images.imagesOf(request.caller, request.params.user, fileLinks(request, config.server)),
-  );
-  app.get<UserParams>('/api/users/:user/shared', async (request) =>
-    images.sharedWith(request.caller, request.params.user, fileLinks(request, config.server)),
-  );
+  app.get<UserParams>('/api/users/:user/images', async (request, reply) => {
+    const links = fileLinks(request, config.server);
+    return sendPage(request, reply, await images.imagesOf(request.caller, request.params.user, readQuery(request, PAGING), links), links.https);
+  });
+  app.get<UserParams>('/api/users/:user/shared', async (request, reply) => {
+    const links = fileLinks(request, config.server);
+    return sendPage(request, reply, await images.sharedWith(request.caller, request.params.user, readQuery(request, PAGING), links), links.https);
+  });
 };
