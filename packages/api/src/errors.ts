@@ -33,10 +33,10 @@ export const ERROR_STATUS = {
   CHECKSUM_MISMATCH: 422,
   INTERNAL: 500,
   UNAVAILABLE: 503,
-  // ---- Codes being added this round (extend here as the catalogue grows) ----
   CROSS_SITE_REQUEST: 403,
-  STORAGE_FULL: 507,
-  SERVICE_UNAVAILABLE: 503,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
+  NOT_IMPLEMENTED: 501,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

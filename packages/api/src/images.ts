@@ -76,15 +76,19 @@ export type ImageChanges = Static<typeof ImageChanges>;
 export const CloneImage = Type.Object({ name: ImageName }, closed);
 export type CloneImage = Static<typeof CloneImage>;
 
-/** `GET /api/images` query: filters and paging (the total goes in `X-Total-Count`). */
+/**
+ * `GET /api/images` query: filters and paging (the total goes in `X-Total-Count`; while more
+ * follow, `Link: <…>; rel="next"` carries the next page's opaque `cursor`).
+ */
 export const ImageQuery = Type.Object(
   {
     owner: Type.Optional(UserName),
     shared: Type.Optional(Type.Union([Type.Boolean(), booleanWord(true)], { description: 'only images shared with the caller' })),
     group: Type.Optional(Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'only images shared with this group' })),
     q: Type.Optional(Type.String({ description: 'matches the name or the description' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'not with cursor' })),
+    cursor: Type.Optional(Type.String({ description: 'the opaque position given in the previous page\'s Link header' })),
   },
   closed,
 );
