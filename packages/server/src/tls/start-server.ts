@@ -103,7 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const https = options.makeApp({
       identify: identities.identify,
       plainHttp: false,
-      serverFactory: (handler) => createHttpsServer(httpsOptions(material), handler),
+      serverFactory: (handler) => createHttpsServer(httpsOptions(material), handler).on('secureConnection', identities.admit),
     });
     apps.push(https);
     await https.listen({ host: config.server.host, port: config.server.https_port });
