@@ -5,8 +5,9 @@
  * and the validator's reason (expired proxy, revoked, legacy proxy…), rather than being
  * treated as anonymous, so that a user whose proxy just expired learns why. The trust store is
  * refreshed (cheaply, at most every few seconds) before each new connection's validation, so
- * CRLs rewritten by fetch-crl take effect without a restart. The chain is read in the server's
- * `secureConnection` event (see `admit`), not later at the first request: see there why.
+ * CRLs rewritten by fetch-crl take effect without a restart; a reload's warnings are logged.
+ * The chain is read in the server's `secureConnection` event (see `admit`), not later at the
+ * first request: see there why.
  */
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
@@ -21,7 +22,8 @@ export class ConnectionIdentities {
   private readonly outcomes = new WeakMap<TLSSocket, Promise<Outcome>>();
   private readonly validator: ChainValidator;
 
-  constructor(private readonly trust: TrustStore) {
+  /** `warn` gets the trust store's warnings (a CRL file that cannot be used…) after each reload. */
+  constructor(private readonly trust: TrustStore, private readonly warn: (line: string) => void = () => {}) {
     this.validator = new ChainValidator({ trust });
   }
 
@@ -54,7 +56,7 @@ export class ConnectionIdentities {
   private async decide(socket: TLSSocket): Promise<Outcome> {
     const chain = this.chains.get(socket) ?? peerChain(socket);
     if (chain.length === 0) return { identity: null };
-    await this.trust.refresh();
+    if (await this.trust.refresh()) for (const warning of this.trust.warnings) this.warn(warning);
     try {
       return { identity: this.validator.validate(chain) };
     } catch (error) {

@@ -95,8 +95,9 @@ function displayHost(host: string): string {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, notice } = options;
   const material = await loadTlsMaterial(config, options.metadata);
-  for (const warning of material.trust.warnings) notice(`repoman-server: trust: ${warning}`);
-  const identities = new ConnectionIdentities(material.trust);
+  const trustWarning = (warning: string): void => notice(`repoman-server: trust: ${warning}`);
+  for (const warning of material.trust.warnings) trustWarning(warning);
+  const identities = new ConnectionIdentities(material.trust, trustWarning);
   const apps: FastifyInstance[] = [];
   const urls: string[] = [];
   try {
