@@ -59,17 +59,18 @@ describe('refused chains over TLS with curl', () => {
     await site?.cleanup();
   });
 
-  const cases: Array<{ name: string; file: string; times: number; reason: RegExp }> = [
+  const cases: Array<{ name: string; file: string; times: number; reason: RegExp; args?: string[] }> = [
     { name: 'a certificate with a forged signature', file: 'forgedEec', times: 24, reason: /signature of .*CN=bob does not verify/ },
+    { name: 'a certificate with a forged signature over TLS 1.2', file: 'forgedEec', times: 8, reason: /signature of .*CN=bob does not verify/, args: ['--tls-max', '1.2'] },
     { name: 'a proxy with a forged signature', file: 'forgedProxy', times: 8, reason: /signature of .*CN=bob\/CN=\d+ does not verify/ },
     { name: 'an expired proxy', file: 'expired', times: 4, reason: /expired/ },
     { name: 'a certificate from an unknown CA', file: 'unknownCa', times: 4, reason: /Unknown CA of .*CN=stranger is not a trusted CA/ },
   ];
-  for (const { name, file, times, reason } of cases) {
+  for (const { name, file, times, reason, args } of cases) {
     it(`answers ${name} with 401 and the reason, on every one of ${times} connections`, () => {
       const answers: string[] = [];
       for (let i = 0; i < times; i++) {
-        const result = curl(`${repo.url}/api/whoami`, { caDir: site.caDir, credential: files[file] });
+        const result = curl(`${repo.url}/api/whoami`, { caDir: site.caDir, credential: files[file], args });
         const error = (result.json as { error?: { code: string; message: string } } | undefined)?.error;
         const ok = result.status === 401 && error?.code === 'UNAUTHENTICATED' && reason.test(error.message);
         answers.push(ok ? 'ok' : `${result.status} ${result.stderr.trim()} ${result.body}`);
