@@ -69,26 +69,27 @@ function checkDates(path: readonly Certificate[], now: number, skewMs: number): 
   }
 }
 
+const FETCH_CRL = "the server's CRLs must be updated (run fetch-crl)";
+
 /** Checks revocation; returns the earliest time a consulted CRL stops being current. */
 function checkRevocation(path: readonly Certificate[], eec: number, trust: TrustSnapshot, now: number, skewMs: number): number {
   let until = Infinity;
   for (let i = eec; i < path.length - 1; i++) {
     const cert = path[i] as Certificate;
     const issuer = path[i + 1] as Certificate;
-    const fetchCrl = "the server's CRLs must be updated (run fetch-crl)";
     const problem = trust.crlProblem(issuer);
-    if (problem) refuse('CRL_UNUSABLE', `the CRL of CA ${issuer.subjectDn} is unusable, ${problem}: ${fetchCrl}`);
+    if (problem) refuse('CRL_UNUSABLE', `the CRL of CA ${issuer.subjectDn} is unusable, ${problem}: ${FETCH_CRL}`);
     const crls = trust.crlsFor(issuer);
     if (crls.length === 0) continue;
     const early = crls.find((crl) => crl.thisUpdate.getTime() - skewMs > now);
     if (early) {
-      refuse('CRL_UNUSABLE', `the CRL of CA ${issuer.subjectDn} is unusable, it is not valid before ${early.thisUpdate.toISOString()}: ${fetchCrl}`);
+      refuse('CRL_UNUSABLE', `the CRL of CA ${issuer.subjectDn} is unusable, it is not valid before ${early.thisUpdate.toISOString()}: ${FETCH_CRL}`);
     }
     const newest = crls.reduce((a, b) => (b.thisUpdate.getTime() > a.thisUpdate.getTime() ? b : a));
     if (newest.nextUpdate) {
       const deadline = newest.nextUpdate.getTime() + skewMs;
       if (deadline < now) {
-        refuse('CRL_EXPIRED', `the CRL of CA ${issuer.subjectDn} expired on ${newest.nextUpdate.toISOString()}: ${fetchCrl}`);
+        refuse('CRL_EXPIRED', `the CRL of CA ${issuer.subjectDn} expired on ${newest.nextUpdate.toISOString()}: ${FETCH_CRL}`);
       }
       until = Math.min(until, deadline);
     }

@@ -60,10 +60,11 @@ export class TrustSnapshot {
       const list = this.crlsByIssuer.get(crl.issuerKey) ?? [];
       list.push(crl);
       this.crlsByIssuer.set(crl.issuerKey, list);
-      const file = material.crlFiles.get(crl) ?? 'a CRL given in memory';
       const named = this.anchorsNamed(crl.issuerKey);
       // A CRL whose issuer is not trusted here concerns no certificate we accept.
-      if (named.length > 0 && !named.some((ca) => crl.isSignedBy(ca))) {
+      if (named.length === 0) continue;
+      const file = material.crlFiles.get(crl) ?? 'a CRL given in memory';
+      if (!named.some((ca) => crl.isSignedBy(ca))) {
         this.unverifiedCrlIssuers.add(crl.issuerKey);
         warnings.push(`${file}: the signature of this CRL of ${crl.issuerDn} does not verify with the CA's key; the certificates of that CA are refused until a good CRL replaces it (run fetch-crl)`);
       }
