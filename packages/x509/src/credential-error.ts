@@ -14,6 +14,7 @@ export type CredentialErrorCode =
   | 'CERT_NOT_YET_VALID'
   | 'CERT_REVOKED'
   | 'CRL_EXPIRED' // the CA's CRL is past its nextUpdate: run fetch-crl
+  | 'CRL_UNUSABLE' // a CRL file of the CA cannot be parsed, does not verify or is not yet valid: run fetch-crl
   | 'UNKNOWN_CA' // the path does not end at a trusted CA
   | 'INCOMPLETE_CHAIN' // a proxy's issuer (proxy or EEC) was not presented
   | 'LEGACY_PROXY' // a pre-RFC (Globus legacy or GT3 draft) proxy

@@ -3,7 +3,9 @@
  * one end-entity certificate (EEC) that is not a CA; every non-proxy certificate issued by a
  * CA that may sign certificates, within the CA's path length and signing policy; proxy path
  * lengths; no unknown critical extension; validity dates at every link with the clock-skew
- * allowance; and revocation of the EEC and every CA above it by verified, current CRLs.
+ * allowance; and revocation of the EEC and every CA above it by verified, current CRLs (a CA
+ * whose CRL is expired, not yet valid, unreadable or badly signed has all its certificates
+ * refused, as `openssl verify -crl_check_all` does, rather than none checked).
  * Returns the identity and the time window in which this result stays true.
  */
 import type { Certificate } from './certificate.js';
@@ -67,19 +69,27 @@ function checkDates(path: readonly Certificate[], now: number, skewMs: number): 
   }
 }
 
+const FETCH_CRL = "the server's CRLs must be updated (run fetch-crl)";
+
 /** Checks revocation; returns the earliest time a consulted CRL stops being current. */
 function checkRevocation(path: readonly Certificate[], eec: number, trust: TrustSnapshot, now: number, skewMs: number): number {
   let until = Infinity;
   for (let i = eec; i < path.length - 1; i++) {
     const cert = path[i] as Certificate;
     const issuer = path[i + 1] as Certificate;
+    const problem = trust.crlProblem(issuer);
+    if (problem) refuse('CRL_UNUSABLE', `the CRL of CA ${issuer.subjectDn} is unusable, ${problem}: ${FETCH_CRL}`);
     const crls = trust.crlsFor(issuer);
     if (crls.length === 0) continue;
+    const early = crls.find((crl) => crl.thisUpdate.getTime() - skewMs > now);
+    if (early) {
+      refuse('CRL_UNUSABLE', `the CRL of CA ${issuer.subjectDn} is unusable, it is not valid before ${early.thisUpdate.toISOString()}: ${FETCH_CRL}`);
+    }
     const newest = crls.reduce((a, b) => (b.thisUpdate.getTime() > a.thisUpdate.getTime() ? b : a));
     if (newest.nextUpdate) {
       const deadline = newest.nextUpdate.getTime() + skewMs;
       if (deadline < now) {
-        refuse('CRL_EXPIRED', `the CRL of CA ${issuer.subjectDn} expired on ${newest.nextUpdate.toISOString()}: the server's CRLs must be updated (run fetch-crl)`);
+        refuse('CRL_EXPIRED', `the CRL of CA ${issuer.subjectDn} expired on ${newest.nextUpdate.toISOString()}: ${FETCH_CRL}`);
       }
       until = Math.min(until, deadline);
     }

@@ -1,8 +1,10 @@
 /**
  * One immutable, loaded state of the trust anchors: CA certificates indexed by subject, CRLs
  * indexed by issuer (a CRL is handed out for a CA only once its signature verifies with that
- * CA's key), and signing policies. A TrustStore swaps in a new snapshot, with a new
- * generation number, whenever its files change; a validation uses one snapshot throughout.
+ * CA's key), and signing policies. A CRL file that cannot be read, or a CRL that verifies with
+ * no trusted CA of its issuer's name, makes that CA's CRLs unusable (see crlProblem) rather
+ * than being skipped, which would turn revocation off. A TrustStore swaps in a new snapshot,
+ * with a new generation number, whenever its files change; a validation uses one snapshot.
  */
 import type { Certificate } from './certificate.js';
 import type { Crl } from './crl.js';
@@ -12,6 +14,10 @@ import { subjectHash } from './subject-hash.js';
 export interface TrustMaterial {
   anchors: Certificate[];
   crls: Crl[];
+  /** The file each CRL was read from (none for CRLs given in memory). */
+  crlFiles: Map<Crl, string>;
+  /** Subject hashes of `<hash>.rN` files that could not be parsed (their CA is known only by that hash). */
+  unreadableCrlHashes: Set<string>;
   policies: SigningPolicies;
   /** Subject hashes that have a `<hash>.signing_policy` file. */
   policyHashes: Set<string>;
@@ -30,12 +36,15 @@ export class TrustSnapshot {
   private readonly bySubject = new Map<string, Certificate[]>();
   private readonly crlsByIssuer = new Map<string, Crl[]>();
   private readonly verifiedCrls = new Map<string, Crl[]>();
+  private readonly unreadableCrlHashes: ReadonlySet<string>;
+  private readonly unverifiedCrlIssuers = new Set<string>();
 
   constructor(material: TrustMaterial, generation: number) {
     this.generation = generation;
     this.policies = material.policies;
     this.policyHashes = material.policyHashes;
-    this.warnings = material.warnings;
+    this.unreadableCrlHashes = material.unreadableCrlHashes;
+    const warnings = [...material.warnings];
     const anchors: Certificate[] = [];
     for (const cert of material.anchors) {
       if (this.byFingerprint.has(cert.fingerprint256)) continue;
@@ -51,7 +60,19 @@ export class TrustSnapshot {
       const list = this.crlsByIssuer.get(crl.issuerKey) ?? [];
       list.push(crl);
       this.crlsByIssuer.set(crl.issuerKey, list);
+      const named = this.anchorsNamed(crl.issuerKey);
+      // A CRL whose issuer is not trusted here concerns no certificate we accept.
+      if (named.length === 0) continue;
+      const file = material.crlFiles.get(crl) ?? 'a CRL given in memory';
+      if (!named.some((ca) => crl.isSignedBy(ca))) {
+        this.unverifiedCrlIssuers.add(crl.issuerKey);
+        warnings.push(`${file}: the signature of this CRL of ${crl.issuerDn} does not verify with the CA's key; the certificates of that CA are refused until a good CRL replaces it (run fetch-crl)`);
+      }
+      if (crl.thisUpdate.getTime() > Date.now()) {
+        warnings.push(`${file}: this CRL of ${crl.issuerDn} is not valid before ${crl.thisUpdate.toISOString()}; the certificates of that CA are refused until then or until a good CRL replaces it (run fetch-crl)`);
+      }
     }
+    this.warnings = warnings;
   }
 
   /** The stored trust anchor with exactly this certificate's bytes, if it is one. */
@@ -72,6 +93,16 @@ export class TrustSnapshot {
       this.verifiedCrls.set(ca.fingerprint256, list);
     }
     return list;
+  }
+
+  /**
+   * Why the CA's CRLs cannot be used, if so: a CRL file of its hash could not be parsed, or a
+   * CRL naming it verifies with no trusted CA of that name. Its certificates are then refused.
+   */
+  crlProblem(ca: Certificate): string | undefined {
+    if (this.unverifiedCrlIssuers.has(ca.subjectKey)) return "its signature does not verify with the CA's key";
+    if (this.unreadableCrlHashes.size > 0 && this.unreadableCrlHashes.has(subjectHash(ca))) return 'its file cannot be parsed';
+    return undefined;
   }
 
   /**

@@ -43,7 +43,10 @@ export class TrustStore {
 
   /** A fixed, in-memory trust store (development PKI, tests); refresh() never reloads it. */
   static fromCertificates(anchors: Certificate[], extra: { crls?: Crl[]; signingPolicies?: SigningPolicies } = {}): TrustStore {
-    const material = { anchors, crls: extra.crls ?? [], policies: extra.signingPolicies ?? new Map(), policyHashes: new Set<string>(), warnings: [] };
+    const material = {
+      anchors, crls: extra.crls ?? [], crlFiles: new Map(), unreadableCrlHashes: new Set<string>(),
+      policies: extra.signingPolicies ?? new Map(), policyHashes: new Set<string>(), warnings: [],
+    };
     return new TrustStore(new TrustSnapshot(material, 1), undefined, '', Infinity);
   }
 

@@ -47,11 +47,11 @@ describe('ChainValidator with a grid CA directory', () => {
     await rm(crlPath(pki.root));
   });
 
-  it('ignores a CRL whose signature does not verify with its CA', async () => {
+  it('refuses every certificate of a CA whose CRL does not verify with its key, rather than ignoring the CRL', async () => {
     const forged = issueCrl({ issuer: { cert: pki.sub.cert, key: pki.bob.key }, revokedSerials: [pki.bob.cert.serialHex], ...fresh });
     await writeCrl(crlPath(pki.sub), forged);
     const v = new ChainValidator({ trust: await load() });
-    assert.equal(v.validate(ders(pki.bob.cert)).dn, pki.bob.cert.subjectDn);
+    assert.match(expectRefusal(() => v.validate(ders(pki.alice.cert)), 'CRL_UNUSABLE').message, /User CA is unusable.*fetch-crl/);
     await rm(crlPath(pki.sub));
   });
 

@@ -95,15 +95,16 @@ function displayHost(host: string): string {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, notice } = options;
   const material = await loadTlsMaterial(config, options.metadata);
-  for (const warning of material.trust.warnings) notice(`repoman-server: trust: ${warning}`);
-  const identities = new ConnectionIdentities(material.trust);
+  const trustWarning = (warning: string): void => notice(`repoman-server: trust: ${warning}`);
+  for (const warning of material.trust.warnings) trustWarning(warning);
+  const identities = new ConnectionIdentities(material.trust, trustWarning);
   const apps: FastifyInstance[] = [];
   const urls: string[] = [];
   try {
     const https = options.makeApp({
       identify: identities.identify,
       plainHttp: false,
-      serverFactory: (handler) => createHttpsServer(httpsOptions(material), handler),
+      serverFactory: (handler) => createHttpsServer(httpsOptions(material), handler).on('secureConnection', identities.admit),
     });
     apps.push(https);
     await https.listen({ host: config.server.host, port: config.server.https_port });

@@ -33,6 +33,8 @@ export interface Repository {
   readonly configPath: string;
   /** Everything the server printed on stdout (JSON request log) so far. */
   readonly log: () => string;
+  /** What the server printed on stderr (startup lines, warnings) since it last started. */
+  readonly notices: () => string;
   readonly pid: () => number;
   stop(): Promise<void>;
   kill(): Promise<void>;
@@ -105,6 +107,7 @@ export async function startRepository(options: RepositoryOptions): Promise<Repos
     dataDir,
     configPath,
     log: () => stdout,
+    notices: () => stderr,
     pid: () => child?.pid ?? 0,
     stop: () => waitExit('SIGTERM'),
     kill: () => waitExit('SIGKILL'),
