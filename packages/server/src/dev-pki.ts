@@ -66,9 +66,8 @@ export async function ensureDevPki(dataDir: string): Promise<DevPki> {
     adminKey: join(root, 'admin', 'userkey.pem'),
     adminProxy: join(root, 'admin', 'proxy.pem'),
   };
-  await mkdir(join(root, 'ca'), { recursive: true, mode: 0o700 });
-  await mkdir(join(root, 'admin'), { recursive: true, mode: 0o700 });
-  await mkdir(caDir, { recursive: true });
+  // Private to the server's user, like the data directory above (the keys are 0600 as well).
+  for (const dir of [join(root, 'ca'), join(root, 'admin'), caDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
 
   const now = Date.now();
   const organisation = '/O=Repoman Development';

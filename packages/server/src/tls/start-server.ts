@@ -12,6 +12,7 @@ import { createServer as createHttpsServer, type ServerOptions } from 'node:http
 import { constants } from 'node:crypto';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import { TrustStore, toPem } from '@repoman/x509';
+import { DEFAULT_GRID_CA_DIR } from '../config/config-schema.js';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { Identify } from '../http/caller-hook.js';
 import type { OpenMetadata } from '../metadata/open-metadata.js';
@@ -42,8 +43,6 @@ export interface RunningServer {
   /** Stops accepting connections and closes the apps. */
   close(): Promise<void>;
 }
-
-const DEFAULT_GRID_CA_DIR = '/etc/grid-security/certificates';
 
 interface TlsMaterial {
   cert: string;
@@ -106,7 +105,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       serverFactory: (handler) => createHttpsServer(httpsOptions(material), handler),
     });
     apps.push(https);
-    await https.listen({ host: config.server.host, port: config.server.https_port });
+    // fastify cannot tell that a serverFactory's server speaks TLS: it would log http://.
+    const listenTextResolver = (address: string) => `Server listening at ${address.replace(/^http:/, 'https:')}`;
+    await https.listen({ host: config.server.host, port: config.server.https_port, listenTextResolver });
     urls.push(`https://${displayHost(config.server.host)}:${listenedPort(https)}`);
     if (config.server.http_port !== 0) {
       const http = options.makeApp({ identify: async () => null, plainHttp: true });
