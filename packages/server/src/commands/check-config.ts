@@ -17,6 +17,7 @@ export const checkConfigCommand: Command = {
   summary: 'check the configuration and report every problem',
   usage: 'check-config [--config FILE]',
   options: {},
+  optionHelp: [],
   async run(_values, context, configFile) {
     const config = loadConfigOrReport(context, configFile, { checkPaths: true });
     if (config === null) return EXIT_ERROR;

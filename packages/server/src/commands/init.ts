@@ -16,6 +16,7 @@ export const initCommand: Command = {
   summary: 'create the data directory and the database, and migrate it',
   usage: 'init [--config FILE]',
   options: {},
+  optionHelp: [],
   async run(_values, context, configFile) {
     const config = loadConfigOrReport(context, configFile, { checkPaths: true });
     if (config === null) return EXIT_ERROR;

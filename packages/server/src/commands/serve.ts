@@ -31,6 +31,7 @@ export function createServeCommand(deps: ServeDeps = { startServer: defaultStart
     summary: 'run the HTTPS service (the default command)',
     usage: 'serve [--config FILE]',
     options: {},
+    optionHelp: [],
     async run(_values, context, configFile) {
       const config = loadConfigOrReport(context, configFile, { checkPaths: true });
       if (config === null) return EXIT_ERROR;

@@ -62,7 +62,7 @@ async function loadTlsMaterial(config: RepomanConfig, metadata: OpenMetadata): P
     certPath = devPki.serverCert;
     keyPath = devPki.serverKey;
     if (caDir === null && tls.ca_file === null) caDir = devPki.caDir;
-    await ensureAdmin(metadata, 'admin', devPki.adminDn);
+    await ensureAdmin(metadata, 'admin', devPki.adminDn, { replaceDn: true }); // a remade PKI has a new admin DN
   } else if (caDir === null && tls.ca_file === null) {
     caDir = DEFAULT_GRID_CA_DIR;
   }
