@@ -4,8 +4,7 @@
  * default's home): `database.url` is `sqlite:<data_dir>/repoman.db` and `storage.path` is
  * `<data_dir>/images` unless set; `tls.cert`, `tls.key` and `tls.ca_dir` stay null unless set,
  * which means "use the development PKI under data_dir"; on that PKI `server.host` is 127.0.0.1
- * unless set. Paths are made absolute later, against
- * the working directory.
+ * unless set. Paths are made absolute later, against the working directory.
  */
 import {
   booleanKind,

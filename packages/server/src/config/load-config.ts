@@ -4,7 +4,8 @@
  * the schema's defaults. Unknown sections and keys, mistyped values and inconsistent
  * combinations are all collected and thrown together as one ConfigError. Relative paths
  * (data_dir, tls files, storage.path, the sqlite file) resolve against the working directory.
- * The result is deeply frozen.
+ * With `checkPaths`, missing files and uncreatable directories join the problems. The result
+ * is deeply frozen.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';

@@ -2,10 +2,10 @@
  * The SQLite metadata dialect (`database.url = "sqlite:PATH"`, or `sqlite::memory:`), through
  * better-sqlite3. The database file's directory is created if needed (0700), and the file itself
  * 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode, so
- * the accounts stay private to the server's user. Each connection runs in
- * WAL mode with foreign keys enforced and a busy timeout, so that a second process (e.g.
- * `repoman-server admin add` while the server runs) waits instead of failing, and connections
- * of one process to one file take turns (`sqlite-file-driver.ts`).
+ * the accounts stay private to the server's user. Each connection runs in WAL mode with
+ * foreign keys enforced and a busy timeout, so that a second process (e.g. `repoman-server
+ * admin add` while the server runs) waits instead of failing, and connections of one process
+ * to one file take turns (`sqlite-file-driver.ts`).
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
