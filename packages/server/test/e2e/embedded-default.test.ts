@@ -21,12 +21,15 @@ describe('the embedded default, started with no configuration', () => {
   let printed = '';
   let log = '';
   let port: number;
+  let httpPort: number;
 
   const start = async (): Promise<void> => {
     printed = '';
     log = '';
-    const env = { ...process.env, REPOMAN_SERVER_HTTPS_PORT: String(port) };
-    for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_') && key !== 'REPOMAN_SERVER_HTTPS_PORT') delete env[key];
+    const ports = { REPOMAN_SERVER_HTTPS_PORT: String(port), REPOMAN_SERVER_HTTP_PORT: String(httpPort) };
+    const env = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_')) delete env[key];
+    Object.assign(env, ports);
     server = spawn(process.execPath, [CLI], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     await new Promise<void>((ready, fail) => {
@@ -59,6 +62,7 @@ describe('the embedded default, started with no configuration', () => {
     // A space and a quote in the path: the printed lines must still paste as they are.
     cwd = await mkdtemp(join(tmpdir(), "repoman newcomer's-"));
     port = await freePort();
+    httpPort = await freePort();
     await start();
   });
   after(async () => {
@@ -88,21 +92,26 @@ describe('the embedded default, started with no configuration', () => {
     assert.deepEqual(actual, expected);
   });
 
-  it('listens on 127.0.0.1 only, and logs https:// for its TLS port', async () => {
-    assert.match(printed, new RegExp(`listening on https://127\\.0\\.0\\.1:${port}\\b`));
+  it('listens on 127.0.0.1 only, and logs https:// for its TLS port and http:// for the plain one', async () => {
+    assert.match(printed, new RegExp(`listening on https://127\\.0\\.0\\.1:${port} and http://127\\.0\\.0\\.1:${httpPort}\\n`));
     const listening = log.split('\n').filter((line) => line.includes('Server listening at'));
-    assert.deepEqual(listening.map((line) => (JSON.parse(line) as { msg: string }).msg), [`Server listening at https://127.0.0.1:${port}`]);
+    assert.deepEqual(listening.map((line) => (JSON.parse(line) as { msg: string }).msg), [
+      `Server listening at https://127.0.0.1:${port}`,
+      `Server listening at http://127.0.0.1:${httpPort}`,
+    ]);
     // Another address of this machine (when it has one) is refused: nothing listens there.
     const other = Object.values(networkInterfaces()).flat().find((address) => address && !address.internal && address.family === 'IPv4');
     if (other === undefined) return;
-    const outcome = await new Promise<string>((done) => {
-      const socket = connect({ host: other.address, port }, () => {
-        socket.destroy();
-        done('connected');
+    for (const listener of [port, httpPort]) {
+      const outcome = await new Promise<string>((done) => {
+        const socket = connect({ host: other.address, port: listener }, () => {
+          socket.destroy();
+          done('connected');
+        });
+        socket.once('error', (error: NodeJS.ErrnoException) => done(String(error.code)));
       });
-      socket.once('error', (error: NodeJS.ErrnoException) => done(String(error.code)));
-    });
-    assert.equal(outcome, 'ECONNREFUSED', `connecting to ${other.address}:${port}`);
+      assert.equal(outcome, 'ECONNREFUSED', `connecting to ${other.address}:${listener}`);
+    }
   });
 
   it('prints an export line and a curl call of /api/whoami that work as printed, as the registered admin', () => {
