@@ -4,7 +4,8 @@
  * directory (`certificates/<hash>.0` and `.signing_policy`), a server certificate for
  * localhost, 127.0.0.1 and ::1, and an admin user certificate. On every start it issues a
  * fresh RFC 3820 proxy of the admin (12 hours, like grid-proxy-init), so the lines printed
- * for the newcomer always work. Nothing here is meant for production: a grid site points
+ * for the newcomer always work. Its directories are 0700 and its private keys 0600 (the CA
+ * certificate stays readable). Nothing here is meant for production: a grid site points
  * `[tls]` at its host certificate and `/etc/grid-security/certificates` instead.
  */
 import { randomBytes } from 'node:crypto';
@@ -66,9 +67,8 @@ export async function ensureDevPki(dataDir: string): Promise<DevPki> {
     adminKey: join(root, 'admin', 'userkey.pem'),
     adminProxy: join(root, 'admin', 'proxy.pem'),
   };
-  await mkdir(join(root, 'ca'), { recursive: true, mode: 0o700 });
-  await mkdir(join(root, 'admin'), { recursive: true, mode: 0o700 });
-  await mkdir(caDir, { recursive: true });
+  // Private to the server's user, like the data directory (the keys are 0600 as well).
+  for (const dir of [join(root, 'ca'), join(root, 'admin'), caDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
 
   const now = Date.now();
   const organisation = '/O=Repoman Development';

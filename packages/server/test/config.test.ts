@@ -42,7 +42,7 @@ test('no config file gives the embedded default under ./var, resolved against th
   assert.equal(config.storage.path, '/srv/repo/var/images');
   assert.equal(config.server.https_port, 8443);
   assert.equal(config.server.http_port, 0);
-  assert.equal(config.server.host, '0.0.0.0');
+  assert.equal(config.server.host, '127.0.0.1', 'the development PKI listens on loopback');
   assert.equal(config.tls.cert, null);
   assert.equal(config.tls.crl, true);
   assert.deepEqual(config.admin.dns, []);
@@ -193,7 +193,53 @@ test('a missing config file and invalid TOML are reported as problems, not crash
   assert.match(missing[0] ?? '', /nope\.toml: cannot read the configuration file \(no such file\)/);
   const broken = await file('broken.toml', '[server\nhttps_port = ');
   const invalid = problemsOf(() => loadConfig({ file: broken, env: {}, cwd: dir }));
-  assert.match(invalid[0] ?? '', /broken\.toml: not valid TOML/);
+  assert.match(invalid[0] ?? '', /broken\.toml:1:\d+: not valid TOML/);
+});
+
+test('a TOML syntax error is reported as FILE:LINE:COLUMN: message', async () => {
+  const broken = await file('unterminated.toml', '[server]\nhttps_port = 9443\nhost = "127.0.0.1\n');
+  const problems = problemsOf(() => loadConfig({ file: broken, env: {}, cwd: dir }));
+  assert.deepEqual(problems.length, 1, problems.join('\n'));
+  assert.match(problems[0]!, new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: not valid TOML: \\S`));
+});
+
+test('server.host: 127.0.0.1 on the development PKI unless set; 0.0.0.0 when [tls] is given', async () => {
+  assert.equal(loadConfig({ env: {}, cwd: dir }).server.host, '127.0.0.1');
+  assert.equal(loadConfig({ env: { REPOMAN_SERVER_HOST: '0.0.0.0' }, cwd: dir }).server.host, '0.0.0.0');
+  const explicit = await file('host.toml', '[server]\nhost = "::"\n');
+  assert.equal(loadConfig({ file: explicit, env: {}, cwd: dir }).server.host, '::');
+  const tls = await file('tls.toml', '[tls]\ncert = "/h.pem"\nkey = "/k.pem"\n');
+  assert.equal(loadConfig({ file: tls, env: {}, cwd: dir }).server.host, '0.0.0.0');
+});
+
+test('with checkPaths, every missing file and uncreatable directory is reported at once', async () => {
+  const toml = await file('missing.toml', [
+    '[server]', `data_dir = ${JSON.stringify(join(dir, 'nowhere', 'var'))}`,
+    '[tls]', `cert = ${JSON.stringify(join(dir, 'hostcert.pem'))}`, `key = ${JSON.stringify(join(dir, 'hostkey.pem'))}`,
+    `ca_dir = ${JSON.stringify(join(dir, 'certificates'))}`, `ca_file = ${JSON.stringify(join(dir, 'ca.pem'))}`,
+    '[storage]', `path = ${JSON.stringify(join(dir, 'gone', 'images'))}`, '',
+  ].join('\n'));
+  assert.ok(loadConfig({ file: toml, env: {}, cwd: dir }), 'not checked unless asked');
+  const problems = problemsOf(() => loadConfig({ file: toml, env: { REPOMAN_SERVER_HTTPS_PORT: 'x' }, cwd: dir, checkPaths: true }));
+  const expected = [
+    /^server\.https_port \(from REPOMAN_SERVER_HTTPS_PORT\)/,
+    /^tls\.cert: .*hostcert\.pem does not exist$/,
+    /^tls\.key: .*hostkey\.pem does not exist$/,
+    /^tls\.ca_dir: .*certificates does not exist$/,
+    /^tls\.ca_file: .*ca\.pem does not exist$/,
+    /^server\.data_dir: .*nowhere\/var cannot be created: .*nowhere does not exist$/,
+    /^storage\.path: .*gone\/images cannot be created: .*gone does not exist$/,
+  ];
+  for (const pattern of expected) assert.ok(problems.some((p) => pattern.test(p)), `missing ${pattern} in:\n${problems.join('\n')}`);
+  assert.equal(problems.length, expected.length, problems.join('\n'));
+  // A file where a directory belongs, and a directory where a file belongs.
+  const wrongKinds = await file('kinds.toml', `[tls]\ncert = ${JSON.stringify(dir)}\nkey = ${JSON.stringify(toml)}\nca_dir = ${JSON.stringify(toml)}\n`);
+  const kinds = problemsOf(() => loadConfig({ file: wrongKinds, env: {}, cwd: dir, checkPaths: true }));
+  assert.deepEqual(kinds, [`tls.cert: ${dir} is not a file`, `tls.ca_dir: ${toml} is not a directory`]);
+});
+
+test('with checkPaths, the embedded default in a fresh directory passes (data_dir and what is under it are made)', () => {
+  assert.equal(loadConfig({ env: {}, cwd: dir, checkPaths: true }).server.data_dir, join(dir, 'var'));
 });
 
 test('the s3 driver requires a bucket', () => {

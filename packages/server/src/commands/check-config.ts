@@ -1,6 +1,8 @@
 /**
  * `repoman-server check-config`: loads the configuration (file, environment, defaults) exactly
- * as the server would, prints every problem and exits 1, or prints "ok" and exits 0. A
+ * as the server would, checks the files it names (TLS certificate, key and CAs exist and are
+ * readable, the data and image directories can be made; see config/path-problems.ts), prints
+ * every problem and exits 1, or prints "ok" and exits 0. A
  * PostgreSQL `database.url` is also connected to (changing nothing), so that a wrong host,
  * password or database name is reported in one line before the server is started; an SQLite
  * file is not created.
@@ -15,8 +17,9 @@ export const checkConfigCommand: Command = {
   summary: 'check the configuration and report every problem',
   usage: 'check-config [--config FILE]',
   options: {},
+  optionHelp: [],
   async run(_values, context, configFile) {
-    const config = loadConfigOrReport(context, configFile);
+    const config = loadConfigOrReport(context, configFile, { checkPaths: true });
     if (config === null) return EXIT_ERROR;
     try {
       await probeMetadata(config.database.url);

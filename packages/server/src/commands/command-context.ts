@@ -2,7 +2,7 @@
  * What every repoman-server command receives instead of reaching for `process`: the environment,
  * the working directory, output streams and a way to wait for a shutdown signal. `cli.ts` builds
  * it from the real process; tests pass their own to capture output. Also the shape of a command
- * module (name, usage, options, run) and the exit codes: 0 ok, 1 error, 2 usage.
+ * module (name, usage, options and their help, run) and the exit codes: 0 ok, 1 error, 2 usage.
  */
 import type { ParseArgsConfig } from 'node:util';
 
@@ -34,6 +34,8 @@ export interface Command {
   readonly usage: string;
   /** Options besides the global `--config FILE` and `--help`. */
   readonly options: NonNullable<ParseArgsConfig['options']>;
+  /** For `--help`: each option as written (`--user NAME`) and what it does, in `options`' order. */
+  readonly optionHelp: readonly (readonly [string, string])[];
   /** Runs the command; resolves with its exit code. `config` is the `--config` value, if any. */
   run(values: OptionValues, context: CommandContext, configFile: string | undefined): Promise<number>;
 }

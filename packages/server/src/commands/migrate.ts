@@ -11,6 +11,7 @@ export const migrateCommand: Command = {
   summary: 'bring the metadata database schema up to date',
   usage: 'migrate [--config FILE]',
   options: {},
+  optionHelp: [],
   async run(_values, context, configFile) {
     const config = loadConfigOrReport(context, configFile);
     if (config === null) return EXIT_ERROR;

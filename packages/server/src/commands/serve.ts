@@ -1,5 +1,6 @@
 /**
- * `repoman-server` / `repoman-server serve`: runs the service. Loads the configuration, opens
+ * `repoman-server` / `repoman-server serve`: runs the service. Loads the configuration (and
+ * refuses, creating nothing, when a file it names is missing), makes the data directory, opens
  * the metadata database and applies pending migrations, applies `[admin] dns` (each DN's user
  * becomes an admin; unknown DNs are registered under a name made from their last CN, see
  * `services/admin-bootstrap.ts`), opens the blob store and removes abandoned uploads (then
@@ -16,6 +17,7 @@ import { createBlobSweeper, type BlobSweeper } from '../services/blob-sweeper.js
 import { createBlobStore } from '../storage/index.js';
 import { RepomanError } from '../services/repoman-error.js';
 import { startServer as defaultStartServer, type StartServerOptions, type RunningServer } from '../tls/start-server.js';
+import { makeDataDir } from './data-dir.js';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from './command-context.js';
 import { loadConfigOrReport } from './load-config-or-report.js';
 
@@ -29,9 +31,11 @@ export function createServeCommand(deps: ServeDeps = { startServer: defaultStart
     summary: 'run the HTTPS service (the default command)',
     usage: 'serve [--config FILE]',
     options: {},
+    optionHelp: [],
     async run(_values, context, configFile) {
-      const config = loadConfigOrReport(context, configFile);
+      const config = loadConfigOrReport(context, configFile, { checkPaths: true });
       if (config === null) return EXIT_ERROR;
+      await makeDataDir(config.server.data_dir);
       return serve(config, context, deps);
     },
   };

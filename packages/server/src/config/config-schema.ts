@@ -3,8 +3,8 @@
  * Defaults live here and nowhere else. A few defaults depend on `server.data_dir` (the embedded
  * default's home): `database.url` is `sqlite:<data_dir>/repoman.db` and `storage.path` is
  * `<data_dir>/images` unless set; `tls.cert`, `tls.key` and `tls.ca_dir` stay null unless set,
- * which means "use the development PKI under data_dir". Paths are made absolute later, against
- * the working directory.
+ * which means "use the development PKI under data_dir"; on that PKI `server.host` is 127.0.0.1
+ * unless set. Paths are made absolute later, against the working directory.
  */
 import {
   booleanKind,
@@ -28,6 +28,12 @@ export interface KeySchema<T> {
 export type ConfigSchema = {
   readonly [S in keyof ConfigSections]: { readonly [K in keyof ConfigSections[S]]: KeySchema<ConfigSections[S][K]> };
 };
+
+/** The CA directory when tls.cert is set and neither tls.ca_dir nor tls.ca_file is. */
+export const DEFAULT_GRID_CA_DIR = '/etc/grid-security/certificates';
+
+/** `server.host` when neither it nor `[tls]` cert/key is set (the development PKI). */
+export const DEV_PKI_HOST = '127.0.0.1';
 
 /** Marks a default that is derived from data_dir once the rest is known (see header). */
 export const DERIVED = '';

@@ -4,21 +4,25 @@
  * the schema's defaults. Unknown sections and keys, mistyped values and inconsistent
  * combinations are all collected and thrown together as one ConfigError. Relative paths
  * (data_dir, tls files, storage.path, the sqlite file) resolve against the working directory.
- * The result is deeply frozen.
+ * With `checkPaths`, missing files and uncreatable directories join the problems. The result
+ * is deeply frozen.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from './config-error.js';
-import { configSchema, derivedDefaults, DERIVED, type KeySchema } from './config-schema.js';
+import { configSchema, derivedDefaults, DERIVED, DEV_PKI_HOST, type KeySchema } from './config-schema.js';
 import type { ConfigSections, RepomanConfig } from './config-types.js';
 import { readEnvOverrides } from './env-overrides.js';
+import { pathProblems } from './path-problems.js';
 
 export interface LoadConfigOptions {
   /** `--config FILE`; takes precedence over `$REPOMAN_CONFIG`. */
   readonly file?: string | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Also check that the files named exist and the directories can be made (see path-problems.ts). */
+  readonly checkPaths?: boolean;
 }
 
 type RawConfig = Record<string, Record<string, unknown>>;
@@ -42,12 +46,15 @@ export function loadConfig(options: LoadConfigOptions): RepomanConfig {
   }
 
   const tlsConfigured = raw.tls!.cert != null || raw.tls!.key != null;
+  // The development PKI's CA key sits in data_dir: such a server answers on loopback only unless told otherwise.
+  if (!Object.hasOwn(raw.server!, 'host') && !tlsConfigured) raw.server!.host = DEV_PKI_HOST;
   for (const [section, keys] of Object.entries(configSchema)) {
     for (const [key, schema] of Object.entries(keys as Record<string, KeySchema<unknown>>)) {
       if (!Object.hasOwn(raw[section]!, key)) raw[section]![key] = schema.default;
     }
   }
   const config = resolveConfig(raw as unknown as ConfigSections, options.cwd, problems);
+  if (options.checkPaths === true) problems.push(...pathProblems(config, tlsConfigured));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({ ...config, source: { file, tlsConfigured } });
 }
@@ -69,7 +76,10 @@ function readFileInto(file: string, raw: RawConfig, problems: string[]): void {
   try {
     document = parseToml(text);
   } catch (error) {
-    problems.push(`${file}: not valid TOML: ${(error as Error).message.split('\n')[0]}`);
+    // FILE:LINE:COLUMN, as compilers print it, so that editors jump to the spot.
+    const { line, column, message } = error as { line?: number; column?: number; message: string };
+    const where = line === undefined ? file : `${file}:${line}:${column ?? 1}`;
+    problems.push(`${where}: not valid TOML: ${(message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '')}`);
     return;
   }
   for (const [section, table] of Object.entries(document)) {

@@ -2,11 +2,24 @@
  * One structured JSON log line per request, written when the response is finished: method,
  * path (without the query string), status, bytes sent (from Content-Length), the client's DN
  * (registered or not; null without a certificate) and the duration in milliseconds. Fastify's
- * own request logging is off, so this is the only per-request line.
+ * own request logging is off, so this is the only per-request line. A request whose client
+ * closed the connection before the response ended (Ctrl-C mid-upload or mid-download) gets
+ * one info line "request aborted by the client" instead (method, path, DN).
  */
 import type { FastifyInstance } from 'fastify';
 
 export function installRequestLog(app: FastifyInstance): void {
+  // A client that gives up (Ctrl-C, a closed laptop) is ordinary: one info line, no error or stack.
+  app.addHook('onRequestAbort', async (request) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        dn: request.identity?.dn ?? null,
+      },
+      'request aborted by the client',
+    );
+  });
   app.addHook('onResponse', async (request, reply) => {
     const length = reply.getHeader('content-length');
     request.log.info(

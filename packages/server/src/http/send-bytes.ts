@@ -20,8 +20,9 @@ export async function sendBytes(reply: FastifyReply, bytes: Readable): Promise<F
     await bytes.sendTo(res);
     res.end();
   } catch (error) {
-    // The head is gone: the only way left to say "failed" is to cut the connection.
-    reply.log.warn({ err: error }, 'download cut');
+    // Closed by the client: the request log's abort line says so. Else the head is gone, and
+    // the only way left to say "failed" is to cut the connection.
+    if (!res.destroyed) reply.log.warn({ err: error }, 'download cut');
     res.destroy();
   }
   return reply;

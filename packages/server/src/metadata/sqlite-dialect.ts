@@ -1,11 +1,13 @@
 /**
  * The SQLite metadata dialect (`database.url = "sqlite:PATH"`, or `sqlite::memory:`), through
- * better-sqlite3. The database file's directory is created if needed; each connection runs in
- * WAL mode with foreign keys enforced and a busy timeout, so that a second process (e.g.
- * `repoman-server admin add` while the server runs) waits instead of failing, and connections
- * of one process to one file take turns (`sqlite-file-driver.ts`).
+ * better-sqlite3. The database file's directory is created if needed (0700), and the file itself
+ * 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode, so
+ * the accounts stay private to the server's user. Each connection runs in WAL mode with
+ * foreign keys enforced and a busy timeout, so that a second process (e.g. `repoman-server
+ * admin add` while the server runs) waits instead of failing, and connections of one process
+ * to one file take turns (`sqlite-file-driver.ts`).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
@@ -25,7 +27,10 @@ export const sqliteDialect: MetadataDialect = {
     const path = url.slice('sqlite:'.length);
     let database: BetterSqlite3.Database | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        closeSync(openSync(path, 'a', 0o600)); // the mode only applies when this creates the file
+      }
       database = new BetterSqlite3(path);
       database.pragma('journal_mode = WAL');
       database.pragma('foreign_keys = ON');

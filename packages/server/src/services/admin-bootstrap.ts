@@ -1,8 +1,10 @@
 /**
- * Making administrators without an administrator: `repoman-server admin add --user NAME --dn DN`
- * and the `[admin] dns` list applied at every start. Both act as the operator (no Caller, no
- * permission checks) and are idempotent. `admin add` registers the user or updates its DN, then
- * ensures it is in `admins`. For `[admin] dns`, a DN already registered is put in `admins`; an
+ * Making administrators without an administrator: `repoman-server admin add|list|remove` and
+ * the `[admin] dns` list applied at every start. All act as the operator (no Caller, no
+ * permission checks) and are idempotent. `admin add` registers the user (or, only when asked,
+ * points it at another DN: a silent change would lock its owner out), then ensures it is in
+ * `admins`; `admin remove` takes a user out of `admins` but never the last one, so that the
+ * web and API keep someone who can manage them. For `[admin] dns`, a DN already registered is put in `admins`; an
  * unknown DN gets a new user named from its last CN (lowercased, other characters turned into
  * "-", e.g. `/…/CN=Doug Fir` → `doug-fir`; `admin` when nothing usable is left), with `-2`,
  * `-3`, … appended when that name is taken. Neither un-suspends a suspended account. Several
@@ -10,7 +12,7 @@
  * of the unique constraint look again and find it, so every instance starts.
  */
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
-import { UniqueViolation } from '../metadata/store-errors.js';
+import { LastMember, UniqueViolation } from '../metadata/store-errors.js';
 import { ADMINS_GROUP } from './caller.js';
 import { checkClientDn, lastCommonName } from './client-dn.js';
 import { checkAccountName, isAccountName } from './names.js';
@@ -39,12 +41,27 @@ async function againIfRaced<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Registers (or re-points) `name` at `dn` and makes it a member of admins. */
-export function ensureAdmin(stores: Stores, name: string, dn: string): Promise<AdminResult> {
-  return againIfRaced(() => ensureAdminOnce(stores, name, dn));
+/** `name` is registered with another DN than the one given, and replacing it was not asked for. */
+export class DnMismatch extends RepomanError {
+  readonly registeredDn: string;
+
+  constructor(name: string, registeredDn: string) {
+    super('CONFLICT', `user ${name} is registered with the DN ${registeredDn}`);
+    this.registeredDn = registeredDn;
+  }
 }
 
-async function ensureAdminOnce(stores: Stores, name: string, dn: string): Promise<AdminResult> {
+export interface EnsureAdminOptions {
+  /** Point an existing user at the new DN instead of throwing DnMismatch. */
+  readonly replaceDn?: boolean;
+}
+
+/** Registers `name` with `dn` (or re-points it, when asked) and makes it a member of admins. */
+export function ensureAdmin(stores: Stores, name: string, dn: string, options: EnsureAdminOptions = {}): Promise<AdminResult> {
+  return againIfRaced(() => ensureAdminOnce(stores, name, dn, options.replaceDn === true));
+}
+
+async function ensureAdminOnce(stores: Stores, name: string, dn: string, replaceDn: boolean): Promise<AdminResult> {
   checkAccountName('user', name);
   checkClientDn(dn);
   const admins = await adminsGroupId(stores);
@@ -59,11 +76,31 @@ async function ensureAdminOnce(stores: Stores, name: string, dn: string): Promis
     user = await stores.users.create({ name, clientDn: dn }, [admins]);
     created = true;
   } else if (user.clientDn !== dn) {
+    if (!replaceDn) throw new DnMismatch(name, user.clientDn);
     user = (await stores.users.update(user.id, { clientDn: dn })) ?? user;
     dnChanged = true;
   }
   const addedToAdmins = created ? true : await addToAdmins(stores, admins, user);
   return { user, created, dnChanged, addedToAdmins };
+}
+
+/** The members of admins, ordered by name. */
+export async function listAdmins(stores: Stores): Promise<UserRecord[]> {
+  const names = await stores.groups.memberNames(await adminsGroupId(stores));
+  const users = await Promise.all(names.map((name) => stores.users.findByName(name)));
+  return users.filter((user): user is UserRecord => user !== undefined);
+}
+
+/** Takes `name` out of admins (false: it was not in it); refuses to remove the last admin. */
+export async function removeAdmin(stores: Stores, name: string): Promise<boolean> {
+  const user = await stores.users.findByName(name);
+  if (user === undefined) throw new RepomanError('NOT_FOUND', `no user ${name}`);
+  try {
+    return await stores.groups.removeMember(await adminsGroupId(stores), user.id, { keepLast: true });
+  } catch (error) {
+    if (!(error instanceof LastMember)) throw error;
+    throw new RepomanError('CONFLICT', `${name} is the last admin; make another user an admin first`);
+  }
 }
 
 /** Applies `[admin] dns`: each DN's user (registered if needed) becomes a member of admins. */

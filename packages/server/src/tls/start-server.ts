@@ -12,6 +12,7 @@ import { createServer as createHttpsServer, type ServerOptions } from 'node:http
 import { constants } from 'node:crypto';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import { TrustStore, toPem } from '@repoman/x509';
+import { DEFAULT_GRID_CA_DIR } from '../config/config-schema.js';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { Identify } from '../http/caller-hook.js';
 import type { OpenMetadata } from '../metadata/open-metadata.js';
@@ -43,8 +44,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_GRID_CA_DIR = '/etc/grid-security/certificates';
-
 interface TlsMaterial {
   cert: string;
   key: string;
@@ -63,7 +62,7 @@ async function loadTlsMaterial(config: RepomanConfig, metadata: OpenMetadata): P
     certPath = devPki.serverCert;
     keyPath = devPki.serverKey;
     if (caDir === null && tls.ca_file === null) caDir = devPki.caDir;
-    await ensureAdmin(metadata, 'admin', devPki.adminDn);
+    await ensureAdmin(metadata, 'admin', devPki.adminDn, { replaceDn: true }); // a remade PKI has a new admin DN
   } else if (caDir === null && tls.ca_file === null) {
     caDir = DEFAULT_GRID_CA_DIR;
   }
@@ -107,7 +106,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       serverFactory: (handler) => createHttpsServer(httpsOptions(material), handler).on('secureConnection', identities.admit),
     });
     apps.push(https);
-    await https.listen({ host: config.server.host, port: config.server.https_port });
+    // fastify cannot tell that a serverFactory's server speaks TLS: it would log http://.
+    const listenTextResolver = (address: string) => `Server listening at ${address.replace(/^http:/, 'https:')}`;
+    await https.listen({ host: config.server.host, port: config.server.https_port, listenTextResolver });
     urls.push(`https://${displayHost(config.server.host)}:${listenedPort(https)}`);
     if (config.server.http_port !== 0) {
       const http = options.makeApp({ identify: async () => null, plainHttp: true });
