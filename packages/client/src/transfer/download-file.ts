@@ -124,6 +124,11 @@ async function downloadToFileWith(
   } catch (error) {
     await handle?.close();
     if (error instanceof TransferAbortedError) throw new TransferAbortedError(`interrupted: kept ${part}; run the same command with --continue to resume`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      const what = code === 'ENOSPC' ? 'no space left on' : 'disk quota exceeded on';
+      throw new LocalWriteError(error, `${what} ${dirname(dest)}; the partial download is kept in ${part}; free space and run the same command with --continue`);
+    }
     throw error;
   }
   await handle.close();
@@ -242,7 +247,10 @@ async function fetchInto(
       transfer.offset += bytes;
       options.onProgress?.({ phase: 'download', transferred: transfer.offset, total: Number.isFinite(expectedTotal) ? expectedTotal : total });
     });
-    batches.onFree = () => get.resume();
+    batches.onFree = () => {
+      if (batches.failure === undefined) get.resume();
+      else get.abort(new LocalWriteError(batches.failure));
+    };
     feed((bytes) => {
       if (batches.failure !== undefined) {
         get.abort(new LocalWriteError(batches.failure));
@@ -271,9 +279,10 @@ async function fetchInto(
 }
 
 /** A failure to write where the bytes go (a full disk, a closed pipe): never retried. */
-class LocalWriteError extends Error {
-  constructor(override readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
+export class LocalWriteError extends Error {
+  override readonly name = 'LocalWriteError';
+  constructor(override readonly cause: unknown, message?: string) {
+    super(message ?? (cause instanceof Error ? cause.message : String(cause)));
   }
 }
 

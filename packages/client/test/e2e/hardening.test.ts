@@ -1,0 +1,78 @@
+// Failures a user meets in ordinary use, through the built `repoman` and the real server:
+// a download that fills the disk, uploads the server refuses (403), and each ends with one
+// line and a documented exit code, never Node's 13 (a promise that never settled).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeClientSite, type ClientSite, type Runner } from '../helpers/client-site.js';
+import type { RunResult } from '../helpers/run-repoman.js';
+
+describe('repoman hardening against a real server', () => {
+  let s: ClientSite;
+  let bob: Runner;
+  let pam: Runner;
+  let dir: string;
+  let big: string;
+  before(async () => {
+    s = await makeClientSite();
+    bob = s.as(s.bob);
+    pam = s.as(s.pam);
+    dir = join(s.site.dir, 'hardening');
+    await mkdir(dir);
+    big = join(dir, 'big.img');
+    await writeFile(big, randomBytes(3 * 1024 * 1024 + 5));
+    ok(await bob(['create-image', 'big.img', '--file', big]));
+  });
+  after(async () => {
+    await s?.cleanup();
+  });
+
+  function ok(result: RunResult): RunResult {
+    assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}${result.stdout}`);
+    return result;
+  }
+  const oneLine = (result: RunResult): string => {
+    const lines = result.stderr.split('\n').filter((line) => line !== '');
+    assert.equal(lines.length, 1, `one line, not: ${result.stderr}`);
+    return lines[0] as string;
+  };
+
+  it('a download to a full disk exits 1 saying so, keeps the .part and resumes with --continue (5 times, and on a terminal)', async () => {
+    const mount = await mkdtemp(join(tmpdir(), 'repoman-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        const dest = join(mount, 'big.img');
+        const result = await bob(['download-image', 'big.img', dest], { timeoutMs: 30_000 });
+        assert.equal(result.code, 1, `exit ${result.code}: ${result.stderr}`);
+        assert.equal(oneLine(result), `repoman: no space left on ${mount}; the partial download is kept in ${dest}.part; free space and run the same command with --continue`);
+        assert.ok((await stat(`${dest}.part`)).size > 0, 'the .part is kept');
+        for (const name of await readdir(mount)) await rm(join(mount, name));
+      }
+      // On a terminal too (it used to hang with a frozen bar); then room is made and --continue ends it.
+      const dest = join(mount, 'big.img');
+      const onTerminal = await s.asOnTerminal(s.bob)(['download-image', 'big.img', dest], { timeoutMs: 30_000 });
+      assert.equal(onTerminal.code, 1, onTerminal.stdout);
+      assert.match(onTerminal.stdout, /no space left on .*--continue/);
+      execFileSync('mount', ['-o', 'remount,size=8m', mount]);
+      ok(await bob(['download-image', 'big.img', dest, '--continue']));
+      assert.deepEqual(await readFile(dest), await readFile(big));
+    } finally {
+      execFileSync('umount', [mount]);
+      await rm(mount, { recursive: true });
+    }
+  });
+
+  it('an upload the server refuses (403) exits 1 with its one line, never retried (30 times)', async () => {
+    for (let round = 0; round < 30; round += 1) {
+      const result = await pam(['upload-image', 'bob/big.img', big], { timeoutMs: 30_000 });
+      assert.equal(result.code, 1, `round ${round}: exit ${result.code}: ${result.stderr}`);
+      const line = oneLine(result);
+      assert.doesNotMatch(line, /EPIPE|retrying/);
+    }
+  });
+});
