@@ -26,6 +26,7 @@ describe('repoman hardening against a real server', () => {
     big = join(dir, 'big.img');
     await writeFile(big, randomBytes(3 * 1024 * 1024 + 5));
     ok(await bob(['create-image', 'big.img', '--file', big]));
+    ok(await bob(['share-image', 'big.img', '--user', 'pam']));
   });
   after(async () => {
     await s?.cleanup();
@@ -73,6 +74,7 @@ describe('repoman hardening against a real server', () => {
       assert.equal(result.code, 1, `round ${round}: exit ${result.code}: ${result.stderr}`);
       const line = oneLine(result);
       assert.doesNotMatch(line, /EPIPE|retrying/);
+      assert.match(line, /^repoman: /);
     }
   });
 });
