@@ -103,6 +103,7 @@ async function downloadToFileWith(
   let handle: DirectFile | undefined;
   let resumedFrom = 0;
   try {
+    if (options.resume) await adoptPartialDest(ref, image, dest, part);
     if (options.resume && (await sizeOf(part)) !== undefined) {
       transfer.etag = (await readFile(etagFile, 'utf8').catch(() => '')).trim() || undefined;
       handle = await DirectFile.openToAppend(part);
@@ -143,6 +144,22 @@ async function downloadToFileWith(
   await syncDirectory(dirname(dest));
   await rm(etagFile, { force: true });
   return { sha256, size: transfer.offset, resumedFrom };
+}
+
+/**
+ * `--continue` with no `.part` but a DEST (cut short by another tool, or by an older client
+ * that wrote DEST directly) resumes DEST in place, as `wget -c` and `curl -C -` do: it
+ * becomes the `.part`, is completed, and must pass the sha256 check like any download. A DEST
+ * larger than the image is no partial copy of it and is left alone.
+ */
+async function adoptPartialDest(ref: ImageRef, image: ImageRecord, dest: string, part: string): Promise<void> {
+  if ((await sizeOf(part)) !== undefined) return;
+  const size = await sizeOf(dest);
+  if (size === undefined) return;
+  if (typeof image.size === 'number' && size > image.size) {
+    throw new Error(`${dest} has ${size} bytes, more than the ${image.size} of ${formatImageRef(ref)}: it is not a partial download of it; use --force (without --continue) to replace it`);
+  }
+  await rename(dest, part);
 }
 
 /** Makes a rename in `dir` durable; file systems that refuse fsync on a directory order metadata themselves. */

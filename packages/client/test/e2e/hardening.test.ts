@@ -77,4 +77,49 @@ describe('repoman hardening against a real server', () => {
       assert.match(line, /^repoman: /);
     }
   });
+
+  it('create-image --file MISSING checks the file before making the slot; a name taken says which command updates it', async () => {
+    const missing = join(dir, 'nosuch.img');
+    for (let round = 0; round < 2; round += 1) {
+      const result = await bob(['create-image', 'fresh.img', '--file', missing]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(oneLine(result), `repoman: no such file: ${missing}`);
+    }
+    assert.equal((await bob(['describe-image', 'fresh.img'])).code, 4, 'no slot was made');
+    const taken = await bob(['create-image', 'big.img', '--file', big]);
+    assert.equal(taken.code, 1);
+    assert.match(oneLine(taken), new RegExp(`already has an image named big\\.img: to replace its bytes run repoman upload-image big\\.img ${big}; to change its metadata, repoman modify-image big\\.img$`));
+  });
+
+  it('download-image refuses a missing directory (DIR/ or DEST\'s parent) with one line, writing nothing', async () => {
+    const missing = join(dir, 'nodir');
+    for (const dest of [`${missing}/`, join(missing, 'x.img')]) {
+      const result = await bob(['download-image', 'big.img', dest]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(oneLine(result), /^repoman: no such directory: .*nodir\/? \(create it first/);
+    }
+    assert.equal(await stat(missing).then(() => true, () => false), false);
+  });
+
+  it('--continue resumes a partial DEST that has no .part in place (wget -c), verified by its sha256', async () => {
+    const dest = join(dir, 'partial.img');
+    const whole = await readFile(big);
+    await writeFile(dest, whole.subarray(0, 1024 * 1024 + 3));
+    const result = ok(await bob(['download-image', 'big.img', dest, '--continue']));
+    assert.equal(result.stderr, '');
+    assert.deepEqual(await readFile(dest), whole);
+    assert.equal(await stat(`${dest}.part`).then(() => true, () => false), false);
+    // Bytes that are not a prefix of the image fail the check instead of passing for it.
+    await writeFile(dest, randomBytes(1000));
+    const wrong = await bob(['download-image', 'big.img', dest, '--continue']);
+    assert.equal(wrong.code, 1);
+    assert.match(oneLine(wrong), /sha256/);
+    // More bytes than the image: not a partial copy of it, left alone.
+    const larger = Buffer.concat([whole, Buffer.from('x')]);
+    await writeFile(dest, larger);
+    const refused = await bob(['download-image', 'big.img', dest, '--continue']);
+    assert.equal(refused.code, 1);
+    assert.match(oneLine(refused), /not a partial download of it/);
+    assert.deepEqual(await readFile(dest), larger);
+  });
 });
