@@ -6,6 +6,7 @@
  * process while a command cleans up after it (save-image unmounting its snapshot). Tests make
  * one with their own streams and environment.
  */
+import { CredentialError } from '../api/api-errors.js';
 import type { RepomanClient } from '../api/repoman-client.js';
 import type { RetryPolicy } from '../api/retry.js';
 import { connect } from '../config/connect.js';
@@ -75,13 +76,17 @@ export function createContext(deps: ContextDependencies, globals: GlobalOptions)
       return settings;
     },
     client() {
-      client ??= connect(context.settings(), {
-        warn: (message) => context.note(`warning: ${message}`),
-        retry: {
-          ...deps.retry,
-          onRetry: (error, attempt, delay) => context.note(`${error.message}; retrying in ${delay} ms (try ${attempt + 1})`),
-        },
-      });
+      try {
+        client ??= connect(context.settings(), {
+          warn: (message) => context.note(`warning: ${message}`),
+          retry: {
+            ...deps.retry,
+            onRetry: (error, attempt, delay) => context.note(`${error.message}; retrying in ${delay} ms (try ${attempt + 1})`),
+          },
+        });
+      } catch (error) {
+        throw underSudo(error, context.settings(), deps.env);
+      }
       return client;
     },
     confirm: (question, force) => confirmOrRefuse(deps.io, question, force),
@@ -91,4 +96,16 @@ export function createContext(deps: ContextDependencies, globals: GlobalOptions)
     close: () => client?.close(),
   };
   return context;
+}
+
+/**
+ * sudo drops X509_USER_PROXY and makes the default proxy root's /tmp/x509up_u0: a missing or
+ * expired proxy there is most likely not the one the user meant, so the message says how to
+ * pass theirs.
+ */
+function underSudo(error: unknown, settings: Settings, env: NodeJS.ProcessEnv): unknown {
+  if (!(error instanceof CredentialError) || !env.SUDO_USER || settings.proxy.source !== 'default') return error;
+  const theirs = env.SUDO_UID ? `/tmp/x509up_u${env.SUDO_UID}` : 'YOUR_PROXY';
+  return new CredentialError(error.problem, error.path,
+    `${error.message.replace(/\.$/, '')} (under sudo, X509_USER_PROXY is not passed on: run sudo -E repoman …, or give --proxy ${theirs})`);
 }

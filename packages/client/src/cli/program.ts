@@ -12,6 +12,7 @@ import { CliError, describeError, ExitCode, UsageError } from './cli-errors.js';
 import { createContext, type ContextDependencies, type GlobalOptions } from './command-context.js';
 import type { AnyCommand } from './command-spec.js';
 import { eprintln } from './io-streams.js';
+import { explainMissingImage } from './missing-image.js';
 import { normalizeArgv } from './normalize-argv.js';
 
 type Dispatch = (spec: AnyCommand, options: unknown, globals: GlobalOptions) => Promise<void>;
@@ -102,6 +103,8 @@ export async function runCli(argv: readonly string[], deps: ContextDependencies)
     const context = createContext(deps, globals);
     try {
       await spec.run(options, context);
+    } catch (error) {
+      throw await explainMissingImage(error, options, context);
     } finally {
       context.close();
     }

@@ -3,6 +3,7 @@
 // line and a documented exit code, never Node's 13 (a promise that never settled).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -121,5 +122,37 @@ describe('repoman hardening against a real server', () => {
     assert.equal(refused.code, 1);
     assert.match(oneLine(refused), /not a partial download of it/);
     assert.deepEqual(await readFile(dest), larger);
+  });
+
+  it('messages speak repoman, not HTTP: OWNER/NAME offered for a bare name, modify-image for a read-only image', async () => {
+    const admin = s.as(s.admin);
+    ok(await admin(['create-image', 'rhel.img']));
+    ok(await admin(['share-image', 'rhel.img', '--user', 'bob']));
+    const missing = await bob(['describe-image', 'rhel.img']);
+    assert.equal(missing.code, 4);
+    assert.match(oneLine(missing), /^repoman: you have no image named rhel\.img; did you mean admin\/rhel\.img\?/);
+    const none = await bob(['describe-image', 'nosuch.img']);
+    assert.equal(none.code, 4);
+    assert.doesNotMatch(oneLine(none), /\/api\//);
+
+    ok(await bob(['modify-image', 'big.img', '--read-only', 'true']));
+    const refused = await bob(['upload-image', 'big.img', big]);
+    assert.equal(refused.code, 1);
+    assert.equal(oneLine(refused), 'repoman: bob/big.img is read-only: clear it first with repoman modify-image bob/big.img --read-only false');
+    ok(await bob(['modify-image', 'big.img', '--read-only', 'false']));
+  });
+
+  it('a refused legacy proxy is told so, not to get its DN registered', async () => {
+    const legacy = join(dir, 'legacy-proxy');
+    s.site.gridTool(s.bob, 'grid-proxy-init', ['-q', '-old', '-out', legacy]);
+    const result = await bob(['whoami'], { env: { X509_USER_PROXY: legacy } });
+    assert.equal(result.code, 3, result.stderr);
+    assert.doesNotMatch(oneLine(result), /register/);
+  });
+
+  it('under sudo without X509_USER_PROXY, a missing or expired proxy mentions sudo -E and --proxy', { skip: existsSync('/tmp/x509up_u0') && 'root has a proxy here' }, async () => {
+    const result = await bob(['whoami'], { env: { X509_USER_PROXY: undefined, SUDO_USER: 'bob', SUDO_UID: '1234' } });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(oneLine(result), /sudo -E .*--proxy \/tmp\/x509up_u1234/);
   });
 });
