@@ -16,7 +16,10 @@ import { confirmOrRefuse } from './confirm.js';
 import { eprintln, type IOStreams } from './io-streams.js';
 import { progressBar, type ProgressBar } from './progress-bar.js';
 
-export type GlobalOptions = SettingFlags;
+export type GlobalOptions = SettingFlags & {
+  /** No progress bars or transfer summaries. */
+  quiet?: boolean | undefined;
+};
 
 export interface ContextDependencies {
   readonly io: IOStreams;
@@ -42,6 +45,8 @@ export interface CommandContext {
   client(): RepomanClient;
   /** Asks before destroying something; refuses without a terminal unless `force`. */
   confirm(question: string, force: boolean): Promise<void>;
+  /** Whether progress bars and transfer summaries are shown: stderr is a terminal and no --quiet. */
+  readonly chatty: boolean;
   progress(title: string): ProgressBar;
   /**
    * While held, Ctrl-C still fires `signal` but does not end the process: the command is
@@ -90,7 +95,8 @@ export function createContext(deps: ContextDependencies, globals: GlobalOptions)
       return client;
     },
     confirm: (question, force) => confirmOrRefuse(deps.io, question, force),
-    progress: (title) => progressBar(deps.io, title),
+    chatty: deps.io.stderrIsTTY && globals.quiet !== true,
+    progress: (title) => progressBar(deps.io, title, context.chatty),
     holdExit: () => deps.holdExit?.() ?? (() => undefined),
     note: (message) => eprintln(deps.io, `repoman: ${message}`),
     close: () => client?.close(),

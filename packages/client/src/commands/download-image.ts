@@ -48,7 +48,14 @@ export const downloadImageCommand = defineCommand<DownloadImageOptions>({
   },
   async run(options, context) {
     if (options.dest === '-') {
-      await context.client().downloadImage(options.image, context.io.stdout, { signal: context.signal });
+      // A bar on stderr only when stdout is not the terminal too: bytes and bar would mix on it.
+      const bar = context.progress(formatImageRef(options.image));
+      try {
+        const onProgress = context.io.stdoutIsTTY ? undefined : bar.listener;
+        await context.client().downloadImage(options.image, context.io.stdout, { signal: context.signal, onProgress });
+      } finally {
+        bar.stop();
+      }
       return;
     }
     const dest = await destinationFile(options);
@@ -64,7 +71,7 @@ export const downloadImageCommand = defineCommand<DownloadImageOptions>({
     try {
       const result = await client.downloadImage(options.image, dest, { resume: options.resume, onProgress: bar.listener, signal: context.signal });
       bar.stop();
-      if (context.io.stderrIsTTY) {
+      if (context.chatty) {
         const resumed = result.resumedFrom > 0 ? `, resumed at ${formatBytes(result.resumedFrom)}` : '';
         context.note(`downloaded ${formatImageRef(options.image)} to ${dest}: ${formatBytes(result.size)}${resumed}, sha256 ${result.sha256} verified`);
       }

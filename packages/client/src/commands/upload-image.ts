@@ -34,7 +34,7 @@ export async function uploadWithProgress(context: CommandContext, image: ImageRe
   try {
     const result = await context.client().uploadImage(image, file, { onProgress: bar.listener, signal: context.signal });
     bar.stop();
-    if (context.io.stderrIsTTY) context.note(`uploaded ${file} to ${formatImageRef(image)}: ${formatBytes(result.size)}, sha256 ${result.sha256}`);
+    if (context.chatty) context.note(`uploaded ${file} to ${formatImageRef(image)}: ${formatBytes(result.size)}, sha256 ${result.sha256}`);
     return result;
   } catch (error) {
     bar.stop();

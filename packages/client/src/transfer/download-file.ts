@@ -78,7 +78,12 @@ async function withTransfer<T>(body: (transfer: Transfer) => Promise<T>): Promis
 
 /** Hashes the kept `.part` on the background thread; an abort stops waiting for it. */
 async function hashKeptPart(transfer: Transfer, part: string, options: DownloadOptions): Promise<number> {
-  const hashing = transfer.hash.updateFromFile(part, null, (bytes) => options.onProgress?.({ phase: 'verify', transferred: bytes, total: 0 }));
+  options.onProgress?.({ phase: 'verify', transferred: 0, total: 0 }); // at once: the thread reports every 64 MiB
+  const report = (bytes: number): void => options.onProgress?.({ phase: 'verify', transferred: bytes, total: 0 });
+  const hashing = transfer.hash.updateFromFile(part, null, report).then((bytes) => {
+    report(bytes);
+    return bytes;
+  });
   if (options.signal === undefined) return hashing;
   const { signal } = options;
   return new Promise<number>((resolve, reject) => {
