@@ -1,9 +1,8 @@
 /**
  * The transfer progress bar: bytes, percent, rate and ETA, drawn on stderr with cli-progress
  * only when the command context says so (stderr a terminal, no --quiet; silence when piped
- * or in scripts). A transfer may go
- * through phases (hash the file, then upload it; re-read a kept .part, then download): each
- * phase gets its own bar.
+ * or in scripts). A transfer may go through phases (hash the file, then upload it; re-read a
+ * kept .part, then download): each phase gets its own bar.
  */
 import { SingleBar } from 'cli-progress';
 import type { ProgressListener, TransferPhase } from '../transfer/transfer-progress.js';

@@ -301,8 +301,7 @@ async function fetchInto(
 }
 
 /** A failure to write where the bytes go (a full disk, a closed pipe): never retried. */
-export class LocalWriteError extends Error {
-  override readonly name = 'LocalWriteError';
+class LocalWriteError extends Error {
   constructor(override readonly cause: unknown, message?: string) {
     super(message ?? (cause instanceof Error ? cause.message : String(cause)));
   }
