@@ -50,6 +50,15 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// Node ends a process whose top-level await never settles with code 13 and no word. Should a
+// bug leave the command waiting on nothing, say so in one line and exit 1 instead.
+let ended = false;
+process.on('exit', () => {
+  if (ended || process.exitCode !== 13) return;
+  process.stderr.write('repoman: internal error: the command stopped without finishing (please report it, with the command line)\n');
+  process.exitCode = ExitCode.ERROR;
+});
+
 const code = await runCli(process.argv.slice(2), {
   io: processStreams(),
   env: process.env,
@@ -58,4 +67,5 @@ const code = await runCli(process.argv.slice(2), {
   signal: controller.signal,
   holdExit,
 });
+ended = true;
 process.exitCode = code;

@@ -211,6 +211,11 @@ describe('usage errors exit 2 with one line saying what to do', () => {
     [['li', '--all', '--owner', 'bob'], /--all/],
     [['rn', 'a.img', 'bob/b.img'], /keeps its owner/],
     [['up', 'a.img'], /missing required argument 'FILE'/],
+    [['lis-images'], /unknown command 'lis-images' \(did you mean list-images\?\)/],
+    [['li', '--jsn'], /unknown option '--jsn' \(did you mean --json\?\)/],
+    [['mi', 'a.img', '--read-only', 'maybe'], /--read-only expects true or false \(yes\/no\), not "maybe"/],
+    [['mi', 'a.img', '--expires', '2001-01-01'], /--expires 2001-01-01 is in the past/],
+    [['ci', 'a.img', '--expires', '2020-05-01T12:00:00Z'], /is in the past/],
   ];
   it('repoman with no command shows the help and exits 2', async () => {
     await assert.rejects(parseCommandLine([]), (error: unknown) => error instanceof CliError && error.exitCode === 2 && /Usage: repoman/.test(error.message));

@@ -109,6 +109,15 @@ describe('transfer failures, against a stub server', () => {
     assert.match(result.stderr, /^repoman: .*checksum.*previous version.*upload it again\n$/);
   });
 
+  it('create-image --file whose upload fails removes the slot it created, so that the same command can be run again', async () => {
+    const seen = stub.requests.length;
+    const result = await repoman(['create-image', 'bad-digest.img', '--file', file]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^repoman: .*upload it again\n$/);
+    assert.deepEqual(stub.requests.slice(seen).map((request) => `${request.method} ${request.path}`),
+      ['POST /api/images', 'PUT /api/images/raw/bad-digest.img', 'DELETE /api/images/bad-digest.img']);
+  });
+
   it('an upload whose answer states another checksum is an error', async () => {
     const result = await repoman(['up', 'lying-up.img', file]);
     assert.equal(result.code, 1);

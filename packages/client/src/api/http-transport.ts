@@ -45,6 +45,13 @@ export interface HttpRequest {
    * aborts (the server answered before the end). The request ends when it resolves.
    */
   readonly sendBody?: (out: Writable, signal: AbortSignal) => Promise<void>;
+  /**
+   * Waits this long for an early answer before `sendBody` starts writing (as curl waits after
+   * `Expect: 100-continue`): after a connection closed mid-body, the server most likely
+   * answered (403, 404, 413…) and its answer was lost with the connection; asked again
+   * without a body first, it gives that answer.
+   */
+  readonly answerFirstMs?: number;
   /** Trailer fields sent after a `sendBody` body (announce them in a `trailer` header). */
   readonly trailers?: () => Promise<Record<string, string>>;
   readonly signal?: AbortSignal | undefined;
@@ -147,7 +154,15 @@ export class HttpTransport {
       } else if (request.sendBody) {
         const stop = new AbortController();
         let sent = false;
-        request.sendBody(req, stop.signal).then(async () => {
+        const { sendBody } = request;
+        const answerFirst = request.answerFirstMs === undefined ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+            req.flushHeaders();
+            const timer = setTimeout(resolve, request.answerFirstMs);
+            req.once('response', () => clearTimeout(timer));
+            req.once('close', () => clearTimeout(timer));
+          });
+        answerFirst.then(() => sendBody(req, stop.signal)).then(async () => {
           if (request.trailers) req.addTrailers(await request.trailers());
           sent = true;
           req.end();

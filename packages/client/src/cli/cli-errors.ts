@@ -46,7 +46,13 @@ export function describeError(error: unknown): { message: string; exitCode: numb
 function describeApiError(error: ApiError): { message: string; exitCode: number } {
   const message = error.message.replace(/\.$/, '');
   if (error.status === 401) {
+    // A refused certificate (legacy proxy, expired, revoked) comes with its own advice; registering its DN would not help.
+    if (/refused/i.test(message)) return { message, exitCode: ExitCode.AUTH };
     return { message: `${message}: the server does not accept your credential; if your grid proxy is valid, ask the repository's administrator to register your certificate's DN`, exitCode: ExitCode.AUTH };
+  }
+  const readOnly = error.code === 'IMAGE_READ_ONLY' ? /^(\S+) is read-only/.exec(message) : null;
+  if (readOnly) {
+    return { message: `${readOnly[0]}: clear it first with repoman modify-image ${readOnly[1]} --read-only false`, exitCode: ExitCode.ERROR };
   }
   if (error.status === 404) {
     const advice = NOT_FOUND_ADVICE[error.code];

@@ -6,6 +6,7 @@
  * process while a command cleans up after it (save-image unmounting its snapshot). Tests make
  * one with their own streams and environment.
  */
+import { CredentialError } from '../api/api-errors.js';
 import type { RepomanClient } from '../api/repoman-client.js';
 import type { RetryPolicy } from '../api/retry.js';
 import { connect } from '../config/connect.js';
@@ -15,7 +16,10 @@ import { confirmOrRefuse } from './confirm.js';
 import { eprintln, type IOStreams } from './io-streams.js';
 import { progressBar, type ProgressBar } from './progress-bar.js';
 
-export type GlobalOptions = SettingFlags;
+export type GlobalOptions = SettingFlags & {
+  /** No progress bars or transfer summaries. */
+  quiet?: boolean | undefined;
+};
 
 export interface ContextDependencies {
   readonly io: IOStreams;
@@ -41,6 +45,8 @@ export interface CommandContext {
   client(): RepomanClient;
   /** Asks before destroying something; refuses without a terminal unless `force`. */
   confirm(question: string, force: boolean): Promise<void>;
+  /** Whether progress bars and transfer summaries are shown: stderr is a terminal and no --quiet. */
+  readonly chatty: boolean;
   progress(title: string): ProgressBar;
   /**
    * While held, Ctrl-C still fires `signal` but does not end the process: the command is
@@ -75,20 +81,37 @@ export function createContext(deps: ContextDependencies, globals: GlobalOptions)
       return settings;
     },
     client() {
-      client ??= connect(context.settings(), {
-        warn: (message) => context.note(`warning: ${message}`),
-        retry: {
-          ...deps.retry,
-          onRetry: (error, attempt, delay) => context.note(`${error.message}; retrying in ${delay} ms (try ${attempt + 1})`),
-        },
-      });
+      try {
+        client ??= connect(context.settings(), {
+          warn: (message) => context.note(`warning: ${message}`),
+          retry: {
+            ...deps.retry,
+            onRetry: (error, attempt, delay) => context.note(`${error.message}; retrying in ${delay} ms (try ${attempt + 1})`),
+          },
+        });
+      } catch (error) {
+        throw underSudo(error, context.settings(), deps.env);
+      }
       return client;
     },
     confirm: (question, force) => confirmOrRefuse(deps.io, question, force),
-    progress: (title) => progressBar(deps.io, title),
+    chatty: deps.io.stderrIsTTY && globals.quiet !== true,
+    progress: (title) => progressBar(deps.io, title, context.chatty),
     holdExit: () => deps.holdExit?.() ?? (() => undefined),
     note: (message) => eprintln(deps.io, `repoman: ${message}`),
     close: () => client?.close(),
   };
   return context;
+}
+
+/**
+ * sudo drops X509_USER_PROXY and makes the default proxy root's /tmp/x509up_u0: a missing or
+ * expired proxy there is most likely not the one the user meant, so the message says how to
+ * pass theirs.
+ */
+function underSudo(error: unknown, settings: Settings, env: NodeJS.ProcessEnv): unknown {
+  if (!(error instanceof CredentialError) || !env.SUDO_USER || settings.proxy.source !== 'default') return error;
+  const theirs = env.SUDO_UID ? `/tmp/x509up_u${env.SUDO_UID}` : 'YOUR_PROXY';
+  return new CredentialError(error.problem, error.path,
+    `${error.message.replace(/\.$/, '')} (under sudo, X509_USER_PROXY is not passed on: run sudo -E repoman …, or give --proxy ${theirs})`);
 }

@@ -36,7 +36,7 @@ export function parseBool(text: string | boolean, flag: string): boolean {
 const DURATION = /^\+?(\d+)\s*([hdwy])$/i;
 const DURATION_MS: Record<string, number> = { h: 3600_000, d: 86400_000, w: 7 * 86400_000, y: 365 * 86400_000 };
 
-/** `2026-12-31`, `2026-12-31T12:00:00Z`, `+30d` (h d w y) → ISO 8601; `never` / `none` → `""` (clears it). */
+/** `2026-12-31`, `2026-12-31T12:00:00Z`, `+30d` (h d w y) → ISO 8601; `never` / `none` → `""` (clears it); a time already past is refused. */
 export function parseExpires(text: string, now: Date = new Date()): string {
   const trimmed = text.trim();
   if (/^(never|none)$/i.test(trimmed)) return '';
@@ -44,6 +44,9 @@ export function parseExpires(text: string, now: Date = new Date()): string {
   if (duration) return new Date(now.getTime() + Number(duration[1]) * (DURATION_MS[(duration[2] ?? 'd').toLowerCase()] ?? 0)).toISOString();
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed)) {
     const time = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
+    if (!Number.isNaN(time) && time <= now.getTime()) {
+      throw new UsageError(`--expires ${trimmed} is in the past: give a later date, a delay (+30d) or "never"`);
+    }
     if (!Number.isNaN(time)) return new Date(time).toISOString();
   }
   throw new UsageError(`--expires takes a date (2026-12-31), a time (2026-12-31T12:00:00Z), a delay (+30d, +12h, +2w) or "never", not "${text}"`);

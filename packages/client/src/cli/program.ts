@@ -12,7 +12,10 @@ import { CliError, describeError, ExitCode, UsageError } from './cli-errors.js';
 import { createContext, type ContextDependencies, type GlobalOptions } from './command-context.js';
 import type { AnyCommand } from './command-spec.js';
 import { eprintln } from './io-streams.js';
-import { normalizeArgv } from './normalize-argv.js';
+import { explainMissingImage } from './missing-image.js';
+import { exampleLines, helpLayout } from './help-layout.js';
+import { BOOLEAN_FLAGS, normalizeArgv } from './normalize-argv.js';
+import { isBooleanWord } from './parse-values.js';
 
 type Dispatch = (spec: AnyCommand, options: unknown, globals: GlobalOptions) => Promise<void>;
 
@@ -25,10 +28,13 @@ export function buildProgram(dispatch: Dispatch, write: { out: (text: string) =>
     .option('--ca-dir <DIR>', 'grid CA directory to verify the server (default: config, $X509_CERT_DIR, /etc/grid-security/certificates)')
     .option('--ca-file <FILE>', 'PEM bundle of CAs to verify the server')
     .addOption(new Option('--insecure', 'do not verify the server certificate (unsafe; never the default)'))
+    .option('-q, --quiet', 'no progress bars or transfer summaries, even on a terminal')
+    .configureHelp(helpLayout)
     .addHelpText('after', [
       '',
-      'Exit codes: 0 ok, 1 error, 2 usage, 3 credential/authentication, 4 not found, 130 interrupted.',
-      'Images are NAME (yours) or OWNER/NAME (another user\'s). Run `repoman COMMAND --help` for a command\'s options and an example.',
+      'Exit codes: 0 ok, 1 error, 2 usage, 3 credential/authentication, 4 not found,',
+      '130 interrupted. Images are NAME (yours) or OWNER/NAME (another user\'s).',
+      'Run `repoman COMMAND --help` for a command\'s options and an example.',
     ].join('\n'))
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: write.out, writeErr: write.err, outputError: () => undefined })
@@ -39,7 +45,7 @@ export function buildProgram(dispatch: Dispatch, write: { out: (text: string) =>
     for (const alias of spec.aliases ?? []) command.alias(alias);
     spec.configure(command);
     command
-      .addHelpText('after', `\nExample${spec.examples.length > 1 ? 's' : ''}:\n${spec.examples.map((line) => `  $ ${line}`).join('\n')}\n`)
+      .addHelpText('after', `\nExample${spec.examples.length > 1 ? 's' : ''}:\n${spec.examples.map((line) => exampleLines(line)).join('\n')}\n`)
       .configureOutput({ writeOut: write.out, writeErr: write.err, outputError: () => undefined })
       .exitOverride()
       .action(async (...received: unknown[]) => {
@@ -61,11 +67,28 @@ export function buildProgram(dispatch: Dispatch, write: { out: (text: string) =>
 function commanderExit(error: CommanderError, argv: readonly string[], err: (text: string) => void): number {
   if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return ExitCode.OK;
   if (error.code === 'commander.help') return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  const message = error.message.replace(/^error:\s*/, '');
+  // Commander puts its suggestion on a second line: keep it on the one line printed.
+  let message = error.message.replace(/^error:\s*/, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)');
+  if (error.code === 'commander.excessArguments') message = misreadBoolean(argv) ?? message;
   const named = argv.find((word) => COMMANDS.some((spec) => word === spec.name || spec.aliases?.includes(word)));
   const command = COMMANDS.find((spec) => named === spec.name || (named !== undefined && spec.aliases?.includes(named)));
   err(`repoman: ${message.split('\n')[0]} (see repoman ${command ? `${command.name} ` : ''}--help)\n`);
   return ExitCode.USAGE;
+}
+
+/**
+ * `--read-only maybe`: a yes/no flag takes the next word only when it is a yes/no word, so
+ * `maybe` became an extra argument; say what the flag expects instead of "too many arguments".
+ */
+function misreadBoolean(argv: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < argv.length; i += 1) {
+    const name = (argv[i] ?? '').replace(/^--/, '').replace(/_/g, '-');
+    const next = argv[i + 1] ?? '';
+    if (argv[i]?.startsWith('--') && BOOLEAN_FLAGS.has(name) && !next.startsWith('-') && !isBooleanWord(next)) {
+      return `--${name} expects true or false (yes/no), not "${next}"`;
+    }
+  }
+  return undefined;
 }
 
 export interface ParsedCommandLine {
@@ -102,6 +125,8 @@ export async function runCli(argv: readonly string[], deps: ContextDependencies)
     const context = createContext(deps, globals);
     try {
       await spec.run(options, context);
+    } catch (error) {
+      throw await explainMissingImage(error, options, context);
     } finally {
       context.close();
     }

@@ -1,8 +1,8 @@
 /**
  * The transfer progress bar: bytes, percent, rate and ETA, drawn on stderr with cli-progress
- * only when stderr is a terminal (silence when piped or in scripts). A transfer may go
- * through phases (hash the file, then upload it; re-read a kept .part, then download): each
- * phase gets its own bar.
+ * only when the command context says so (stderr a terminal, no --quiet; silence when piped
+ * or in scripts). A transfer may go through phases (hash the file, then upload it; re-read a
+ * kept .part, then download): each phase gets its own bar.
  */
 import { SingleBar } from 'cli-progress';
 import type { ProgressListener, TransferPhase } from '../transfer/transfer-progress.js';
@@ -16,8 +16,9 @@ export interface ProgressBar {
   stop(): void;
 }
 
-export function progressBar(io: IOStreams, title: string): ProgressBar {
-  if (!io.stderrIsTTY) return { listener: undefined, stop: () => undefined };
+/** A bar on stderr, or none (`shown` false: not a terminal, or --quiet). */
+export function progressBar(io: IOStreams, title: string, shown: boolean): ProgressBar {
+  if (!shown) return { listener: undefined, stop: () => undefined };
   let bar: SingleBar | undefined;
   let phase: TransferPhase | undefined;
   let started = 0;
@@ -42,6 +43,8 @@ export function progressBar(io: IOStreams, title: string): ProgressBar {
         format: (options, params) => {
           const done = params.value;
           const total = params.total;
+          // Re-reading a kept .part has no known end: say what is happening, not "0% 832 MiB/0 B".
+          if (phase === 'verify') return `${title} verifying the partial file: ${formatBytes(done)} read`;
           const seconds = Math.max((Date.now() - started) / 1000, 0.001);
           const rate = (done - startValue) / seconds;
           const percent = total > 0 ? Math.floor((done / total) * 100) : 0;

@@ -1,15 +1,19 @@
 /**
  * `repoman create-image NAME` (2011: `ci`): makes an empty image slot with its metadata, and
  * with `--file FILE` uploads its bytes at once (as upload-image does: streamed, sha256 sent
- * as a trailer, progress bar on a terminal).
+ * as a trailer, progress bar on a terminal). The file is checked before the slot is made, and
+ * a failed upload removes the slot again, so that the same command can simply be rerun; a
+ * name already taken says which commands change that image.
  */
+import { ApiError } from '../api/api-errors.js';
 import type { ImageFields } from '../api/api-types.js';
+import { CliError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { addMetadataOptions, readMetadata } from '../cli/metadata-flags.js';
 import { printJson } from '../cli/output.js';
 import { parseImageArg } from '../cli/parse-values.js';
 import { printImage } from '../cli/record-views.js';
-import { uploadWithProgress } from './upload-image.js';
+import { checkUploadFile, uploadWithProgress } from './upload-image.js';
 
 export interface CreateImageOptions {
   readonly name: string;
@@ -38,11 +42,25 @@ export const createImageCommand = defineCommand<CreateImageOptions>({
     return { name: ref.name, fields: readMetadata(flags), file: flags.file as string | undefined, json: flags.json === true };
   },
   async run(options, context) {
+    // The file is checked before the slot is made, so that a typo leaves nothing behind.
+    if (options.file) await checkUploadFile(options.file);
     const client = context.client();
-    let image = await client.createImage(options.name, options.fields);
+    let image = await client.createImage(options.name, options.fields).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 409) {
+        const next = options.file ? `repoman upload-image ${options.name} ${options.file}` : `repoman upload-image ${options.name} FILE`;
+        throw new CliError(`${error.message.replace(/\.$/, '')}: to replace its bytes run ${next}; to change its metadata, repoman modify-image ${options.name}`);
+      }
+      throw error;
+    });
     if (options.file) {
-      const result = await uploadWithProgress(context, { name: options.name }, options.file);
-      image = result.image ?? (await client.getImage({ name: options.name }));
+      try {
+        const result = await uploadWithProgress(context, { name: options.name }, options.file);
+        image = result.image ?? (await client.getImage({ name: options.name }));
+      } catch (error) {
+        // The slot was made for these bytes: without them it is removed, so that the same command can be run again.
+        await client.deleteImage({ name: options.name }).catch(() => undefined);
+        throw error;
+      }
     }
     if (options.json) printJson(context.io, image);
     else printImage(context.io, image);

@@ -3,11 +3,13 @@
  * bytes, verified against its sha256. DEST defaults to the image's name in the current
  * directory (or inside DEST when it is a directory); `-` writes to stdout. Bytes go to
  * `DEST.part`, renamed to DEST only when complete and verified, so DEST is never half-written;
- * Ctrl-C keeps `DEST.part` and `--continue` resumes it. A checksum mismatch removes the
- * `.part` and fails. Replacing an existing DEST asks first (`--force` skips the question).
+ * Ctrl-C keeps `DEST.part` and `--continue` resumes it; with no `.part`, `--continue` resumes
+ * a partial DEST in place (as `wget -c`), verified like any download. A checksum mismatch
+ * removes the `.part` and fails. Replacing an existing DEST asks first (`--force` skips the
+ * question). A missing directory (`DIR/`, or DEST's parent) is refused before anything is fetched.
  */
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { formatImageRef, type ImageRef } from '../api/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
@@ -45,24 +47,31 @@ export const downloadImageCommand = defineCommand<DownloadImageOptions>({
     return { image, dest, resume, force: flags.force === true };
   },
   async run(options, context) {
-    const client = context.client();
     if (options.dest === '-') {
-      await client.downloadImage(options.image, context.io.stdout, { signal: context.signal });
+      // A bar on stderr only when stdout is not the terminal too: bytes and bar would mix on it.
+      const bar = context.progress(formatImageRef(options.image));
+      try {
+        const onProgress = context.io.stdoutIsTTY ? undefined : bar.listener;
+        await context.client().downloadImage(options.image, context.io.stdout, { signal: context.signal, onProgress });
+      } finally {
+        bar.stop();
+      }
       return;
     }
-    let dest = resolve(options.dest);
-    const existing = await stat(dest).catch(() => undefined);
-    if (existing?.isDirectory()) dest = join(dest, options.image.name);
+    const dest = await destinationFile(options);
     const target = await stat(dest).catch(() => undefined);
     if (target) {
       if (!target.isFile()) throw new UsageError(`${dest} exists and is not a regular file`);
-      await context.confirm(`replace ${dest}?`, options.force);
+      // --continue without a .part resumes DEST itself (wget -c): nothing is replaced.
+      const resumesDest = options.resume && (await stat(`${dest}.part`).catch(() => undefined)) === undefined;
+      if (!resumesDest) await context.confirm(`replace ${dest}?`, options.force);
     }
+    const client = context.client();
     const bar = context.progress(formatImageRef(options.image));
     try {
       const result = await client.downloadImage(options.image, dest, { resume: options.resume, onProgress: bar.listener, signal: context.signal });
       bar.stop();
-      if (context.io.stderrIsTTY) {
+      if (context.chatty) {
         const resumed = result.resumedFrom > 0 ? `, resumed at ${formatBytes(result.resumedFrom)}` : '';
         context.note(`downloaded ${formatImageRef(options.image)} to ${dest}: ${formatBytes(result.size)}${resumed}, sha256 ${result.sha256} verified`);
       }
@@ -71,3 +80,14 @@ export const downloadImageCommand = defineCommand<DownloadImageOptions>({
     }
   },
 });
+
+/** The file to write: DEST, or the image's name inside DEST when it is a directory; its directory must exist. */
+async function destinationFile(options: DownloadImageOptions): Promise<string> {
+  const dest = resolve(options.dest);
+  const existing = await stat(dest).catch(() => undefined);
+  if (existing?.isDirectory()) return join(dest, options.image.name);
+  if (/[/\\]$/.test(options.dest)) throw new UsageError(`no such directory: ${options.dest} (create it first, or give a file name)`);
+  const parent = await stat(dirname(dest)).catch(() => undefined);
+  if (!parent?.isDirectory()) throw new UsageError(`no such directory: ${dirname(dest)} (create it first, or write elsewhere)`);
+  return dest;
+}

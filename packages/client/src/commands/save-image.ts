@@ -122,7 +122,7 @@ export async function runSaveImage(options: SaveImageOptions, context: CommandCo
       await cleanUp(plan, { runner, warn }); // leftovers of a run killed outright
       await executeSteps(plan, {
         runner, signal: context.signal, warn,
-        onStep: (step) => context.io.stderrIsTTY && !step.minor && context.note(`${step.title}…`),
+        onStep: (step) => context.chatty && !step.minor && context.note(`${step.title}…`),
       });
     } finally {
       release();

@@ -132,6 +132,9 @@ export class BackgroundSha256 {
 
   /** Stops the thread; pending calls reject. */
   async close(): Promise<void> {
+    // An idle worker is unref'd: the process could then exit (code 13, no word) while its
+    // termination is awaited. Held until it has stopped.
+    this.#worker.ref();
     await this.#worker.terminate();
   }
 }

@@ -78,7 +78,12 @@ async function withTransfer<T>(body: (transfer: Transfer) => Promise<T>): Promis
 
 /** Hashes the kept `.part` on the background thread; an abort stops waiting for it. */
 async function hashKeptPart(transfer: Transfer, part: string, options: DownloadOptions): Promise<number> {
-  const hashing = transfer.hash.updateFromFile(part, null, (bytes) => options.onProgress?.({ phase: 'verify', transferred: bytes, total: 0 }));
+  options.onProgress?.({ phase: 'verify', transferred: 0, total: 0 }); // at once: the thread reports every 64 MiB
+  const report = (bytes: number): void => options.onProgress?.({ phase: 'verify', transferred: bytes, total: 0 });
+  const hashing = transfer.hash.updateFromFile(part, null, report).then((bytes) => {
+    report(bytes);
+    return bytes;
+  });
   if (options.signal === undefined) return hashing;
   const { signal } = options;
   return new Promise<number>((resolve, reject) => {
@@ -103,6 +108,7 @@ async function downloadToFileWith(
   let handle: DirectFile | undefined;
   let resumedFrom = 0;
   try {
+    if (options.resume) await adoptPartialDest(ref, image, dest, part);
     if (options.resume && (await sizeOf(part)) !== undefined) {
       transfer.etag = (await readFile(etagFile, 'utf8').catch(() => '')).trim() || undefined;
       handle = await DirectFile.openToAppend(part);
@@ -124,6 +130,11 @@ async function downloadToFileWith(
   } catch (error) {
     await handle?.close();
     if (error instanceof TransferAbortedError) throw new TransferAbortedError(`interrupted: kept ${part}; run the same command with --continue to resume`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      const what = code === 'ENOSPC' ? 'no space left on' : 'disk quota exceeded on';
+      throw new LocalWriteError(error, `${what} ${dirname(dest)}; the partial download is kept in ${part}; free space and run the same command with --continue`);
+    }
     throw error;
   }
   await handle.close();
@@ -138,6 +149,22 @@ async function downloadToFileWith(
   await syncDirectory(dirname(dest));
   await rm(etagFile, { force: true });
   return { sha256, size: transfer.offset, resumedFrom };
+}
+
+/**
+ * `--continue` with no `.part` but a DEST (cut short by another tool, or by an older client
+ * that wrote DEST directly) resumes DEST in place, as `wget -c` and `curl -C -` do: it
+ * becomes the `.part`, is completed, and must pass the sha256 check like any download. A DEST
+ * larger than the image is no partial copy of it and is left alone.
+ */
+async function adoptPartialDest(ref: ImageRef, image: ImageRecord, dest: string, part: string): Promise<void> {
+  if ((await sizeOf(part)) !== undefined) return;
+  const size = await sizeOf(dest);
+  if (size === undefined) return;
+  if (typeof image.size === 'number' && size > image.size) {
+    throw new Error(`${dest} has ${size} bytes, more than the ${image.size} of ${formatImageRef(ref)}: it is not a partial download of it; use --force (without --continue) to replace it`);
+  }
+  await rename(dest, part);
 }
 
 /** Makes a rename in `dir` durable; file systems that refuse fsync on a directory order metadata themselves. */
@@ -242,7 +269,10 @@ async function fetchInto(
       transfer.offset += bytes;
       options.onProgress?.({ phase: 'download', transferred: transfer.offset, total: Number.isFinite(expectedTotal) ? expectedTotal : total });
     });
-    batches.onFree = () => get.resume();
+    batches.onFree = () => {
+      if (batches.failure === undefined) get.resume();
+      else get.abort(new LocalWriteError(batches.failure));
+    };
     feed((bytes) => {
       if (batches.failure !== undefined) {
         get.abort(new LocalWriteError(batches.failure));
@@ -272,8 +302,8 @@ async function fetchInto(
 
 /** A failure to write where the bytes go (a full disk, a closed pipe): never retried. */
 class LocalWriteError extends Error {
-  constructor(override readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
+  constructor(override readonly cause: unknown, message?: string) {
+    super(message ?? (cause instanceof Error ? cause.message : String(cause)));
   }
 }
 

@@ -43,7 +43,7 @@ export class SharedBatches {
     this.#batches = Array.from({ length: BATCHES }, () => ({ view: allocate(batchBytes), busy: false }));
   }
 
-  /** Called when a batch becomes free after push() answered false. */
+  /** Called when a batch becomes free after push() answered false, or when a write or hash failed. */
   set onFree(listener: (() => void) | undefined) {
     this.#onFree = listener;
   }
@@ -105,6 +105,8 @@ export class SharedBatches {
       (error: unknown) => {
         this.#failure ??= error;
         this.#inFlight.delete(done);
+        // A paused source waits for onFree: wake it so that it sees the failure and stops.
+        this.#onFree?.();
       },
     );
     this.#inFlight.add(done);

@@ -21,6 +21,11 @@ import { sendFile } from './file-sender.js';
 import { formatReprDigest } from './repr-digest.js';
 import type { ProgressListener } from './transfer-progress.js';
 
+/** Errors of a connection the server closed while the body was being sent. */
+const CLOSED_MID_BODY = new Set(['EPIPE', 'ECONNRESET']);
+/** How long a second try waits for the server's early answer before sending the body. */
+const ANSWER_FIRST_MS = 1000;
+
 export interface UploadOptions {
   readonly onProgress?: ProgressListener | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -51,15 +56,25 @@ export async function uploadFile(transport: HttpTransport, ref: ImageRef, file: 
   let sha256: string;
   let response: IncomingMessage;
   try {
+    const put = (answerFirstMs?: number): Promise<IncomingMessage> => transport.send({
+      method: 'PUT',
+      path: rawImagePath(ref),
+      headers: { 'content-type': 'application/octet-stream', trailer: 'Repr-Digest' },
+      sendBody: (out, stop) => sendFile(file, size, out, (sent) => options.onProgress?.({ phase: 'upload', transferred: sent, total: size }), stop),
+      trailers: async () => ({ 'repr-digest': formatReprDigest(await digest) }),
+      signal: options.signal,
+      ...(answerFirstMs !== undefined && { answerFirstMs }),
+    });
     response = await withRetry(async () => {
-      const answer = await transport.send({
-        method: 'PUT',
-        path: rawImagePath(ref),
-        headers: { 'content-type': 'application/octet-stream', trailer: 'Repr-Digest' },
-        sendBody: (out, stop) => sendFile(file, size, out, (sent) => options.onProgress?.({ phase: 'upload', transferred: sent, total: size }), stop),
-        trailers: async () => ({ 'repr-digest': formatReprDigest(await digest) }),
-        signal: options.signal,
-      });
+      let answer: IncomingMessage;
+      try {
+        answer = await put();
+      } catch (error) {
+        // A server that refuses an upload answers at once and closes; when the connection
+        // broke before its answer was read, ask again, waiting for that answer before sending.
+        if (!(error instanceof NetworkError) || !CLOSED_MID_BODY.has(error.code ?? '')) throw error;
+        answer = await put(ANSWER_FIRST_MS);
+      }
       if ((answer.statusCode ?? 0) >= 300) throw await errorFrom(answer);
       return answer;
     }, options.retry, options.signal);

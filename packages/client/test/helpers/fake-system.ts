@@ -87,6 +87,7 @@ export function fakeContext(config: ConfigValues = {}, signal: AbortSignal = new
       throw new Error('this test has no server');
     },
     confirm: async () => undefined,
+    chatty: false,
     progress: () => ({ listener: undefined, stop: () => undefined }),
     holdExit: () => () => undefined,
     note: (message) => void err.write(`repoman: ${message}\n`),

@@ -76,9 +76,12 @@ export function runRepoman(args: string[], options: RunOptions = {}): Promise<Ru
   return run(process.execPath, [CLI, ...args], options);
 }
 
-/** Runs repoman under a pseudo-terminal; everything it writes comes back on stdout. */
-export function runUnderTerminal(args: string[], options: RunOptions = {}): Promise<RunResult> {
+/**
+ * Runs repoman under a pseudo-terminal; everything it writes comes back on stdout, except
+ * stdout itself when `stdoutTo` sends it to a file (stderr alone on the terminal).
+ */
+export function runUnderTerminal(args: string[], options: RunOptions & { stdoutTo?: string } = {}): Promise<RunResult> {
   const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
   const line = [process.execPath, CLI, ...args].map(quote).join(' ');
-  return run('script', ['-qec', line, '/dev/null'], options);
+  return run('script', ['-qec', options.stdoutTo === undefined ? line : `${line} > ${quote(options.stdoutTo)}`, '/dev/null'], options);
 }

@@ -3,7 +3,8 @@
  * demand: wrong bytes (checksum mismatch), a connection cut mid-download, 5xx answers, a
  * download that stalls (to press Ctrl-C), an upload never answered. It uses the grid site's
  * host certificate, so the client verifies it as it would the real server. Test-only: a user
- * never talks to it. Behaviour is chosen by the image name; every request is recorded.
+ * never talks to it. Behaviour is chosen by the image name; every request is recorded. Image
+ * slots can be created (POST) and removed (DELETE), nothing is kept.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +31,11 @@ export interface StubServer {
   close(): Promise<void>;
 }
 
+const text = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 export async function startStubServer(site: GridSite, bytes: Buffer): Promise<StubServer> {
@@ -104,6 +110,14 @@ export async function startStubServer(site: GridSite, bytes: Buffer): Promise<St
         case 'stall.img': return count === 1 ? serve(req, res, bytes, half, 'stall') : serve(req, res, bytes);
         default: return serve(req, res, bytes);
       }
+    }
+    if (req.method === 'POST' && path === '/api/images') {
+      const body = JSON.parse(await text(req)) as { name: string };
+      return json(res, 201, { ...record(body.name), status: 'empty', size: null, checksum: null });
+    }
+    if (req.method === 'DELETE' && path.startsWith('/api/images/')) {
+      res.writeHead(204).end();
+      return;
     }
     if (req.method === 'GET' && path.startsWith('/api/images/')) {
       if (name === 'missing.img') return json(res, 404, { error: { code: 'IMAGE_NOT_FOUND', message: 'No such image.' } });

@@ -53,7 +53,7 @@ function notFound(ref: ImageRef): RepomanError {
   return new RepomanError(
     'IMAGE_NOT_FOUND',
     ref.owner === undefined
-      ? `you have no image named ${ref.name} (an image of another user is /api/images/{user}/${ref.name})`
+      ? `you have no image named ${ref.name} (another user's image is named USER/${ref.name})`
       : `no image ${ref.owner}/${ref.name} is visible to you (it does not exist or is not shared with you)`,
   );
 }
@@ -103,6 +103,6 @@ export function requireWritable(image: ImageRecord, action: string): void {
   if (!image.readOnly) return;
   throw new RepomanError(
     'IMAGE_READ_ONLY',
-    `${imageLabel(image)} is read-only: clear it first (PATCH with read_only=false) to ${action} it`,
+    `${imageLabel(image)} is read-only: clear its read_only flag first to ${action} it`,
   );
 }
