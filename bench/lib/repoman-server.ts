@@ -2,8 +2,9 @@
 // config in its own directory, the grid site's host certificate and CA directory, the given
 // admin, a plain-HTTP listener, image storage at `storagePath` (a directory on disk, or on a
 // tmpfs for the "storage that discards" row). Its JSON request log goes to a file. node gets
-// the flags of the executable's shebang (bin/repoman-server.js: `--single-threaded-gc`), as when it runs as
-// `repoman-server`, plus any from `nodeArgs` or $BENCH_NODE_ARGS (e.g. `--cpu-prof`).
+// the flags of the executable's shebang (packages/server/bin/repoman-server.js:
+// `--single-threaded-gc`), as when it runs as `repoman-server`, plus any from `nodeArgs` or
+// $BENCH_NODE_ARGS (e.g. `--cpu-prof`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
