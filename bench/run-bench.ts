@@ -4,6 +4,7 @@
 // 150 simultaneous downloads. Prints one table with the ratios repoman/nginx and the targets,
 // and writes results.csv, results.svg and results.txt under --out (bench/results). Exits 1 when
 // any transfer failed (curl error, wrong status, size or sha256), never because of a ratio.
+// --smoke prints only whether every transfer arrived whole (lib/smoke-summary.ts).
 // See docs/performance.md; options: bench/lib/bench-options.ts.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { toCsv } from './lib/results-csv.js';
 import { toSvg } from './lib/results-plot.js';
 import { checkTargets, formatTable, peakMb } from './lib/results-table.js';
 import { runScale } from './lib/scale-run.js';
+import { smokeSummary } from './lib/smoke-summary.js';
 import { runThroughputRow, type RowResult } from './lib/throughput-rows.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,7 +64,7 @@ async function main(options: BenchOptions): Promise<number> {
   await writeFile(join(options.out, 'results.svg'), toSvg(results, caption));
   const text = [`${caption}\n`, machine, '', table, '', ...targets, '', `${failures.length} failed transfers; ${minutes} min`, ...failures, ''].join('\n');
   await writeFile(join(options.out, 'results.txt'), text);
-  process.stdout.write(`\n${table}\n\n${targets.join('\n')}\n\n`);
+  process.stdout.write(options.smoke ? `${smokeSummary(results, failures)}\n` : `\n${table}\n\n${targets.join('\n')}\n\n`);
   log(`bench: wrote ${join(options.out, 'results.{csv,svg,txt}')} in ${minutes} min`);
   if (failures.length > 0) {
     log(`bench: ${failures.length} transfer(s) failed:\n  ${failures.join('\n  ')}`);

@@ -2,8 +2,9 @@
 // config in its own directory, the grid site's host certificate and CA directory, the given
 // admin, a plain-HTTP listener, image storage at `storagePath` (a directory on disk, or on a
 // tmpfs for the "storage that discards" row). Its JSON request log goes to a file. node gets
-// the flags of the executable's shebang (`--single-threaded-gc`), as when it runs as
-// `repoman-server`, plus any from `nodeArgs` or $BENCH_NODE_ARGS (e.g. `--cpu-prof`).
+// the flags of the executable's shebang (packages/server/bin/repoman-server.js:
+// `--single-threaded-gc`), as when it runs as `repoman-server`, plus any from `nodeArgs` or
+// $BENCH_NODE_ARGS (e.g. `--cpu-prof`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist/cli.js');
+const EXECUTABLE = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/server/bin/repoman-server.js');
 
 /** The node flags of the executable's `#!/usr/bin/env -S node FLAGS` line. */
 function shebangFlags(cli: string): string[] {
@@ -48,7 +50,7 @@ export async function startRepoman(o: RepomanOptions): Promise<RepomanServer> {
   ].join('\n'));
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_')) delete env[key];
-  const nodeArgs = [...shebangFlags(CLI), ...(o.nodeArgs ?? (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''))];
+  const nodeArgs = [...shebangFlags(EXECUTABLE), ...(o.nodeArgs ?? (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''))];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', configPath], {
     env, cwd: o.dir, stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-// `npm install -g ./packages/client` works and gives a working `repoman` (bin dist/cli.js,
+// `npm install -g ./packages/client` works and gives a working `repoman` (bin/repoman.js,
 // with its shebang and few dependencies): as a link into the built checkout, and as a real
 // copy (`--install-links`, what a machine without the checkout gets). Into a temp prefix.
 import assert from 'node:assert/strict';

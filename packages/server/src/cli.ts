@@ -1,12 +1,12 @@
-#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=2
 /**
  * The `repoman-server` command line: picks the command from the leading words (`serve` when
  * none), parses its options with node:util parseArgs (`--config FILE` and `--help` everywhere;
  * `--version`), and runs it with a context built from the real process. `COMMAND --help` lists
  * the command's options; `admin --help` the admin commands. Usage mistakes exit 2, failures 1.
  *
- * Run as an executable (`repoman-server`, as systemd does), node gets two V8 flags (V8 refuses
- * to change them once running: v8.setFlagsFromString aborts; `node dist/cli.js` runs without):
+ * Run through its executable, bin/repoman-server.js (`repoman-server`, `npm start`, systemd),
+ * node gets two V8 flags from that file's shebang (V8 refuses to change them once running:
+ * v8.setFlagsFromString aborts; `node dist/cli.js` runs without):
  * - `--single-threaded-gc`: V8 collects on the main thread alone instead of spreading marking
  *   and sweeping over helper threads. Uploads make garbage at TLS-record rate (node allocates a
  *   Buffer per 16 KiB of request body) and on a 2-core machine the helpers competed with the

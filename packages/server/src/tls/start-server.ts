@@ -132,12 +132,15 @@ function listenedPort(app: FastifyInstance): number {
 
 function printDevPkiLines(pki: DevPki, url: string, notice: (line: string) => void): void {
   notice(`repoman-server: development PKI in ${pki.caDir.replace(/\/certificates$/, '')} (admin: ${pki.adminDn})`);
+  // Everything the client needs (SPEC §4: the server, the proxy, the CA directory), so that the
+  // pasted lines are enough for curl and for `repoman` alike.
   notice('To call it as the admin:');
-  notice(`  export X509_USER_PROXY=${shellWord(pki.adminProxy)} X509_CERT_DIR=${shellWord(pki.caDir)}`);
-  notice(`  curl --capath "$X509_CERT_DIR" --cert "$X509_USER_PROXY" --key "$X509_USER_PROXY" ${url}/api/whoami`);
+  notice(`  export REPOMAN_SERVER=${shellWord(url)} X509_USER_PROXY=${shellWord(pki.adminProxy)} X509_CERT_DIR=${shellWord(pki.caDir)}`);
+  notice('  curl --capath "$X509_CERT_DIR" --cert "$X509_USER_PROXY" --key "$X509_USER_PROXY" "$REPOMAN_SERVER/api/whoami"');
+  notice('  npx repoman whoami    # in this checkout; `repoman whoami` once the client is installed');
 }
 
-/** A path as one shell word, quoted only when it needs to be, so the printed lines paste as they are. */
+/** A path or URL as one shell word, quoted only when it needs to be, so the printed lines paste as they are. */
 function shellWord(path: string): string {
   return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,19 +1,75 @@
 // The newcomer's path (SPEC §5, README's first command): `repoman-server` with no configuration
 // at all, in an empty directory, makes ./var (SQLite database, image directory, development PKI
-// with an RFC 3820 proxy of a registered admin) and prints lines that work exactly as printed.
-// Its keys and database are private to the server's user, and it answers on loopback only.
+// with an RFC 3820 proxy of a registered admin) and prints lines that work exactly as printed,
+// for curl and for the real `repoman` client, with no other variable set. `npm start` runs that
+// same executable, with the node flags of its shebang. Its keys and database are private to the
+// server's user, and it answers on loopback only.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/repository-process.js';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+/** The `repoman-server` executable (package.json `bin`), run by its shebang as a user runs it. */
+const SERVER = join(ROOT, 'packages/server/bin/repoman-server.js');
+/** The `repoman` client executable; `npx repoman` in the printed line runs this. */
+const CLIENT = join(ROOT, 'packages/client/bin/repoman.js');
+
+/** Runs lines in a shell as a newcomer pastes them, with nothing but PATH and an empty HOME. */
+function paste(lines: readonly string[], home: string): ReturnType<typeof spawnSync> {
+  return spawnSync('sh', ['-c', lines.join('\n')], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: home } });
+}
+
+/** The printed export, curl and `npx repoman whoami` lines, the client's pointing at CLIENT. */
+function printedLines(printed: string): { exportLine: string; curl: string; client: string } {
+  const lines = printed.split('\n').map((line) => line.trim());
+  const exportLine = lines.filter((line) => line.startsWith('export '));
+  const curl = lines.filter((line) => line.startsWith('curl '));
+  const client = lines.filter((line) => line.startsWith('npx repoman whoami'));
+  assert.equal(exportLine.length + curl.length + client.length, 3, `one export, one curl and one repoman line:\n${printed}`);
+  return { exportLine: exportLine[0]!, curl: `${curl[0]} -sS`, client: client[0]!.replace('npx repoman', `'${CLIENT}'`) };
+}
+
+/** Waits until the server has printed its last line for the newcomer. */
+function waitForLines(child: ChildProcess, output: { text: string }): Promise<void> {
+  return new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no start in 60 s:\n${output.text}`)), 60_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output.text += chunk.toString();
+      if (/npx repoman whoami/.test(output.text)) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`exited with ${code}:\n${output.text}`)));
+  });
+}
+
+/** The environment without the caller's REPOMAN_* settings, plus the given ones. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_')) delete env[key];
+  return { ...env, ...extra };
+}
+
+/** Checks that the whoami output (JSON from curl, text from repoman) names the registered admin. */
+function assertAdmin(result: ReturnType<typeof spawnSync>, json: boolean): void {
+  assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+  if (json) {
+    const whoami = JSON.parse(String(result.stdout)) as { user_name: string; groups: string[] };
+    assert.equal(whoami.user_name, 'admin');
+    assert.ok(whoami.groups.includes('admins'));
+  } else {
+    assert.match(String(result.stdout), /^user_name:\s+admin$/m);
+    assert.match(String(result.stdout), /^groups:\s+.*\badmins\b/m);
+  }
+}
 
 describe('the embedded default, started with no configuration', () => {
   let cwd: string;
@@ -24,25 +80,14 @@ describe('the embedded default, started with no configuration', () => {
   let httpPort: number;
 
   const start = async (): Promise<void> => {
-    printed = '';
+    const output = { text: '' };
     log = '';
-    const ports = { REPOMAN_SERVER_HTTPS_PORT: String(port), REPOMAN_SERVER_HTTP_PORT: String(httpPort) };
-    const env = { ...process.env };
-    for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_')) delete env[key];
-    Object.assign(env, ports);
-    server = spawn(process.execPath, [CLI], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no start in 30 s:\n${printed}`)), 30_000);
-      server.stderr?.on('data', (chunk: Buffer) => {
-        printed += chunk.toString();
-        if (/curl .*\/api\/whoami/.test(printed)) {
-          clearTimeout(timer);
-          ready();
-        }
-      });
-      server.once('exit', (code) => fail(new Error(`exited with ${code}:\n${printed}`)));
+    server = spawn(SERVER, [], {
+      cwd, env: cleanEnv({ REPOMAN_SERVER_HTTPS_PORT: String(port), REPOMAN_SERVER_HTTP_PORT: String(httpPort) }), stdio: ['ignore', 'pipe', 'pipe'],
     });
+    server.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    await waitForLines(server, output);
+    printed = output.text;
   };
   const stop = async (): Promise<void> => {
     if (server.exitCode !== null) return;
@@ -53,9 +98,8 @@ describe('the embedded default, started with no configuration', () => {
   };
   /** Runs the printed export and curl lines in a shell, as a newcomer pastes them. */
   const pasteAndRun = (): ReturnType<typeof spawnSync> => {
-    const lines = printed.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('export ') || line.startsWith('curl '));
-    assert.equal(lines.length, 2, `one export line and one curl line:\n${printed}`);
-    return spawnSync('sh', ['-c', `${lines.join('\n')} -sS`], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const { exportLine, curl } = printedLines(printed);
+    return paste([exportLine, curl], cwd);
   };
 
   before(async () => {
@@ -115,11 +159,12 @@ describe('the embedded default, started with no configuration', () => {
   });
 
   it('prints an export line and a curl call of /api/whoami that work as printed, as the registered admin', () => {
-    const result = pasteAndRun();
-    assert.equal(result.status, 0, String(result.stderr));
-    const whoami = JSON.parse(String(result.stdout)) as { user_name: string; groups: string[] };
-    assert.equal(whoami.user_name, 'admin');
-    assert.ok(whoami.groups.includes('admins'));
+    assertAdmin(pasteAndRun(), true);
+  });
+
+  it('the printed lines are all the repoman client needs: its whoami runs as the admin', () => {
+    const { exportLine, client } = printedLines(printed);
+    assertAdmin(paste([exportLine, client], cwd), false);
   });
 
   it('the printed proxy is an RFC 3820 proxy that grid-proxy-info reads', () => {
@@ -139,8 +184,63 @@ describe('the embedded default, started with no configuration', () => {
     await stop();
     await start();
     assert.equal(await caFiles(), ca);
-    const result = pasteAndRun();
-    assert.equal(result.status, 0, String(result.stderr));
-    assert.equal((JSON.parse(String(result.stdout)) as { user_name: string }).user_name, 'admin');
+    assertAdmin(pasteAndRun(), true);
+  });
+});
+
+/** The process ids under `pid` (children, grandchildren, …), from /proc. */
+function descendants(pid: number): number[] {
+  const children = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((name) => {
+    try {
+      return readFileSync(`/proc/${name}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1] === String(pid);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+describe('npm start (the README\'s first command)', () => {
+  let home: string;
+  let npm: ChildProcess;
+  let serverPid: number | undefined;
+  let printed = '';
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'repoman-npm-start-'));
+    // Its data directory and port moved out of the checkout, as the tests must not touch ./var.
+    const env = cleanEnv({ REPOMAN_SERVER_DATA_DIR: join(home, 'var'), REPOMAN_SERVER_HTTPS_PORT: '0', REPOMAN_SERVER_HOST: '127.0.0.1' });
+    npm = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const output = { text: '' };
+    await waitForLines(npm, output);
+    printed = output.text;
+    serverPid = descendants(npm.pid!).find((pid) => {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return basename(args[0] ?? '') === 'node' && args.some((arg) => arg.endsWith('repoman-server.js'));
+    });
+  });
+  after(async () => {
+    if (npm.exitCode === null) {
+      await new Promise((done) => {
+        npm.once('exit', done);
+        // The server stops on SIGTERM and npm with it; the shell between them would not pass it on.
+        for (const pid of serverPid !== undefined ? [serverPid] : [...descendants(npm.pid!).reverse(), npm.pid!]) process.kill(pid, 'SIGTERM');
+      });
+    }
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('runs the server with the node flags of its executable\'s shebang', () => {
+    assert.ok(serverPid !== undefined, 'a node process runs repoman-server.js under npm start');
+    const shebang = readFileSync(SERVER, 'utf8').split('\n', 1)[0]!;
+    const flags = /^#!\S*\benv -S node (.+)$/.exec(shebang)?.[1]?.split(' ') ?? [];
+    assert.ok(flags.includes('--single-threaded-gc'), shebang);
+    const args = readFileSync(`/proc/${serverPid}/cmdline`, 'utf8').split('\0');
+    assert.deepEqual(args.slice(1, 1 + flags.length), flags, args.join(' '));
+  });
+
+  it('prints the lines with which the repoman client runs as the admin', () => {
+    const { exportLine, client } = printedLines(printed);
+    assertAdmin(paste([exportLine, client], home), false);
   });
 });

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `repoman` executable (package.json `bin`). Committed rather than built, so that npm links
+// it on the first `npm install` of a fresh clone, before `prepare` has built dist/ (npm links
+// no bin whose target is missing).
+import '../dist/cli.js';
