@@ -284,14 +284,14 @@ async function fetchInto(
       await get.done;
     } catch (error) {
       await batches.settle(); // what is in flight lands; the offset is then where a retry resumes
-      if (error instanceof LocalWriteError) throw error.cause;
-      if (batches.failure instanceof LocalWriteError) throw batches.failure.cause;
+      if (error instanceof LocalWriteError) throw writeFailure(error);
+      if (batches.failure !== undefined) throw writeFailure(batches.failure);
       throw networkError(error);
     }
     try {
       await batches.finish();
     } catch (error) {
-      throw error instanceof LocalWriteError ? error.cause : error;
+      throw writeFailure(error);
     }
     if (Number.isFinite(expectedTotal) && transfer.offset !== expectedTotal) {
       throw new NetworkError(`the connection broke after ${transfer.offset} of ${expectedTotal} bytes`, 'ECONNRESET', true);
@@ -305,6 +305,16 @@ class LocalWriteError extends Error {
   constructor(override readonly cause: unknown, message?: string) {
     super(message ?? (cause instanceof Error ? cause.message : String(cause)));
   }
+}
+
+/**
+ * The error the destination raised (ENOSPC…), under however many LocalWriteError wrappers the
+ * paths to it added: the caller turns its code into a message.
+ */
+function writeFailure(error: unknown): unknown {
+  let failure = error;
+  while (failure instanceof LocalWriteError) failure = failure.cause;
+  return failure;
 }
 
 async function restart(transfer: Transfer, destination: Destination): Promise<void> {
