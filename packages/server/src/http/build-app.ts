@@ -13,6 +13,7 @@ import { createGroupService } from '../services/group-service.js';
 import { createImageService } from '../services/image-service.js';
 import { createImageSharingService } from '../services/image-sharing.js';
 import { createImageTransferService } from '../services/image-transfer.js';
+import { createReadinessProbe } from '../services/readiness.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
@@ -87,6 +88,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     sharing: createImageSharingService(deps.metadata),
     transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes }),
     metrics,
+    readiness: createReadinessProbe(deps.metadata, deps.blobs),
   };
   for (const plugin of API_ROUTES) {
     void app.register(async (scope) => plugin(scope, context));
