@@ -19,6 +19,7 @@ import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
+import { installExpectContinue } from './expect-continue.js';
 import './request-context.js';
 import { createMetrics, installMetrics, type Metrics } from './metrics.js';
 import { installRequestLog } from './request-log.js';
@@ -74,6 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   installErrorHandling(app, routes);
   installBodyParsers(app);
+  installExpectContinue(app);
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
   installRequestLog(app);
   const metrics = deps.metrics ?? createMetrics();
