@@ -13,9 +13,12 @@ import type { Socket } from 'node:net';
 /** How long a client still sending after the answer is given to read it. */
 export const LINGER_MS = 2000;
 
-export function lingerOnClose(socket: Socket, body: { resume(): unknown }, lingerMs: number = LINGER_MS): void {
+export function lingerOnClose(socket: Socket, body: { resume(): unknown; readonly readableEnded: boolean }, lingerMs: number = LINGER_MS): void {
   const own = socket as Socket & { destroySoon?: () => void };
+  const destroySoon = own.destroySoon;
   own.destroySoon = () => {
+    // Every byte of the body was read: nothing more is coming, close as node would.
+    if (body.readableEnded && destroySoon !== undefined) return destroySoon.call(socket);
     const timer = setTimeout(() => socket.destroy(), lingerMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
