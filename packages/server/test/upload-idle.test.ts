@@ -101,3 +101,22 @@ for (const framing of ['length', 'chunked'] as const) {
     });
   });
 }
+
+test('50 uploads stalled at once are all aborted and closed, with no file left open', { timeout: 20_000 }, async () => {
+  const bytesBefore = await download();
+  const blobsBefore = await storageFiles(t);
+  const stalled = await Promise.all(Array.from({ length: 50 }, async (_, index) => {
+    const framing: Framing = index % 2 === 0 ? 'length' : 'chunked';
+    const put = await startPut(framing, 1024 * 1024);
+    sendPart(put.socket, framing, randomBytes(64 * 1024));
+    return put;
+  }));
+  const answers = await Promise.all(stalled.map(({ response }) => response));
+  for (const { text, closedAfterMs } of answers) {
+    assert.match(text, /^HTTP\/1\.1 408 /);
+    assert.ok(closedAfterMs < 8000, `closed after ${closedAfterMs} ms`);
+  }
+  assert.deepEqual(openFilesUnder(t.config.storage.path), []);
+  assert.deepEqual(await storageFiles(t), blobsBefore);
+  assert.deepEqual(await download(), bytesBefore);
+});
