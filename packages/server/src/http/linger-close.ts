@@ -22,7 +22,8 @@ export function lingerOnClose(socket: Socket, body: { resume(): unknown; readonl
     const timer = setTimeout(() => socket.destroy(), lingerMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
-    socket.once('end', () => socket.destroy());
+    // The client closed its side: close ours once the answer has left.
+    socket.once('end', () => (socket.writableFinished ? socket.destroy() : socket.once('finish', () => socket.destroy())));
     socket.once('error', () => socket.destroy());
     socket.end();
     body.resume();
