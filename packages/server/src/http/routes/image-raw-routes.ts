@@ -8,8 +8,10 @@
  * listener; the service lets them reach public images only. An upload needs a length
  * (Content-Length or chunked: 411 otherwise) and may announce its digest in a header or, when
  * chunked, a trailer; any answer given before its body was read closes the connection rather
- * than read gigabytes for nothing. A body of known length is read straight from the socket
- * (socket-body.ts), after which the connection closes too.
+ * than read gigabytes for nothing (lingering, so that the answer arrives: linger-close.ts). A
+ * body of known length is read straight from the socket (socket-body.ts), after which the
+ * connection closes too. `100 Continue` is sent only once the upload is accepted, and a body
+ * that sends nothing for `limits.idle_timeout` is aborted with 408 (watched-body.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
