@@ -88,7 +88,7 @@ test('a database lost mid-request is 503 UNAVAILABLE with Retry-After, not 500, 
 
 test('/healthz answers 503 UNAVAILABLE when the database does not answer', async () => {
   const broken = await createTestApp({
-    wrapMetadata: (metadata) => ({ ...metadata, ping: () => Promise.reject(new Error('database is locked')) }),
+    wrapMetadata: (metadata) => ({ ...metadata, probeWrite: () => Promise.reject(new Error('database is locked')) }),
   });
   try {
     const response = await broken.request('GET', '/healthz');

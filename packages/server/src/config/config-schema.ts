@@ -8,6 +8,7 @@
  */
 import {
   booleanKind,
+  durationKind,
   enumKind,
   integerKind,
   optionalStringKind,
@@ -68,6 +69,7 @@ export const configSchema: ConfigSchema = {
   },
   limits: {
     max_image_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
+    idle_timeout: { kind: durationKind(), default: 60_000 },
   },
   admin: {
     dns: { kind: stringListKind(), default: [] },

@@ -47,6 +47,8 @@ export interface StorageConfig {
 export interface LimitsConfig {
   /** 0: no limit. */
   readonly max_image_bytes: number;
+  /** Milliseconds a request body may send nothing before it is aborted (`idle_timeout`, default "60s"). */
+  readonly idle_timeout: number;
 }
 
 export interface AdminConfig {

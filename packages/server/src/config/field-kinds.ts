@@ -97,3 +97,19 @@ export function stringListKind(): FieldKind<readonly string[]> {
     },
   };
 }
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as "60s", "500ms", "5m", "24h" (a bare integer: seconds), as milliseconds >= 1. */
+export function durationKind(): FieldKind<number> {
+  const parse = (text: string): Parsed<number> => {
+    const match = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+    const ms = match === null ? NaN : Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? NaN);
+    return Number.isSafeInteger(ms) && ms >= 1 ? ok(ms) : bad;
+  };
+  return {
+    expected: 'a duration such as "60s", "500ms", "5m" or "24h"',
+    fromToml: (value) => (typeof value === 'string' ? parse(value) : typeof value === 'number' ? parse(String(value)) : bad),
+    fromEnv: parse,
+  };
+}

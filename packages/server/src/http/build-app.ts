@@ -13,6 +13,7 @@ import { createGroupService } from '../services/group-service.js';
 import { createImageService } from '../services/image-service.js';
 import { createImageSharingService } from '../services/image-sharing.js';
 import { createImageTransferService } from '../services/image-transfer.js';
+import { createReadinessProbe } from '../services/readiness.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
@@ -20,6 +21,7 @@ import { answerClientError, refuseConnect } from './client-errors.js';
 import { installCrossSiteGuard } from './cross-site-guard.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
+import { installExpectContinue } from './expect-continue.js';
 import './request-context.js';
 import { createMetrics, installMetrics, type Metrics } from './metrics.js';
 import { installRequestLog } from './request-log.js';
@@ -89,6 +91,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   installErrorHandling(app, routes);
   installBodyParsers(app);
+  installExpectContinue(app);
   // Metrics first: a request refused by a later hook (401) is still counted in and out.
   const metrics = deps.metrics ?? createMetrics();
   installMetrics(app, metrics, deps.plainHttp ? 'http' : 'https');
@@ -105,6 +108,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     sharing: createImageSharingService(deps.metadata),
     transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes }),
     metrics,
+    readiness: createReadinessProbe(deps.metadata, deps.blobs),
   };
   for (const plugin of API_ROUTES) {
     void app.register(async (scope) => plugin(scope, context));

@@ -21,7 +21,7 @@ export const ERROR_CATALOGUE = {
   IMAGE_EMPTY: { status: 404, message: 'This image has no bytes yet; upload them with PUT on its raw URL.' },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this resource.' },
-  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time: its body stopped arriving.' },
   CONFLICT: { status: 409, message: 'This conflicts with the current state.' },
   IMAGE_READ_ONLY: { status: 409, message: 'This image is read-only; clear read_only first.' },
   GONE: { status: 410, message: 'This resource has expired.' },
@@ -34,6 +34,7 @@ export const ERROR_CATALOGUE = {
   INTERNAL: { status: 500, message: 'Internal server error.' },
   NOT_IMPLEMENTED: { status: 501, message: 'This server does not implement this method.' },
   UNAVAILABLE: { status: 503, message: 'The service is not ready.' },
+  INSUFFICIENT_STORAGE: { status: 507, message: 'The storage is full.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -9,6 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { MetadataUnavailable } from '../metadata/store-errors.js';
 import { RepomanError } from '../services/repoman-error.js';
 import { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.js';
+import { faultOf } from './fault-envelope.js';
 import type { RouteTable } from './route-table.js';
 
 interface Envelope {
@@ -53,6 +54,9 @@ const MESSAGES: Readonly<Record<string, string>> = {
 
 export function toEnvelope(error: unknown): Envelope {
   if (error instanceof RepomanError) return { code: error.code, message: error.message, headers: error.headers };
+  // Storage full (507), database locked or read-only, storage unreachable (503): see fault-envelope.ts.
+  const fault = faultOf(error);
+  if (fault !== undefined) return fault;
   // The database went away mid-flight: a retryable 503, not a 500 (its details go to the log only).
   if (error instanceof MetadataUnavailable) {
     return { code: 'UNAVAILABLE', message: 'the metadata database cannot be reached; try again shortly', headers: { 'retry-after': '5' } };

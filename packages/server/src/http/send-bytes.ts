@@ -16,14 +16,23 @@ export async function sendBytes(reply: FastifyReply, bytes: Readable): Promise<F
   reply.hijack();
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
   res.writeHead(reply.statusCode);
+  // A pipelined response waits in node's queue without a socket and hears nothing when the
+  // connection is cut: watch the request's socket, so that its file is closed all the same.
+  const socket = reply.request.raw.socket;
+  const gone = new AbortController();
+  const onGone = (): void => gone.abort();
+  socket.once('close', onGone);
+  if (socket.destroyed) gone.abort();
   try {
-    await bytes.sendTo(res);
+    await bytes.sendTo(res, gone.signal);
     res.end();
   } catch (error) {
     // Closed by the client: the request log's abort line says so. Else the head is gone, and
     // the only way left to say "failed" is to cut the connection.
     if (!res.destroyed) reply.log.warn({ err: error }, 'download cut');
     res.destroy();
+  } finally {
+    socket.off('close', onGone);
   }
   return reply;
 }

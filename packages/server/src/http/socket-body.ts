@@ -90,7 +90,9 @@ class SocketBody extends EventEmitter implements UploadSource {
     socket.once('error', (error: Error) => {
       if (this.#ended) return;
       this.#error = error;
-      this.emit('error', error);
+      // Nobody reading any more (the upload was refused or aborted, the answer is on its way):
+      // `errored` keeps it; an 'error' without listener would crash the process.
+      if (this.listenerCount('error') > 0) this.emit('error', error);
     });
     const closed = (): void => {
       if (this.#ended || this.#closed || this.#remaining <= 0) return; // every byte arrived: not cut short

@@ -128,6 +128,8 @@ export interface MetadataStores {
   readonly images: ImageStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */
+  probeWrite(): Promise<void>;
   /** Closes the connections; the stores must not be used afterwards. */
   close(): Promise<void>;
 }

@@ -52,6 +52,10 @@ export function openMetadata(url: string): OpenMetadata {
     async ping() {
       await sql`select 1`.execute(db);
     },
+    async probeWrite() {
+      // Rewrites one row with its own value: a real write the database must commit, changing nothing.
+      await db.updateTable('groups').set({ name: sql`name` }).where('name', '=', 'admins').execute();
+    },
     close: () => db.destroy(),
     migrate: () => migrateToLatest(db, dialect),
   };

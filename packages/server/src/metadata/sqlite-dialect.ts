@@ -16,7 +16,12 @@ import type { MetadataDialect } from './metadata-dialect.js';
 import { SqliteFileDialect } from './sqlite-file-driver.js';
 import { MetadataUnavailable } from './store-errors.js';
 
-const BUSY_TIMEOUT_MS = 5000;
+/**
+ * better-sqlite3 waits for a lock synchronously, freezing the whole event loop meanwhile: keep
+ * the wait short (our transactions last milliseconds), so that a database another process holds
+ * locked answers 503 with Retry-After at once instead of stalling every request for seconds.
+ */
+const BUSY_TIMEOUT_MS = 500;
 
 const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 

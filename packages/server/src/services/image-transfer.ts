@@ -78,6 +78,8 @@ export function createImageTransferService(
           .catch((error: unknown) => {
             if (error instanceof BlobTooLargeError) throw tooLarge();
             if (error instanceof UploadAbortedError) {
+              // The caller said why it aborted (e.g. 408 after the body went idle).
+              if (request.signal.reason instanceof RepomanError) throw request.signal.reason;
               throw new RepomanError('BAD_REQUEST', 'the upload ended before all its bytes arrived; nothing was changed', {
                 cause: error,
                 headers: CLOSE,

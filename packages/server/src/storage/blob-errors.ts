@@ -2,7 +2,8 @@
 // went wrong with the blob or the incoming bytes, not with the storage itself: the HTTP layer
 // maps them to 404 (BlobNotFoundError), 413 (BlobTooLargeError) and 400 (UploadAbortedError).
 // Failures of the storage itself (disk full, I/O error, network) are left as the driver's own
-// errors and become a 500.
+// errors; the HTTP layer recognises the full and unreachable ones by their codes (507, 503, see
+// http/fault-envelope.ts), anything else is a 500.
 
 /** Base of the storage errors; `code` is stable, `message` is for humans. */
 export abstract class BlobStoreError extends Error {

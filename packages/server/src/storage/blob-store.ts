@@ -82,7 +82,8 @@ export interface BlobUpload {
    * - BlobTooLargeError when more than opts.maxBytes arrive;
    * - UploadAbortedError when the source errors or closes before its end, when opts.signal
    *   aborts, or when cancel() is called meanwhile;
-   * - the driver's own error when storage fails (disk full, network): a 500, not the client's fault.
+   * - the driver's own error when storage fails (disk full, network): not the client's fault
+   *   (the HTTP layer answers 507 or 503 for the ones it recognises, see http/fault-envelope.ts).
    * After a rejection the upload accepts only cancel(). Calling write() twice throws.
    */
   write(source: UploadSource, opts?: BlobWriteOptions): Promise<BlobWriteResult>;

@@ -58,9 +58,10 @@ export class FileBytes extends Readable {
   /**
    * Writes every byte to `out` (without ending it), then closes the file. Resolves once the
    * last write is accepted; rejects when `out` fails or closes first, or the file is shorter
-   * than announced. Use it instead of reading, never with it.
+   * than announced, or when `signal` aborts (the connection is gone while `out`, a pipelined
+   * response still queued behind another, never hears of it). Use it instead of reading, never with it.
    */
-  async sendTo(out: Writable): Promise<void> {
+  async sendTo(out: Writable, signal?: AbortSignal): Promise<void> {
     if (this.#sending || this.readableDidRead) throw new Error('sendTo() on a FileBytes already being read');
     this.#sending = true;
     const buffers = [this.pool.acquire(), this.pool.acquire()] as const;
@@ -75,8 +76,11 @@ export class FileBytes extends Readable {
       wake?.();
     };
     const onClose = (): void => onError(new Error('the connection closed before the download ended'));
+    const onAbort = (): void => onError(new Error('the connection closed before the download ended'));
     out.on('error', onError);
     out.on('close', onClose);
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted === true) onAbort();
     let reading: Promise<number> | undefined;
     try {
       for (let index = 0; this.#position < this.#end; index = 1 - index) {
@@ -102,6 +106,7 @@ export class FileBytes extends Readable {
       wake = undefined;
       out.off('error', onError);
       out.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
       await reading?.catch(() => {}); // a read still filling a buffer: wait before reusing it
       buffers.forEach((buffer, i) => {
         if (free[i]) this.pool.release(buffer);

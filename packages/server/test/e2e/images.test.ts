@@ -95,6 +95,26 @@ describe('images over TLS with curl and wget', () => {
     assert.equal(await sha256OfFile(file('wget.out')), diskSha);
   });
 
+  it('Expect: 100-continue over TLS: Pam, a sharee, gets 403 without 100 and curl sends ~nothing; Bob gets 100 then 200 (10 runs each)', () => {
+    assert.equal(as(bob, '/api/images', { method: 'POST', json: { name: 'expect.img' } }).status, 201);
+    assert.equal(as(bob, '/api/images/expect.img/share/user/pam', { method: 'PUT' }).status, 200);
+    const put = (user: GridUser): { result: CurlResult; uploaded: number; continued: boolean } => {
+      const result = as(user, '/api/images/raw/bob/expect.img', { args: ['-v', '-T', disk, '-H', 'Expect: 100-continue', '-w', '\n%{size_upload}'] });
+      const uploaded = Number(result.body.trimEnd().split('\n').at(-1));
+      return { result, uploaded, continued: /^< HTTP\/1\.1 100 Continue/m.test(result.stderr) };
+    };
+    for (let run = 0; run < 10; run += 1) {
+      const refused = put(pam);
+      assert.equal(refused.result.status, 403, refused.result.body);
+      assert.equal(refused.continued, false, `run ${run}: 100 Continue before the 403`);
+      assert.ok(refused.uploaded < MIB, `run ${run}: curl sent ${refused.uploaded} bytes for a 403`);
+      const accepted = put(bob);
+      assert.equal(accepted.result.status, 200, accepted.result.body);
+      assert.equal(accepted.continued, true);
+      assert.equal(accepted.uploaded, 8 * MIB + 123);
+    }
+  });
+
   it('an upload whose Repr-Digest does not match is 422 and the previous bytes and version stay', async () => {
     const other = file('other.img');
     await randomFile(other, 2 * MIB);

@@ -57,4 +57,14 @@ export function migrationContracts(backend: MetadataBackend): void {
       await metadata.ping();
     }),
   );
+
+  test(
+    'the write probe (readiness) succeeds and changes nothing',
+    withDatabase(backend, async ({ metadata }) => {
+      const before = await metadata.groups.list();
+      await metadata.probeWrite();
+      await metadata.probeWrite();
+      assert.deepEqual(await metadata.groups.list(), before);
+    }),
+  );
 }

@@ -1,16 +1,21 @@
 /**
  * `GET /healthz`: liveness and readiness for load balancers, open to anonymous callers. Answers
- * 200 `{"status":"ok"}` when the metadata database answers, 503 UNAVAILABLE otherwise.
+ * 200 `{"status":"ok"}` when the metadata database and the image storage both accept a write
+ * (services/readiness.ts, rate-limited), 503 UNAVAILABLE with `Retry-After` and the reason in
+ * the envelope otherwise.
  */
 import { RepomanError } from '../../services/repoman-error.js';
+import { RETRY_AFTER_SECONDS } from '../fault-envelope.js';
 import type { RoutePlugin } from '../route-context.js';
 
-export const healthRoutes: RoutePlugin = (app, { metadata }) => {
+export const healthRoutes: RoutePlugin = (app, { readiness }) => {
   app.get('/healthz', { config: { anonymous: true } }, async () => {
-    try {
-      await metadata.ping();
-    } catch (error) {
-      throw new RepomanError('UNAVAILABLE', 'the metadata database does not answer', { cause: error });
+    const answer = await readiness();
+    if (!answer.ready) {
+      throw new RepomanError('UNAVAILABLE', `not ready: ${answer.reason}`, {
+        cause: answer.cause,
+        headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      });
     }
     return { status: 'ok' };
   });

@@ -8,28 +8,39 @@
  * listener; the service lets them reach public images only. An upload needs a length
  * (Content-Length or chunked: 411 otherwise) and may announce its digest in a header or, when
  * chunked, a trailer; any answer given before its body was read closes the connection rather
- * than read gigabytes for nothing. A body of known length is read straight from the socket
- * (socket-body.ts), after which the connection closes too.
+ * than read gigabytes for nothing (lingering, so that the answer arrives: linger-close.ts). A
+ * body of known length is read straight from the socket (socket-body.ts), after which the
+ * connection closes too. `100 Continue` is sent only once the upload is accepted, and a body
+ * that sends nothing for `limits.idle_timeout` is aborted with 408 (watched-body.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { UploadSource } from '../../storage/index.js';
 import { RepomanError } from '../../services/repoman-error.js';
 import { isNotModified } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
+import { sendContinue } from '../expect-continue.js';
 import { fileLinks } from '../file-links.js';
+import { lingerOnClose } from '../linger-close.js';
 import { RAW_URLS, type ImageParams } from '../image-ref.js';
 import { decideRange } from '../range-request.js';
 import type { RouteContext, RoutePlugin } from '../route-context.js';
 import { sendBytes } from '../send-bytes.js';
 import { socketBody } from '../socket-body.js';
+import { WatchedBody } from '../watched-body.js';
 
 type RawRequest = FastifyRequest<{ Params: ImageParams }>;
 
 export const imageRawRoutes: RoutePlugin = (app, context) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  // Any answer given before the body was read (401, 404, 409, 413, …) closes the connection.
+  // Any answer given before the body was read (401, 404, 409, 413, 507, …) closes the
+  // connection, lingering so that the client still sending reads the answer (linger-close.ts).
   app.addHook('onSend', async (request, reply) => {
-    if (request.method === 'PUT' && !request.raw.readableEnded) reply.header('connection', 'close');
+    if (request.method === 'PUT' && !request.raw.readableEnded) {
+      reply.header('connection', 'close');
+      lingerOnClose(request.raw.socket, bodies.get(request.raw) ?? request.raw);
+    }
   });
 
   for (const url of RAW_URLS) {
@@ -40,7 +51,7 @@ export const imageRawRoutes: RoutePlugin = (app, context) => {
       config: { anonymous: true },
       handler: async (request, reply) => download(context, request, reply),
     });
-    app.put<{ Params: ImageParams }>(url, async (request, reply) => upload(context, request, reply));
+    app.put<{ Params: ImageParams }>(url, { config: { deferContinue: true } }, async (request, reply) => upload(context, request, reply));
   }
 };
 
@@ -73,18 +84,34 @@ async function download(context: RouteContext, request: RawRequest, reply: Fasti
   return sendBytes(reply, bytes);
 }
 
+/** The source an upload reads, for the lingering close to discard the rest of it. */
+const bodies = new WeakMap<IncomingMessage, UploadSource>();
+
 async function upload(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<unknown> {
   const abort = new AbortController();
   const onClose = (): void => {
     if (!reply.raw.writableFinished) abort.abort(new Error('the client closed the connection'));
   };
   reply.raw.once('close', onClose);
+  const source = socketBody(request.raw) ?? request.raw;
+  bodies.set(request.raw, source);
+  const idleMs = context.config.limits.idle_timeout;
+  const body = new WatchedBody(source, {
+    idleMs,
+    // Only once the service decided identity, access and length: a refusal goes without it.
+    onFirstRead: () => sendContinue(request.raw, reply.raw),
+    onIdle: () => {
+      const seconds = idleMs / 1000;
+      const message = `no byte of the body arrived for ${seconds} s (limits.idle_timeout); the upload was aborted and the image not changed`;
+      abort.abort(new RepomanError('REQUEST_TIMEOUT', message, { headers: { connection: 'close' } }));
+    },
+  });
   try {
     return await context.transfer.upload(
       request.caller,
       { owner: request.params.owner, name: request.params.image },
       {
-        source: socketBody(request.raw) ?? request.raw,
+        source: body,
         length: bodyLength(request),
         expectedSha256: expectedSha256(request.headers),
         trailerSha256: () => expectedSha256(request.raw.trailers ?? {}, 'trailer'),
@@ -93,6 +120,7 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
       fileLinks(request, context.config.server),
     );
   } finally {
+    body.stop();
     reply.raw.off('close', onClose);
   }
 }
