@@ -106,7 +106,7 @@ describe('save-image plan', () => {
       `truncate --size=${plan.size} ${FILE}`,
       `chmod 0600 ${FILE}`,
       `sfdisk --quiet ${FILE}`,
-      `mkfs.ext4 -F -q -L cloudimg-rootfs -U ${DISK.keepUuid} -E offset=1048576 ${FILE} ${part / 1024}k`,
+      `mkfs.ext4 -F -q -L cloudimg-rootfs -b 4096 -U ${DISK.keepUuid} -E offset=1048576 ${FILE} ${part / 1024}k`,
       `mkdir -p ${MNT}`,
       `mount -t ext4 -o loop,offset=1048576,sizelimit=${part} ${FILE} ${MNT}`,
       `mkdir -p ${MNT}/boot/extlinux`,

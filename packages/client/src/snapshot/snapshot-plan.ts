@@ -243,7 +243,8 @@ export function makePlan(input: PlanInput): SnapshotPlan {
     steps.push({
       title: `format ${disk ? 'the partition' : 'it'} as ${fsType}${label ? ` labelled "${label}"` : ''}`,
       argv: [`mkfs.${fsType}`, kind.force, '-q', ...(label ? ['-L', label] : []),
-        ...(disk ? ['-U', disk.uuid, '-E', `offset=${offset}`, file, `${partitionSize / 1024}k`] : [file])],
+        // -b 4096: below 512 MiB mkfs picks 1 KiB blocks, from which extlinux fails to read the kernel (I/O error)
+        ...(disk ? ['-b', '4096', '-U', disk.uuid, '-E', `offset=${offset}`, file, `${partitionSize / 1024}k`] : [file])],
     });
   } else if (kind.checkArgv) {
     steps.push({ title: 'check the kept snapshot\'s file system', argv: kind.checkArgv(fsFile), tolerate: [1] });
