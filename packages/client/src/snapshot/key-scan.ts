@@ -6,6 +6,7 @@
  * take, however the patterns are written. Nothing is changed.
  */
 import { join } from 'node:path';
+import { CliError } from '../cli/cli-errors.js';
 import type { CommandRunner } from './command-runner.js';
 import type { Exclude } from './exclude-list.js';
 import type { SnapshotHost } from './snapshot-host.js';
@@ -21,6 +22,10 @@ export async function findKeyFiles(root: string, excludes: readonly Exclude[], r
     '--include=*/', ...KEY_PATTERNS.map((pattern) => `--include=${pattern}`), '--exclude=*',
     root.endsWith('/') ? root : `${root}/`,
   ]);
+  // 23 and 24 (a file unreadable or vanished on a live system): what was listed still counts
+  if (listed.code !== 0 && listed.code !== 23 && listed.code !== 24) {
+    throw new CliError(`cannot list the key-like files in ${root} (rsync exited ${listed.code}: ${listed.stderr.trim().split('\n').pop() ?? ''})`);
+  }
   const found: string[] = [];
   for (const line of listed.stdout.split('\n')) {
     const [, kind, path] = LISTING.exec(line) ?? [];
