@@ -50,6 +50,7 @@ describe('save-image plan', () => {
       `install -d -m 1777 -o 0 -g 0 ${MNT}/tmp`,
       `install -d -m 0755 -o 0 -g 0 ${MNT}/run`,
       `install -d -m 0755 -o 0 -g 0 ${MNT}/mnt`,
+      `sync --file-system ${MNT}`,
       `umount ${MNT}`,
       `rmdir ${MNT}`,
     ]);
@@ -112,6 +113,7 @@ describe('save-image plan', () => {
       `mkdir -p ${MNT}/boot/extlinux`,
       `extlinux --install ${MNT}/boot/extlinux`,
       `tee ${MNT}/boot/extlinux/extlinux.conf`,
+      `sync --file-system ${MNT}`,
       `umount ${MNT}`,
       `rmdir ${MNT}`,
       `dd if=/usr/lib/EXTLINUX/mbr.bin of=${FILE} bs=440 count=1 conv=notrunc`,

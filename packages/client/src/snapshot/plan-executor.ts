@@ -66,7 +66,7 @@ function failure(step: PlanStep, result: CommandResult, plan: SnapshotPlan): Cli
   if (/No space left on device/i.test(result.stderr)) {
     advice = `; the image is full: give a bigger --resize than ${plan.size} bytes, or exclude more`;
   } else if (/Input\/output error/i.test(result.stderr)) {
-    advice = `; the disk holding ${plan.snapshotDir} may be full`;
+    advice = `; the disk holding ${plan.snapshotDir} may be full: free space there, or choose another --snapshot-dir`;
   }
   const said = lastLines(result.stderr, 3);
   return new CliError(`${step.title} failed: ${tool} ${how}${said ? `: ${said}` : ''}${advice}; the snapshot was unmounted and ${NOTHING_SENT}`);

@@ -21,7 +21,7 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   findmnt: 'util-linux', blkid: 'util-linux',
   'mkfs.ext2': 'e2fsprogs', 'mkfs.ext3': 'e2fsprogs', 'mkfs.ext4': 'e2fsprogs', e2fsck: 'e2fsprogs',
   'mkfs.xfs': 'xfsprogs', 'mkfs.btrfs': 'btrfs-progs',
-  du: 'coreutils', truncate: 'coreutils', install: 'coreutils', mkdir: 'coreutils', rmdir: 'coreutils', ln: 'coreutils',
+  du: 'coreutils', sync: 'coreutils', truncate: 'coreutils', install: 'coreutils', mkdir: 'coreutils', rmdir: 'coreutils', ln: 'coreutils',
   gzip: 'gzip',
   sfdisk: 'fdisk', extlinux: 'extlinux', dd: 'coreutils', tee: 'coreutils', chmod: 'coreutils', 'qemu-img': 'qemu-utils',
 };

@@ -280,6 +280,8 @@ export function makePlan(input: PlanInput): SnapshotPlan {
     steps.push({ title: 'install the extlinux bootloader', argv: ['extlinux', '--install', bootDir] });
     steps.push({ title: `configure it to boot ${disk.kernel} with root=UUID=${disk.uuid}`, argv: ['tee', `${bootDir}/extlinux.conf`], input: disk.bootConfig, minor: true });
   }
+  // syncfs reports the write errors of a snapshot disk that filled up during the copy, which rsync never sees
+  steps.push({ title: 'write the snapshot out to its disk', argv: ['sync', '--file-system', mountPoint] });
   steps.push({ title: 'unmount the snapshot', argv: ['umount', mountPoint], effect: 'unmount' });
   steps.push({ title: 'remove the mount point', argv: ['rmdir', mountPoint], minor: true });
   if (disk) steps.push({ title: 'write the boot code into the MBR', argv: ['dd', `if=${EXTLINUX_MBR}`, `of=${file}`, 'bs=440', 'count=1', 'conv=notrunc'] });

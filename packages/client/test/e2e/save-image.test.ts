@@ -202,6 +202,29 @@ describe('repoman save-image against a real server (loop mount, rsync, upload)',
     assert.deepEqual([after.version, after.checksum.value], [image1.version, image1.checksum.value]);
   });
 
+  it('a snapshot disk that fills up during the copy is a clear error: nothing left mounted, the server keeps its image', async () => {
+    const disk = join(work, 'small-disk');
+    await mkdir(disk);
+    assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=100m', 'tmpfs', disk]).status, 0, 'mount a 100 MiB tmpfs');
+    try {
+      const filler = join(disk, 'filler');
+      // the snapshot directory's disk has room when the run checks, and none once rsync starts
+      const full = join(wrappers, 'full');
+      await mkdir(full, { recursive: true });
+      await writeFile(join(full, 'rsync'), `#!/bin/sh\ncase "$*" in *--list-only*) exec /usr/bin/rsync "$@";; esac\ndd if=/dev/zero of='${filler}' bs=1M 2>/dev/null\nexec /usr/bin/rsync "$@"\n`);
+      await chmod(join(full, 'rsync'), 0o755);
+      const result = await save(['worker.img', '--source', root.dir, '--resize', '90M', '--snapshot-dir', disk, '--force'], { env: { PATH: `${full}:${process.env.PATH}` } });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /^repoman: .* failed: .*(the disk holding \S+ may be full: free space there, or choose another --snapshot-dir|the image is full).*; the snapshot was unmounted and nothing was uploaded/m);
+      assertCleanedUp(disk);
+      const after = await describeImage('worker.img');
+      assert.deepEqual([after.version, after.checksum.value], [image1.version, image1.checksum.value]);
+    } finally {
+      leftovers(disk).cleanUp();
+      spawnSync('umount', [disk]);
+    }
+  });
+
   it('a second run while one is going is refused; Ctrl-C on the first unmounts and uploads nothing', async () => {
     let first: ChildProcess | undefined;
     const running = save(['worker.img', ...tree(), '--force'], {
