@@ -2,12 +2,15 @@
 // directory (0700, root) refused when it is anything else; sudo without -E, which loses the
 // user's grid proxy, named with the fix; the kernel and initrd --disk boots found in the
 // source's /boot, and a source without one refused before anything runs; the key-like files
-// rsync would copy, as the plan lists them; and the flags that do not go together.
+// rsync would copy, as the plan lists them; the flags that do not go together; and
+// disk_format, sent only to a server that knows the field.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CliError } from '../src/cli/cli-errors.js';
+import type { CommandContext } from '../src/cli/command-context.js';
 import { planSaveImage, type SaveImageOptions } from '../src/commands/save-image.js';
 import { findBootFiles } from '../src/snapshot/boot-probe.js';
+import { publishSnapshot } from '../src/snapshot/image-publish.js';
 import { findKeyFiles } from '../src/snapshot/key-scan.js';
 import { checkSudoProxy } from '../src/snapshot/preflight-checks.js';
 import { checkPrivateDir, makePrivateDir } from '../src/snapshot/private-dir.js';
@@ -112,5 +115,29 @@ describe('the key-like files the copy would take', () => {
     assert.deepEqual(found, ['/etc/ssl/private/site.pem', '/home/bob/work/id_ed25519', '/opt/app/server name.key']);
     assert.deepEqual(runner.lines(), ['rsync --recursive --one-file-system --list-only --prune-empty-dirs --exclude=/root/.ssh --include=*/ '
       + '--include=*.pem --include=id_* --include=*.key --exclude=* /srv/t/']);
+  });
+});
+
+describe('the image\'s disk_format', () => {
+  /** A client whose records look like `record`, noting each modify body. */
+  const clientWith = (record: Record<string, unknown>) => {
+    const modified: unknown[] = [];
+    const client = {
+      createImage: async () => record,
+      uploadImage: async () => ({ image: record, size: 1, sha256: 'x' }),
+      modifyImage: async (_ref: unknown, changes: unknown) => (modified.push(changes), record),
+      getImage: async () => record,
+      deleteImage: async () => undefined,
+    };
+    return { modified, context: { ...fakeContext(), client: () => client } as unknown as CommandContext };
+  };
+
+  it('is sent to a server whose image records have the field, and not to one without it (it would refuse it)', async () => {
+    const knows = clientWith({ name: 'w.qcow2', disk_format: null });
+    await publishSnapshot(knows.context, { name: 'w.qcow2', file: '/x', fields: {}, existing: undefined, diskFormat: 'qcow2' });
+    assert.deepEqual(knows.modified, [{ disk_format: 'qcow2' }]);
+    const old = clientWith({ name: 'w.qcow2' });
+    await publishSnapshot(old.context, { name: 'w.qcow2', file: '/x', fields: {}, existing: undefined, diskFormat: 'qcow2' });
+    assert.deepEqual(old.modified, []);
   });
 });
