@@ -108,6 +108,16 @@ describe('repoman save-image against a real server (loop mount, rsync, upload)',
     assert.ok(Number(size[1]) > 256 && Number(size[1]) < 300, `${size[1]} MiB for a tree using a few MiB`);
   });
 
+  it('sudo without -E (no X509_USER_PROXY, SUDO_UID set) is named with the fix before anything is done', async (t) => {
+    if (existsSync('/tmp/x509up_u0')) return t.skip('root has a proxy of its own here (/tmp/x509up_u0): nothing was lost');
+    const result = await save(['worker.img', ...tree()], { env: { X509_USER_PROXY: undefined, SUDO_UID: '1000', SUDO_USER: 'alice' } });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr, 'repoman: no grid proxy: sudo without -E drops X509_USER_PROXY (and https_proxy), and /tmp/x509up_u0 does not exist: '
+      + 'run sudo -E repoman save-image …, or pass --proxy /tmp/x509up_u1000\n');
+    assert.deepEqual(await readdir(snapDir), []);
+    return undefined;
+  });
+
   it('a --resize too small for the source is refused before anything is created (exit 2)', async () => {
     const result = await save(['worker.img', ...tree().slice(0, 2), '--resize', '10M', '--snapshot-dir', snapDir]);
     assert.equal(result.code, 2, result.stderr);
