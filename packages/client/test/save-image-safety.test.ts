@@ -63,17 +63,24 @@ describe('sudo without -E', () => {
 });
 
 describe('--disk finds what to boot', () => {
+  const MBR = { '/usr/lib/EXTLINUX/mbr.bin': { ...dirEntry(0o644), kind: 'file' as const } };
   it('the newest kernel in /boot and its initrd, Debian or Red Hat names', async () => {
-    const debian = fakeHost({ lists: { '/srv/root/boot': ['config-6.1.0-9-amd64', 'vmlinuz-6.1.0-9-amd64', 'vmlinuz-6.1.0-13-amd64', 'initrd.img-6.1.0-13-amd64', 'initrd.img-6.1.0-9-amd64'] } });
+    const debian = fakeHost({ entries: MBR, lists: { '/srv/root/boot': ['config-6.1.0-9-amd64', 'vmlinuz-6.1.0-9-amd64', 'vmlinuz-6.1.0-13-amd64', 'initrd.img-6.1.0-13-amd64', 'initrd.img-6.1.0-9-amd64'] } });
     assert.deepEqual(await findBootFiles('/srv/root', debian), { kernel: '/boot/vmlinuz-6.1.0-13-amd64', initrd: '/boot/initrd.img-6.1.0-13-amd64' });
-    const redhat = fakeHost({ lists: { '/boot': ['vmlinuz-5.14.0-70.el9.x86_64', 'initramfs-5.14.0-70.el9.x86_64.img'] } });
+    const redhat = fakeHost({ entries: MBR, lists: { '/boot': ['vmlinuz-5.14.0-70.el9.x86_64', 'initramfs-5.14.0-70.el9.x86_64.img'] } });
     assert.deepEqual(await findBootFiles('/', redhat), { kernel: '/boot/vmlinuz-5.14.0-70.el9.x86_64', initrd: '/boot/initramfs-5.14.0-70.el9.x86_64.img' });
-    assert.deepEqual(await findBootFiles('/', fakeHost({ lists: { '/boot': ['vmlinuz'] } })), { kernel: '/boot/vmlinuz', initrd: undefined });
+    assert.deepEqual(await findBootFiles('/', fakeHost({ entries: MBR, lists: { '/boot': ['vmlinuz'] } })), { kernel: '/boot/vmlinuz', initrd: undefined });
+  });
+
+  it('a /boot on a file system of its own (not copied), or no extlinux MBR code, is refused', async () => {
+    const separate = fakeHost({ entries: { ...MBR, '/': dirEntry(0o755, 0, 0, 1), '/boot': dirEntry(0o755, 0, 0, 2) }, lists: { '/boot': ['vmlinuz-6.1'] } });
+    await assert.rejects(findBootFiles('/', separate), refuses(/\/boot is a file system of its own, which save-image does not copy: save without --disk, or move \/boot/));
+    await assert.rejects(findBootFiles('/', fakeHost({ lists: { '/boot': ['vmlinuz-6.1'] } })), refuses(/install the Debian package syslinux-common/));
   });
 
   it('a source with no kernel is refused before anything runs (no rsync, no file)', async () => {
     const runner = fakeRunner({ findmnt: { stdout: JSON.stringify({ filesystems: [{ target: '/', source: '/dev/vda1', fstype: 'ext4' }] }) }, du: { stdout: '1000\t/srv/tree\n' } });
-    const host = fakeHost({ entries: { '/srv/tree': dirEntry(), '/scratch': dirEntry() }, lists: { '/srv/tree/boot': ['grub'] } });
+    const host = fakeHost({ entries: { ...MBR, '/srv/tree': dirEntry(), '/scratch': dirEntry() }, lists: { '/srv/tree/boot': ['grub'] } });
     const options: SaveImageOptions = {
       name: 'tree.img', resize: undefined, snapshotDir: '/scratch', excludes: [], excludeFrom: undefined, source: '/srv/tree', gzip: false, clean: false,
       dryRun: false, force: false, fields: {}, json: false, disk: true,

@@ -1,8 +1,8 @@
 /**
  * The checks save-image makes before it changes anything, each failing with one line that
  * says what to do: running as root; a grid proxy that `sudo` without `-E` has lost (it drops
- * `X509_USER_PROXY`, and root's default `/tmp/x509up_u0` is not the user's); the tools installed (naming the Debian package of each
- * missing one); the image big enough for what the source uses (`--resize`); the snapshot
+ * `X509_USER_PROXY`, and root's default `/tmp/x509up_u0` is not the user's); the tools
+ * installed (naming the Debian package of each missing one); the image big enough for what the source uses (`--resize`); the snapshot
  * directory's disk able to hold the snapshot (the paper's advice: a large secondary disk);
  * and the lock free. They only look: a failed check leaves no file, mount or lock behind.
  */

@@ -27,7 +27,7 @@ const HEADROOM_RATIO = 1.3;
 const HEADROOM_BYTES = 256 * MIB;
 /** Where the partition of a `--disk` image starts (sector 2048, as fdisk does). */
 export const PARTITION_OFFSET = MIB;
-/** The boot code extlinux's MBR (Debian syslinux-common). */
+/** extlinux's MBR boot code (Debian syslinux-common). */
 export const EXTLINUX_MBR = '/usr/lib/EXTLINUX/mbr.bin';
 /** The private directory (0700, root) inside the snapshot directory that holds the files. */
 export const PRIVATE_DIR_NAME = 'repoman-snapshots';
