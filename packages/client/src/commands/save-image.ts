@@ -118,7 +118,6 @@ export async function runSaveImage(options: SaveImageOptions, context: CommandCo
   const plan = await planSaveImage(options, context, system);
   const lockState = await checkLockFree(plan, host);
   if (plan.fsTypeNote) warn(plan.fsTypeNote);
-  if (plan.keyFiles.length > 0) warn(`key-like files go into the image: ${plan.keyFiles.join(' ')} (leave them out with --exclude)`);
   if (options.gzip && !options.name.endsWith('.gz')) warn(`--gzip compresses the image, but its name ${options.name} does not end in .gz`);
   if (!options.gzip && options.name.endsWith('.gz')) warn(`${options.name} ends in .gz, but without --gzip the image is uploaded uncompressed`);
   const fields: ImageFields = { ...options.fields };
@@ -135,6 +134,7 @@ export async function runSaveImage(options: SaveImageOptions, context: CommandCo
     return;
   }
 
+  if (plan.keyFiles.length > 0) warn(`key-like files go into the image: ${plan.keyFiles.join(' ')} (leave them out with --exclude)`);
   await makePrivateDir(plan.snapshotDir, host);
   const lock = await acquireLock(plan.lockFile, host.pid, (pid) => host.isAlive(pid));
   if (lock.tookOverFrom !== undefined) {
