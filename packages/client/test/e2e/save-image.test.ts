@@ -212,7 +212,7 @@ describe('repoman save-image against a real server (loop mount, rsync, upload)',
     assert.deepEqual([after.version, after.checksum.value], [image1.version, image1.checksum.value]);
   });
 
-  it('a snapshot disk that fills up during the copy is a clear error: nothing left mounted, the server keeps its image', async () => {
+  it('a snapshot disk that fills up during the copy is a clear error: nothing left mounted, the server keeps its image', async (t) => {
     const disk = join(work, 'small-disk');
     await mkdir(disk);
     assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=100m', 'tmpfs', disk]).status, 0, 'mount a 100 MiB tmpfs');
@@ -225,6 +225,7 @@ describe('repoman save-image against a real server (loop mount, rsync, upload)',
       await chmod(join(full, 'rsync'), 0o755);
       const result = await save(['worker.img', '--source', root.dir, '--resize', '90M', '--snapshot-dir', disk, '--force'], { env: { PATH: `${full}:${process.env.PATH}` } });
       assert.equal(result.code, 1, result.stderr);
+      t.diagnostic(result.stderr.trim());
       assert.match(result.stderr, /^repoman: .* failed: .*(the disk holding \S+ may be full: free space there, or choose another --snapshot-dir|the image is full).*; the snapshot was unmounted and nothing was uploaded/m);
       assertCleanedUp(disk);
       const after = await describeImage('worker.img');
