@@ -3,8 +3,9 @@
  * interface, so that the plan and the checks can be unit-tested with a fake, and one real
  * implementation over `child_process.spawn`. Commands are looked up in `$PATH`, then in the
  * sbin directories (mkfs and losetup live there, and a user's PATH often lacks them). Each
- * child runs in a process group of its own with no stdin; an abort sends SIGTERM to the whole
- * group (a wrapper script and what it started) and the promise settles once it has exited,
+ * child runs in a process group of its own; its stdin ends at once, after the text it is
+ * given if any. An abort sends SIGTERM to the whole group (a wrapper script and what it
+ * started) and the promise settles once it has exited,
  * so that nothing still holds the mounted snapshot when the caller cleans up.
  */
 import { spawn } from 'node:child_process';
@@ -24,6 +25,8 @@ export interface CommandResult {
 export interface RunCommandOptions {
   /** Aborting kills the command (SIGTERM to its process group); the result then says so. */
   readonly signal?: AbortSignal | undefined;
+  /** Text written to the command's standard input (else it has none). */
+  readonly input?: string | undefined;
 }
 
 export interface CommandRunner {
@@ -63,14 +66,17 @@ export function systemRunner(env: NodeJS.ProcessEnv = process.env): CommandRunne
       if (command === undefined) throw new TypeError('no command to run');
       const path = await which(command);
       if (!path) throw Object.assign(new Error(`${command}: command not found`), { code: 'ENOENT', path: command });
-      return spawnAndWait(path, args, env, options.signal);
+      return spawnAndWait(path, args, env, options);
     },
   };
 }
 
-function spawnAndWait(path: string, args: readonly string[], env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<CommandResult> {
+function spawnAndWait(path: string, args: readonly string[], env: NodeJS.ProcessEnv, options: RunCommandOptions): Promise<CommandResult> {
+  const { signal, input } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(path, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    child.stdin.on('error', () => undefined); // a command that exits without reading: its exit code tells
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

@@ -2,7 +2,10 @@
  * What save-image leaves out of the image, and why. The system directories (`/dev /proc
  * /sys /tmp /run /mnt`, or config `[ThisImage] system_excludes`) are copied empty: left out
  * of rsync, then recreated with their mode and owner so the image boots. The snapshot
- * directory and the lock file are left out when they lie inside the source. Then the user's:
+ * directory and the lock file are left out when they lie inside the source. Credentials are
+ * left out unless `--include-credentials`: SSH keys of root and the users, the host's SSH
+ * keys, grid proxies, grid user and host keys, cloud-init's instance state (its ids and
+ * the keys it was handed). Then the user's:
  * config `user_excludes`, each `--exclude`, and the lines of `--exclude-from FILE` (blank
  * lines and `#` or `;` comments skipped). Patterns are rsync's: a leading `/` anchors at the
  * source's root (`/root/.ssh`), a pattern without one matches at any depth (`*.pem`).
@@ -12,7 +15,13 @@ import { UsageError } from '../cli/cli-errors.js';
 
 export const DEFAULT_SYSTEM_EXCLUDES: readonly string[] = ['/dev', '/proc', '/sys', '/tmp', '/run', '/mnt'];
 
-export type ExcludeOrigin = 'system' | 'snapshot' | 'config' | '--exclude' | '--exclude-from';
+/** What an image must not carry to whoever boots it (the 2011 client left out /root/.ssh). */
+export const CREDENTIAL_EXCLUDES: readonly string[] = [
+  '/root/.ssh', '/home/*/.ssh', '/etc/ssh/ssh_host_*', '/tmp/x509up_*', '/root/.globus/userkey.pem', '/home/*/.globus/userkey.pem',
+  '/etc/grid-security/hostkey.pem', '/var/lib/cloud/instance*',
+];
+
+export type ExcludeOrigin = 'system' | 'snapshot' | 'credentials' | 'config' | '--exclude' | '--exclude-from';
 
 export interface Exclude {
   readonly pattern: string;
@@ -31,6 +40,8 @@ export interface ExcludeInput {
   readonly flags: readonly string[];
   /** The text of `--exclude-from FILE`. */
   readonly fromFile?: string | undefined;
+  /** `--include-credentials`: keep them. */
+  readonly includeCredentials?: boolean | undefined;
 }
 
 export interface ExcludeList {
@@ -74,6 +85,7 @@ export function buildExcludes(input: ExcludeInput): ExcludeList {
   for (const dir of systemDirs) add(dir, 'system');
   add(inside(input.root, input.snapshotDir), 'snapshot');
   add(inside(input.root, input.lockFile), 'snapshot');
+  if (!input.includeCredentials) for (const pattern of CREDENTIAL_EXCLUDES) add(pattern, 'credentials');
   for (const pattern of words(input.userExcludes)) add(pattern, 'config');
   for (const pattern of input.flags) add(pattern.trim(), '--exclude');
   for (const line of (input.fromFile ?? '').split(/\r?\n/)) {

@@ -6,6 +6,8 @@
  * does (sha256 sent as a Repr-Digest trailer, progress bar on a terminal, retries), and only then
  * is an existing image's metadata changed — so a failed upload leaves the previous image,
  * bytes and record, as it was; a slot this run created is removed again when its upload fails.
+ * The image's `disk_format` (raw, qcow2) is sent only to a server whose image records have
+ * that field: an older server refuses fields it does not know.
  */
 import { ApiError } from '../api/api-errors.js';
 import type { ImageFields, ImageRecord } from '../api/api-types.js';
@@ -37,6 +39,8 @@ export interface PublishInput {
   readonly file: string;
   readonly fields: ImageFields;
   readonly existing: ImageRecord | undefined;
+  /** The uploaded file's format, for servers that record it. */
+  readonly diskFormat?: string | undefined;
 }
 
 export async function publishSnapshot(context: CommandContext, input: PublishInput): Promise<ImageRecord> {
@@ -53,7 +57,11 @@ export async function publishSnapshot(context: CommandContext, input: PublishInp
     }
     throw error;
   }
-  const changes: ImageFields = input.existing ? input.fields : readOnly === undefined ? {} : { read_only: readOnly };
+  const changes: ImageFields & { disk_format?: string } = input.existing ? { ...input.fields } : readOnly === undefined ? {} : { read_only: readOnly };
+  const record = uploaded ?? input.existing;
+  if (input.diskFormat !== undefined && record !== undefined && 'disk_format' in record && record.disk_format !== input.diskFormat) {
+    changes.disk_format = input.diskFormat;
+  }
   if (Object.keys(changes).length > 0) return client.modifyImage(ref, changes);
   return uploaded ?? client.getImage(ref);
 }

@@ -3,7 +3,7 @@
  * error, a full image), Ctrl-C (the abort signal kills the running command) — cleans up
  * before it answers: unmounts the snapshot (retrying while it is busy, lazily as a last
  * resort), detaches every loop device still backed by the snapshot file, removes the mount
- * point and a half-written gzip. The snapshot file itself is kept: the next run reuses it.
+ * point and a half-written gzip or qcow2. The snapshot file itself is kept: the next run reuses it.
  * Errors come back as one line saying what failed and that nothing was uploaded.
  */
 import { unlink } from 'node:fs/promises';
@@ -37,7 +37,7 @@ export async function executeSteps(plan: SnapshotPlan, options: ExecuteOptions):
       options.onStep?.(step);
       let result: CommandResult;
       try {
-        result = await runner.run(step.argv, { signal });
+        result = await runner.run(step.argv, { signal, input: step.input });
       } catch (error) {
         throw new CliError(`${step.title}: cannot run ${step.argv[0]} (${(error as NodeJS.ErrnoException).code ?? String(error)}); ${NOTHING_SENT}`);
       }
@@ -66,7 +66,7 @@ function failure(step: PlanStep, result: CommandResult, plan: SnapshotPlan): Cli
   if (/No space left on device/i.test(result.stderr)) {
     advice = `; the image is full: give a bigger --resize than ${plan.size} bytes, or exclude more`;
   } else if (/Input\/output error/i.test(result.stderr)) {
-    advice = `; the disk holding ${plan.snapshotDir} may be full`;
+    advice = `; the disk holding ${plan.snapshotDir} may be full: free space there, or choose another --snapshot-dir`;
   }
   const said = lastLines(result.stderr, 3);
   return new CliError(`${step.title} failed: ${tool} ${how}${said ? `: ${said}` : ''}${advice}; the snapshot was unmounted and ${NOTHING_SENT}`);
@@ -92,4 +92,5 @@ export async function cleanUp(plan: SnapshotPlan, options: Pick<ExecuteOptions, 
   }
   await run(['rmdir', plan.mountPoint]);
   if (plan.gzip) await unlink(plan.gzFile).catch(() => undefined);
+  if (plan.format === 'qcow2') await unlink(plan.qcow2File).catch(() => undefined);
 }

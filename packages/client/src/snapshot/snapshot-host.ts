@@ -1,10 +1,11 @@
 /**
  * What save-image reads about the machine without running a tool: who we are, the space of a
  * file system (statfs), a directory entry's kind, mode and owner (lstat), a file's size and
- * allocated bytes, whether a pid is alive, and small text files (/sys/class/dmi). Injected
+ * allocated bytes, a directory's names, whether a pid is alive, and small text files
+ * (/sys/class/dmi); and it makes the private snapshot directory. Injected
  * next to the `CommandRunner`, so that the checks can be unit-tested with made-up machines.
  */
-import { lstat, readFile, readlink, realpath, statfs } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, readlink, realpath, statfs } from 'node:fs/promises';
 
 export interface FsSpace {
   /** Bytes in the file system. */
@@ -40,6 +41,10 @@ export interface SnapshotHost {
   entry(path: string): Promise<EntryFacts | undefined>;
   /** `path` with symlinks resolved; rejects when it does not exist. */
   realpath(path: string): Promise<string>;
+  /** The names in a directory, or undefined when it cannot be read. */
+  list(path: string): Promise<string[] | undefined>;
+  /** Makes one directory with exactly this mode (no umask). */
+  makeDir(path: string, mode: number): Promise<void>;
   /** A small text file, or undefined when it cannot be read. */
   readText(path: string): Promise<string | undefined>;
   /** Whether a process with this pid exists. */
@@ -69,6 +74,11 @@ export function systemHost(uid: number): SnapshotHost {
       };
     },
     realpath: (path) => realpath(path),
+    list: (path) => readdir(path).catch(() => undefined),
+    async makeDir(path, mode) {
+      await mkdir(path, { mode });
+      await chmod(path, mode);
+    },
     readText: (path) => readFile(path, 'utf8').catch(() => undefined),
     isAlive(pid) {
       try {

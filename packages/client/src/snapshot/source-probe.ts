@@ -4,7 +4,9 @@
  * `blkid` when findmnt knows no label), that file system's size, and the space the source
  * uses. When the source is the file system's root (the usual `/`) the used space is the file
  * system's (statfs); for a directory inside a larger file system it is what `du -sx` counts
- * (allocated bytes, so sparse files count for what they hold). Nothing is changed.
+ * (allocated bytes, so sparse files count for what they hold). The file system's UUID is kept
+ * only when the source is its root: a chroot inside a bigger file system has none of its
+ * own. Nothing is changed.
  */
 import { CliError } from '../cli/cli-errors.js';
 import type { CommandRunner } from './command-runner.js';
@@ -21,6 +23,8 @@ export interface SourceFacts {
   readonly fsType: string;
   /** Its label, or undefined. */
   readonly label: string | undefined;
+  /** Its UUID when the source is the whole file system (`/`), else undefined. */
+  readonly uuid?: string | undefined;
   /** Bytes of that file system. */
   readonly fsSize: number;
   /** Bytes the source uses. */
@@ -59,6 +63,11 @@ export async function probeSource(source: string, runner: CommandRunner, host: S
     const blkid = await runner.run(['blkid', '--output', 'value', '--match-tag', 'LABEL', device]);
     label = blkid.code === 0 && blkid.stdout.trim() !== '' ? blkid.stdout.trim() : undefined;
   }
+  let uuid: string | undefined;
+  if (root === mount.target && device.startsWith('/dev/')) {
+    const blkid = await runner.run(['blkid', '--output', 'value', '--match-tag', 'UUID', device]);
+    uuid = blkid.code === 0 && blkid.stdout.trim() !== '' ? blkid.stdout.trim() : undefined;
+  }
   const space = await host.space(root);
 
   let used = space.used;
@@ -70,5 +79,5 @@ export async function probeSource(source: string, runner: CommandRunner, host: S
     used = Number(counted[1]);
     usedBy = 'du';
   }
-  return { root, mountPoint: mount.target, device, fsType: mount.fstype ?? 'unknown', label, fsSize: space.size, used, usedBy };
+  return { root, mountPoint: mount.target, device, fsType: mount.fstype ?? 'unknown', label, fsSize: space.size, used, usedBy, uuid };
 }

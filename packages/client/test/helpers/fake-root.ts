@@ -3,8 +3,10 @@
  * owners, modes and links: a setuid binary, a user's home (uid 1000, mode 0640 file), relative
  * and absolute symlinks, a hard-linked pair, a 200 MiB sparse file with a few bytes written,
  * an extended attribute (`user.` namespace) and a POSIX ACL, 2 MiB of random data, junk in
- * /tmp (mode 1777), /proc, /sys, /run, /mnt and /dev that must not reach the image, a
- * /root/.ssh key and files the tests exclude. Needs root, setfattr (attr) and setfacl (acl).
+ * /tmp (mode 1777), /proc, /sys, /run, /mnt and /dev that must not reach the image,
+ * credentials left out by default (root's and a user's SSH keys, an SSH host key, a grid
+ * user key, cloud-init instance state), key-like files that are copied but listed (`*.key`,
+ * `id_*` outside .ssh), and files the tests exclude. Needs root, setfattr (attr) and setfacl (acl).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -63,6 +65,16 @@ export async function makeFakeRoot(dir: string): Promise<FakeRoot> {
 
   for (const junk of ['tmp/junk', 'tmp/.hidden', 'proc/junk', 'sys/junk', 'run/junk.pid', 'mnt/junk', 'dev/junk']) await file(junk, 'junk\n');
   await file('root/.ssh/id_rsa', 'PRIVATE KEY\n', 0o600);
+  await file('home/alice/.ssh/id_ed25519', 'PRIVATE KEY\n', 0o600, [1000, 1000]);
+  await file('home/alice/.globus/userkey.pem', '-----BEGIN ENCRYPTED PRIVATE KEY-----\n', 0o400, [1000, 1000]);
+  await file('etc/ssh/ssh_host_ed25519_key', 'PRIVATE KEY\n', 0o600);
+  await file('etc/ssh/sshd_config', 'PermitRootLogin no\n');
+  await file('var/lib/cloud/instances/i-0123/user-data.txt', '#cloud-config\n', 0o600);
+  await symlink('/var/lib/cloud/instances/i-0123', join(dir, 'var/lib/cloud/instance'));
+  await file('var/lib/cloud/data/status.json', '{}\n');
+  await file('opt/app/tls.key', 'PRIVATE KEY\n', 0o600);
+  await file('home/alice/work/id_rsa', 'PRIVATE KEY\n', 0o600, [1000, 1000]);
+  await file('home/alice/work/id_rsa.pub', 'ssh-rsa AAAA\n', 0o644, [1000, 1000]);
   await file('var/cache/secret.txt', 'excluded by --exclude\n');
   await file('etc/server.pem', 'excluded by --exclude-from\n');
   return { dir, data };

@@ -48,6 +48,8 @@ export interface FakeHostOptions {
   entries?: Record<string, EntryFacts>;
   alive?: number[];
   texts?: Record<string, string>;
+  /** Directory listings (`list`). */
+  lists?: Record<string, string[]>;
 }
 
 export function fakeHost(options: FakeHostOptions = {}): SnapshotHost {
@@ -60,6 +62,10 @@ export function fakeHost(options: FakeHostOptions = {}): SnapshotHost {
     realpath: async (path) => {
       if (entries[path] === undefined) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
       return path;
+    },
+    list: async (path) => options.lists?.[path],
+    makeDir: async (path, mode) => {
+      entries[path] = dirEntry(mode);
     },
     readText: async (path) => options.texts?.[path],
     isAlive: (pid) => (options.alive ?? []).includes(pid),
