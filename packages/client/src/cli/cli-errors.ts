@@ -4,7 +4,7 @@
  * found, 130 interrupted — and the one line printed for each. Every error the API client can
  * throw is mapped here, in one place, to a message that says what to do.
  */
-import { ApiError, ChecksumMismatchError, CredentialError, NetworkError, TransferAbortedError } from '../api/api-errors.js';
+import { ApiError, ChecksumMismatchError, CredentialError, NetworkError, TransferAbortedError } from '../wire/api-errors.js';
 import { MissingServerError } from '../config/connect.js';
 
 export const ExitCode = { OK: 0, ERROR: 1, USAGE: 2, AUTH: 3, NOT_FOUND: 4, INTERRUPTED: 130 } as const;

@@ -2,7 +2,7 @@
  * `repoman clone-image IMAGE NEW`: copies an image you can read (yours, shared with you, or
  * public) into your own namespace as NEW, bytes included.
  */
-import type { ImageRef } from '../api/image-ref.js';
+import type { ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { printJson } from '../cli/output.js';
 import { parseImageArg } from '../cli/parse-values.js';

@@ -5,8 +5,8 @@
  * a failed upload removes the slot again, so that the same command can simply be rerun; a
  * name already taken says which commands change that image.
  */
-import { ApiError } from '../api/api-errors.js';
-import type { ImageFields } from '../api/api-types.js';
+import { ApiError } from '../wire/api-errors.js';
+import type { ImageFields } from '../wire/api-types.js';
 import { CliError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { addMetadataOptions, readMetadata } from '../cli/metadata-flags.js';

@@ -2,7 +2,7 @@
  * `repoman rename-image IMAGE NEW` (2011: `rn`): gives an image a new name in its owner's
  * namespace.
  */
-import type { ImageRef } from '../api/image-ref.js';
+import type { ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { parseImageArg } from '../cli/parse-values.js';
 

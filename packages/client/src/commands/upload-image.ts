@@ -7,8 +7,8 @@
  * keeps the previous version.
  */
 import { stat } from 'node:fs/promises';
-import { ApiError } from '../api/api-errors.js';
-import { formatImageRef, type ImageRef } from '../api/image-ref.js';
+import { ApiError } from '../wire/api-errors.js';
+import { formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { CliError, ExitCode } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { defineCommand } from '../cli/command-spec.js';

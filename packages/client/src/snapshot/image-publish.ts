@@ -7,8 +7,8 @@
  * is an existing image's metadata changed — so a failed upload leaves the previous image,
  * bytes and record, as it was; a slot this run created is removed again when its upload fails.
  */
-import { ApiError } from '../api/api-errors.js';
-import type { ImageFields, ImageRecord } from '../api/api-types.js';
+import { ApiError } from '../wire/api-errors.js';
+import type { ImageFields, ImageRecord } from '../wire/api-types.js';
 import { CliError } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { formatBytes } from '../cli/format.js';

@@ -25,16 +25,16 @@
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { ChecksumMismatchError, NetworkError, TransferAbortedError } from '../api/api-errors.js';
-import type { ImageRecord } from '../api/api-types.js';
-import { apiErrorOf, toNetworkError, type HttpTransport } from '../api/http-transport.js';
-import { formatImageRef, rawImagePath, type ImageRef } from '../api/image-ref.js';
-import { withRetry, type RetryPolicy } from '../api/retry.js';
+import { ChecksumMismatchError, NetworkError, TransferAbortedError } from '../wire/api-errors.js';
+import type { ImageRecord } from '../wire/api-types.js';
+import { apiErrorOf, toNetworkError, type HttpTransport } from '../transport/http-transport.js';
+import { formatImageRef, rawImagePath, type ImageRef } from '../wire/image-ref.js';
+import { withRetry, type RetryPolicy } from '../transport/retry.js';
 import { BackgroundSha256 } from './background-sha256.js';
 import { DirectFile } from './direct-file.js';
 import { parseReprDigest } from './repr-digest.js';
 import { SharedBatches } from './shared-batches.js';
-import { tlsGet, type ResponseHead } from './tls-get.js';
+import { tlsGet, type ResponseHead } from '../transport/tls-get.js';
 import type { ProgressListener } from './transfer-progress.js';
 
 export interface DownloadOptions {

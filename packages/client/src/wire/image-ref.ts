@@ -10,6 +10,9 @@ export interface ImageRef {
   readonly owner?: string | undefined;
 }
 
+/** How the client's methods take an image: a ref, or `NAME` / `OWNER/NAME` as a user types it. */
+export type ImageName = ImageRef | string;
+
 const USER_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
@@ -28,6 +31,10 @@ export function parseImageRef(text: string, owner?: string): ImageRef {
   }
   if (refOwner !== undefined && !USER_NAME.test(refOwner)) throw new TypeError(`"${refOwner}" is not a valid user name`);
   return refOwner === undefined ? { name } : { owner: refOwner, name };
+}
+
+export function refOf(image: ImageName): ImageRef {
+  return typeof image === 'string' ? parseImageRef(image) : image;
 }
 
 /** `OWNER/NAME` or `NAME`, as a user types it. */

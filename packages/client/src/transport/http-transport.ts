@@ -13,7 +13,7 @@ import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import { ApiError, NetworkError, TransferAbortedError } from './api-errors.js';
+import { ApiError, NetworkError, TransferAbortedError } from '../wire/api-errors.js';
 
 export interface TransportOptions {
   /** The server's base URL (`https://host:8443`, optionally with a path prefix). */
