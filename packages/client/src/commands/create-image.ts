@@ -13,7 +13,7 @@ import { addMetadataOptions, readMetadata } from '../cli/metadata-flags.js';
 import { printJson } from '../cli/output.js';
 import { parseImageArg } from '../cli/parse-values.js';
 import { printImage } from '../cli/record-views.js';
-import { checkUploadFile, uploadWithProgress } from './upload-image.js';
+import { checkUploadFile, uploadWithProgress } from '../cli/upload-with-progress.js';
 
 export interface CreateImageOptions {
   readonly name: string;

@@ -12,7 +12,7 @@ import type { ImageFields, ImageRecord } from '../wire/api-types.js';
 import { CliError } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { formatBytes } from '../cli/format.js';
-import { uploadWithProgress } from '../commands/upload-image.js';
+import { uploadWithProgress } from '../cli/upload-with-progress.js';
 
 /** The image as it is on the server (undefined: none yet), after the replace question. */
 export async function prepareTarget(context: CommandContext, name: string, force: boolean): Promise<ImageRecord | undefined> {
