@@ -6,7 +6,7 @@
  * process while a command cleans up after it (save-image unmounting its snapshot). Tests make
  * one with their own streams and environment.
  */
-import { CredentialError } from '../wire/api-errors.js';
+import { CredentialError, InvalidValueError } from '../wire/api-errors.js';
 import type { RepomanClient } from '../repoman-client.js';
 import type { RetryPolicy } from '../transport/retry.js';
 import { connect } from '../config/connect.js';
@@ -74,7 +74,7 @@ export function createContext(deps: ContextDependencies, globals: GlobalOptions)
         try {
           settings = resolveSettings(globals, { env: deps.env, home: deps.home, uid: deps.uid });
         } catch (error) {
-          if (error instanceof TypeError) throw new UsageError(error.message);
+          if (error instanceof InvalidValueError) throw new UsageError(error.message);
           throw error;
         }
       }

@@ -3,6 +3,7 @@
  * expected: sizes with K M G T suffixes (powers of 1024), yes/no booleans, expiry times,
  * comma-separated lists, and the IMAGE argument (`NAME` or `OWNER/NAME`, or `--owner`).
  */
+import { InvalidValueError } from '../wire/api-errors.js';
 import { parseImageRef, type ImageRef } from '../wire/image-ref.js';
 import { UsageError } from './cli-errors.js';
 
@@ -63,7 +64,8 @@ export function parseImageArg(text: unknown, owner: unknown): ImageRef {
   try {
     return parseImageRef(String(text), typeof owner === 'string' ? owner : undefined);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    if (error instanceof InvalidValueError) throw new UsageError(error.message);
+    throw error;
   }
 }
 

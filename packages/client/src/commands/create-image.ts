@@ -7,7 +7,7 @@
  */
 import { ApiError } from '../wire/api-errors.js';
 import type { ImageFields } from '../wire/api-types.js';
-import { CliError } from '../cli/cli-errors.js';
+import { CliError, UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { addMetadataOptions, readMetadata } from '../cli/metadata-flags.js';
 import { printJson } from '../cli/output.js';
@@ -38,7 +38,7 @@ export const createImageCommand = defineCommand<CreateImageOptions>({
   },
   parse: ({ args, flags }) => {
     const ref = parseImageArg(args[0], undefined);
-    if (ref.owner) throw new TypeError('create-image makes images in your own namespace: give NAME without OWNER/');
+    if (ref.owner) throw new UsageError('create-image makes images in your own namespace: give NAME without OWNER/');
     return { name: ref.name, fields: readMetadata(flags), file: flags.file as string | undefined, json: flags.json === true };
   },
   async run(options, context) {

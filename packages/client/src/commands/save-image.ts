@@ -164,7 +164,7 @@ export const saveImageCommand = defineCommand<SaveImageOptions>({
   },
   parse: ({ args, flags }) => {
     const ref = parseImageArg(args[0], undefined);
-    if (ref.owner) throw new TypeError('save-image saves into your own namespace: give NAME without OWNER/');
+    if (ref.owner) throw new UsageError('save-image saves into your own namespace: give NAME without OWNER/');
     const text = (key: string): string | undefined => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
     const resize = text('resize');
     return {
