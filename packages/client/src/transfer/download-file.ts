@@ -34,7 +34,7 @@ import { BackgroundSha256 } from './background-sha256.js';
 import { DirectFile } from './direct-file.js';
 import { parseReprDigest } from './repr-digest.js';
 import { SharedBatches } from './shared-batches.js';
-import { tlsGet, type ResponseHead } from '../transport/tls-get.js';
+import type { ResponseHead } from '../transport/tls-get.js';
 import type { ProgressListener } from './transfer-progress.js';
 
 export interface DownloadOptions {
@@ -201,11 +201,10 @@ async function fetchInto(
 ): Promise<void> {
   const total = image.size ?? 0;
   const url = transport.url(rawImagePath(ref));
-  const { tls, idleTimeoutMs, userAgent } = transport.connection;
   const fetchOnce = async (): Promise<void> => {
     if (total > 0 && transfer.offset === total) return; // a complete .part: only the check remains
     if (total > 0 && transfer.offset > total) await restart(transfer, destination);
-    const headers: Record<string, string> = { accept: '*/*', 'user-agent': userAgent };
+    const headers: Record<string, string> = { accept: '*/*' };
     if (transfer.offset > 0) {
       headers.range = `bytes=${transfer.offset}-`;
       headers['if-range'] = transfer.etag ?? etagOf(image);
@@ -215,7 +214,7 @@ async function fetchInto(
     const early: Buffer[] = [];
     let onHead!: (head: ResponseHead) => void;
     const headArrived = new Promise<ResponseHead>((resolve) => (onHead = resolve));
-    const get = tlsGet({ url, headers, tls, idleTimeoutMs, signal: options.signal }, {
+    const get = transport.getBody({ path: rawImagePath(ref), headers, signal: options.signal }, {
       onHead,
       onBody: (bytes) => {
         if (sink !== undefined) return sink(bytes);
