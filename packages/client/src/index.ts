@@ -13,7 +13,9 @@ export { RepomanClient, type RepomanClientOptions } from './repoman-client.js';
 export type {
   GroupRecord, ImageChanges, ImageChecksum, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
 } from './wire/api-types.js';
-export { ApiError, ChecksumMismatchError, CredentialError, NetworkError, TransferAbortedError, type CredentialProblem } from './wire/api-errors.js';
+export {
+  ApiError, ChecksumMismatchError, CredentialError, InvalidValueError, NetworkError, TransferAbortedError, type CredentialProblem,
+} from './wire/api-errors.js';
 export { formatImageRef, parseImageRef, type ImageRef } from './wire/image-ref.js';
 export { expiryWarning, loadProxyCredential, type ProxyCredential } from './transport/proxy-credential.js';
 export { loadTrustAnchors, type TrustAnchorSource } from './transport/trust-anchors.js';

@@ -1,7 +1,7 @@
 /**
  * The `repoman` program: commander set up with the global options and every command of the
- * table it is given — `commands/index.ts`, passed in from the top by cli.ts, since the
- * commands stand on this folder (name, 2011 aliases, options, an example in its help), the command line
+ * table it is given (name, 2011 aliases, options, an example in its help) — `commands/index.ts`,
+ * handed down by cli.ts, since the commands stand on this folder — the command line
  * normalized first (`normalizeArgv`), commander's own usage errors turned into exit 2 with one
  * line, and each command's `parse` step run before its `run`. `parseCommandLine` stops after
  * parsing, for tests; `runCli` runs, maps every error to its exit code and answers it.

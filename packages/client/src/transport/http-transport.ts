@@ -16,6 +16,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { ApiError, NetworkError, TransferAbortedError } from '../wire/api-errors.js';
 import { tlsGet, type BodyHandlers, type BodyStream } from './tls-get.js';
 
+export type { BodyHandlers, BodyStream, ResponseHead } from './tls-get.js';
+
 export interface TransportOptions {
   /** The server's base URL (`https://host:8443`, optionally with a path prefix). */
   readonly baseUrl: URL;
