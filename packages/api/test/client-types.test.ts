@@ -1,6 +1,6 @@
 /**
  * The types derived from the schemas cover the client's hand-kept records and bodies
- * (packages/client/src/api/api-types.ts), so that the client can import them instead: the
+ * (packages/client/src/wire/api-types.ts), so that the client can import them instead: the
  * TypeScript compiler checks `fixtures/client-types-check.ts` with the project's settings, and
  * a deliberately wrong check must be reported (so the test can fail).
  */

@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { ExitCode } from './cli/cli-errors.js';
 import { processStreams } from './cli/io-streams.js';
 import { runCli } from './cli/program.js';
+import { COMMANDS } from './commands/index.js';
 
 const controller = new AbortController();
 let holds = 0;
@@ -59,7 +60,7 @@ process.on('exit', () => {
   process.exitCode = ExitCode.ERROR;
 });
 
-const code = await runCli(process.argv.slice(2), {
+const code = await runCli(COMMANDS, process.argv.slice(2), {
   io: processStreams(),
   env: process.env,
   home: process.env.HOME || homedir(),

@@ -9,16 +9,18 @@
  *   await client.downloadImage('bob/debian6.img.gz', '/scratch/debian6.img.gz', { resume: true });
  *   client.close();
  */
-export { RepomanClient, type RepomanClientOptions } from './api/repoman-client.js';
+export { RepomanClient, type RepomanClientOptions } from './repoman-client.js';
 export type {
   GroupRecord, ImageChanges, ImageChecksum, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
-} from './api/api-types.js';
-export { ApiError, ChecksumMismatchError, CredentialError, NetworkError, TransferAbortedError, type CredentialProblem } from './api/api-errors.js';
-export { formatImageRef, parseImageRef, type ImageRef } from './api/image-ref.js';
-export { expiryWarning, loadProxyCredential, type ProxyCredential } from './api/proxy-credential.js';
-export { loadTrustAnchors, type TrustAnchorSource } from './api/trust-anchors.js';
-export type { RetryPolicy } from './api/retry.js';
-export { HttpTransport, type HttpRequest, type TransportOptions } from './api/http-transport.js';
+} from './wire/api-types.js';
+export {
+  ApiError, ChecksumMismatchError, CredentialError, InvalidValueError, NetworkError, TransferAbortedError, type CredentialProblem,
+} from './wire/api-errors.js';
+export { formatImageRef, parseImageRef, type ImageRef } from './wire/image-ref.js';
+export { expiryWarning, loadProxyCredential, type ProxyCredential } from './transport/proxy-credential.js';
+export { loadTrustAnchors, type TrustAnchorSource } from './transport/trust-anchors.js';
+export type { RetryPolicy } from './transport/retry.js';
+export { HttpTransport, type HttpRequest, type TransportOptions } from './transport/http-transport.js';
 export { connect, connectFromEnvironment, MissingServerError, type ConnectOptions } from './config/connect.js';
 export { resolveSettings, type SettingFlags, type Settings } from './config/settings.js';
 export { parseServer } from './config/server-url.js';

@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeGridSite, type GridSite } from '../../server/test/helpers/grid-site.js';
 import { BackgroundSha256 } from '../src/transfer/background-sha256.js';
 import { SharedBatches } from '../src/transfer/shared-batches.js';
-import { tlsGet, type ResponseHead } from '../src/transfer/tls-get.js';
+import { tlsGet, type ResponseHead } from '../src/transport/tls-get.js';
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 

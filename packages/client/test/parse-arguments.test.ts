@@ -4,16 +4,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CliError } from '../src/cli/cli-errors.js';
 import { parseCommandLine } from '../src/cli/program.js';
+import { COMMANDS } from '../src/commands/index.js';
 
 async function parse(argv: string[]): Promise<{ command: string; options: Record<string, unknown>; globals: Record<string, unknown> }> {
-  const parsed = await parseCommandLine(argv);
+  const parsed = await parseCommandLine(COMMANDS, argv);
   assert.ok(parsed, `${argv.join(' ')} parsed to nothing`);
   return parsed as { command: string; options: Record<string, unknown>; globals: Record<string, unknown> };
 }
 
 async function usageError(argv: string[]): Promise<string> {
   try {
-    await parseCommandLine(argv);
+    await parseCommandLine(COMMANDS, argv);
   } catch (error) {
     assert.ok(error instanceof CliError, `not a CliError: ${String(error)}`);
     assert.equal(error.exitCode, 2, `${argv.join(' ')}: ${error.message}`);
@@ -180,10 +181,10 @@ describe('other options', () => {
   });
 
   it('--help and --version are not errors', async () => {
-    assert.equal(await parseCommandLine(['--help']), undefined);
-    assert.equal(await parseCommandLine(['li', '--help']), undefined);
-    assert.equal(await parseCommandLine(['save-image', '--help']), undefined);
-    assert.equal(await parseCommandLine(['--version']), undefined);
+    assert.equal(await parseCommandLine(COMMANDS, ['--help']), undefined);
+    assert.equal(await parseCommandLine(COMMANDS, ['li', '--help']), undefined);
+    assert.equal(await parseCommandLine(COMMANDS, ['save-image', '--help']), undefined);
+    assert.equal(await parseCommandLine(COMMANDS, ['--version']), undefined);
   });
 });
 
@@ -220,7 +221,7 @@ describe('usage errors exit 2 with one line saying what to do', () => {
     [['ci', 'a.img', '--expires', '2020-05-01T12:00:00Z'], /is in the past/],
   ];
   it('repoman with no command shows the help and exits 2', async () => {
-    await assert.rejects(parseCommandLine([]), (error: unknown) => error instanceof CliError && error.exitCode === 2 && /Usage: repoman/.test(error.message));
+    await assert.rejects(parseCommandLine(COMMANDS, []), (error: unknown) => error instanceof CliError && error.exitCode === 2 && /Usage: repoman/.test(error.message));
   });
 
   for (const [argv, pattern] of table) {

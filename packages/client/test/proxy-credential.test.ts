@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, issueCertificate, issueProxy, toPem, writeProxyFile, type Certificate } from '@repoman/x509';
 import type { KeyObject } from 'node:crypto';
-import { CredentialError } from '../src/api/api-errors.js';
-import { expiryWarning, loadProxyCredential } from '../src/api/proxy-credential.js';
+import { CredentialError } from '../src/wire/api-errors.js';
+import { expiryWarning, loadProxyCredential } from '../src/transport/proxy-credential.js';
 
 const HOUR = 3600_000;
 

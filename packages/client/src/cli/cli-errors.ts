@@ -2,9 +2,10 @@
  * The kinds of failure of the `repoman` command and their fixed exit codes — 0 ok, 1 error,
  * 2 usage, 3 authentication (no usable credential, or the server does not know it), 4 not
  * found, 130 interrupted — and the one line printed for each. Every error the API client can
- * throw is mapped here, in one place, to a message that says what to do.
+ * throw is mapped here, in one place, to a message that says what to do. Any other TypeError
+ * or ReferenceError is a bug of the command, said so (exit 1), never passed off as usage.
  */
-import { ApiError, ChecksumMismatchError, CredentialError, NetworkError, TransferAbortedError } from '../api/api-errors.js';
+import { ApiError, ChecksumMismatchError, CredentialError, InvalidValueError, NetworkError, TransferAbortedError } from '../wire/api-errors.js';
 import { MissingServerError } from '../config/connect.js';
 
 export const ExitCode = { OK: 0, ERROR: 1, USAGE: 2, AUTH: 3, NOT_FOUND: 4, INTERRUPTED: 130 } as const;
@@ -35,10 +36,13 @@ export function describeError(error: unknown): { message: string; exitCode: numb
   const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
   if (error instanceof CliError) return { message: oneLine(error.message), exitCode: error.exitCode };
   if (error instanceof CredentialError) return { message: oneLine(error.message), exitCode: ExitCode.AUTH };
-  if (error instanceof MissingServerError) return { message: oneLine(error.message), exitCode: ExitCode.USAGE };
+  if (error instanceof MissingServerError || error instanceof InvalidValueError) return { message: oneLine(error.message), exitCode: ExitCode.USAGE };
   if (error instanceof TransferAbortedError) return { message: oneLine(error.message), exitCode: ExitCode.INTERRUPTED };
   if (error instanceof ApiError) return describeApiError(error);
   if (error instanceof NetworkError || error instanceof ChecksumMismatchError) return { message: oneLine(error.message), exitCode: ExitCode.ERROR };
+  if (error instanceof TypeError || error instanceof ReferenceError) {
+    return { message: `internal error: ${oneLine(error.message)} (please report it, with the command line)`, exitCode: ExitCode.ERROR };
+  }
   if (error instanceof Error) return { message: oneLine(error.message), exitCode: ExitCode.ERROR };
   return { message: String(error), exitCode: ExitCode.ERROR };
 }

@@ -6,9 +6,9 @@
  * process while a command cleans up after it (save-image unmounting its snapshot). Tests make
  * one with their own streams and environment.
  */
-import { CredentialError } from '../api/api-errors.js';
-import type { RepomanClient } from '../api/repoman-client.js';
-import type { RetryPolicy } from '../api/retry.js';
+import { CredentialError, InvalidValueError } from '../wire/api-errors.js';
+import type { RepomanClient } from '../repoman-client.js';
+import type { RetryPolicy } from '../transport/retry.js';
 import { connect } from '../config/connect.js';
 import { resolveSettings, type SettingFlags, type Settings } from '../config/settings.js';
 import { UsageError } from './cli-errors.js';
@@ -74,7 +74,7 @@ export function createContext(deps: ContextDependencies, globals: GlobalOptions)
         try {
           settings = resolveSettings(globals, { env: deps.env, home: deps.home, uid: deps.uid });
         } catch (error) {
-          if (error instanceof TypeError) throw new UsageError(error.message);
+          if (error instanceof InvalidValueError) throw new UsageError(error.message);
           throw error;
         }
       }

@@ -5,8 +5,8 @@
  * and offered ("did you mean admin/rhel.img?"); otherwise the server's message is kept, its
  * older HTTP wording (`/api/images/{user}/NAME`) put in the command line's terms.
  */
-import { ApiError } from '../api/api-errors.js';
-import type { ImageRef } from '../api/image-ref.js';
+import { ApiError } from '../wire/api-errors.js';
+import type { ImageRef } from '../wire/image-ref.js';
 import { CliError, ExitCode } from './cli-errors.js';
 import type { CommandContext } from './command-context.js';
 

@@ -3,7 +3,8 @@
  * expected: sizes with K M G T suffixes (powers of 1024), yes/no booleans, expiry times,
  * comma-separated lists, and the IMAGE argument (`NAME` or `OWNER/NAME`, or `--owner`).
  */
-import { parseImageRef, type ImageRef } from '../api/image-ref.js';
+import { InvalidValueError } from '../wire/api-errors.js';
+import { parseImageRef, type ImageRef } from '../wire/image-ref.js';
 import { UsageError } from './cli-errors.js';
 
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -63,7 +64,8 @@ export function parseImageArg(text: unknown, owner: unknown): ImageRef {
   try {
     return parseImageRef(String(text), typeof owner === 'string' ? owner : undefined);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    if (error instanceof InvalidValueError) throw new UsageError(error.message);
+    throw error;
   }
 }
 

@@ -1,13 +1,14 @@
 /**
- * The `repoman` program: commander set up with the global options and every command of
- * `commands/index.ts` (name, 2011 aliases, options, an example in its help), the command line
+ * The `repoman` program: commander set up with the global options and every command of the
+ * table it is given (name, 2011 aliases, options, an example in its help) — `commands/index.ts`,
+ * handed down by cli.ts, since the commands stand on this folder — the command line
  * normalized first (`normalizeArgv`), commander's own usage errors turned into exit 2 with one
  * line, and each command's `parse` step run before its `run`. `parseCommandLine` stops after
  * parsing, for tests; `runCli` runs, maps every error to its exit code and answers it.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { COMMANDS } from '../commands/index.js';
 import { CLIENT_VERSION } from '../version.js';
+import { InvalidValueError } from '../wire/api-errors.js';
 import { CliError, describeError, ExitCode, UsageError } from './cli-errors.js';
 import { createContext, type ContextDependencies, type GlobalOptions } from './command-context.js';
 import type { AnyCommand } from './command-spec.js';
@@ -19,7 +20,7 @@ import { isBooleanWord } from './parse-values.js';
 
 type Dispatch = (spec: AnyCommand, options: unknown, globals: GlobalOptions) => Promise<void>;
 
-export function buildProgram(dispatch: Dispatch, write: { out: (text: string) => void; err: (text: string) => void }): Command {
+export function buildProgram(commands: readonly AnyCommand[], dispatch: Dispatch, write: { out: (text: string) => void; err: (text: string) => void }): Command {
   const program = new Command('repoman')
     .description('repoman: upload, share and download virtual-machine images in a Repoman repository, with your grid proxy')
     .version(CLIENT_VERSION, '-V, --version')
@@ -40,7 +41,7 @@ export function buildProgram(dispatch: Dispatch, write: { out: (text: string) =>
     .configureOutput({ writeOut: write.out, writeErr: write.err, outputError: () => undefined })
     .exitOverride();
 
-  for (const spec of COMMANDS) {
+  for (const spec of commands) {
     const command = program.command(spec.name).summary(spec.summary).description(spec.summary);
     for (const alias of spec.aliases ?? []) command.alias(alias);
     spec.configure(command);
@@ -54,7 +55,9 @@ export function buildProgram(dispatch: Dispatch, write: { out: (text: string) =>
         try {
           options = spec.parse({ args: self.processedArgs as unknown[], flags: self.opts() });
         } catch (error) {
-          if (error instanceof TypeError) throw new UsageError(error.message);
+          // A value the user gave that the layers below refuse; any other error (a TypeError
+          // included) is a bug, reported as such by describeError, not as a usage error.
+          if (error instanceof InvalidValueError) throw new UsageError(error.message);
           throw error;
         }
         await dispatch(spec, options, program.opts<GlobalOptions>());
@@ -64,14 +67,14 @@ export function buildProgram(dispatch: Dispatch, write: { out: (text: string) =>
 }
 
 /** Turns a commander exit (help, version, usage error) into an exit code and a line. */
-function commanderExit(error: CommanderError, argv: readonly string[], err: (text: string) => void): number {
+function commanderExit(commands: readonly AnyCommand[], error: CommanderError, argv: readonly string[], err: (text: string) => void): number {
   if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return ExitCode.OK;
   if (error.code === 'commander.help') return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   // Commander puts its suggestion on a second line: keep it on the one line printed.
   let message = error.message.replace(/^error:\s*/, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)');
   if (error.code === 'commander.excessArguments') message = misreadBoolean(argv) ?? message;
-  const named = argv.find((word) => COMMANDS.some((spec) => word === spec.name || spec.aliases?.includes(word)));
-  const command = COMMANDS.find((spec) => named === spec.name || (named !== undefined && spec.aliases?.includes(named)));
+  const named = argv.find((word) => commands.some((spec) => word === spec.name || spec.aliases?.includes(word)));
+  const command = commands.find((spec) => named === spec.name || (named !== undefined && spec.aliases?.includes(named)));
   err(`repoman: ${message.split('\n')[0]} (see repoman ${command ? `${command.name} ` : ''}--help)\n`);
   return ExitCode.USAGE;
 }
@@ -98,17 +101,17 @@ export interface ParsedCommandLine {
 }
 
 /** Parses a command line without running anything; throws `CliError` (usage errors: exit 2). */
-export async function parseCommandLine(argv: readonly string[]): Promise<ParsedCommandLine | undefined> {
+export async function parseCommandLine(commands: readonly AnyCommand[], argv: readonly string[]): Promise<ParsedCommandLine | undefined> {
   let parsed: ParsedCommandLine | undefined;
   let errText = '';
-  const program = buildProgram(async (spec, options, globals) => {
+  const program = buildProgram(commands, async (spec, options, globals) => {
     parsed = { command: spec.name, options, globals };
   }, { out: () => undefined, err: (text) => (errText += text) });
   try {
     await program.parseAsync(normalizeArgv(argv), { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      const code = commanderExit(error, argv, (text) => (errText += text));
+      const code = commanderExit(commands, error, argv, (text) => (errText += text));
       if (code === ExitCode.OK) return undefined;
       throw new CliError(errText.trim(), code);
     }
@@ -118,10 +121,10 @@ export async function parseCommandLine(argv: readonly string[]): Promise<ParsedC
 }
 
 /** Runs `repoman` with `argv` (without node and the script) and answers the exit code. */
-export async function runCli(argv: readonly string[], deps: ContextDependencies): Promise<number> {
+export async function runCli(commands: readonly AnyCommand[], argv: readonly string[], deps: ContextDependencies): Promise<number> {
   const { io } = deps;
   const write = { out: (text: string) => void io.stdout.write(text), err: (text: string) => void io.stderr.write(text) };
-  const program = buildProgram(async (spec, options, globals) => {
+  const program = buildProgram(commands, async (spec, options, globals) => {
     const context = createContext(deps, globals);
     try {
       await spec.run(options, context);
@@ -135,7 +138,7 @@ export async function runCli(argv: readonly string[], deps: ContextDependencies)
     await program.parseAsync(normalizeArgv(argv), { from: 'user' });
     return ExitCode.OK;
   } catch (error) {
-    if (error instanceof CommanderError) return commanderExit(error, argv, write.err);
+    if (error instanceof CommanderError) return commanderExit(commands, error, argv, write.err);
     const { message, exitCode } = describeError(error);
     eprintln(io, `repoman: ${message}`);
     return exitCode;

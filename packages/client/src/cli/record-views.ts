@@ -2,7 +2,7 @@
  * How records look in tables and descriptions for people: the image table (short and
  * `--long`), an image's fields, a user's and a group's. `--json` bypasses all of this.
  */
-import type { GroupRecord, ImageRecord, UserRecord, WhoamiRecord } from '../api/api-types.js';
+import type { GroupRecord, ImageRecord, UserRecord, WhoamiRecord } from '../wire/api-types.js';
 import { formatBytes, formatTime, yesNo } from './format.js';
 import type { IOStreams } from './io-streams.js';
 import { listCell, printFields, printTable } from './output.js';

@@ -3,8 +3,8 @@
  * config files read, the server and where it came from, the grid proxy (path, source, and
  * whether it is valid and until when), and the CAs that verify the server.
  */
-import { CredentialError } from '../api/api-errors.js';
-import { loadProxyCredential } from '../api/proxy-credential.js';
+import { CredentialError } from '../wire/api-errors.js';
+import { loadProxyCredential } from '../transport/proxy-credential.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { formatTime } from '../cli/format.js';
 import { printFields, printJson } from '../cli/output.js';

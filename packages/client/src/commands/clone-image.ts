@@ -2,7 +2,8 @@
  * `repoman clone-image IMAGE NEW`: copies an image you can read (yours, shared with you, or
  * public) into your own namespace as NEW, bytes included.
  */
-import type { ImageRef } from '../api/image-ref.js';
+import type { ImageRef } from '../wire/image-ref.js';
+import { UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { printJson } from '../cli/output.js';
 import { parseImageArg } from '../cli/parse-values.js';
@@ -25,7 +26,7 @@ export const cloneImageCommand = defineCommand<CloneImageOptions>({
     .option('--json', 'print the new record as JSON'),
   parse: ({ args, flags }) => {
     const target = parseImageArg(args[1], undefined);
-    if (target.owner) throw new TypeError('a clone goes into your own namespace: give NEW without OWNER/');
+    if (target.owner) throw new UsageError('a clone goes into your own namespace: give NEW without OWNER/');
     return { image: parseImageArg(args[0], flags.owner), newName: target.name, json: flags.json === true };
   },
   async run(options, context) {

@@ -2,7 +2,7 @@
  * `repoman create-group NAME` (2011: `cg`): makes a group, optionally with members and
  * permissions (`--users`, `--permissions`: repeatable or comma-separated).
  */
-import type { NewGroup } from '../api/api-types.js';
+import type { NewGroup } from '../wire/api-types.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { printJson } from '../cli/output.js';
 import { collect, parseList } from '../cli/parse-values.js';

@@ -5,15 +5,15 @@
  * a failed upload removes the slot again, so that the same command can simply be rerun; a
  * name already taken says which commands change that image.
  */
-import { ApiError } from '../api/api-errors.js';
-import type { ImageFields } from '../api/api-types.js';
-import { CliError } from '../cli/cli-errors.js';
+import { ApiError } from '../wire/api-errors.js';
+import type { ImageFields } from '../wire/api-types.js';
+import { CliError, UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { addMetadataOptions, readMetadata } from '../cli/metadata-flags.js';
 import { printJson } from '../cli/output.js';
 import { parseImageArg } from '../cli/parse-values.js';
 import { printImage } from '../cli/record-views.js';
-import { checkUploadFile, uploadWithProgress } from './upload-image.js';
+import { checkUploadFile, uploadWithProgress } from '../cli/upload-with-progress.js';
 
 export interface CreateImageOptions {
   readonly name: string;
@@ -38,7 +38,7 @@ export const createImageCommand = defineCommand<CreateImageOptions>({
   },
   parse: ({ args, flags }) => {
     const ref = parseImageArg(args[0], undefined);
-    if (ref.owner) throw new TypeError('create-image makes images in your own namespace: give NAME without OWNER/');
+    if (ref.owner) throw new UsageError('create-image makes images in your own namespace: give NAME without OWNER/');
     return { name: ref.name, fields: readMetadata(flags), file: flags.file as string | undefined, json: flags.json === true };
   },
   async run(options, context) {

@@ -2,7 +2,7 @@
  * `repoman describe-image IMAGE` (2011: `di`): every field of an image record — yours as
  * NAME, another user's as OWNER/NAME or with --owner.
  */
-import type { ImageRef } from '../api/image-ref.js';
+import type { ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { printJson } from '../cli/output.js';
 import { parseImageArg } from '../cli/parse-values.js';

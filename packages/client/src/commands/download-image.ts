@@ -10,7 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { formatImageRef, type ImageRef } from '../api/image-ref.js';
+import { formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
 import { formatBytes } from '../cli/format.js';

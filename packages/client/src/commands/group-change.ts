@@ -3,8 +3,8 @@
  * and remove-permissions-from-group: `GROUP ITEM...` (items may also be comma-separated), one
  * API call per item, one line per change, and the group's record at the end with `--json`.
  */
-import type { GroupRecord } from '../api/api-types.js';
-import type { RepomanClient } from '../api/repoman-client.js';
+import type { GroupRecord } from '../wire/api-types.js';
+import type { RepomanClient } from '../repoman-client.js';
 import { defineCommand, type AnyCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
 import { printJson } from '../cli/output.js';

@@ -2,7 +2,7 @@
  * `repoman remove-image IMAGE` (2011: `ri`): deletes an image and its bytes, after a yes/no
  * question (`--force` skips it; without a terminal, --force is required).
  */
-import { formatImageRef, type ImageRef } from '../api/image-ref.js';
+import { formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { parseImageArg } from '../cli/parse-values.js';
 

@@ -2,7 +2,8 @@
  * `repoman rename-image IMAGE NEW` (2011: `rn`): gives an image a new name in its owner's
  * namespace.
  */
-import type { ImageRef } from '../api/image-ref.js';
+import type { ImageRef } from '../wire/image-ref.js';
+import { UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { parseImageArg } from '../cli/parse-values.js';
 
@@ -22,7 +23,7 @@ export const renameImageCommand = defineCommand<RenameImageOptions>({
     .option('--owner <USER>', 'the image is in this user\'s namespace'),
   parse: ({ args, flags }) => {
     const target = parseImageArg(args[1], undefined);
-    if (target.owner) throw new TypeError('the new name is a NAME: an image keeps its owner (modify-image --new-owner changes it)');
+    if (target.owner) throw new UsageError('the new name is a NAME: an image keeps its owner (modify-image --new-owner changes it)');
     return { image: parseImageArg(args[0], flags.owner), newName: target.name };
   },
   async run(options, context) {

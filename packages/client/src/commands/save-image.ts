@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImageFields } from '../api/api-types.js';
+import type { ImageFields } from '../wire/api-types.js';
 import { CliError, UsageError } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { defineCommand } from '../cli/command-spec.js';
@@ -196,7 +196,7 @@ export const saveImageCommand = defineCommand<SaveImageOptions>({
   },
   parse: ({ args, flags }) => {
     const ref = parseImageArg(args[0], undefined);
-    if (ref.owner) throw new TypeError('save-image saves into your own namespace: give NAME without OWNER/');
+    if (ref.owner) throw new UsageError('save-image saves into your own namespace: give NAME without OWNER/');
     const text = (key: string): string | undefined => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
     const resize = text('resize');
     const format = text('format');

@@ -2,7 +2,7 @@
  * `repoman unshare-image IMAGE --user U --group G`: stops sharing an image with users and
  * groups.
  */
-import { formatImageRef, type ImageRef } from '../api/image-ref.js';
+import { formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { parseImageArg } from '../cli/parse-values.js';
 import { addShareTargetOptions, describeTarget, readShareTargets, type ShareTarget } from '../cli/share-targets.js';

@@ -6,10 +6,10 @@
  * does the whole resolution (config files, environment) for scripts.
  */
 import { homedir } from 'node:os';
-import { expiryWarning, loadProxyCredential } from '../api/proxy-credential.js';
-import { RepomanClient } from '../api/repoman-client.js';
-import type { RetryPolicy } from '../api/retry.js';
-import { loadTrustAnchors } from '../api/trust-anchors.js';
+import { expiryWarning, loadProxyCredential } from '../transport/proxy-credential.js';
+import { RepomanClient } from '../repoman-client.js';
+import type { RetryPolicy } from '../transport/retry.js';
+import { loadTrustAnchors } from '../transport/trust-anchors.js';
 import { CLIENT_VERSION } from '../version.js';
 import { resolveSettings, type SettingFlags, type Settings } from './settings.js';
 

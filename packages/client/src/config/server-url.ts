@@ -5,30 +5,31 @@
  * (taken as is: no port means 443, as for any URL). Plain `http://` is refused: credentials
  * are only ever sent over TLS.
  */
+import { InvalidValueError } from '../wire/api-errors.js';
 
 export const DEFAULT_PORT = 8443;
 
 export function parseServer(text: string, defaultPort: number | string = DEFAULT_PORT): URL {
   const trimmed = text.trim();
-  if (!trimmed) throw new TypeError('the server is empty: give host[:port] or https://host[:port]');
+  if (!trimmed) throw new InvalidValueError('the server is empty: give host[:port] or https://host[:port]');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
     let url: URL;
     try {
       url = new URL(trimmed);
     } catch {
-      throw new TypeError(`"${trimmed}" is not a server URL: give host[:port] or https://host[:port]`);
+      throw new InvalidValueError(`"${trimmed}" is not a server URL: give host[:port] or https://host[:port]`);
     }
-    if (url.protocol !== 'https:') throw new TypeError(`${trimmed}: the repoman command talks HTTPS only (https://host[:port])`);
+    if (url.protocol !== 'https:') throw new InvalidValueError(`${trimmed}: the repoman command talks HTTPS only (https://host[:port])`);
     return url;
   }
   let url: URL;
   try {
     url = new URL(`https://${trimmed}`);
   } catch {
-    throw new TypeError(`"${trimmed}" is not a server: give host[:port] or https://host[:port]`);
+    throw new InvalidValueError(`"${trimmed}" is not a server: give host[:port] or https://host[:port]`);
   }
   if (url.pathname !== '/' || url.search || url.hash || url.username) {
-    throw new TypeError(`"${trimmed}" is not a server: give host[:port] or https://host[:port]/prefix`);
+    throw new InvalidValueError(`"${trimmed}" is not a server: give host[:port] or https://host[:port]/prefix`);
   }
   const explicitPort = /(?:\]|^[^:\]]*):(\d+)$/.exec(trimmed);
   if (!explicitPort) url.port = String(defaultPort);

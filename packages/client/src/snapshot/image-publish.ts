@@ -9,12 +9,12 @@
  * The image's `disk_format` (raw, qcow2) is sent only to a server whose image records have
  * that field: an older server refuses fields it does not know.
  */
-import { ApiError } from '../api/api-errors.js';
-import type { ImageFields, ImageRecord } from '../api/api-types.js';
+import { ApiError } from '../wire/api-errors.js';
+import type { ImageFields, ImageRecord } from '../wire/api-types.js';
 import { CliError } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { formatBytes } from '../cli/format.js';
-import { uploadWithProgress } from '../commands/upload-image.js';
+import { uploadWithProgress } from '../cli/upload-with-progress.js';
 
 /** The image as it is on the server (undefined: none yet), after the replace question. */
 export async function prepareTarget(context: CommandContext, name: string, force: boolean): Promise<ImageRecord | undefined> {

@@ -15,9 +15,9 @@
  * `--continue`.
  *
  * The byte path is built for speed (a download must keep up with curl): the GET goes over its
- * own TLS connection whose body lands in one reused read buffer (tls-get.ts), the bytes are
- * gathered into 1 MiB shared batches that are written and, at the same time, hashed on a
- * background thread (shared-batches.ts, background-sha256.ts). Nothing is allocated per chunk.
+ * own TLS connection whose body lands in one reused read buffer (the transport's `getBody`),
+ * the bytes are gathered into 1 MiB shared batches that are written and, at the same time,
+ * hashed on a background thread (shared-batches.ts, background-sha256.ts). Nothing is allocated per chunk.
  * A file destination is written around the page cache (O_DIRECT, direct-file.ts) and fsynced
  * before it is checked and renamed, and its directory after: a verified DEST is on the disk
  * before it has its name, and the name too once the command ends.
@@ -25,16 +25,15 @@
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { ChecksumMismatchError, NetworkError, TransferAbortedError } from '../api/api-errors.js';
-import type { ImageRecord } from '../api/api-types.js';
-import { apiErrorOf, toNetworkError, type HttpTransport } from '../api/http-transport.js';
-import { formatImageRef, rawImagePath, type ImageRef } from '../api/image-ref.js';
-import { withRetry, type RetryPolicy } from '../api/retry.js';
+import { ChecksumMismatchError, NetworkError, TransferAbortedError } from '../wire/api-errors.js';
+import type { ImageRecord } from '../wire/api-types.js';
+import { apiErrorOf, toNetworkError, type HttpTransport, type ResponseHead } from '../transport/http-transport.js';
+import { formatImageRef, rawImagePath, type ImageRef } from '../wire/image-ref.js';
+import { withRetry, type RetryPolicy } from '../transport/retry.js';
 import { BackgroundSha256 } from './background-sha256.js';
 import { DirectFile } from './direct-file.js';
 import { parseReprDigest } from './repr-digest.js';
 import { SharedBatches } from './shared-batches.js';
-import { tlsGet, type ResponseHead } from './tls-get.js';
 import type { ProgressListener } from './transfer-progress.js';
 
 export interface DownloadOptions {
@@ -201,11 +200,10 @@ async function fetchInto(
 ): Promise<void> {
   const total = image.size ?? 0;
   const url = transport.url(rawImagePath(ref));
-  const { tls, idleTimeoutMs, userAgent } = transport.connection;
   const fetchOnce = async (): Promise<void> => {
     if (total > 0 && transfer.offset === total) return; // a complete .part: only the check remains
     if (total > 0 && transfer.offset > total) await restart(transfer, destination);
-    const headers: Record<string, string> = { accept: '*/*', 'user-agent': userAgent };
+    const headers: Record<string, string> = { accept: '*/*' };
     if (transfer.offset > 0) {
       headers.range = `bytes=${transfer.offset}-`;
       headers['if-range'] = transfer.etag ?? etagOf(image);
@@ -215,7 +213,7 @@ async function fetchInto(
     const early: Buffer[] = [];
     let onHead!: (head: ResponseHead) => void;
     const headArrived = new Promise<ResponseHead>((resolve) => (onHead = resolve));
-    const get = tlsGet({ url, headers, tls, idleTimeoutMs, signal: options.signal }, {
+    const get = transport.getBody({ path: rawImagePath(ref), headers, signal: options.signal }, {
       onHead,
       onBody: (bytes) => {
         if (sink !== undefined) return sink(bytes);

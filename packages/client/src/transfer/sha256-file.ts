@@ -6,7 +6,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { TransferAbortedError } from '../api/api-errors.js';
+import { TransferAbortedError } from '../wire/api-errors.js';
 import type { ProgressListener, TransferPhase } from './transfer-progress.js';
 
 export interface HashFileOptions {

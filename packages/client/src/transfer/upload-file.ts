@@ -11,11 +11,11 @@
  */
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { ChecksumMismatchError, NetworkError } from '../api/api-errors.js';
-import type { ImageRecord } from '../api/api-types.js';
-import { errorFrom, readBody, type HttpTransport } from '../api/http-transport.js';
-import { rawImagePath, formatImageRef, type ImageRef } from '../api/image-ref.js';
-import { withRetry, type RetryPolicy } from '../api/retry.js';
+import { ChecksumMismatchError, InvalidValueError, NetworkError } from '../wire/api-errors.js';
+import type { ImageRecord } from '../wire/api-types.js';
+import { errorFrom, readBody, type HttpTransport } from '../transport/http-transport.js';
+import { rawImagePath, formatImageRef, type ImageRef } from '../wire/image-ref.js';
+import { withRetry, type RetryPolicy } from '../transport/retry.js';
 import { BackgroundSha256 } from './background-sha256.js';
 import { sendFile } from './file-sender.js';
 import { formatReprDigest } from './repr-digest.js';
@@ -43,7 +43,7 @@ export interface UploadResult {
 
 export async function uploadFile(transport: HttpTransport, ref: ImageRef, file: string, options: UploadOptions = {}): Promise<UploadResult> {
   const info = await stat(file);
-  if (!info.isFile()) throw new TypeError(`${file} is not a regular file`);
+  if (!info.isFile()) throw new InvalidValueError(`${file} is not a regular file`);
   const size = info.size;
   const hasher = options.sha256 === undefined ? new BackgroundSha256() : undefined;
   // Hashed once, while the first attempt sends; retries reuse it.

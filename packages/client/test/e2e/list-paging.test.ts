@@ -3,9 +3,9 @@
 // API's user listings still show every image exactly once (here 520 images, pages of 500).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadProxyCredential } from '../../src/api/proxy-credential.js';
-import { RepomanClient } from '../../src/api/repoman-client.js';
-import { loadTrustAnchors } from '../../src/api/trust-anchors.js';
+import { loadProxyCredential } from '../../src/transport/proxy-credential.js';
+import { RepomanClient } from '../../src/repoman-client.js';
+import { loadTrustAnchors } from '../../src/transport/trust-anchors.js';
 import { makeClientSite, type ClientSite } from '../helpers/client-site.js';
 
 const COUNT = 520;

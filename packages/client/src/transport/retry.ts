@@ -3,7 +3,7 @@
  * is the caller's to fix; another try would only repeat it). Each attempt calls `run` again,
  * so a transfer re-opens its source; the AbortSignal cuts a backoff short.
  */
-import { ApiError, NetworkError, TransferAbortedError } from './api-errors.js';
+import { ApiError, NetworkError, TransferAbortedError } from '../wire/api-errors.js';
 
 export interface RetryPolicy {
   /** Tries in all, the first included (default 4). */

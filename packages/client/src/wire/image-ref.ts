@@ -3,6 +3,7 @@
  * reached when shared with the caller or public), and the API paths built from it:
  * `/api/images/[OWNER/]NAME` for metadata, `/api/images/raw/[OWNER/]NAME` for the bytes.
  */
+import { InvalidValueError } from './api-errors.js';
 
 export interface ImageRef {
   readonly name: string;
@@ -10,24 +11,31 @@ export interface ImageRef {
   readonly owner?: string | undefined;
 }
 
+/** How the client's methods take an image: a ref, or `NAME` / `OWNER/NAME` as a user types it. */
+export type ImageName = ImageRef | string;
+
 const USER_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
 /** Parses `NAME` or `OWNER/NAME`; `owner` (from `--owner`) applies to a bare `NAME`. Throws on a malformed name. */
 export function parseImageRef(text: string, owner?: string): ImageRef {
   const parts = text.split('/');
-  if (parts.length > 2) throw new TypeError(`"${text}" is not an image name: use NAME or OWNER/NAME`);
+  if (parts.length > 2) throw new InvalidValueError(`"${text}" is not an image name: use NAME or OWNER/NAME`);
   const [first = '', second] = parts;
   const name = second ?? first;
   const refOwner = second === undefined ? owner : first;
   if (second !== undefined && owner !== undefined && owner !== first) {
-    throw new TypeError(`"${text}" names the owner ${first} but --owner says ${owner}: give one`);
+    throw new InvalidValueError(`"${text}" names the owner ${first} but --owner says ${owner}: give one`);
   }
   if (!IMAGE_NAME.test(name)) {
-    throw new TypeError(`"${name}" is not a valid image name (letters, digits, '.', '_', '-'; starting with a letter or digit)`);
+    throw new InvalidValueError(`"${name}" is not a valid image name (letters, digits, '.', '_', '-'; starting with a letter or digit)`);
   }
-  if (refOwner !== undefined && !USER_NAME.test(refOwner)) throw new TypeError(`"${refOwner}" is not a valid user name`);
+  if (refOwner !== undefined && !USER_NAME.test(refOwner)) throw new InvalidValueError(`"${refOwner}" is not a valid user name`);
   return refOwner === undefined ? { name } : { owner: refOwner, name };
+}
+
+export function refOf(image: ImageName): ImageRef {
+  return typeof image === 'string' ? parseImageRef(image) : image;
 }
 
 /** `OWNER/NAME` or `NAME`, as a user types it. */

@@ -5,7 +5,8 @@
  * more than the decryption itself at gigabytes per second. The request is written by hand
  * (`Connection: close`), the response head parsed here, and the body framed by
  * Content-Length, chunked encoding, or the end of the connection. `onBody` sees each piece
- * only during the call and may answer false to pause the socket until `resume()`.
+ * only during the call and may answer false to pause the socket until `resume()`. Reached
+ * through `HttpTransport.getBody`, which gives it the transport's TLS options and limits.
  */
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
@@ -25,13 +26,13 @@ export interface TlsGetRequest {
   readonly signal?: AbortSignal | undefined;
 }
 
-export interface TlsGetHandlers {
+export interface BodyHandlers {
   onHead(head: ResponseHead): void;
   /** A piece of the body, valid during the call only; false pauses the socket until resume(). */
   onBody(bytes: Uint8Array): boolean;
 }
 
-export interface TlsGet {
+export interface BodyStream {
   /** Resolves once the whole body was delivered; rejects on a network error or a cut body. */
   readonly done: Promise<void>;
   resume(): void;
@@ -52,7 +53,7 @@ class CutError extends Error {
   readonly code = 'ECONNRESET';
 }
 
-export function tlsGet(request: TlsGetRequest, handlers: TlsGetHandlers): TlsGet {
+export function tlsGet(request: TlsGetRequest, handlers: BodyHandlers): BodyStream {
   const { url } = request;
   // Assigned once connect() is called below; the callbacks run only after that.
   const connection: { socket?: TLSSocket } = {};

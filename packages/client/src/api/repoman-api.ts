@@ -1,53 +1,25 @@
 /**
- * The typed API client: one method per route of SPEC §3, used by every `repoman` command and
- * usable from scripts. Records come back exactly as the server sends them; a non-2xx answer
- * throws `ApiError` (status, the envelope's code and message); reads, PUTs and DELETEs are
- * retried on network errors and 5xx (POST and PATCH are not: they may have taken effect).
- * Images are named by an `ImageRef` or the string `NAME` / `OWNER/NAME`.
- *
- *   const client = new RepomanClient({ server: 'https://repo.example.org:8443', credential: loadProxyCredential(path) });
- *   const mine = await client.listImages({ owner: (await client.whoami()).user_name });
+ * The JSON half of the API: one method per metadata route of SPEC §3 (who am I, images,
+ * users, groups, permissions), over a given `HttpTransport`. Records come back exactly as the
+ * server sends them; a non-2xx answer throws `ApiError` (status, the envelope's code and
+ * message); reads, PUTs and DELETEs are retried on network errors and 5xx (POST and PATCH
+ * are not: they may have taken effect). Listings follow every page. Images are named by an
+ * `ImageRef` or the string `NAME` / `OWNER/NAME`. The bytes of an image are not here but in
+ * transfer/; `RepomanClient` puts the two together.
  */
-import type { Writable } from 'node:stream';
-import { ApiError } from './api-errors.js';
 import type {
   GroupRecord, ImageChanges, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
-} from './api-types.js';
-import { errorFrom, HttpTransport, readBody, type QueryValue } from './http-transport.js';
-import { imagePath, parseImageRef, type ImageRef } from './image-ref.js';
-import { withRetry, type RetryPolicy } from './retry.js';
-import { downloadToFile, downloadToStream, type DownloadOptions, type DownloadResult } from '../transfer/download-file.js';
-import { uploadFile, type UploadOptions, type UploadResult } from '../transfer/upload-file.js';
+} from '../wire/api-types.js';
+import { errorFrom, readBody, type HttpTransport, type QueryValue } from '../transport/http-transport.js';
+import { withRetry, type RetryPolicy } from '../transport/retry.js';
+import { imagePath, refOf, type ImageName } from '../wire/image-ref.js';
 
-export interface RepomanClientOptions {
-  /** `https://host:port` (a path prefix is kept). */
-  readonly server: string | URL;
-  /** The chain and key to present (see `loadProxyCredential`); none: anonymous. */
-  readonly credential?: { readonly certPem: string; readonly keyPem: string } | undefined;
-  /** Trust anchors for the server certificate (see `loadTrustAnchors`); none: Node's roots. */
-  readonly ca?: readonly string[] | undefined;
-  /** Do not verify the server certificate. Unsafe; never the default. */
-  readonly insecure?: boolean | undefined;
-  readonly retry?: RetryPolicy | undefined;
-  readonly userAgent?: string | undefined;
-}
-
-type ImageName = ImageRef | string;
 const PAGE = 500;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const enc = encodeURIComponent;
 
-export class RepomanClient {
-  readonly transport: HttpTransport;
-  private readonly retry: RetryPolicy | undefined;
-
-  constructor(options: RepomanClientOptions) {
-    const baseUrl = new URL(String(options.server));
-    this.transport = new HttpTransport({
-      baseUrl, credential: options.credential, ca: options.ca, insecure: options.insecure, userAgent: options.userAgent,
-    });
-    this.retry = options.retry;
-  }
+export class RepomanApi {
+  constructor(readonly transport: HttpTransport, protected readonly retry: RetryPolicy | undefined) {}
 
   // ---- who am I
   whoami(): Promise<WhoamiRecord> {
@@ -61,7 +33,7 @@ export class RepomanClient {
   }
 
   getImage(image: ImageName): Promise<ImageRecord> {
-    return this.call('GET', imagePath(ref(image)));
+    return this.call('GET', imagePath(refOf(image)));
   }
 
   createImage(name: string, fields: ImageFields = {}): Promise<ImageRecord> {
@@ -70,16 +42,16 @@ export class RepomanClient {
 
   /** Changes metadata; `name` renames, `owner` (admins) gives the image to another user. */
   modifyImage(image: ImageName, changes: ImageChanges): Promise<ImageRecord> {
-    return this.call('PATCH', imagePath(ref(image)), { json: changes });
+    return this.call('PATCH', imagePath(refOf(image)), { json: changes });
   }
 
   async deleteImage(image: ImageName): Promise<void> {
-    await this.call('DELETE', imagePath(ref(image)));
+    await this.call('DELETE', imagePath(refOf(image)));
   }
 
   /** Copies an image (own, shared or public) into the caller's namespace as `name`. */
   cloneImage(image: ImageName, name: string): Promise<ImageRecord> {
-    return this.call('POST', `${imagePath(ref(image))}/clone`, { json: { name } });
+    return this.call('POST', `${imagePath(refOf(image))}/clone`, { json: { name } });
   }
 
   shareImage(image: ImageName, with_: { user: string } | { group: string }): Promise<unknown> {
@@ -88,27 +60,6 @@ export class RepomanClient {
 
   unshareImage(image: ImageName, with_: { user: string } | { group: string }): Promise<unknown> {
     return this.call('DELETE', sharePath(image, with_));
-  }
-
-  /** Uploads a file as the image's bytes (see `uploadFile`: streamed, sha256 sent as a trailer, retried). */
-  uploadImage(image: ImageName, file: string, options: UploadOptions = {}): Promise<UploadResult> {
-    return uploadFile(this.transport, ref(image), file, { retry: this.retry, ...options });
-  }
-
-  /**
-   * Downloads the image's bytes to a file path (through `PATH.part`, resumable) or a Writable,
-   * verified against its sha256 (see `downloadToFile`). Fetches the image record first.
-   */
-  async downloadImage(image: ImageName, dest: string | Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
-    const target = ref(image);
-    const record = await this.getImage(target);
-    if (record.status !== 'ready') {
-      throw new ApiError(409, 'IMAGE_EMPTY', `${record.owner}/${record.name} has no bytes yet: upload them with repoman upload-image`);
-    }
-    const merged = { retry: this.retry, ...options };
-    return typeof dest === 'string'
-      ? downloadToFile(this.transport, target, record, dest, merged)
-      : downloadToStream(this.transport, target, record, dest, merged);
   }
 
   // ---- users
@@ -196,11 +147,6 @@ export class RepomanClient {
     return this.call('GET', '/api/permissions');
   }
 
-  /** Closes idle connections; call when done so that the process may exit at once. */
-  close(): void {
-    this.transport.close();
-  }
-
   /**
    * Every item of a paged listing: follows the `cursor` of each `Link: <…>; rel="next"`; from a
    * server without Link, pages by `offset` while pages come full (and stops if it ignores offset).
@@ -237,13 +183,9 @@ export class RepomanClient {
   }
 }
 
-function ref(image: ImageName): ImageRef {
-  return typeof image === 'string' ? parseImageRef(image) : image;
-}
-
 function sharePath(image: ImageName, with_: { user: string } | { group: string }): string {
   const [kind, name] = 'user' in with_ ? ['user', with_.user] : ['group', with_.group];
-  return `${imagePath(ref(image))}/share/${kind}/${enc(name)}`;
+  return `${imagePath(refOf(image))}/share/${kind}/${enc(name)}`;
 }
 
 /** The `cursor` parameter of a `Link` header's `rel="next"` target. */

@@ -4,7 +4,8 @@
  * "message"}}` envelope), `NetworkError` a connection that failed or broke (retried),
  * `ChecksumMismatchError` bytes whose sha256 is not the one expected, `CredentialError` a
  * proxy that is missing, unreadable or expired, `TransferAbortedError` a transfer stopped
- * by its AbortSignal (Ctrl-C).
+ * by its AbortSignal (Ctrl-C), `InvalidValueError` a value given by the caller that cannot name
+ * anything (a malformed image name or server address).
  */
 
 export class ApiError extends Error {
@@ -64,4 +65,13 @@ export class CredentialError extends Error {
 
 export class TransferAbortedError extends Error {
   override readonly name = 'TransferAbortedError';
+}
+
+/**
+ * A malformed value from the caller (an image name, a server address), refused before
+ * anything is sent. A TypeError, as these always were, but its own class: the CLI reports
+ * it as a usage error (exit 2), while any other TypeError is a bug.
+ */
+export class InvalidValueError extends TypeError {
+  override readonly name = 'InvalidValueError';
 }

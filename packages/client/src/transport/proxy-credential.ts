@@ -7,7 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CredentialError } from './api-errors.js';
+import { CredentialError } from '../wire/api-errors.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 const RENEW = 'make a new one with grid-proxy-init (or voms-proxy-init)';
