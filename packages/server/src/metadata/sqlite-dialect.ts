@@ -7,7 +7,7 @@
  * admin add` while the server runs) waits instead of failing, and connections of one process
  * to one file take turns (`sqlite-file-driver.ts`).
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
@@ -34,7 +34,9 @@ export const sqliteDialect: MetadataDialect = {
     try {
       if (path !== ':memory:') {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-        closeSync(openSync(path, 'a', 0o600)); // the mode only applies when this creates the file
+        // Created private before SQLite makes it 0644; an existing file (maybe on a read-only
+        // mount, which SQLite then opens read-only) is left as it is.
+        if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
       }
       database = new BetterSqlite3(path);
       database.pragma('journal_mode = WAL');
