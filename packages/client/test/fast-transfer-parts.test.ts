@@ -5,11 +5,13 @@
 // node:crypto for shared-memory updates and files; SharedBatches writes and hashes batches in
 // order whatever the speed of the destination, and counts only what was written and hashed.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -130,6 +132,29 @@ describe('fast transfer parts', () => {
     } finally {
       await hasher.close();
     }
+  });
+
+  it('BackgroundSha256.close() holds the process until the thread stopped, even when a reply arrives meanwhile (10 times)', async () => {
+    // The download path closes the hash while updates a failed write left behind are answered
+    // (a full disk): that reply used to unref the thread and end the process with code 13.
+    // A process of its own, where nothing else keeps the event loop alive.
+    const script = join(site.dir, 'close-while-replying.mts');
+    await writeFile(script, [
+      `import { BackgroundSha256 } from ${JSON.stringify(fileURLToPath(new URL('../src/transfer/background-sha256.ts', import.meta.url)))};`,
+      'for (let round = 0; round < 10; round += 1) {',
+      '  const hasher = new BackgroundSha256();',
+      '  await hasher.update(new SharedArrayBuffer(16), 0, 16);',
+      '  const pending = hasher.update(new SharedArrayBuffer(1024), 0, 1024).catch(() => undefined);',
+      '  const until = Date.now() + 30;',
+      '  while (Date.now() < until); // the reply now waits in the port',
+      '  await hasher.close();',
+      '  await pending;',
+      '}',
+      "process.stdout.write('closed 10 times');",
+    ].join('\n'));
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.status, 0, `exit ${child.status}: ${child.stderr}`);
+    assert.equal(child.stdout, 'closed 10 times');
   });
 
   it('SharedBatches: writes and hashes in order with a slow destination, pausing the source, and counts what landed', async () => {

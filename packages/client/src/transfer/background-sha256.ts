@@ -72,6 +72,8 @@ export class BackgroundSha256 {
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
   #failure: Error | undefined;
+  /** Set by close(): from then on the thread stays ref'd until it has stopped. */
+  #closing = false;
 
   constructor() {
     // No inherited flags: the parent's may be V8 options or --input-type=module, wrong for this script.
@@ -98,7 +100,9 @@ export class BackgroundSha256 {
 
   #settle(id: number): void {
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    // Not once closing: a reply still on its way (to an update a failed write left behind) would
+    // undo close()'s ref, and the process would end (code 13) before the thread reports its exit.
+    if (this.#pending.size === 0 && !this.#closing) this.#worker.unref();
   }
 
   #call<T>(message: Record<string, unknown>, onProgress?: (bytes: number) => void): Promise<T> {
@@ -133,7 +137,8 @@ export class BackgroundSha256 {
   /** Stops the thread; pending calls reject. */
   async close(): Promise<void> {
     // An idle worker is unref'd: the process could then exit (code 13, no word) while its
-    // termination is awaited. Held until it has stopped.
+    // termination is awaited. Held until it has stopped, whatever replies arrive meanwhile.
+    this.#closing = true;
     this.#worker.ref();
     await this.#worker.terminate();
   }
