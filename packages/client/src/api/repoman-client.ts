@@ -11,7 +11,7 @@
 import type { Writable } from 'node:stream';
 import { ApiError } from './api-errors.js';
 import type {
-  GroupRecord, ImageChanges, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
+  GroupChanges, GroupRecord, ImageChanges, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
 } from './api-types.js';
 import { errorFrom, HttpTransport, readBody, type QueryValue } from './http-transport.js';
 import { imagePath, parseImageRef, type ImageRef } from './image-ref.js';
@@ -160,7 +160,7 @@ export class RepomanClient {
   }
 
   /** Renames a group. */
-  modifyGroup(name: string, changes: { name?: string }): Promise<GroupRecord> {
+  modifyGroup(name: string, changes: GroupChanges): Promise<GroupRecord> {
     return this.call('PATCH', `/api/groups/${enc(name)}`, { json: changes });
   }
 
