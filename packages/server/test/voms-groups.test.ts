@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { checkFqanPatterns, fqanMatches, normaliseFqan } from '../src/services/voms-fqans.js';
-import { nameFromDn } from '../src/services/voms-registration.js';
+import { userNameFromDn } from '../src/services/admin-bootstrap.js';
 import { createImage, putBytes } from './helpers/image-helpers.js';
 import { ADMIN_DN, createTestApp, dumpDatabase, errorOf, type TestApp } from './helpers/test-app.js';
 
@@ -51,10 +51,10 @@ describe('FQAN patterns', () => {
   });
 
   it('derives a valid user name from the DN\'s last CN', () => {
-    assert.equal(nameFromDn(DOUG), 'doug-fir');
-    assert.equal(nameFromDn('/DC=ch/DC=cern/OU=Users/CN=doug/CN=612345/CN=Dóug Fír'), 'doug-fir');
-    assert.equal(nameFromDn('/DC=org/CN=api'), 'user-api');
-    assert.equal(nameFromDn('/DC=org/O=No CN'), 'user');
+    assert.equal(userNameFromDn(DOUG, 'user'), 'doug-fir');
+    assert.equal(userNameFromDn('/DC=ch/DC=cern/OU=Users/CN=doug/CN=612345/CN=Dóug Fír', 'user'), 'doug-fir');
+    assert.equal(userNameFromDn('/DC=org/CN=api', 'user'), 'user');
+    assert.equal(userNameFromDn('/DC=org/O=No CN', 'user'), 'user');
   });
 });
 
