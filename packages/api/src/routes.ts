@@ -60,7 +60,7 @@ const accountRoutes: RouteDescriptor[] = [
     id: 'metrics', methods: ['GET'], url: '/metrics', tag: 'service', anonymous: true, summary: 'Prometheus metrics (HTTPS only)',
     responses: { 200: { description: 'the Prometheus text exposition', contentType: 'text/plain' } }, errors: [],
   },
-  { id: 'whoami', methods: ['GET'], url: '/api/whoami', tag: 'users', summary: "The caller's user record, groups and effective permissions", responses: { 200: json(Whoami, 'the caller') }, errors: [] },
+  { id: 'whoami', methods: ['GET'], url: '/api/whoami', tag: 'users', summary: "The caller's user record, groups and effective permissions, trusted VOMS FQANs and the groups they gave", responses: { 200: json(Whoami, 'the caller') }, errors: [] },
 
   { id: 'listUsers', methods: ['GET'], url: '/api/users', tag: 'users', summary: 'Every user', responses: { 200: json(UserList, 'the users') }, errors: [] },
   { id: 'createUser', methods: ['POST'], url: '/api/users', tag: 'users', summary: 'Register a user (needs user_create)', body: NewUser, responses: { 201: created(User, 'user', '/api/users/{user}') }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'GROUP_NOT_FOUND'] },
@@ -74,7 +74,7 @@ const accountRoutes: RouteDescriptor[] = [
   { id: 'listGroups', methods: ['GET'], url: '/api/groups', tag: 'groups', summary: 'Every group', responses: { 200: json(GroupList, 'the groups') }, errors: [] },
   { id: 'createGroup', methods: ['POST'], url: '/api/groups', tag: 'groups', summary: 'Create a group (needs group_create)', body: NewGroup, responses: { 201: created(Group, 'group', '/api/groups/{group}') }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND', 'PERMISSION_NOT_FOUND'] },
   { id: 'getGroup', methods: ['GET'], url: '/api/groups/:group', tag: 'groups', summary: 'A group', params: GROUP, responses: { 200: json(Group, 'the group') }, errors: ['GROUP_NOT_FOUND'] },
-  { id: 'modifyGroup', methods: ['PATCH', 'POST'], url: '/api/groups/:group', tag: 'groups', summary: 'Rename a group (protected groups: 403)', params: GROUP, body: GroupChanges, responses: { 200: json(Group, 'the group as changed') }, errors: [UNKNOWN_FIELD, 'GROUP_NOT_FOUND', 'CONFLICT'] },
+  { id: 'modifyGroup', methods: ['PATCH', 'POST'], url: '/api/groups/:group', tag: 'groups', summary: 'Rename a group (protected groups: 403), set its VOMS FQAN patterns and auto-registration', params: GROUP, body: GroupChanges, responses: { 200: json(Group, 'the group as changed') }, errors: [UNKNOWN_FIELD, 'GROUP_NOT_FOUND', 'CONFLICT'] },
   { id: 'deleteGroup', methods: ['DELETE'], url: '/api/groups/:group', tag: 'groups', summary: 'Delete a group (protected groups: 403)', params: GROUP, responses: { 204: noContent('deleted') }, errors: ['GROUP_NOT_FOUND'] },
   { id: 'groupMembers', methods: ['GET'], url: '/api/groups/:group/users', tag: 'groups', summary: "The names of a group's members", params: GROUP, responses: { 200: json(UserNameList, 'user names') }, errors: ['GROUP_NOT_FOUND'] },
   ...(['add', 'remove'] as const).map((verb): RouteDescriptor => ({

@@ -21,12 +21,14 @@ const userFields = {
 export const User = Type.Object(userFields, closed);
 export type User = Static<typeof User>;
 
-/** `GET /api/whoami`: the caller's record and its effective permissions. */
+/** `GET /api/whoami`: the caller's record, its effective permissions, its trusted FQANs and the groups they gave. */
 export const Whoami = Type.Object(
   {
     ...userFields,
     permissions: Type.Array(Permission, { description: "the union of the caller's groups' permissions" }),
     admin: Type.Boolean({ description: 'a member of admins: every permission, ownership checks bypassed' }),
+    fqans: Type.Array(Type.String(), { description: 'the FQANs of the trusted VOMS attribute certificates of this request' }),
+    voms_groups: Type.Array(GroupName, { description: 'the groups those FQANs made the caller a member of, for this request only' }),
   },
   closed,
 );

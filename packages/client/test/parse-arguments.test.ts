@@ -63,6 +63,21 @@ describe('every command of SPEC §4 answers to its name and its 2011 aliases', (
   }
 });
 
+describe('group VOMS flags: --voms-fqan (repeatable) and --voms-auto-register', () => {
+  it('create-group sends the patterns and the flag', async () => {
+    assert.deepEqual((await parse(['cg', 'atlas', '--voms-fqan', '/atlas', '--voms-fqan', '/cms/Role=production', '--voms-auto-register'])).options.group,
+      { name: 'atlas', voms_fqans: ['/atlas', '/cms/Role=production'], voms_auto_register: true });
+    assert.deepEqual((await parse(['cg', 'atlas'])).options.group, { name: 'atlas' });
+  });
+  it('modify-group replaces the patterns, removes them all, or switches registration on and off', async () => {
+    assert.deepEqual((await parse(['mg', 'atlas', '--voms-fqan', '/atlas'])).options.changes, { voms_fqans: ['/atlas'] });
+    assert.deepEqual((await parse(['mg', 'atlas', '--no-voms-fqan'])).options.changes, { voms_fqans: [] });
+    assert.deepEqual((await parse(['mg', 'atlas', '--voms-auto-register'])).options.changes, { voms_auto_register: true });
+    assert.deepEqual((await parse(['mg', 'atlas', '--no-voms-auto-register', '--new-name', 'cms'])).options.changes, { name: 'cms', voms_auto_register: false });
+    await assert.rejects(parse(['mg', 'atlas']), /nothing to change: give --new-name, --voms-fqan or --voms-auto-register/);
+  });
+});
+
 describe('images are NAME, OWNER/NAME or NAME with --owner', () => {
   const table: Array<[string[], unknown]> = [
     [['di', 'rhel5.5.img'], { name: 'rhel5.5.img' }],

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,27 @@ test('check-config prints every problem and exits 1', async () => {
   assert.match(result.stderr, /server\.bogus: unknown key/);
   assert.match(result.stderr, /tls\.crl \(from REPOMAN_TLS_CRL\): expected a boolean, got "perhaps"/);
   assert.doesNotMatch(result.stderr, /at .*\.ts/, 'no stack trace');
+});
+
+test('check-config reports a vomsdir it cannot use: missing, not a directory, or with a file the server would skip', async () => {
+  const missing = run(['check-config'], { REPOMAN_VOMS_VOMSDIR: join(dir, 'no-vomsdir') });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /voms\.vomsdir: .*no-vomsdir does not exist/);
+  const file = join(dir, 'vomsdir-file');
+  await writeFile(file, 'not a directory');
+  const notDir = run(['check-config'], { REPOMAN_VOMS_VOMSDIR: file });
+  assert.equal(notDir.code, 1);
+  assert.match(notDir.stderr, /voms\.vomsdir: .*vomsdir-file is not a directory/);
+  const vomsdir = join(dir, 'vomsdir');
+  await mkdir(join(vomsdir, 'atlas'), { recursive: true });
+  await writeFile(join(vomsdir, 'atlas', 'voms.cern.ch.pem'), 'no certificate here\n');
+  const skipped = run(['check-config'], { REPOMAN_VOMS_VOMSDIR: vomsdir });
+  assert.equal(skipped.code, 1);
+  assert.match(skipped.stderr, /voms\.vomsdir: .*atlas\/voms\.cern\.ch\.pem skipped/);
+  await writeFile(join(vomsdir, 'atlas', 'voms.cern.ch.lsc'), '/DC=ch/DC=cern/CN=voms.cern.ch\n/DC=ch/DC=cern/CN=CERN Grid CA\n');
+  await rm(join(vomsdir, 'atlas', 'voms.cern.ch.pem'));
+  const good = run(['check-config'], { REPOMAN_VOMS_VOMSDIR: vomsdir });
+  assert.equal(good.code, 0, good.stderr);
 });
 
 test('check-config reads $REPOMAN_CONFIG', async () => {

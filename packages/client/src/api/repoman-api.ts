@@ -8,7 +8,7 @@
  * transfer/; `RepomanClient` puts the two together.
  */
 import type {
-  GroupRecord, ImageChanges, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
+  GroupChanges, GroupRecord, ImageChanges, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
 } from '../wire/api-types.js';
 import { errorFrom, readBody, type HttpTransport, type QueryValue } from '../transport/http-transport.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
@@ -111,7 +111,7 @@ export class RepomanApi {
   }
 
   /** Renames a group. */
-  modifyGroup(name: string, changes: { name?: string }): Promise<GroupRecord> {
+  modifyGroup(name: string, changes: GroupChanges): Promise<GroupRecord> {
     return this.call('PATCH', `/api/groups/${enc(name)}`, { json: changes });
   }
 

@@ -71,7 +71,10 @@ export function printUser(io: IOStreams, user: UserRecord | WhoamiRecord): void 
     ['suspended', yesNo(user.suspended)],
     ['groups', listCell(user.groups)],
   ];
-  if ('permissions' in user) fields.push(['permissions', listCell(user.permissions)], ['admin', yesNo(user.admin)]);
+  if ('permissions' in user) {
+    fields.push(['permissions', listCell(user.permissions)], ['admin', yesNo(user.admin)]);
+    fields.push(['voms fqans', listCell(user.fqans)], ['voms groups', listCell(user.voms_groups)]);
+  }
   fields.push(['created', formatTime(user.created)], ['modified', formatTime(user.modified)]);
   printFields(io, fields);
 }
@@ -88,6 +91,8 @@ export function printGroup(io: IOStreams, group: GroupRecord): void {
     ['protected', yesNo(group.protected)],
     ['users', listCell(group.users)],
     ['permissions', listCell(group.permissions)],
+    ['voms_fqans', listCell(group.voms_fqans)],
+    ['voms_auto_register', yesNo(group.voms_auto_register === true)],
     ['created', formatTime(group.created)],
     ['modified', formatTime(group.modified)],
   ]);

@@ -1,6 +1,8 @@
 /**
  * `repoman create-group NAME` (2011: `cg`): makes a group, optionally with members and
- * permissions (`--users`, `--permissions`: repeatable or comma-separated).
+ * permissions (`--users`, `--permissions`: repeatable or comma-separated), and the VOMS FQAN
+ * patterns that make a VO's members its members (`--voms-fqan`, repeatable;
+ * `--voms-auto-register` lets them in without an account).
  */
 import type { NewGroup } from '../wire/api-types.js';
 import { defineCommand } from '../cli/command-spec.js';
@@ -17,14 +19,19 @@ export const createGroupCommand = defineCommand<CreateGroupOptions>({
   name: 'create-group',
   aliases: ['cg'],
   summary: 'create a group, with members and permissions',
-  examples: ['repoman create-group atlas --users bob,pam --permissions image_modify'],
+  examples: ['repoman create-group atlas --users bob,pam --permissions image_modify', 'repoman create-group atlas --voms-fqan /atlas --voms-auto-register'],
   configure: (command) => command
     .argument('<NAME>', 'group name (a-z, 0-9, _ and -)')
     .option('--users <USERS>', 'members (repeatable, or comma-separated)', collect)
     .option('--permissions <PERMISSIONS>', 'permissions granted (repeatable, or comma-separated; see list-permissions)', collect)
+    .option('--voms-fqan <FQAN>', 'holders of this VOMS FQAN are members (repeatable): /atlas (and below), /atlas/Role=production', collect)
+    .option('--voms-auto-register', 'an unknown DN with a matching FQAN becomes a user at first login')
     .option('--json', 'print the record as JSON'),
   parse: ({ args, flags }) => {
     const group: NewGroup = { name: String(args[0]) };
+    const fqans = parseList(flags.vomsFqan);
+    if (fqans.length > 0) group.voms_fqans = fqans;
+    if (flags.vomsAutoRegister === true) group.voms_auto_register = true;
     const users = parseList(flags.users);
     const permissions = parseList(flags.permissions);
     if (users.length > 0) group.users = users;

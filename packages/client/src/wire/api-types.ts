@@ -16,10 +16,12 @@ export interface UserRecord {
   readonly modified: string;
 }
 
-/** `GET /api/whoami`: the caller's record and its effective permissions. */
+/** `GET /api/whoami`: the caller's record, its effective permissions, its trusted VOMS FQANs and the groups they gave. */
 export interface WhoamiRecord extends UserRecord {
   readonly permissions: readonly string[];
   readonly admin: boolean;
+  readonly fqans?: readonly string[];
+  readonly voms_groups?: readonly string[];
 }
 
 export interface GroupRecord {
@@ -27,6 +29,9 @@ export interface GroupRecord {
   readonly protected: boolean;
   readonly users: readonly string[];
   readonly permissions: readonly string[];
+  /** FQAN patterns whose holders are members for a request (SPEC §2.1). */
+  readonly voms_fqans?: readonly string[];
+  readonly voms_auto_register?: boolean;
   readonly created: string;
   readonly modified: string;
 }
@@ -108,4 +113,13 @@ export interface NewGroup {
   name: string;
   users?: string[];
   permissions?: string[];
+  voms_fqans?: string[];
+  voms_auto_register?: boolean;
+}
+
+/** `PATCH /api/groups/{group}`. */
+export interface GroupChanges {
+  name?: string;
+  voms_fqans?: string[];
+  voms_auto_register?: boolean;
 }

@@ -5,8 +5,12 @@
  * every problem and exits 1, or prints "ok" and exits 0. A
  * PostgreSQL `database.url` is also connected to (changing nothing), so that a wrong host,
  * password or database name is reported in one line before the server is started; an SQLite
- * file is not created.
+ * file is not created. The vomsdir's files are read as the server reads them: an `.lsc` or
+ * `.pem` file it would skip is reported.
  */
+import { existsSync } from 'node:fs';
+import { VomsDir } from '@repoman/x509';
+import { DEFAULT_VOMSDIR } from '../config/config-schema.js';
 import { probeMetadata } from '../metadata/open-metadata.js';
 import { MetadataUnavailable } from '../metadata/store-errors.js';
 import { EXIT_ERROR, EXIT_OK, type Command } from './command-context.js';
@@ -21,6 +25,12 @@ export const checkConfigCommand: Command = {
   async run(_values, context, configFile) {
     const config = loadConfigOrReport(context, configFile, { checkPaths: true });
     if (config === null) return EXIT_ERROR;
+    const { vomsdir } = config.voms;
+    if (vomsdir !== DEFAULT_VOMSDIR || existsSync(vomsdir)) {
+      const skipped = (await VomsDir.load(vomsdir)).warnings;
+      for (const warning of skipped) context.stderr.write(`repoman-server: voms.vomsdir: ${warning}\n`);
+      if (skipped.length > 0) return EXIT_ERROR;
+    }
     try {
       await probeMetadata(config.database.url);
     } catch (error) {

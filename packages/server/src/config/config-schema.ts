@@ -33,6 +33,9 @@ export type ConfigSchema = {
 /** The CA directory when tls.cert is set and neither tls.ca_dir nor tls.ca_file is. */
 export const DEFAULT_GRID_CA_DIR = '/etc/grid-security/certificates';
 
+/** `voms.vomsdir` when not set: the grid's usual place; when it does not exist there is no VOMS. */
+export const DEFAULT_VOMSDIR = '/etc/grid-security/vomsdir';
+
 /** `server.host` when neither it nor `[tls]` cert/key is set (the development PKI). */
 export const DEV_PKI_HOST = '127.0.0.1';
 
@@ -73,6 +76,10 @@ export const configSchema: ConfigSchema = {
   },
   admin: {
     dns: { kind: stringListKind(), default: [] },
+  },
+  voms: {
+    vomsdir: { kind: stringKind(), default: DEFAULT_VOMSDIR },
+    server_name: { kind: stringKind(), default: '' },
   },
 };
 

@@ -56,6 +56,13 @@ export interface AdminConfig {
   readonly dns: readonly string[];
 }
 
+export interface VomsConfig {
+  /** Absolute; the grid's `<vo>/<host>.lsc` layout. A missing default directory means no VOMS. */
+  readonly vomsdir: string;
+  /** The name ACs with targets must name; empty: this machine's host name. */
+  readonly server_name: string;
+}
+
 export interface ConfigSource {
   /** Absolute path of the TOML file read, or null for the embedded default. */
   readonly file: string | null;
@@ -70,6 +77,7 @@ export interface RepomanConfig {
   readonly storage: StorageConfig;
   readonly limits: LimitsConfig;
   readonly admin: AdminConfig;
+  readonly voms: VomsConfig;
   readonly source: ConfigSource;
 }
 

@@ -1,14 +1,14 @@
 /**
  * The file-system half of checking a configuration, for `check-config`, `init` and `serve`
  * before they create anything: the TLS files and CA directory must exist and be readable by
- * this user, and the directories the server creates (data_dir, the fs image directory, the
+ * this user (and the vomsdir, unless it is the default and absent), and the directories the server creates (data_dir, the fs image directory, the
  * SQLite file's directory) must exist or have an existing parent (or be right under data_dir,
  * which is created first). A typo in a path is reported with the other problems, instead of
  * a data directory made in the wrong place and a server that dies after it.
  */
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { DEFAULT_GRID_CA_DIR } from './config-schema.js';
+import { DEFAULT_GRID_CA_DIR, DEFAULT_VOMSDIR } from './config-schema.js';
 import type { ConfigSections } from './config-types.js';
 
 /** Every problem with the paths of a resolved configuration, one line each naming the key. */
@@ -25,6 +25,9 @@ export function pathProblems(config: ConfigSections, tlsConfigured: boolean): st
   }
   if (tls.ca_dir !== null) report(readable('tls.ca_dir', tls.ca_dir, 'directory'));
   if (tls.ca_file !== null) report(readable('tls.ca_file', tls.ca_file, 'file'));
+  // A missing default vomsdir is a site without VOMS; one that is set, or there but unreadable, is a problem.
+  const { vomsdir } = config.voms;
+  if (vomsdir !== DEFAULT_VOMSDIR || statOf(vomsdir) !== 'does not exist') report(readable('voms.vomsdir', vomsdir, 'directory'));
   report(creatable('server.data_dir', server.data_dir, null));
   if (storage.driver === 'fs') report(creatable('storage.path', storage.path, server.data_dir));
   const sqliteFile = /^sqlite:(?!:memory:$)(.+)$/.exec(config.database.url)?.[1];

@@ -1,7 +1,8 @@
 /**
  * Resolves who is calling, first thing on every request (before the body is read): the
  * transport's `identify` gives the verified DN (or null), which `resolveCaller` turns into a
- * user or anonymous; a suspended user is refused here with 403, whatever the route. Anonymous
+ * user or anonymous (or, for a VO member of an auto-registering group, a new user: logged);
+ * a suspended user is refused here with 403, whatever the route. Anonymous
  * callers are refused (401, or 403 on plain HTTP) on every known route not marked
  * `config: { anonymous: true }`; unknown paths still answer 404.
  */
@@ -20,7 +21,10 @@ export function installCallerHook(
   app.decorateRequest('caller', null as never);
   app.addHook('onRequest', async (request) => {
     request.identity = await deps.identify(request);
-    request.caller = await resolveCaller(deps.metadata, request.identity, { plainHttp: deps.plainHttp });
+    request.caller = await resolveCaller(deps.metadata, request.identity, {
+      plainHttp: deps.plainHttp,
+      onRegistered: (user, fqans, groups) => request.log.info({ event: 'voms_auto_register', user: user.name, dn: user.clientDn, fqans, groups }, `${user.name} registered at first login by its VOMS attributes`),
+    });
     if (!request.is404 && request.routeOptions.config.anonymous !== true) requireUser(request.caller);
   });
 }

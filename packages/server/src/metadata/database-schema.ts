@@ -26,6 +26,9 @@ export interface GroupsTable {
   protected: IntBoolean;
   created: string;
   modified: string;
+  /** JSON list of FQAN patterns (migration 0003). */
+  voms_fqans: Generated<string>;
+  voms_auto_register: Generated<IntBoolean>;
 }
 
 export interface GroupMembersTable {

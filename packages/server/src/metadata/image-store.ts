@@ -98,6 +98,11 @@ export interface ImageQuery {
   readonly sharedWith?: number;
   /** Only images shared with this group. */
   readonly sharedWithGroup?: number;
+  /**
+   * Groups the user of `readableBy` / `sharedWith` belongs to for this request only (through
+   * its VOMS attributes), counted as if it were a stored member.
+   */
+  readonly viaGroups?: readonly number[];
   /** Case-insensitive substring of the name or the description. */
   readonly text?: string;
   readonly limit: number;
@@ -155,8 +160,8 @@ export interface ImageStore {
 
   /** The users and groups each image is shared with (names, ordered); images without shares map to empty lists. */
   sharesOf(imageIds: readonly number[]): Promise<Map<number, ImageShares>>;
-  /** Whether the image is shared with the user directly or through one of its groups. */
-  isSharedWith(imageId: number, userId: number): Promise<boolean>;
+  /** Whether the image is shared with the user directly, through one of its groups, or with one of `viaGroups` (per-request memberships). */
+  isSharedWith(imageId: number, userId: number, viaGroups?: readonly number[]): Promise<boolean>;
   /** Shares with a user; a no-op when already shared. Throws MissingReference when the image or the user is gone. */
   shareWithUser(imageId: number, userId: number): Promise<void>;
   /** Stops sharing with a user; false when it was not shared. */

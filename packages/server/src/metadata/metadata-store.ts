@@ -38,8 +38,18 @@ export interface GroupRecord {
   readonly name: string;
   /** Built-in groups (`admins`, `users`): never deleted nor renamed. */
   readonly protected: boolean;
+  /** FQAN patterns whose holders are members for a request (SPEC §2.1); stored as given. */
+  readonly vomsFqans: readonly string[];
+  /** An unknown DN with a matching trusted FQAN becomes a user at first login. */
+  readonly vomsAutoRegister: boolean;
   readonly created: string;
   readonly modified: string;
+}
+
+/** The VOMS settings of a group; an absent field is left as it is. */
+export interface GroupVomsChanges {
+  readonly vomsFqans?: readonly string[];
+  readonly vomsAutoRegister?: boolean;
 }
 
 export interface UserStore {
@@ -69,7 +79,7 @@ export interface UserStore {
   delete(id: number, options?: { readonly keepMemberIn?: number }): Promise<boolean>;
 }
 
-export interface NewGroup {
+export interface NewGroup extends GroupVomsChanges {
   readonly name: string;
   readonly protected?: boolean;
 }
@@ -87,6 +97,10 @@ export interface GroupStore {
   list(): Promise<GroupRecord[]>;
   /** Renames and bumps `modified`; undefined when gone; UniqueViolation when the name is taken. */
   rename(id: number, name: string): Promise<GroupRecord | undefined>;
+  /** Sets the VOMS settings given and bumps `modified`; undefined when the group is gone. */
+  setVoms(id: number, changes: GroupVomsChanges): Promise<GroupRecord | undefined>;
+  /** The groups that list at least one FQAN pattern, ordered by name. */
+  listWithVomsFqans(): Promise<GroupRecord[]>;
   /** Deletes the group with its memberships, permissions and shares; false when it did not exist. */
   delete(id: number): Promise<boolean>;
 

@@ -9,12 +9,14 @@ import type { Database } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import { foundationMigration } from './migrations/0001-foundation.js';
 import { byteOrderNamesMigration } from './migrations/0002-byte-order-names.js';
+import { vomsGroupsMigration } from './migrations/0003-voms-groups.js';
 import { MetadataUnavailable } from './store-errors.js';
 
 export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001-foundation': foundationMigration(dialect),
     '0002-byte-order-names': byteOrderNamesMigration(dialect),
+    '0003-voms-groups': vomsGroupsMigration(),
   };
 }
 

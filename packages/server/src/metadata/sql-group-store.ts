@@ -10,11 +10,27 @@ import { guardConstraints } from './constraint-guard.js';
 import type { Database, GroupsTable } from './database-schema.js';
 import { isOnlyMember, lockGroup } from './group-lock.js';
 import type { MetadataDialect } from './metadata-dialect.js';
-import type { GroupRecord, GroupStore, NewGroup } from './metadata-store.js';
+import type { GroupRecord, GroupStore, GroupVomsChanges, NewGroup } from './metadata-store.js';
 import { LastMember, MissingReference } from './store-errors.js';
 
 function toGroupRecord(row: Selectable<GroupsTable>): GroupRecord {
-  return { id: row.id, name: row.name, protected: row.protected === 1, created: row.created, modified: row.modified };
+  return {
+    id: row.id,
+    name: row.name,
+    protected: row.protected === 1,
+    vomsFqans: JSON.parse(row.voms_fqans) as string[],
+    vomsAutoRegister: row.voms_auto_register === 1,
+    created: row.created,
+    modified: row.modified,
+  };
+}
+
+/** The columns of the VOMS settings present in `changes`. */
+function vomsColumns(changes: GroupVomsChanges): Partial<Pick<Selectable<GroupsTable>, 'voms_fqans' | 'voms_auto_register'>> {
+  return {
+    ...(changes.vomsFqans !== undefined && { voms_fqans: JSON.stringify(changes.vomsFqans) }),
+    ...(changes.vomsAutoRegister !== undefined && { voms_auto_register: changes.vomsAutoRegister ? 1 : 0 }),
+  };
 }
 
 export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDialect): GroupStore {
@@ -37,7 +53,7 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
           const now = new Date().toISOString();
           const row = await trx
             .insertInto('groups')
-            .values({ name: group.name, protected: group.protected ? 1 : 0, created: now, modified: now })
+            .values({ name: group.name, protected: group.protected ? 1 : 0, ...vomsColumns(group), created: now, modified: now })
             .returningAll()
             .executeTakeFirstOrThrow();
           const members = [...new Set(memberIds)];
@@ -71,6 +87,21 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
           .executeTakeFirst();
         return row && toGroupRecord(row);
       }),
+
+    async setVoms(id, changes) {
+      const row = await db
+        .updateTable('groups')
+        .set({ ...vomsColumns(changes), modified: new Date().toISOString() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toGroupRecord(row);
+    },
+
+    async listWithVomsFqans() {
+      const rows = await db.selectFrom('groups').selectAll().where('voms_fqans', '!=', '[]').orderBy('name').execute();
+      return rows.map(toGroupRecord);
+    },
 
     async delete(id) {
       const result = await db.deleteFrom('groups').where('id', '=', id).executeTakeFirst();

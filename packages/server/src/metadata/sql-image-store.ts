@@ -67,8 +67,8 @@ const sharedDirectly = (eb: ImageExpressions, userId: number) =>
       .where('us.user_id', '=', userId),
   );
 
-const sharedThroughGroup = (eb: ImageExpressions, userId: number) =>
-  eb.exists(
+const sharedThroughGroup = (eb: ImageExpressions, userId: number, viaGroups: readonly number[] = []) => {
+  const stored = eb.exists(
     eb
       .selectFrom('image_group_shares as gs')
       .innerJoin('group_members as gm', 'gm.group_id', 'gs.group_id')
@@ -76,6 +76,16 @@ const sharedThroughGroup = (eb: ImageExpressions, userId: number) =>
       .whereRef('gs.image_id', '=', 'images.id')
       .where('gm.user_id', '=', userId),
   );
+  if (viaGroups.length === 0) return stored;
+  const perRequest = eb.exists(
+    eb
+      .selectFrom('image_group_shares as vg')
+      .select('vg.image_id')
+      .whereRef('vg.image_id', '=', 'images.id')
+      .where('vg.group_id', 'in', [...viaGroups]),
+  );
+  return eb.or([stored, perRequest]);
+};
 
 /** A LIKE pattern matching `text` anywhere, with LIKE's own characters escaped by "\". */
 function containsPattern(text: string): string {
@@ -101,14 +111,14 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
             eb('images.owner_id', '=', viewer),
             eb('images.unauthenticated_access', '=', 1),
             sharedDirectly(eb, viewer),
-            sharedThroughGroup(eb, viewer),
+            sharedThroughGroup(eb, viewer, query.viaGroups),
           ]),
         );
       }
       if (query.ownerId !== undefined) conditions.push(eb('images.owner_id', '=', query.ownerId));
       if (query.sharedWith !== undefined) {
         conditions.push(eb('images.owner_id', '!=', query.sharedWith));
-        conditions.push(eb.or([sharedDirectly(eb, query.sharedWith), sharedThroughGroup(eb, query.sharedWith)]));
+        conditions.push(eb.or([sharedDirectly(eb, query.sharedWith), sharedThroughGroup(eb, query.sharedWith, query.viaGroups)]));
       }
       if (query.sharedWithGroup !== undefined) {
         const groupId = query.sharedWithGroup;
@@ -271,11 +281,11 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       return shares as Map<number, ImageShares>;
     },
 
-    async isSharedWith(imageId, userId) {
+    async isSharedWith(imageId, userId, viaGroups = []) {
       const row = await joined()
         .select('images.id')
         .where('images.id', '=', imageId)
-        .where((eb) => eb.or([sharedDirectly(eb, userId), sharedThroughGroup(eb, userId)]))
+        .where((eb) => eb.or([sharedDirectly(eb, userId), sharedThroughGroup(eb, userId, viaGroups)]))
         .executeTakeFirst();
       return row !== undefined;
     },

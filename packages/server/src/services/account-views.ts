@@ -15,10 +15,14 @@ export interface UserView {
   readonly modified: string;
 }
 
-/** `GET /api/whoami`: the caller's record and its effective permissions. */
+/** `GET /api/whoami`: the caller's record, its effective permissions and what its VOMS attributes gave. */
 export interface WhoamiView extends UserView {
   readonly permissions: readonly string[];
   readonly admin: boolean;
+  /** The trusted FQANs of this request, as the attribute certificates carry them. */
+  readonly fqans: readonly string[];
+  /** The groups those FQANs made the caller a member of, for this request only. */
+  readonly voms_groups: readonly string[];
 }
 
 export interface GroupView {
@@ -26,6 +30,8 @@ export interface GroupView {
   readonly protected: boolean;
   readonly users: readonly string[];
   readonly permissions: readonly string[];
+  readonly voms_fqans: readonly string[];
+  readonly voms_auto_register: boolean;
   readonly created: string;
   readonly modified: string;
 }
@@ -49,6 +55,8 @@ export function toGroupView(group: GroupRecord, users: readonly string[], permis
     protected: group.protected,
     users,
     permissions,
+    voms_fqans: group.vomsFqans,
+    voms_auto_register: group.vomsAutoRegister,
     created: group.created,
     modified: group.modified,
   };

@@ -123,8 +123,8 @@ export async function applyAdminDns(stores: Stores, dns: readonly string[]): Pro
   return results;
 }
 
-/** A user name derived from the DN's last CN (see the header). */
-export function userNameFromDn(dn: string): string {
+/** A user name derived from the DN's last CN (see the header); `fallback` when nothing usable is left. */
+export function userNameFromDn(dn: string, fallback = 'admin'): string {
   const cn = (lastCommonName(dn) ?? '')
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -133,7 +133,7 @@ export function userNameFromDn(dn: string): string {
     .replace(/^[^a-z0-9]+/, '')
     .slice(0, 56)
     .replace(/-+$/, '');
-  return isAccountName(cn) ? cn : 'admin';
+  return isAccountName(cn) ? cn : fallback;
 }
 
 async function freeName(stores: Stores, base: string): Promise<string> {

@@ -9,9 +9,11 @@
  * member cannot be removed (checked by the store under the group's lock, so that two
  * instances removing the last two admins cannot both succeed). A group or user deleted by
  * another instance between the lookups and the write answers 404, as if it had been gone
- * before.
+ * before. A group's VOMS settings (`voms_fqans` patterns, `voms_auto_register`; SPEC §2.1)
+ * decide who is a member for a request, so setting them needs group_modify_membership (and,
+ * on admins, being an admin); the patterns are checked and normalised (voms-fqans.ts).
  */
-import type { GroupRecord, MetadataStores } from '../metadata/metadata-store.js';
+import type { GroupRecord, GroupVomsChanges, MetadataStores } from '../metadata/metadata-store.js';
 import { LastMember, MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { requireAdmin, requirePermission, requireUser } from './access.js';
 import { toGroupView, type GroupView } from './account-views.js';
@@ -19,16 +21,32 @@ import { ADMINS_GROUP, USERS_GROUP, type Caller } from './caller.js';
 import { checkAccountName } from './names.js';
 import { isPermission, PERMISSIONS, type Permission } from './permissions.js';
 import { RepomanError } from './repoman-error.js';
+import { checkFqanPatterns } from './voms-fqans.js';
 
-export interface CreateGroupInput {
+export interface GroupVomsInput {
+  readonly voms_fqans?: readonly string[] | undefined;
+  readonly voms_auto_register?: boolean | undefined;
+}
+
+export interface CreateGroupInput extends GroupVomsInput {
   readonly name: string;
   readonly users?: readonly string[] | undefined;
   readonly permissions?: readonly string[] | undefined;
 }
 
-export interface ModifyGroupInput {
+export interface ModifyGroupInput extends GroupVomsInput {
   readonly name?: string | undefined;
 }
+
+/** The store's form of the VOMS settings given (patterns checked and normalised). */
+function vomsChanges(input: GroupVomsInput): GroupVomsChanges {
+  return {
+    ...(input.voms_fqans !== undefined && { vomsFqans: checkFqanPatterns(input.voms_fqans) }),
+    ...(input.voms_auto_register !== undefined && { vomsAutoRegister: input.voms_auto_register }),
+  };
+}
+
+const changesVoms = (input: GroupVomsInput): boolean => input.voms_fqans !== undefined || input.voms_auto_register !== undefined;
 
 export type GroupService = ReturnType<typeof createGroupService>;
 
@@ -83,16 +101,17 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       checkAccountName('group', input.name);
       const members = [...new Set(input.users ?? [])];
       const permissions = [...new Set(input.permissions ?? [])];
-      if (members.length > 0) requirePermission(caller, 'group_modify_membership');
+      if (members.length > 0 || changesVoms(input)) requirePermission(caller, 'group_modify_membership');
       if (permissions.length > 0) requirePermission(caller, 'group_modify_permissions');
       permissions.forEach(checkPermission);
+      const voms = vomsChanges(input);
       const memberIds: number[] = [];
       for (const member of members) memberIds.push(await userId(member));
       if ((await groups.findByName(input.name)) !== undefined) {
         throw new RepomanError('CONFLICT', `a group named ${input.name} already exists`);
       }
       try {
-        return await view(await groups.create({ name: input.name }, memberIds, permissions));
+        return await view(await groups.create({ name: input.name, ...voms }, memberIds, permissions));
       } catch (error) {
         if (error instanceof UniqueViolation) throw new RepomanError('CONFLICT', error.message, { cause: error });
         if (error instanceof MissingReference) {
@@ -103,16 +122,26 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
     },
 
     async modify(caller: Caller, name: string, input: ModifyGroupInput): Promise<GroupView> {
-      requirePermission(caller, 'group_modify');
-      const group = await find(name);
-      if (input.name === undefined || input.name === group.name) return view(group);
-      checkAccountName('group', input.name);
-      if (group.protected) throw new RepomanError('FORBIDDEN', `${group.name} is a built-in group and cannot be renamed`);
-      if ((await groups.findByName(input.name)) !== undefined) {
-        throw new RepomanError('CONFLICT', `a group named ${input.name} already exists`);
+      const actor = requirePermission(caller, 'group_modify');
+      let group = await find(name);
+      const rename = input.name !== undefined && input.name !== group.name ? input.name : undefined;
+      const voms = changesVoms(input) ? vomsChanges(input) : undefined;
+      // Every check before the first write: a refused rename leaves the VOMS settings unchanged.
+      if (voms !== undefined) {
+        requirePermission(caller, 'group_modify_membership');
+        if (group.name === ADMINS_GROUP) requireAdmin(actor, 'change who is a member of admins');
       }
+      if (rename !== undefined) {
+        checkAccountName('group', rename);
+        if (group.protected) throw new RepomanError('FORBIDDEN', `${group.name} is a built-in group and cannot be renamed`);
+        if ((await groups.findByName(rename)) !== undefined) throw new RepomanError('CONFLICT', `a group named ${rename} already exists`);
+      }
+      if (voms !== undefined) {
+        group = (await groups.setVoms(group.id, voms)) ?? (await find(name));
+      }
+      if (rename === undefined) return view(group);
       try {
-        const renamed = await groups.rename(group.id, input.name);
+        const renamed = await groups.rename(group.id, rename);
         if (renamed === undefined) throw new RepomanError('GROUP_NOT_FOUND', `no group is named ${name}`);
         return await view(renamed);
       } catch (error) {

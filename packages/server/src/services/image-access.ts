@@ -3,7 +3,7 @@
  * `/api/images/{image}` is the caller's own namespace, `/api/images/{user}/{image}` user's.
  * Who may do what:
  * - read (metadata, download, clone): the owner, admins, users it is shared with directly or
- *   through a group, holders of image_modify or image_delete, and — for public images
+ *   through a group (stored, or given for the request by VOMS attributes), holders of image_modify or image_delete, and — for public images
  *   (unauthenticated_access) — every registered user; anonymous callers only the raw bytes of
  *   public images;
  * - modify, share, upload: the owner, admins, holders of image_modify;
@@ -76,7 +76,7 @@ export async function locateImage(stores: Stores, caller: Caller, ref: ImageRef)
   const privileged = caller.isAdmin || image.ownerId === caller.user.id;
   const modify = privileged || hasPermission(caller, 'image_modify');
   const remove = privileged || hasPermission(caller, 'image_delete');
-  const readable = modify || remove || image.unauthenticatedAccess || (await stores.images.isSharedWith(image.id, caller.user.id));
+  const readable = modify || remove || image.unauthenticatedAccess || (await stores.images.isSharedWith(image.id, caller.user.id, caller.vomsGroups.map((group) => group.id)));
   if (!readable) throw notFound(ref);
   return { image, privileged, may: { modify, share: modify, upload: modify, delete: remove } };
 }

@@ -94,7 +94,9 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
 
   async function page(caller: Caller, filters: Omit<ImageQuery, 'readableBy' | 'limit' | 'offset' | 'after'>, paging: Paging, links: FileLinks): Promise<ImageListPage> {
     const viewer = requireUser(caller);
-    const query = { ...filters, ...pageQuery(paging), ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }) };
+    // The viewer's per-request VOMS groups; not when the listing is about another user's shares.
+    const viaGroups = filters.sharedWith === undefined || filters.sharedWith === viewer.user.id ? viewer.vomsGroups.map((group) => group.id) : [];
+    const query = { ...filters, ...pageQuery(paging), ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }), viaGroups };
     const result = await images.list(query);
     const shares = await images.sharesOf(result.images.map((image) => image.id));
     const last = result.images.at(-1);

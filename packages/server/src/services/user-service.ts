@@ -73,7 +73,13 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
   return {
     async whoami(caller: Caller): Promise<WhoamiView> {
       const self = requireUser(caller);
-      return { ...(await view(self.user)), permissions: [...self.permissions].sort(), admin: self.isAdmin };
+      return {
+        ...(await view(self.user)),
+        permissions: [...self.permissions].sort(),
+        admin: self.isAdmin,
+        fqans: self.fqans,
+        voms_groups: self.vomsGroups.map((group) => group.name),
+      };
     },
 
     async list(caller: Caller): Promise<UserView[]> {

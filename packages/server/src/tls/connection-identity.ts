@@ -8,23 +8,44 @@
  * CRLs rewritten by fetch-crl take effect without a restart; a reload's warnings are logged.
  * The chain is read in the server's `secureConnection` event (see `admit`), not later at the
  * first request: see there why.
+ *
+ * With a vomsdir, the VOMS attribute certificates of an accepted chain are judged next to it
+ * (SPEC §2.1): the trusted FQANs join the identity, every refused AC is logged with its reason
+ * and leaves the DN identity as it is. The verdict is kept with the connection no longer than
+ * its `validUntil`: a keep-alive connection that outlives its AC loses the FQANs.
  */
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import { ChainValidator, CredentialError, type Identity, type TrustStore } from '@repoman/x509';
+import { ChainValidator, CredentialError, VomsValidator, type Identity, type TrustStore, type VomsDir } from '@repoman/x509';
 import { RepomanError } from '../services/repoman-error.js';
 import { peerChain } from './peer-chain.js';
 
-type Outcome = { identity: Identity | null } | { refusal: CredentialError };
+type Outcome = { identity: Identity | null; fqans: readonly string[]; fqansUntil: number } | { refusal: CredentialError };
+
+/** What VOMS needs: the vomsdir, and the names this server answers to (for AC targets). */
+export interface VomsSetup {
+  readonly vomsdir: VomsDir;
+  readonly serverNames: readonly string[];
+}
 
 export class ConnectionIdentities {
   private readonly chains = new WeakMap<TLSSocket, Buffer[]>();
   private readonly outcomes = new WeakMap<TLSSocket, Promise<Outcome>>();
   private readonly validator: ChainValidator;
+  private readonly voms: VomsValidator | null;
 
-  /** `warn` gets the trust store's warnings (a CRL file that cannot be used…) after each reload. */
-  constructor(private readonly trust: TrustStore, private readonly warn: (line: string) => void = () => {}) {
+  /**
+   * `warn` gets the trust store's warnings (a CRL file that cannot be used…) after each reload,
+   * and the reason of every refused VOMS AC. Without `voms`, ACs are ignored.
+   */
+  constructor(
+    private readonly trust: TrustStore,
+    private readonly warn: (line: string) => void = () => {},
+    voms: VomsSetup | null = null,
+    private readonly now: () => number = Date.now,
+  ) {
     this.validator = new ChainValidator({ trust });
+    this.voms = voms && new VomsValidator({ vomsdir: voms.vomsdir, chainValidator: this.validator, serverNames: voms.serverNames, now: () => new Date(this.now()) });
   }
 
   /**
@@ -40,8 +61,11 @@ export class ConnectionIdentities {
     this.chains.set(socket, peerChain(socket));
   };
 
-  /** The verified identity of the request's connection, or null; throws 401 for a bad credential. */
-  readonly identify = async (request: FastifyRequest): Promise<Identity | null> => {
+  /**
+   * The verified identity of the request's connection with its trusted FQANs (none once the
+   * verdict's time is over), or null; throws 401 for a bad credential.
+   */
+  readonly identify = async (request: FastifyRequest): Promise<(Identity & { fqans: readonly string[] }) | null> => {
     const socket = request.raw.socket as TLSSocket;
     let outcome = this.outcomes.get(socket);
     if (outcome === undefined) {
@@ -50,18 +74,27 @@ export class ConnectionIdentities {
     }
     const decided = await outcome;
     if ('refusal' in decided) throw new RepomanError('UNAUTHENTICATED', `Your certificate was refused: ${decided.refusal.message}`);
-    return decided.identity;
+    if (decided.identity === null) return null;
+    return { ...decided.identity, fqans: this.now() < decided.fqansUntil ? decided.fqans : [] };
   };
 
   private async decide(socket: TLSSocket): Promise<Outcome> {
     const chain = this.chains.get(socket) ?? peerChain(socket);
-    if (chain.length === 0) return { identity: null };
+    if (chain.length === 0) return { identity: null, fqans: [], fqansUntil: 0 };
     if (await this.trust.refresh()) for (const warning of this.trust.warnings) this.warn(warning);
+    let identity: Identity;
     try {
-      return { identity: this.validator.validate(chain) };
+      identity = this.validator.validate(chain);
     } catch (error) {
       if (error instanceof CredentialError) return { refusal: error };
       throw error;
     }
+    if (this.voms === null || !identity.voms) return { identity, fqans: [], fqansUntil: 0 };
+    const verdict = this.voms.validate(chain);
+    for (const refused of verdict.refused) {
+      const source = refused.vo === undefined ? '' : ` of ${refused.vo}${refused.host === undefined ? '' : ` (${refused.host})`}`;
+      this.warn(`voms: ignored an attribute certificate${source} presented by ${identity.dn}: ${refused.reason}`);
+    }
+    return { identity, fqans: verdict.fqans, fqansUntil: verdict.validUntil };
   }
 }

@@ -5,20 +5,23 @@
  * 3820 proxies), TLS >= 1.2 and no session tickets; each connection's chain is validated by
  * @repoman/x509 (see connection-identity.ts). Without configured `[tls]` the development PKI
  * is made (or reused) under `server.data_dir`, its admin registered, and the lines to use it
- * are printed.
+ * are printed. VOMS attributes are read when the vomsdir exists (`[voms]`; see
+ * connection-identity.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import { constants } from 'node:crypto';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
-import { TrustStore, toPem } from '@repoman/x509';
-import { DEFAULT_GRID_CA_DIR } from '../config/config-schema.js';
+import { hostname } from 'node:os';
+import { existsSync } from 'node:fs';
+import { TrustStore, VomsDir, toPem } from '@repoman/x509';
+import { DEFAULT_GRID_CA_DIR, DEFAULT_VOMSDIR } from '../config/config-schema.js';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { Identify } from '../http/caller-hook.js';
 import type { OpenMetadata } from '../metadata/open-metadata.js';
 import { ensureAdmin } from '../services/admin-bootstrap.js';
 import { ensureDevPki, type DevPki } from '../dev-pki.js';
-import { ConnectionIdentities } from './connection-identity.js';
+import { ConnectionIdentities, type VomsSetup } from './connection-identity.js';
 
 /** What one listener tells the app it builds. */
 export interface ListenerOptions {
@@ -85,6 +88,15 @@ function httpsOptions(material: TlsMaterial): ServerOptions {
   };
 }
 
+/** The vomsdir and server names, or null when the default vomsdir does not exist (no VOMS). */
+async function loadVoms(config: RepomanConfig, notice: (line: string) => void): Promise<VomsSetup | null> {
+  const { vomsdir: dir, server_name: serverName } = config.voms;
+  if (dir === DEFAULT_VOMSDIR && !existsSync(dir)) return null;
+  const vomsdir = await VomsDir.load(dir);
+  for (const warning of vomsdir.warnings) notice(`repoman-server: voms: ${warning}`);
+  return { vomsdir, serverNames: [serverName === '' ? hostname() : serverName] };
+}
+
 /** The host to print in URLs: a wildcard address is reached as localhost. */
 function displayHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
@@ -96,7 +108,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const material = await loadTlsMaterial(config, options.metadata);
   const trustWarning = (warning: string): void => notice(`repoman-server: trust: ${warning}`);
   for (const warning of material.trust.warnings) trustWarning(warning);
-  const identities = new ConnectionIdentities(material.trust, trustWarning);
+  const identities = new ConnectionIdentities(material.trust, trustWarning, await loadVoms(config, notice));
   const apps: FastifyInstance[] = [];
   const urls: string[] = [];
   try {

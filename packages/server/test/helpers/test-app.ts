@@ -1,6 +1,7 @@
 /**
  * Test-only harness: a fresh data directory, a migrated SQLite database, a blob store, an `admin` user, and
- * the app built with an `identify` that trusts the `x-test-dn` header (and `x-test-limited`)
+ * the app built with an `identify` that trusts the `x-test-dn` header (and `x-test-limited`, and
+ * `x-test-fqans`: the trusted VOMS FQANs as a JSON list)
  * instead of a TLS chain. Requests go through fastify's `inject`, in-process. Never used by
  * the server itself.
  */
@@ -22,6 +23,8 @@ export const ADMIN_DN = '/DC=org/DC=repoman-test/OU=People/CN=Ada Admin';
 export interface RequestOptions {
   /** The client DN; omitted: no certificate. */
   readonly dn?: string;
+  /** The trusted VOMS FQANs of the request (with `dn`). */
+  readonly fqans?: readonly string[];
   /** A JSON body (serialized here). */
   readonly json?: unknown;
   /** A form-encoded body. */
@@ -71,7 +74,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logDestination: { write: (line: string) => logs.push(line) },
     identify: async (request) => {
       const dn = request.headers[TEST_DN_HEADER];
-      return typeof dn === 'string' ? { dn: decodeURIComponent(dn), limited: request.headers['x-test-limited'] === '1' } : null;
+      const fqans = request.headers['x-test-fqans'];
+      return typeof dn === 'string'
+        ? { dn: decodeURIComponent(dn), limited: request.headers['x-test-limited'] === '1', fqans: typeof fqans === 'string' ? (JSON.parse(fqans) as string[]) : [] }
+        : null;
     },
     plainHttp: options.plainHttp ?? false,
   });
@@ -87,6 +93,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     request(method, url, request = {}) {
       const headers: Record<string, string> = { ...request.headers };
       if (request.dn !== undefined) headers[TEST_DN_HEADER] = encodeURIComponent(request.dn);
+      if (request.fqans !== undefined) headers['x-test-fqans'] = JSON.stringify(request.fqans);
       let payload: string | Buffer | undefined = request.payload;
       if (request.json !== undefined) {
         headers['content-type'] ??= 'application/json';

@@ -1,6 +1,6 @@
 /**
  * The groups routes of SPEC §3: `/api/groups` (list, create) and `/api/groups/{group}` (read,
- * modify — rename with `name`; `POST` is the 2011 synonym of `PATCH` — and delete).
+ * modify — rename with `name`, VOMS settings `voms_fqans` and `voms_auto_register`; `POST` is the 2011 synonym of `PATCH` — and delete).
  */
 import { readBody } from '../body-fields.js';
 import type { RoutePlugin } from '../route-context.js';
@@ -15,6 +15,8 @@ export const groupRoutes: RoutePlugin = (app, { groups }) => {
       name: { type: 'string', required: true },
       users: { type: 'string[]' },
       permissions: { type: 'string[]' },
+      voms_fqans: { type: 'string[]' },
+      voms_auto_register: { type: 'boolean' },
     });
     const group = await groups.create(request.caller, body);
     return reply.status(201).header('location', `/api/groups/${encodeURIComponent(group.name)}`).send(group);
@@ -26,7 +28,7 @@ export const groupRoutes: RoutePlugin = (app, { groups }) => {
     method: ['PATCH', 'POST'],
     url: '/api/groups/:group',
     handler: async (request) => {
-      const body = readBody(request, { name: { type: 'string' } });
+      const body = readBody(request, { name: { type: 'string' }, voms_fqans: { type: 'string[]' }, voms_auto_register: { type: 'boolean' } });
       return groups.modify(request.caller, request.params.group, body);
     },
   });
