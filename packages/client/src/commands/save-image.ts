@@ -200,7 +200,7 @@ export const saveImageCommand = defineCommand<SaveImageOptions>({
     const text = (key: string): string | undefined => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
     const resize = text('resize');
     const format = text('format');
-    if (format !== undefined && format !== 'raw' && format !== 'qcow2') throw new TypeError(`--format ${format}: give raw or qcow2`);
+    if (format !== undefined && format !== 'raw' && format !== 'qcow2') throw new UsageError(`--format ${format}: give raw or qcow2`);
     return {
       name: ref.name, resize: resize === undefined ? undefined : parseSize(resize), snapshotDir: text('snapshotDir'),
       excludes: (flags.exclude as string[] | undefined) ?? [], excludeFrom: text('excludeFrom'), source: text('source'),
