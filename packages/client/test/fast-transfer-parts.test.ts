@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { makeGridSite, type GridSite } from '../../server/test/helpers/grid-site.js';
-import { BackgroundSha256 } from '../src/transfer/background-sha256.js';
+import { BackgroundSha256 } from '@repoman/bytes';
 import { SharedBatches } from '../src/transfer/shared-batches.js';
 import { tlsGet, type ResponseHead } from '../src/transfer/tls-get.js';
 

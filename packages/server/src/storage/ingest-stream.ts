@@ -11,9 +11,9 @@
 // memory and are hashed on a worker thread while the sink writes them (a batch is reused once
 // both are done), so that the main thread only decrypts, parses and copies. An S3 driver passes
 // a sink that gathers batches into multipart parts.
+import type { BackgroundSha256 } from '@repoman/bytes';
 import { createHash } from 'node:crypto';
 import { BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
-import type { BackgroundHashing } from './background-hashing.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { BlobWriteOptions, BlobWriteResult, UploadSource } from './blob-store.js';
 
@@ -23,7 +23,7 @@ export interface IngestOptions extends BlobWriteOptions {
   /** Size of every batch but the last (which is smaller, or absent if empty). Default 1 MiB. */
   readonly batchBytes?: number;
   /** Hash on this worker instead of the calling thread; batches then come from `buffers`. */
-  readonly hashing?: { readonly worker: BackgroundHashing; readonly buffers: BufferPool } | undefined;
+  readonly hashing?: { readonly worker: BackgroundSha256; readonly buffers: BufferPool } | undefined;
 }
 
 /**

@@ -8,7 +8,7 @@
 // whatever the size of the image. The file is closed when the bytes end, on error, or on destroy().
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
-import type { BufferPool } from './buffer-pool.js';
+import type { BufferPool } from '../buffer-pool.js';
 
 export class FileBytes extends Readable {
   #position: number;
