@@ -7,10 +7,9 @@ import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { StorageConfig } from './storage-config.js';
 
-export type { BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange, UploadSource } from './blob-store.js';
+export type { BlobBody, BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange, UploadSource } from './blob-store.js';
 export { BlobNotFoundError, BlobStoreError, BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
 export type { StorageConfig } from './storage-config.js';
-export { FileBytes } from './fs/file-bytes.js';
 
 /** Opens the blob store `config` describes; throws for a driver this build cannot run. */
 export async function createBlobStore(config: StorageConfig): Promise<BlobStore> {
