@@ -32,7 +32,7 @@ function progress(result: RowResult): void {
 }
 
 async function main(options: BenchOptions): Promise<number> {
-  for (const cli of ['packages/server/dist/cli.js', 'packages/client/dist/cli.js']) {
+  for (const cli of ['packages/server/dist/cli.js', 'packages/client/dist/cli.bundle.js']) {
     if (!existsSync(join(ROOT, cli))) throw new Error(`${cli} is missing: run npm run build first`);
   }
   const started = Date.now();

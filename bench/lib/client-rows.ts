@@ -1,4 +1,4 @@
-// The client rows: the `repoman` command (packages/client/dist/cli.js) against `curl` on the
+// The client rows: the `repoman` command (its bundle, packages/client/dist/cli.bundle.js) against `curl` on the
 // same single transfer to the same repoman server, timed as a user sees it (process start to
 // exit, so node's start-up and the record lookup count).
 // - `client-download`: `repoman download-image admin/bench.img FILE --force` against
@@ -25,7 +25,7 @@ import type { RowResult } from './throughput-rows.js';
 
 export type ClientRow = 'client-download' | 'client-download-stdout' | 'client-upload';
 
-const CLIENT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/client/dist/cli.js');
+const CLIENT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/client/dist/cli.bundle.js');
 
 /** Runs the repoman command once; a non-zero exit is the one outcome's problem. */
 async function runRepomanCli(site: BenchSite, serverUrl: string, args: readonly string[]): Promise<Batch> {

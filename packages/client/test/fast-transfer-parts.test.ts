@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { makeGridSite, type GridSite } from '../../server/test/helpers/grid-site.js';
-import { BackgroundSha256 } from '../src/transfer/background-sha256.js';
+import { BackgroundSha256 } from '@repoman/bytes';
 import { SharedBatches } from '../src/transfer/shared-batches.js';
 import { tlsGet, type ResponseHead } from '../src/transport/tls-get.js';
 
@@ -140,7 +140,7 @@ describe('fast transfer parts', () => {
     // A process of its own, where nothing else keeps the event loop alive.
     const script = join(site.dir, 'close-while-replying.mts');
     await writeFile(script, [
-      `import { BackgroundSha256 } from ${JSON.stringify(fileURLToPath(new URL('../src/transfer/background-sha256.ts', import.meta.url)))};`,
+      `import { BackgroundSha256 } from ${JSON.stringify(fileURLToPath(new URL('../../bytes/src/background-sha256.ts', import.meta.url)))};`,
       'for (let round = 0; round < 10; round += 1) {',
       '  const hasher = new BackgroundSha256();',
       '  await hasher.update(new SharedArrayBuffer(16), 0, 16);',

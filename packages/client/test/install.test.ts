@@ -1,9 +1,11 @@
 // `npm install -g ./packages/client` works and gives a working `repoman` (bin/repoman.js,
 // with its shebang and few dependencies): as a link into the built checkout, and as a real
 // copy (`--install-links`, what a machine without the checkout gets). Into a temp prefix.
+// The copy runs the bundles (scripts/bundle.mjs), which carry the workspace packages: no
+// import of a @repoman/ package is left in them, and none is a dependency to install.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +45,17 @@ describe('global install of the client folder', () => {
   it('as a real copy (--install-links): only a handful of packages, no native modules', async () => {
     const { prefix, ms } = installInto(['--install-links']);
     assert.match(repomanHelp(prefix), /Usage: repoman/);
-    const modules = join(prefix, 'lib', 'node_modules', 'repoman-client', 'node_modules');
+    const installedRoot = join(prefix, 'lib', 'node_modules', 'repoman-client');
+    for (const bundle of ['cli.bundle.js', 'index.bundle.js']) {
+      const code = await readFile(join(installedRoot, 'dist', bundle), 'utf8');
+      assert.doesNotMatch(code, /(from|import\(|require\()\s*["']@repoman\//, `${bundle} still imports a workspace package`);
+    }
+    const manifest = JSON.parse(await readFile(join(installedRoot, 'package.json'), 'utf8')) as { main: string; dependencies?: Record<string, string> };
+    assert.deepEqual(Object.keys(manifest.dependencies ?? {}).filter((name) => name.startsWith('@repoman/')), []);
+    const entry = JSON.stringify(join(installedRoot, manifest.main));
+    const library = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${entry}); if (typeof m.RepomanClient !== 'function') process.exit(1);`], { encoding: 'utf8' });
+    assert.equal(library.status, 0, `the installed library entry does not load: ${library.stderr}`);
+    const modules = join(installedRoot, 'node_modules');
     const installed = (await readdir(modules)).filter((name) => !name.startsWith('.'));
     assert.ok(installed.length <= 10, `runtime packages: ${installed.join(', ')}`);
     for (const name of installed) {

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsBlobStore } from '../src/storage/fs-blob-store.js';
+import { FsBlobStore } from '../src/storage/fs/fs-blob-store.js';
 import { drain, timed, tlsLikeSource } from './throughput-kit.js';
 
 const MiB = 1024 * 1024;

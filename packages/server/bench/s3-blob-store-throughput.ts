@@ -18,8 +18,8 @@ import type { CompletedPart } from '@aws-sdk/client-s3';
 import { randomFillSync } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { drain, timed, tlsLikeSource } from './throughput-kit.js';
-import { S3BlobStore } from '../src/storage/s3-blob-store.js';
-import { createS3Client } from '../src/storage/s3-client.js';
+import { S3BlobStore } from '../src/storage/s3/s3-blob-store.js';
+import { createS3Client } from '../src/storage/s3/s3-client.js';
 import { startCephRgw } from '../test/helpers/test-services.js';
 
 const MiB = 1024 * 1024;

@@ -17,8 +17,8 @@
  * The byte path is built for speed (a download must keep up with curl): the GET goes over its
  * own TLS connection whose body lands in one reused read buffer (the transport's `getBody`),
  * the bytes are gathered into 1 MiB shared batches that are written and, at the same time,
- * hashed on a background thread (shared-batches.ts, background-sha256.ts). Nothing is allocated per chunk.
- * A file destination is written around the page cache (O_DIRECT, direct-file.ts) and fsynced
+ * hashed on a background thread (shared-batches.ts, @repoman/bytes' BackgroundSha256). Nothing is allocated per chunk.
+ * A file destination is written around the page cache (O_DIRECT, @repoman/bytes' DirectFile) and fsynced
  * before it is checked and renamed, and its directory after: a verified DEST is on the disk
  * before it has its name, and the name too once the command ends.
  */
@@ -30,8 +30,7 @@ import type { ImageRecord } from '../wire/api-types.js';
 import { apiErrorOf, toNetworkError, type HttpTransport, type ResponseHead } from '../transport/http-transport.js';
 import { formatImageRef, rawImagePath, type ImageRef } from '../wire/image-ref.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
-import { BackgroundSha256 } from './background-sha256.js';
-import { DirectFile } from './direct-file.js';
+import { BackgroundSha256, DirectFile } from '@repoman/bytes';
 import { parseReprDigest } from './repr-digest.js';
 import { SharedBatches } from './shared-batches.js';
 import type { ProgressListener } from './transfer-progress.js';

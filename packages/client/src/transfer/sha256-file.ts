@@ -2,7 +2,7 @@
  * The sha256 of a file (or of its first `length` bytes), read as a stream in 1 MiB chunks
  * with constant memory, reporting progress: the library's way to know a file's digest
  * (`uploadImage` takes it as `sha256` to skip hashing). Transfers hash on a background thread
- * instead (background-sha256.ts).
+ * instead (@repoman/bytes' BackgroundSha256).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

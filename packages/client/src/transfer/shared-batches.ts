@@ -1,8 +1,8 @@
 /**
  * Where a download's bytes go on their way to the destination: they are copied (from the
  * socket's one reused read buffer) into batches of 1 MiB of page-aligned shared memory
- * (aligned-memory.ts: the hashing thread reads a batch by SharedArrayBuffer and offset, and
- * a file destination can write it with O_DIRECT, see direct-file.ts); a full batch
+ * (@repoman/bytes' alignedSharedBuffers: the hashing thread reads a batch by SharedArrayBuffer and offset, and
+ * a file destination can write it with O_DIRECT, see its DirectFile); a full batch
  * is written to the destination (in order, one write at a time) and hashed on the background
  * thread at the same time, and is reused once both are done. Eight batches rotate, so memory
  * is constant and nothing is allocated per chunk (no garbage to collect). When every batch is
@@ -11,8 +11,7 @@
  * hashed: after a failure the count and the hash describe exactly what reached the
  * destination, so a download can resume from there (a partly filled batch is dropped).
  */
-import { alignedSharedBuffers } from './aligned-memory.js';
-import type { BackgroundSha256 } from './background-sha256.js';
+import { alignedSharedBuffers, type BackgroundSha256 } from '@repoman/bytes';
 
 const BATCH_BYTES = 1024 * 1024;
 const BATCHES = 8;

@@ -16,7 +16,7 @@ import type { ImageRecord } from '../wire/api-types.js';
 import { errorFrom, readBody, type HttpTransport } from '../transport/http-transport.js';
 import { rawImagePath, formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
-import { BackgroundSha256 } from './background-sha256.js';
+import { BackgroundSha256 } from '@repoman/bytes';
 import { sendFile } from './file-sender.js';
 import { formatReprDigest } from './repr-digest.js';
 import type { ProgressListener } from './transfer-progress.js';

@@ -1,5 +1,5 @@
 /**
- * Runs the built `repoman` (packages/client/dist/cli.js) as a user would: a child process
+ * Runs the built `repoman` (its bundle, packages/client/dist/cli.bundle.js) as a user would: a child process
  * with a clean environment — HOME a temp dir, X509_USER_PROXY, X509_CERT_DIR, REPOMAN_SERVER
  * as given, nothing inherited that could point at a real configuration. Asynchronous, so
  * that an in-process stub server keeps answering while it runs. `runUnderTerminal` runs it
@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.bundle.js');
 
 export interface RunResult {
   code: number | null;

@@ -1,17 +1,16 @@
 /**
- * Sends a download's bytes once its status and headers are set on the reply. Bytes from the
- * filesystem driver (`FileBytes`) bypass fastify's stream piping: the reply is hijacked, the
- * head written with the reply's headers, and the bytes pumped with reused buffers (see
- * storage/file-bytes.ts), which is what makes a download cost little more CPU than its
- * encryption. The request log (an onResponse hook) still sees the response finish. Other
- * streams (S3) go through `reply.send`.
+ * Sends a download's bytes once its status and headers are set on the reply. A blob body that
+ * offers the contract's sendTo() fast path (the filesystem driver's, storage/fs/file-bytes.ts)
+ * bypasses fastify's stream piping: the reply is hijacked, the head written with the reply's
+ * headers, and the bytes pumped with reused buffers, which is what makes a download cost
+ * little more CPU than its encryption. The request log (an onResponse hook) still sees the
+ * response finish. Other bodies (S3) go through `reply.send`.
  */
 import type { FastifyReply } from 'fastify';
-import type { Readable } from 'node:stream';
-import { FileBytes } from '../storage/index.js';
+import type { BlobBody } from '../storage/index.js';
 
-export async function sendBytes(reply: FastifyReply, bytes: Readable): Promise<FastifyReply> {
-  if (!(bytes instanceof FileBytes)) return reply.send(bytes);
+export async function sendBytes(reply: FastifyReply, bytes: BlobBody): Promise<FastifyReply> {
+  if (bytes.sendTo === undefined) return reply.send(bytes);
   const res = reply.raw;
   reply.hijack();
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);

@@ -10,10 +10,9 @@
 // body already complete or being read) leaves the request to be read as a stream, as before.
 // The parser never sees the end of such a body, so the connection closes after the answer
 // (the upload route's onSend hook says `Connection: close` for unfinished bodies).
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { UploadSource } from '../storage/index.js';
+import { Readable } from 'node:stream';
 
 /** The reused read buffer: TLS hands over at most one 16 KiB record per read. */
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -35,11 +34,12 @@ interface Internals {
 type SocketWithInternals = Socket & { parser?: Partial<ParserInternals> | null; _handle?: { useUserBuffer?: unknown } | null } & Record<symbol, unknown>;
 
 /**
- * The body of `request` as an UploadSource read from the socket, or undefined when it must be
- * read as the request stream (chunked, already complete or flowing, or node internals not
- * as expected). Nothing changes until the source is first resumed.
+ * The body of `request` as a Readable read from the socket, or undefined when it must be read
+ * as the request stream (chunked, already complete or flowing, or node internals not as
+ * expected). Nothing changes until it is first read. Its 'data' chunks are valid only during
+ * the call (the blob store copies them, see its UploadSource).
  */
-export function socketBody(request: IncomingMessage): UploadSource | undefined {
+export function socketBody(request: IncomingMessage): Readable | undefined {
   const length = contentLength(request);
   if (length === undefined || request.complete || request.readableEnded || request.readableFlowing === true) return undefined;
   if (request.listenerCount('data') > 0 || request.listenerCount('readable') > 0) return undefined;
@@ -65,19 +65,13 @@ function ownSymbol(object: object, description: string): symbol | undefined {
   return Object.getOwnPropertySymbols(object).find((symbol) => symbol.description === description);
 }
 
-class SocketBody extends EventEmitter implements UploadSource {
+class SocketBody extends Readable {
   /** Body bytes not yet read from the socket. */
   #remaining: number;
+  #starting = false;
   #taken = false;
-  /** The socket is ours: detached from the parser, reading into our buffer. */
-  #reading = false;
-  #paused = true;
-  /** Chunks to hand out before reading on: what the parser had read, and what came while paused. */
-  readonly #pending: Buffer[] = [];
-  #flushing = false;
-  #ended = false;
-  #closed = false;
-  #error: Error | null = null;
+  /** Our last read callback asked the socket to stop reading. */
+  #stopped = false;
 
   constructor(
     private readonly request: IncomingMessage,
@@ -85,66 +79,54 @@ class SocketBody extends EventEmitter implements UploadSource {
     private readonly internals: Internals,
     length: number,
   ) {
-    super();
+    super({ highWaterMark: READ_BUFFER_BYTES });
     this.#remaining = length;
+    // Nobody may be reading when the socket fails (the upload was refused or aborted, the
+    // answer is on its way): `errored` keeps the error, an 'error' without listener would
+    // crash the process.
+    this.on('error', () => {});
     socket.once('error', (error: Error) => {
-      if (this.#ended) return;
-      this.#error = error;
-      // Nobody reading any more (the upload was refused or aborted, the answer is on its way):
-      // `errored` keeps it; an 'error' without listener would crash the process.
-      if (this.listenerCount('error') > 0) this.emit('error', error);
+      if (!this.readableEnded) this.destroy(error);
     });
     const closed = (): void => {
-      if (this.#ended || this.#closed || this.#remaining <= 0) return; // every byte arrived: not cut short
-      this.#closed = true;
-      this.emit('close');
+      if (this.destroyed || this.#remaining <= 0) return; // every byte arrived: not cut short
+      this.destroy();
     };
     socket.once('end', closed);
     socket.once('close', closed);
   }
 
-  get readableEnded(): boolean {
-    return this.#ended;
-  }
-
-  get destroyed(): boolean {
-    return this.#closed || this.socket.destroyed;
-  }
-
-  get errored(): Error | null {
-    return this.#error;
-  }
-
-  pause(): this {
-    this.#paused = true;
-    if (this.#reading) this.socket.pause();
-    return this;
-  }
-
-  resume(): this {
-    this.#paused = false;
-    if (this.#flushing) return this;
-    // Handed out on a later tick, as a Readable would, not inside the caller's resume(). The
-    // first time, after the parser is done with what it has read: the route may run inside
-    // the parser's callback for the headers, with body bytes of the same read still to parse.
-    this.#flushing = true;
-    if (this.#taken) process.nextTick(() => this.#flush());
-    else setImmediate(() => {
-      this.#take();
-      this.#flush();
-    });
-    return this;
+  override _read(): void {
+    if (this.#taken) {
+      if (this.#stopped && !this.destroyed) {
+        this.#stopped = false;
+        this.socket.resume();
+      }
+      return;
+    }
+    // The first time, after the parser is done with what it has read: the route may run
+    // inside the parser's callback for the headers, with body bytes of the same read still
+    // to parse.
+    if (this.#starting) return;
+    this.#starting = true;
+    setImmediate(() => this.#take());
   }
 
   /** Takes what the parser read of the body, then detaches the socket from it and reads into one reused buffer. */
   #take(): void {
+    if (this.destroyed) return;
     this.#taken = true;
+    // The parser's own buffers, fresh for each chunk: handed over as they are.
     for (let chunk: unknown; (chunk = this.request.read()) !== null; ) {
       const bytes = chunk as Buffer;
-      this.#pending.push(bytes);
       this.#remaining -= bytes.length;
+      this.push(bytes);
     }
-    if (this.#remaining <= 0 || this.#closed || this.socket.destroyed) return;
+    if (this.#remaining <= 0) {
+      this.push(null);
+      return;
+    }
+    if (this.socket.destroyed) return void this.destroy();
     const { parser, handle, kBuffer, kBufferCb } = this.internals;
     const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
     parser.unconsume();
@@ -152,34 +134,24 @@ class SocketBody extends EventEmitter implements UploadSource {
     this.socket[kBuffer] = buffer;
     this.socket[kBufferCb] = (read: number, bytes: Buffer): boolean => this.#onRead(bytes.subarray(0, read));
     handle.useUserBuffer(buffer);
-    this.#reading = true;
+    this.socket.resume();
   }
 
-  /** One read from the socket; false stops reading until resume(). */
+  /** One read from the socket; false stops reading until the next _read(). */
   #onRead(read: Buffer): boolean {
-    if (this.#remaining <= 0 || this.#closed) return false; // past the body: the connection closes after the answer
+    if (this.#remaining <= 0 || this.destroyed) return false; // past the body: the connection closes after the answer
     const bytes = read.length > this.#remaining ? read.subarray(0, this.#remaining) : read;
     this.#remaining -= bytes.length;
-    if (this.#paused || this.#pending.length > 0) this.#pending.push(Buffer.from(bytes));
-    else this.emit('data', bytes);
-    this.#endIfDone();
-    return !this.#paused && this.#remaining > 0;
-  }
-
-  #flush(): void {
-    this.#flushing = false;
-    while (!this.#paused && this.#pending.length > 0) this.emit('data', this.#pending.shift());
-    if (this.#paused) return;
-    if (!this.#endIfDone() && this.#reading && !this.#closed) this.socket.resume();
-  }
-
-  /** Emits 'end' once every byte was handed out; true if the body is done. */
-  #endIfDone(): boolean {
-    if (this.#remaining > 0 || this.#pending.length > 0 || this.#paused) return this.#ended;
-    if (!this.#ended) {
-      this.#ended = true;
-      this.emit('end');
+    // The read buffer is reused: a chunk that a consumer takes at once (flowing, nothing
+    // queued: push() emits 'data' right away) is handed over in place, one that would wait in
+    // the queue is copied.
+    const atOnce = this.readableFlowing === true && this.readableLength === 0 && this.listenerCount('data') > 0;
+    this.push(atOnce ? bytes : Buffer.from(bytes));
+    if (this.#remaining <= 0) {
+      this.push(null);
+      return false;
     }
-    return true;
+    this.#stopped = this.readableFlowing !== true;
+    return !this.#stopped;
   }
 }

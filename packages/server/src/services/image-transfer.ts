@@ -9,10 +9,9 @@
  * committed blob that lost its row is left to the sweeper. Old blobs are never deleted here:
  * a key may be shared by other rows (identical content, clones).
  */
-import type { Readable } from 'node:stream';
 import type { ImageRecord } from '../metadata/image-store.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
-import { BlobTooLargeError, UploadAbortedError, type BlobStore, type ByteRange, type UploadSource } from '../storage/index.js';
+import { BlobTooLargeError, UploadAbortedError, type BlobBody, type BlobStore, type ByteRange, type UploadSource } from '../storage/index.js';
 import { hasExpired } from './image-fields.js';
 import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
 import type { Caller } from './caller.js';
@@ -138,7 +137,7 @@ export function createImageTransferService(
      * its size). Resolves once the bytes are pinned: an upload committed afterwards does not
      * change what the stream yields.
      */
-    openBytes(download: ImageDownload, range?: ByteRange): Promise<Readable> {
+    openBytes(download: ImageDownload, range?: ByteRange): Promise<BlobBody> {
       return blobs.read(download.key, range);
     },
   };

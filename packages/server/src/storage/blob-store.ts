@@ -6,8 +6,10 @@
 // row". Keys are content-addressed by convention (`blobs/sha256/ab/abcdef…`), so two uploads
 // of identical bytes may return the same key: a key can be shared by several rows, and only
 // the metadata side knows when none references it any more (see delete() and list()).
-// Modelled on distribution's registry/storage/driver/storagedriver.go.
-import type { Readable } from 'node:stream';
+// Modelled on distribution's registry/storage/driver/storagedriver.go, including its way of
+// declaring a fast path: an optional method that a caller looks for and does without (see
+// BlobBody.sendTo). Drivers live in fs/ and s3/.
+import type { Readable, Writable } from 'node:stream';
 
 /** What write() learned about the bytes it stored. */
 export interface BlobWriteResult {
@@ -48,18 +50,27 @@ export interface BlobStat {
 }
 
 /**
- * What an upload reads: a Readable, or an object that behaves as one for these members (an
- * HTTP body read straight from its socket, see http/socket-body.ts). A chunk given to a
- * 'data' listener is valid only during that call: a source may reuse its buffer.
+ * What an upload reads: any Readable of bytes (an HTTP request, a file stream) or any async
+ * iterable of byte chunks. The store reads it in flowing mode and copies every chunk during
+ * its 'data' call, so a Readable may hand over a chunk it reuses afterwards.
  */
-export interface UploadSource {
-  on(event: 'data' | 'end' | 'close' | 'error', listener: (arg?: never) => void): unknown;
-  off(event: 'data' | 'end' | 'close' | 'error', listener: (arg?: never) => void): unknown;
-  pause(): unknown;
-  resume(): unknown;
-  readonly readableEnded: boolean;
-  readonly destroyed: boolean;
-  readonly errored: Error | null;
+export type UploadSource = Readable | AsyncIterable<Uint8Array>;
+
+/**
+ * A committed blob's bytes as read() gives them: a Readable that any consumer can pipe, and
+ * that may offer a faster way to a socket.
+ */
+export interface BlobBody extends Readable {
+  /**
+   * Optional fast path (the filesystem driver has it, S3 does not): writes every byte to `out`
+   * without ending it, with buffers reused from write to write instead of a fresh one per
+   * chunk, then releases the blob. Resolves once the last write is accepted; rejects when
+   * `out` fails or closes first, when the bytes end early, or when `signal` aborts (the
+   * connection is gone while `out`, a pipelined response still queued, never hears of it).
+   * Use it instead of reading the stream, never with it. Callers check that it is there and
+   * pipe the Readable otherwise.
+   */
+  sendTo?(out: Writable, signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -76,8 +87,8 @@ export interface BlobUpload {
    * SHA-256 on the way, and makes the bytes durable (fsync or equivalent) before resolving.
    * Small incoming chunks are gathered into writes of at least 1 MiB.
    *
-   * The source must not be flowing or read by anyone else meanwhile. write() never destroys
-   * it: on failure it simply stops reading, and the caller decides what to do with the rest
+   * The source must not be read by anyone else meanwhile. write() never destroys it: on
+   * failure it simply stops reading (pauses it), and the caller decides what to do with the rest
    * (an HTTP handler answers and closes the connection). Rejects with:
    * - BlobTooLargeError when more than opts.maxBytes arrive;
    * - UploadAbortedError when the source errors or closes before its end, when opts.signal
@@ -114,7 +125,7 @@ export interface BlobStore {
 
   /**
    * Opens a committed blob for reading, whole or a range, as a byte stream (fs: 1 MiB chunks;
-   * S3: the chunks the network delivers).
+   * S3: the chunks the network delivers), which may offer the sendTo() fast path.
    * Rejects before any byte with BlobNotFoundError when there is no blob under `key` (also
    * for a key this store could not have issued), and with RangeError for a range outside
    * the blob (the caller checks ranges against the size first and answers 416 itself).
@@ -122,7 +133,7 @@ export interface BlobStore {
    * change what this stream yields. Destroy the stream if you stop reading early, so that
    * its file or connection is released.
    */
-  read(key: string, range?: ByteRange): Promise<Readable>;
+  read(key: string, range?: ByteRange): Promise<BlobBody>;
 
   /**
    * Removes a committed blob; readers already open finish with the old bytes. A missing key

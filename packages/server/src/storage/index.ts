@@ -4,13 +4,12 @@
 // when configured: the AWS SDK adds ~20 MB of resident memory and as many objects for every
 // garbage collection to mark.
 import type { BlobStore } from './blob-store.js';
-import { FsBlobStore } from './fs-blob-store.js';
+import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { StorageConfig } from './storage-config.js';
 
-export type { BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange, UploadSource } from './blob-store.js';
+export type { BlobBody, BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange, UploadSource } from './blob-store.js';
 export { BlobNotFoundError, BlobStoreError, BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
 export type { StorageConfig } from './storage-config.js';
-export { FileBytes } from './file-bytes.js';
 
 /** Opens the blob store `config` describes; throws for a driver this build cannot run. */
 export async function createBlobStore(config: StorageConfig): Promise<BlobStore> {
@@ -19,7 +18,7 @@ export async function createBlobStore(config: StorageConfig): Promise<BlobStore>
       return FsBlobStore.open(config.path);
     case 's3': {
       if (config.bucket === undefined || config.bucket === '') throw new Error('storage driver "s3" needs a bucket');
-      const [{ S3BlobStore }, { createS3Client }] = await Promise.all([import('./s3-blob-store.js'), import('./s3-client.js')]);
+      const [{ S3BlobStore }, { createS3Client }] = await Promise.all([import('./s3/s3-blob-store.js'), import('./s3/s3-client.js')]);
       const client = createS3Client({
         endpoint: config.endpoint,
         region: config.region,

@@ -7,13 +7,15 @@
 // busy the source is paused until the write in flight is done. The source is read in flowing
 // mode ('data' events): per 16 KiB chunk that is one listener call, where a read()/'readable'
 // loop cost a promise and eight listener changes. A chunk is used only during its 'data' call
-// (the rest of one that fills both batches is copied), so a source may reuse its buffer. With `hashing`, batches live in shared
-// memory and are hashed on a worker thread while the sink writes them (a batch is reused once
-// both are done), so that the main thread only decrypts, parses and copies. An S3 driver passes
-// a sink that gathers batches into multipart parts.
+// (the rest of one that fills both batches is copied), so a source may reuse its buffer (an
+// HTTP body read straight from its socket, http/socket-body.ts). With `hashing`, batches live
+// in shared memory and are hashed on a worker thread while the sink writes them (a batch is
+// reused once both are done), so that the main thread only decrypts, parses and copies. An S3
+// driver passes a sink that gathers batches into multipart parts.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { BackgroundSha256 } from '@repoman/bytes';
 import { BlobTooLargeError, UploadAbortedError } from './blob-errors.js';
-import type { BackgroundHashing } from './background-hashing.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { BlobWriteOptions, BlobWriteResult, UploadSource } from './blob-store.js';
 
@@ -23,7 +25,7 @@ export interface IngestOptions extends BlobWriteOptions {
   /** Size of every batch but the last (which is smaller, or absent if empty). Default 1 MiB. */
   readonly batchBytes?: number;
   /** Hash on this worker instead of the calling thread; batches then come from `buffers`. */
-  readonly hashing?: { readonly worker: BackgroundHashing; readonly buffers: BufferPool } | undefined;
+  readonly hashing?: { readonly worker: BackgroundSha256; readonly buffers: BufferPool } | undefined;
 }
 
 /**
@@ -46,7 +48,9 @@ function asBytes(chunk: unknown): Uint8Array {
  * at once), and rejects; see BlobUpload.write for the errors. The source must not be read by
  * anyone else meanwhile.
  */
-export function ingestStream(source: UploadSource, sink: BatchSink, opts: IngestOptions = {}): Promise<BlobWriteResult> {
+export function ingestStream(input: UploadSource, sink: BatchSink, opts: IngestOptions = {}): Promise<BlobWriteResult> {
+  // An async iterable is read through a Readable of its own (Readable.from pulls it chunk by chunk).
+  const source = input instanceof Readable ? input : Readable.from(input, { objectMode: false });
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
   const batchBytes = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
   if (!(maxBytes >= 0)) return Promise.reject(new RangeError(`maxBytes must be >= 0, got ${maxBytes}`));

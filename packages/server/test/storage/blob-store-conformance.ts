@@ -6,6 +6,7 @@
 // a driver that leaves artifacts behind does not conform.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BlobNotFoundError, BlobTooLargeError, UploadAbortedError } from '../../src/storage/blob-errors.js';
@@ -90,6 +91,40 @@ export function runBlobStoreConformance(name: string, makeStore: () => Promise<B
       assert.deepEqual(await range(), content);
       assert.deepEqual(await range(undefined, 9), content.subarray(0, 10));
       assert.deepEqual(await range(10, content.length + 1000), content.subarray(10));
+    });
+
+    test('a body that offers the sendTo() fast path sends exactly its range, else it is only a Readable', async ({ store, put }) => {
+      const content = randomBytes(3 * MiB + 17);
+      const { key } = await put(content);
+      for (const range of [undefined, { start: MiB - 3, end: 2 * MiB + 7 }, { start: content.length - 1 }]) {
+        const body = await store.read(key, range);
+        const expected = content.subarray(range?.start ?? 0, (range?.end ?? content.length - 1) + 1);
+        if (body.sendTo === undefined) {
+          assert.deepEqual(await bytesOf(body), expected);
+          continue;
+        }
+        const received: Buffer[] = [];
+        const out = new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            received.push(Buffer.from(chunk)); // a fast path may reuse its buffers once the write called back
+            callback();
+          },
+        });
+        await body.sendTo(out);
+        assert.deepEqual(Buffer.concat(received), expected);
+        assert.equal(out.writableEnded, false, 'sendTo leaves ending the output to the caller');
+      }
+    });
+
+    test('write takes any async iterable of bytes as well as a Readable', async ({ store, track }) => {
+      const parts = [randomBytes(100_000), new Uint8Array(0), randomBytes(3 * MiB)];
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        for (const part of parts) yield part;
+      }
+      const ref = track(await settle(await store.createUpload(), (upload) => upload.write(chunks())));
+      const content = Buffer.concat(parts);
+      assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: content.length, sha256: sha256Of(content) });
+      assert.deepEqual(await bytesOf(await store.read(ref.key)), content);
     });
 
     test('a range that selects nothing is a RangeError, not a short read', async ({ store, put }) => {

@@ -15,7 +15,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import type { UploadSource } from '../../storage/index.js';
+import type { Readable } from 'node:stream';
 import { RepomanError } from '../../services/repoman-error.js';
 import { isNotModified } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
@@ -85,7 +85,7 @@ async function download(context: RouteContext, request: RawRequest, reply: Fasti
 }
 
 /** The source an upload reads, for the lingering close to discard the rest of it. */
-const bodies = new WeakMap<IncomingMessage, UploadSource>();
+const bodies = new WeakMap<IncomingMessage, Readable>();
 
 async function upload(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<unknown> {
   const abort = new AbortController();
@@ -111,7 +111,7 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
       request.caller,
       { owner: request.params.owner, name: request.params.image },
       {
-        source: body,
+        source: body.source,
         length: bodyLength(request),
         expectedSha256: expectedSha256(request.headers),
         trailerSha256: () => expectedSha256(request.raw.trailers ?? {}, 'trailer'),

@@ -1,16 +1,17 @@
 // The bytes of a committed blob as the filesystem driver serves them: a Readable over an open
 // file and an inclusive byte range (so any consumer can pipe it, as the blob store contract
-// says), plus sendTo(), the fast path the HTTP layer uses for downloads. sendTo() reads into
-// two buffers taken from a shared BufferPool, alternately: one is being written to the
-// response while the next is read from the file (a pread in libuv's thread pool), and a buffer
-// is reused only after the write callback said its bytes have left. No buffer is allocated per
-// chunk, so a download costs no garbage collection, and memory per download is two buffers,
-// whatever the size of the image. The file is closed when the bytes end, on error, or on destroy().
+// says), plus sendTo(), the contract's optional fast path (BlobBody.sendTo) that the HTTP layer
+// uses for downloads. sendTo() reads into two buffers taken from a shared BufferPool,
+// alternately: one is being written to the response while the next is read from the file (a
+// pread in libuv's thread pool), and a buffer is reused only after the write callback said its
+// bytes have left. No buffer is allocated per chunk, so a download costs no garbage
+// collection, and memory per download is two buffers, whatever the size of the image. The file is closed when the bytes end, on error, or on destroy().
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
-import type { BufferPool } from './buffer-pool.js';
+import type { BlobBody } from '../blob-store.js';
+import type { BufferPool } from '../buffer-pool.js';
 
-export class FileBytes extends Readable {
+export class FileBytes extends Readable implements BlobBody {
   #position: number;
   #closing: Promise<void> | undefined;
   #sending = false;

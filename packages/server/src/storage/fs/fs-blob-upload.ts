@@ -1,5 +1,5 @@
 // One upload of the filesystem driver: a temporary file `uploads/<uuid>` (mode 0600) that
-// write() fills (around the page cache where it can, see upload-file.ts; else with background
+// write() fills (around the page cache where it can, see @repoman/bytes' DirectFile; else with background
 // syncs on the way, see early-writeback.ts) and fsyncs, and that commit() renames into
 // `blobs/sha256/ab/<digest>` before fsyncing the directory, so a blob is either absent or
 // complete, even after a crash. The temporary file lives on the same file system as the blobs
@@ -7,14 +7,13 @@
 // cancel) is kept by UploadLifecycle.
 import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { blobKeyForDigest } from './blob-key.js';
-import type { BlobRef, BlobWriteResult, UploadSource } from './blob-store.js';
-import type { BackgroundHashing } from './background-hashing.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { BackgroundSha256, DirectFile } from '@repoman/bytes';
+import { blobKeyForDigest } from '../blob-key.js';
+import type { BlobRef, BlobWriteResult, UploadSource } from '../blob-store.js';
+import type { BufferPool } from '../buffer-pool.js';
 import type { EarlyWriteback } from './early-writeback.js';
-import { ingestStream } from './ingest-stream.js';
-import type { UploadFile } from './upload-file.js';
-import { UploadLifecycle } from './upload-lifecycle.js';
+import { ingestStream } from '../ingest-stream.js';
+import { UploadLifecycle } from '../upload-lifecycle.js';
 
 export interface FsUploadContext {
   /** The store's root directory; keys are paths relative to it. */
@@ -25,17 +24,17 @@ export interface FsUploadContext {
   /** Starts syncs while the bytes arrive, so that the final fsync is short (buffered files). */
   readonly writeback: EarlyWriteback;
   /** Hashes the bytes on a worker thread, from batches of this pool (shared memory). */
-  readonly hashing: { readonly worker: BackgroundHashing; readonly buffers: BufferPool };
+  readonly hashing: { readonly worker: BackgroundSha256; readonly buffers: BufferPool };
   /** Called once the upload is committed or cancelled, so the sweeper may ignore or take it. */
   readonly onSettled: () => void;
 }
 
 export class FsBlobUpload extends UploadLifecycle {
-  #file: UploadFile | undefined;
+  #file: DirectFile | undefined;
 
   constructor(
     id: string,
-    file: UploadFile,
+    file: DirectFile,
     private readonly context: FsUploadContext,
   ) {
     super(id, context.onSettled);

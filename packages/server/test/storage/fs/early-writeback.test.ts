@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { EarlyWriteback } from '../../src/storage/early-writeback.js';
+import { EarlyWriteback } from '../../../src/storage/fs/early-writeback.js';
 
 function fakeFile(syncMs: number, fail = false): { file: FileHandle; syncs: () => number } {
   let syncs = 0;

@@ -9,15 +9,15 @@
 // cancel interrupts a write in progress) is kept by UploadLifecycle.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { BlobStoreError, UploadAbortedError } from './blob-errors.js';
-import { blobKeyForDigest } from './blob-key.js';
-import type { BlobRef, BlobWriteResult, UploadSource } from './blob-store.js';
-import { ingestStream } from './ingest-stream.js';
+import { BlobStoreError, UploadAbortedError } from '../blob-errors.js';
+import { blobKeyForDigest } from '../blob-key.js';
+import type { BlobRef, BlobWriteResult, UploadSource } from '../blob-store.js';
+import { ingestStream } from '../ingest-stream.js';
 import { isNoSuchKey } from './s3-errors.js';
 import type { ServerCopyLimits } from './s3-server-copy.js';
 import { serverSideCopy } from './s3-server-copy.js';
 import { MAX_PARTS, S3TempObject } from './s3-temp-object.js';
-import { UploadLifecycle } from './upload-lifecycle.js';
+import { UploadLifecycle } from '../upload-lifecycle.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-// The temporary file of a filesystem upload: page-aligned batches go to the device around the
+// DirectFile as the filesystem driver creates its upload's temporary file (exclusive, mode 0600): page-aligned batches go to the device around the
 // page cache (checked with util-linux's fincore: none of those bytes are resident), any length
 // round-trips exactly (the unaligned tail through the buffered descriptor), a buffer the
 // kernel refuses for O_DIRECT turns the file buffered without losing a byte, network file
@@ -10,8 +10,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ALIGNMENT, alignedSharedBuffers } from '../../src/storage/aligned-memory.js';
-import { directWritesSuit, UploadFile } from '../../src/storage/upload-file.js';
+import { ALIGNMENT, alignedSharedBuffers } from '../src/aligned-memory.js';
+import { DirectFile, directWritesSuit } from '../src/direct-file.js';
+
+const UPLOAD = { mode: 0o600, exclusive: true } as const;
 
 const MiB = 1024 * 1024;
 
@@ -20,7 +22,7 @@ function residentBytes(path: string): number {
   return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path], { encoding: 'utf8' }).trim());
 }
 
-describe('UploadFile', () => {
+describe('DirectFile, exclusive', () => {
   let dir: string;
   let n = 0;
   const allocate = alignedSharedBuffers();
@@ -36,7 +38,7 @@ describe('UploadFile', () => {
 
   it('writes aligned batches around the page cache, and the tail through it', async () => {
     const path = next();
-    const file = await UploadFile.create(path, 0o600);
+    const file = await DirectFile.create(path, UPLOAD);
     assert.equal(file.direct, true, `${dir} accepts O_DIRECT on this machine's disk`);
     const content = randomBytes(8 * MiB + 1000);
     for (let offset = 0; offset < content.length; offset += MiB) {
@@ -56,7 +58,7 @@ describe('UploadFile', () => {
   it('round-trips every length around the block size', async () => {
     for (const length of [0, 1, 4095, 4096, 4097, 3 * 4096 + 7, MiB]) {
       const path = next();
-      const file = await UploadFile.create(path, 0o600);
+      const file = await DirectFile.create(path, UPLOAD);
       const content = randomBytes(length);
       const batch = allocate(Math.max(length, 1)).subarray(0, length);
       content.copy(batch);
@@ -70,7 +72,7 @@ describe('UploadFile', () => {
 
   it('falls back to buffered writes when the kernel refuses the buffer', async () => {
     const path = next();
-    const file = await UploadFile.create(path, 0o600);
+    const file = await DirectFile.create(path, UPLOAD);
     assert.equal(file.direct, true);
     const aligned = allocate(MiB);
     randomBytes(MiB).copy(aligned);
@@ -101,7 +103,7 @@ describe('UploadFile', () => {
   it('writes through the cache when asked, and suits direct writes to local disks only', async () => {
     assert.equal(await directWritesSuit(dir), true);
     const path = next();
-    const file = await UploadFile.create(path, 0o600, false);
+    const file = await DirectFile.create(path, { ...UPLOAD, direct: false });
     assert.equal(file.direct, false);
     const batch = allocate(MiB);
     randomBytes(MiB).copy(batch);
@@ -113,7 +115,7 @@ describe('UploadFile', () => {
 
   it('refuses to create a file that exists', async () => {
     const path = next();
-    await (await UploadFile.create(path, 0o600)).close();
-    await assert.rejects(UploadFile.create(path, 0o600), { code: 'EEXIST' });
+    await (await DirectFile.create(path, UPLOAD)).close();
+    await assert.rejects(DirectFile.create(path, UPLOAD), { code: 'EEXIST' });
   });
 });

@@ -12,10 +12,10 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { BufferPool } from '../../src/storage/buffer-pool.js';
-import { FileBytes } from '../../src/storage/file-bytes.js';
-import { FsBlobStore } from '../../src/storage/fs-blob-store.js';
-import { sourceOf } from './test-sources.js';
+import { BufferPool } from '../../../src/storage/buffer-pool.js';
+import { FileBytes } from '../../../src/storage/fs/file-bytes.js';
+import { FsBlobStore } from '../../../src/storage/fs/fs-blob-store.js';
+import { sourceOf } from '../test-sources.js';
 
 const KiB = 1024;
 

@@ -12,8 +12,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ALIGNMENT, alignedSharedBuffers } from '../src/transfer/aligned-memory.js';
-import { DirectFile, directWritesSuit } from '../src/transfer/direct-file.js';
+import { ALIGNMENT, alignedSharedBuffers } from '../src/aligned-memory.js';
+import { DirectFile, directWritesSuit } from '../src/direct-file.js';
 
 const MiB = 1024 * 1024;
 
@@ -154,7 +154,7 @@ describe('DirectFile', () => {
   it('writes through the cache when asked, and suits direct writes to local disks only', async () => {
     assert.equal(await directWritesSuit(dir), true);
     const path = next();
-    const file = await DirectFile.create(path, false);
+    const file = await DirectFile.create(path, { direct: false });
     assert.equal(file.direct, false);
     const content = randomBytes(MiB);
     await appendInBatches(file, content);

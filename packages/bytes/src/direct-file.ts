@@ -1,19 +1,18 @@
 /**
- * A download's `DEST.part`, written around the page cache (O_DIRECT) where the file system
- * allows it. Buffered writes put every byte into fresh page-cache pages: a second copy, pages
- * the kernel must find and later write back, and, in a VM whose host reclaims freed memory, a
- * host fault per page (0.2 to 1.7 s of CPU per GB measured here). Direct writes go from the
- * download's batch to the device (~0.1 s of CPU per GB) and leave nothing for the final
- * fsync. They need the buffer's address, the length and the file offset aligned to the
- * device's block size: batches come page-aligned (aligned-memory.ts) and are 1 MiB except the
- * last, so whole blocks at a block-aligned position are written directly and anything else
- * (the last batch's tail, everything after a resume from an unaligned size) through a second,
- * buffered descriptor of the same file. A file system or buffer that refuses (EINVAL) turns
- * the file into a plain buffered one for the rest of the download. Network and FUSE file
- * systems (an NFS home directory) are written through the cache from the start
- * (directWritesSuit): there O_DIRECT makes every write a synchronous round trip to the server.
- * The same scheme as the server's storage/upload-file.ts, for a file that may be resumed and
- * truncated.
+ * A file written around the page cache (O_DIRECT) where the file system allows it: the
+ * server's temporary upload file, the client's download `DEST.part`. Buffered writes put
+ * every byte into fresh page-cache pages: a second copy, pages the kernel must find and later
+ * write back, and, in a VM whose host reclaims freed memory, a host fault per page (0.2 to 1.7 s
+ * of CPU per GB measured here). Direct writes go from the batch to the device (~0.1 s of CPU
+ * per GB) and leave nothing for the final fsync. They need the buffer's address, the length
+ * and the file offset aligned to the device's block size: batches come page-aligned
+ * (aligned-memory.ts) and are whole blocks except the last, so whole blocks at a block-aligned
+ * position are written directly and anything else (the last batch's tail, everything after a
+ * resume from an unaligned size) through a second, buffered descriptor of the same file. A file
+ * system or buffer that refuses (EINVAL) turns the file into a plain buffered one from then
+ * on. Network and FUSE file systems (an NFS home directory) are written through the cache from
+ * the start (directWritesSuit): there O_DIRECT makes every write a synchronous round trip to
+ * the server.
  */
 import { constants } from 'node:fs';
 import { open, statfs, type FileHandle } from 'node:fs/promises';
@@ -22,8 +21,16 @@ import { dirname } from 'node:path';
 /** Direct writes are made in multiples of this (the largest common logical block size). */
 export const BLOCK_BYTES = 4096;
 
-/** Mode of a new file, before the umask (as `open(path, 'w')`). */
-const MODE = 0o666;
+export interface CreateOptions {
+  /** Write around the page cache (default: whether the directory's file system suits it, directWritesSuit). */
+  readonly direct?: boolean | undefined;
+  /** Mode of a new file, before the umask; default 0o666 (as `open(path, 'w')`). */
+  readonly mode?: number | undefined;
+  /** Fail with EEXIST when `path` exists (O_EXCL) instead of emptying it. */
+  readonly exclusive?: boolean | undefined;
+}
+
+const DEFAULT_MODE = 0o666;
 
 export class DirectFile {
   #position: number;
@@ -43,19 +50,18 @@ export class DirectFile {
     this.#position = position;
   }
 
-  /**
-   * Creates `path`, or empties it if it exists; writes start at 0. `direct: false` writes
-   * through the cache (default: whether its directory's file system suits direct writes).
-   */
-  static async create(path: string, direct?: boolean): Promise<DirectFile> {
-    const { O_WRONLY, O_CREAT, O_TRUNC } = constants;
-    const handle = (direct ?? (await directWritesSuit(dirname(path)))) ? await openDirect(path, O_WRONLY | O_CREAT | O_TRUNC) : undefined;
-    return new DirectFile(path, handle ?? (await open(path, 'w', MODE)), handle !== undefined, 0);
+  /** Creates `path`, or empties it if it exists (unless `exclusive`); writes start at 0. */
+  static async create(path: string, options: CreateOptions = {}): Promise<DirectFile> {
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_EXCL } = constants;
+    const mode = options.mode ?? DEFAULT_MODE;
+    const flags = O_WRONLY | O_CREAT | (options.exclusive === true ? O_EXCL : O_TRUNC);
+    const handle = (options.direct ?? (await directWritesSuit(dirname(path)))) ? await openDirect(path, flags, mode) : undefined;
+    return new DirectFile(path, handle ?? (await open(path, flags, mode)), handle !== undefined, 0);
   }
 
   /** Opens the existing `path` to append to it: writes start at its current size. `direct` as for create. */
   static async openToAppend(path: string, direct?: boolean): Promise<DirectFile> {
-    const handle = (direct ?? (await directWritesSuit(dirname(path)))) ? await openDirect(path, constants.O_WRONLY) : undefined;
+    const handle = (direct ?? (await directWritesSuit(dirname(path)))) ? await openDirect(path, constants.O_WRONLY, DEFAULT_MODE) : undefined;
     const file = handle ?? (await open(path, 'r+'));
     try {
       return new DirectFile(path, file, handle !== undefined, (await file.stat()).size);
@@ -105,13 +111,13 @@ export class DirectFile {
    * on (from an aligned length) unless they were refused.
    */
   async truncate(length: number): Promise<void> {
-    await this.#handle().truncate(length);
+    await this.handle.truncate(length);
     this.#position = length;
   }
 
   /** Makes the data and size durable (either descriptor: fsync flushes the whole file). */
   async sync(): Promise<void> {
-    await this.#handle().sync();
+    await this.handle.sync();
   }
 
   async close(): Promise<void> {
@@ -121,7 +127,8 @@ export class DirectFile {
     for (const handle of handles) await handle?.close();
   }
 
-  #handle(): FileHandle {
+  /** A descriptor of the file, for syncs (either one: fsync flushes the whole file). */
+  get handle(): FileHandle {
     const handle = this.#direct ?? this.#buffered;
     if (handle === undefined) throw new Error(`${this.path} is closed`);
     return handle;
@@ -143,11 +150,11 @@ export class DirectFile {
 }
 
 /** Opens `path` with O_DIRECT added to `flags`; undefined where the system or file system has none. */
-async function openDirect(path: string, flags: number): Promise<FileHandle | undefined> {
+async function openDirect(path: string, flags: number, mode: number): Promise<FileHandle | undefined> {
   const { O_DIRECT } = constants;
   if (O_DIRECT === undefined) return undefined;
   try {
-    return await open(path, flags | O_DIRECT, MODE);
+    return await open(path, flags | O_DIRECT, mode);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error; // a file system without O_DIRECT
     return undefined;

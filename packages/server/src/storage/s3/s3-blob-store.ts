@@ -19,9 +19,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobNotFoundError } from './blob-errors.js';
-import { BLOB_KEY_PREFIX, digestOfBlobKey } from './blob-key.js';
-import type { BlobStat, BlobStore, BlobUpload, ByteRange } from './blob-store.js';
+import { BlobNotFoundError } from '../blob-errors.js';
+import { BLOB_KEY_PREFIX, digestOfBlobKey } from '../blob-key.js';
+import type { BlobStat, BlobStore, BlobUpload, ByteRange } from '../blob-store.js';
 import { S3BlobUpload } from './s3-blob-upload.js';
 import { isBucketOwnedByUs, isInvalidRange, isNoSuchBucket, isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import type { ServerCopyLimits } from './s3-server-copy.js';

@@ -1,14 +1,13 @@
 /**
- * Page-aligned shared memory for a download's batches (shared-batches.ts). Writing a file
- * with O_DIRECT (direct-file.ts) needs buffers whose address is aligned to the device's block
- * size, and JavaScript cannot ask for an address: SharedArrayBuffers and Buffers come from
- * malloc (16-byte aligned, which the kernel refuses with EINVAL). A WebAssembly.Memory is
- * mapped by V8 on whole pages, so views at offsets that are multiples of 64 KiB (a wasm page)
- * are page-aligned, and its buffer is a SharedArrayBuffer the hashing thread can read
- * (background-sha256.ts, by buffer and offset). Memory is taken in slabs (one mapping for many
- * batches: V8 reserves a lot of address space per memory) and handed out in slices that never
- * cross a slab. The same idea as the server's storage/aligned-memory.ts; the client does not
- * depend on the server package, so it has its own.
+ * Page-aligned shared memory for byte batches (the server's upload batches, the client's
+ * download batches). Writing a file with O_DIRECT (direct-file.ts) needs buffers whose address
+ * is aligned to the device's block size, and JavaScript cannot ask for an address:
+ * SharedArrayBuffers and Buffers come from malloc (16-byte aligned, which the kernel refuses
+ * with EINVAL). A WebAssembly.Memory is mapped by V8 on whole pages, so views at offsets that
+ * are multiples of 64 KiB (a wasm page) are page-aligned, and its buffer is a
+ * SharedArrayBuffer the hashing thread can read (background-sha256.ts, by buffer and offset).
+ * Memory is taken in slabs (one mapping for many batches: V8 reserves a lot of address space
+ * per memory) and handed out in slices that never cross a slab.
  */
 
 // The global WebAssembly object, which the ES2023 and node type libraries do not describe.

@@ -8,18 +8,16 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, opendir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BlobNotFoundError } from './blob-errors.js';
-import { BLOB_KEY_PREFIX, digestOfBlobKey } from './blob-key.js';
-import type { BlobStat, BlobStore, BlobUpload, ByteRange } from './blob-store.js';
-import { alignedSharedBuffers } from './aligned-memory.js';
-import { BufferPool } from './buffer-pool.js';
-import { resolveByteRange } from './byte-range.js';
-import { BackgroundHashing } from './background-hashing.js';
+import { alignedSharedBuffers, BackgroundSha256, DirectFile, directWritesSuit } from '@repoman/bytes';
+import { BlobNotFoundError } from '../blob-errors.js';
+import { BLOB_KEY_PREFIX, digestOfBlobKey } from '../blob-key.js';
+import type { BlobStat, BlobStore, BlobUpload, ByteRange } from '../blob-store.js';
+import { BufferPool } from '../buffer-pool.js';
+import { resolveByteRange } from '../byte-range.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
-import { directWritesSuit, UploadFile } from './upload-file.js';
-import { DEFAULT_BATCH_BYTES } from './ingest-stream.js';
+import { DEFAULT_BATCH_BYTES } from '../ingest-stream.js';
 
 /**
  * Downloads read the file in chunks of at most this size (see FileBytes): 1 MiB reads take
@@ -52,7 +50,7 @@ export class FsBlobStore implements BlobStore {
    * Uploads hash on a worker thread; their batches (page-aligned shared memory, for the
    * worker and for direct writes) are reused across uploads.
    */
-  readonly #hashing: { readonly worker: BackgroundHashing; readonly buffers: BufferPool };
+  readonly #hashing: { readonly worker: BackgroundSha256; readonly buffers: BufferPool };
   #readHeld = 0;
   /** Uploads are written around the page cache (decided once, from the file system's type). */
   #directWrites = true;
@@ -64,7 +62,7 @@ export class FsBlobStore implements BlobStore {
     private readonly readChunkBytes: number,
   ) {
     this.#hashing = {
-      worker: new BackgroundHashing(),
+      worker: new BackgroundSha256(),
       buffers: new BufferPool(batchBytes, IDLE_BATCHES, alignedSharedBuffers()),
     };
   }
@@ -109,7 +107,7 @@ export class FsBlobStore implements BlobStore {
   async createUpload(): Promise<BlobUpload> {
     const id = randomUUID();
     const tempPath = join(this.#uploadsDir, id);
-    const file = await UploadFile.create(tempPath, 0o600, this.#directWrites);
+    const file = await DirectFile.create(tempPath, { mode: 0o600, exclusive: true, direct: this.#directWrites });
     this.#active.add(id);
     return new FsBlobUpload(id, file, {
       root: this.root,

@@ -10,12 +10,12 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { FsBlobStore } from '../../src/storage/fs-blob-store.js';
-import { runBlobStoreConformance } from './blob-store-conformance.js';
-import { generatedSource, sha256Of, sourceOf } from './test-sources.js';
+import { FsBlobStore } from '../../../src/storage/fs/fs-blob-store.js';
+import { runBlobStoreConformance } from '../blob-store-conformance.js';
+import { generatedSource, sha256Of, sourceOf } from '../test-sources.js';
 
 const MiB = 1024 * 1024;
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
 const roots: string[] = [];
 
 async function tempRoot(): Promise<string> {
@@ -91,8 +91,8 @@ describe('fs blob store on disk', () => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', script, '--',
-        new URL('../../src/storage/fs-blob-store.ts', import.meta.url).href,
-        new URL('./test-sources.ts', import.meta.url).href,
+        new URL('../../../src/storage/fs/fs-blob-store.ts', import.meta.url).href,
+        new URL('../test-sources.ts', import.meta.url).href,
         root],
       { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
     );

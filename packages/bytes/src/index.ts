@@ -1,0 +1,5 @@
+// The byte machinery the server and the client share: page-aligned shared memory for batches,
+// a file written around the page cache, and SHA-256 on a worker thread (see each file).
+export { ALIGNMENT, alignedSharedBuffers } from './aligned-memory.js';
+export { BackgroundSha256, type HashSession } from './background-sha256.js';
+export { BLOCK_BYTES, DirectFile, directWritesSuit, type CreateOptions } from './direct-file.js';
