@@ -48,9 +48,6 @@ export interface ImageTransferOptions {
 
 export type ImageTransferService = ReturnType<typeof createImageTransferService>;
 
-/** Refusals before the whole body is read: the connection must not be reused for the rest of it. */
-const CLOSE = { connection: 'close' };
-
 export function createImageTransferService(
   stores: Pick<MetadataStores, 'users' | 'images'>,
   blobs: BlobStore,
@@ -60,7 +57,7 @@ export function createImageTransferService(
   const maxBytes = options.maxImageBytes > 0 ? options.maxImageBytes : undefined;
 
   function tooLarge(): RepomanError {
-    return new RepomanError('PAYLOAD_TOO_LARGE', `an image may hold at most ${maxBytes} bytes (limits.max_image_bytes)`, { headers: CLOSE });
+    return new RepomanError('PAYLOAD_TOO_LARGE', `an image may hold at most ${maxBytes} bytes (limits.max_image_bytes)`, { unreadBody: true });
   }
 
   return {
@@ -82,7 +79,7 @@ export function createImageTransferService(
               if (request.signal.reason instanceof RepomanError) throw request.signal.reason;
               throw new RepomanError('BAD_REQUEST', 'the upload ended before all its bytes arrived; nothing was changed', {
                 cause: error,
-                headers: CLOSE,
+                unreadBody: true,
               });
             }
             throw error;

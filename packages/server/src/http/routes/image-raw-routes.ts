@@ -19,6 +19,7 @@ import type { UploadSource } from '../../storage/index.js';
 import { RepomanError } from '../../services/repoman-error.js';
 import { isNotModified } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
+import { HttpError } from '../http-error.js';
 import { sendContinue } from '../expect-continue.js';
 import { fileLinks } from '../file-links.js';
 import { lingerOnClose } from '../linger-close.js';
@@ -68,9 +69,7 @@ async function download(context: RouteContext, request: RawRequest, reply: Fasti
 
   const range = decideRange(header(request, 'range'), header(request, 'if-range'), { size: found.size, etag, lastModified: found.uploaded });
   if (range.kind === 'unsatisfiable') {
-    throw new RepomanError('RANGE_NOT_SATISFIABLE', `the image has ${found.size} bytes; ask for a range within them`, {
-      headers: { 'content-range': `bytes */${found.size}` },
-    });
+    throw new HttpError('RANGE_NOT_SATISFIABLE', `the image has ${found.size} bytes; ask for a range within them`, { 'content-range': `bytes */${found.size}` });
   }
   const partial = range.kind === 'partial';
   const length = partial ? range.end - range.start + 1 : found.size;
@@ -103,7 +102,7 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
     onIdle: () => {
       const seconds = idleMs / 1000;
       const message = `no byte of the body arrived for ${seconds} s (limits.idle_timeout); the upload was aborted and the image not changed`;
-      abort.abort(new RepomanError('REQUEST_TIMEOUT', message, { headers: { connection: 'close' } }));
+      abort.abort(new RepomanError('REQUEST_TIMEOUT', message, { unreadBody: true }));
     },
   });
   try {
