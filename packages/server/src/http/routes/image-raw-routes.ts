@@ -16,6 +16,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { UploadSource } from '../../storage/index.js';
+import { ImageEmptyError } from '../../services/image-transfer.js';
 import { RepomanError } from '../../services/repoman-error.js';
 import { isNotModified } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
@@ -24,6 +25,7 @@ import { sendContinue } from '../expect-continue.js';
 import { fileLinks } from '../file-links.js';
 import { lingerOnClose } from '../linger-close.js';
 import { RAW_URLS, type ImageParams } from '../image-ref.js';
+import { rawPath, toImageView } from '../image-views.js';
 import { decideRange } from '../range-request.js';
 import type { RouteContext, RoutePlugin } from '../route-context.js';
 import { sendBytes } from '../send-bytes.js';
@@ -58,7 +60,11 @@ export const imageRawRoutes: RoutePlugin = (app, context) => {
 
 async function download(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ref = { owner: request.params.owner, name: request.params.image };
-  const found = await context.transfer.prepareDownload(request.caller, ref);
+  const found = await context.transfer.prepareDownload(request.caller, ref).catch((error: unknown) => {
+    if (!(error instanceof ImageEmptyError)) throw error;
+    const { owner, name } = error.image;
+    throw new RepomanError('IMAGE_EMPTY', `${error.message}: upload them with PUT ${rawPath(owner, name)}`, { cause: error });
+  });
   const etag = `"${found.sha256}"`;
   reply
     .header('etag', etag)
@@ -106,7 +112,7 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
     },
   });
   try {
-    return await context.transfer.upload(
+    const uploaded = await context.transfer.upload(
       request.caller,
       { owner: request.params.owner, name: request.params.image },
       {
@@ -116,8 +122,8 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
         trailerSha256: () => expectedSha256(request.raw.trailers ?? {}, 'trailer'),
         signal: abort.signal,
       },
-      fileLinks(request, context.config.server),
     );
+    return toImageView(uploaded, fileLinks(request, context.config.server));
   } finally {
     body.stop();
     reply.raw.off('close', onClose);

@@ -50,11 +50,9 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
 
   app.get<UserParams>('/api/users/:user/groups', async (request) => users.groupsOf(request.caller, request.params.user));
   app.get<UserParams>('/api/users/:user/images', async (request, reply) => {
-    const links = fileLinks(request, config.server);
-    return sendPage(request, reply, await images.imagesOf(request.caller, request.params.user, readQuery(request, PAGING), links), links.https);
+    return sendPage(request, reply, await images.imagesOf(request.caller, request.params.user, readQuery(request, PAGING)), fileLinks(request, config.server));
   });
   app.get<UserParams>('/api/users/:user/shared', async (request, reply) => {
-    const links = fileLinks(request, config.server);
-    return sendPage(request, reply, await images.sharedWith(request.caller, request.params.user, readQuery(request, PAGING), links), links.https);
+    return sendPage(request, reply, await images.sharedWith(request.caller, request.params.user, readQuery(request, PAGING)), fileLinks(request, config.server));
   });
 };
