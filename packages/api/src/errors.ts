@@ -1,6 +1,6 @@
 /**
  * The error envelope of SPEC §3, `{"error": {"code", "message"}}`, and the codes with their
- * HTTP status, as the server's error catalogue (packages/server/src/http/error-catalogue.ts)
+ * HTTP status, as the server's error catalogue (packages/server/src/http/error-status.ts)
  * answers them. `errorEnvelope(codes)` is the schema of an error answer limited to some codes,
  * used per route and status in the OpenAPI document and by `validateAnswer`.
  */

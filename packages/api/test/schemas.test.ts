@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { ERROR_CATALOGUE } from '../../server/src/http/error-catalogue.js';
+import { ERROR_STATUS as SERVER_STATUS } from '../../server/src/http/error-status.js';
 import { isAccountName, isImageName } from '../../server/src/services/names.js';
 import { PERMISSIONS as SERVER_PERMISSIONS } from '../../server/src/services/permissions.js';
 import {
@@ -28,7 +28,7 @@ import {
 const ajv = new Ajv2020({ allErrors: true });
 
 test('every code of the server catalogue is described, with its status', () => {
-  for (const [code, { status }] of Object.entries(ERROR_CATALOGUE)) {
+  for (const [code, status] of Object.entries(SERVER_STATUS)) {
     assert.equal(ERROR_STATUS[code as keyof typeof ERROR_STATUS], status, code);
   }
 });

@@ -13,6 +13,7 @@ import type { CommandContext } from '../src/commands/command-context.js';
 import { openMetadata } from '../src/metadata/open-metadata.js';
 import type { StartServerOptions } from '../src/tls/start-server.js';
 import { userNameFromDn } from '../src/services/admin-bootstrap.js';
+import { createBlobStore } from '../src/storage/index.js';
 
 test('user names made from [admin] dns come from the last CN', () => {
   assert.equal(userNameFromDn('/DC=ch/DC=cern/OU=Organic Units/OU=Users/CN=doug/CN=612345/CN=Doug Fir'), 'doug-fir');
@@ -76,4 +77,41 @@ test('serve exits 1 with the problems when the configuration is invalid', async 
   }, undefined);
   assert.equal(code, 1);
   assert.match(stderr.join(''), /server\.https_port/);
+});
+
+test('on SIGTERM serve closes the listeners first (requests in flight finish), then the database and the blob store', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'repoman-serve-test-'));
+  let stop!: (signal: string) => void;
+  const stderr: string[] = [];
+  const events: string[] = [];
+  const command = createServeCommand({
+    async startServer(_options: StartServerOptions) {
+      events.push('listening');
+      setImmediate(() => stop('SIGTERM'));
+      return { urls: ['https://127.0.0.1:0'], close: async () => void events.push('listeners closed') };
+    },
+    async openBlobStore(config) {
+      const store = await createBlobStore(config);
+      const close = store.close.bind(store);
+      store.close = async () => {
+        events.push('blob store closed');
+        await close();
+      };
+      return store;
+    },
+  });
+  try {
+    const code = await command.run({}, {
+      env: {},
+      cwd: dir,
+      stdout: { write: () => true },
+      stderr: { write: (text: string) => stderr.push(text) },
+      waitForShutdown: () => new Promise((resolve) => (stop = resolve)),
+    }, undefined);
+    assert.equal(code, 0, stderr.join(''));
+    assert.deepEqual(events, ['listening', 'listeners closed', 'blob store closed']);
+    assert.match(stderr.join(''), /SIGTERM, stopping/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

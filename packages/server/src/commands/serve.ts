@@ -4,9 +4,12 @@
  * the metadata database and applies pending migrations, applies `[admin] dns` (each DN's user
  * becomes an admin; unknown DNs are registered under a name made from their last CN, see
  * `services/admin-bootstrap.ts`), opens the blob store and removes abandoned uploads (then
- * sweeps image storage hourly, see `services/blob-sweeper.ts`), then hands over to the TLS layer's `startServer`, giving it
- * a way to build one app per listener. Runs until SIGINT or SIGTERM, then closes the listeners
- * and the database. `startServer` is injectable for tests.
+ * sweeps image storage hourly, see `services/blob-sweeper.ts`), picks the TLS files (without
+ * `[tls]`, the development PKI and its admin: `serve/tls-files.ts`), then hands over to the TLS
+ * layer's `startServer`, giving it a way to build one app per listener, and prints how to use
+ * the development PKI (`serve/newcomer-lines.ts`). Runs until SIGINT or SIGTERM, then closes
+ * the listeners (requests in flight finish first), the database and the blob store.
+ * `startServer` and the blob store's opening are injectable for tests.
  */
 import type { RepomanConfig } from '../config/config-types.js';
 import { buildApp } from '../http/build-app.js';
@@ -14,15 +17,19 @@ import { createMetrics } from '../http/metrics.js';
 import { openMetadata } from '../metadata/open-metadata.js';
 import { applyAdminDns } from '../services/admin-bootstrap.js';
 import { createBlobSweeper, type BlobSweeper } from '../services/blob-sweeper.js';
-import { createBlobStore } from '../storage/index.js';
+import { createBlobStore, type BlobStore, type StorageConfig } from '../storage/index.js';
 import { RepomanError } from '../services/repoman-error.js';
 import { startServer as defaultStartServer, type StartServerOptions, type RunningServer } from '../tls/start-server.js';
 import { makeDataDir } from './data-dir.js';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from './command-context.js';
 import { loadConfigOrReport } from './load-config-or-report.js';
+import { printNewcomerLines } from './serve/newcomer-lines.js';
+import { resolveTls } from './serve/tls-files.js';
 
 export interface ServeDeps {
   readonly startServer: (options: StartServerOptions) => Promise<RunningServer>;
+  /** Default: `createBlobStore`. */
+  readonly openBlobStore?: (config: StorageConfig) => Promise<BlobStore>;
 }
 
 export function createServeCommand(deps: ServeDeps = { startServer: defaultStartServer }): Command {
@@ -44,6 +51,7 @@ export function createServeCommand(deps: ServeDeps = { startServer: defaultStart
 async function serve(config: RepomanConfig, context: CommandContext, deps: ServeDeps): Promise<number> {
   const notice = (line: string) => context.stderr.write(`${line}\n`);
   const metadata = openMetadata(config.database.url);
+  let blobs: BlobStore | undefined;
   let running: RunningServer | undefined;
   let sweeper: BlobSweeper | undefined;
   try {
@@ -53,30 +61,36 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       if (result.created) notice(`repoman-server: registered admin ${result.user.name} (${result.user.clientDn}) from [admin] dns`);
       else if (result.addedToAdmins) notice(`repoman-server: made ${result.user.name} an admin (from [admin] dns)`);
     }
-    const blobs = await createBlobStore(config.storage);
+    blobs = await (deps.openBlobStore ?? createBlobStore)(config.storage);
     const metrics = createMetrics();
     sweeper = createBlobSweeper(metadata.images, blobs, { report: (line) => notice(`repoman-server: ${line}`) });
     const abandoned = await sweeper.sweepUploads();
     if (abandoned > 0) notice(`repoman-server: removed ${abandoned} abandoned upload(s) from image storage`);
+    const tls = await resolveTls(config, metadata);
+    const store = blobs;
     running = await deps.startServer({
       config,
-      metadata,
+      tls: tls.files,
       notice,
-      makeApp: (listener) => buildApp({ config, metadata, blobs, metrics, logDestination: context.stdout, ...listener }),
+      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, logDestination: context.stdout, ...listener }),
     });
+    if (tls.devPki) printNewcomerLines(tls.devPki, running.urls[0] ?? '', notice);
     sweeper.start();
   } catch (error) {
     await sweeper?.stop();
     await running?.close();
     await metadata.close();
+    await blobs?.close();
     notice(`repoman-server: cannot start: ${error instanceof RepomanError || error instanceof Error ? error.message : String(error)}`);
     return EXIT_ERROR;
   }
   const signal = await context.waitForShutdown();
   notice(`repoman-server: ${signal}, stopping`);
   await sweeper.stop();
+  // The listeners close once the requests in flight have finished; only then the stores they use.
   await running.close();
   await metadata.close();
+  await blobs.close();
   return EXIT_OK;
 }
 

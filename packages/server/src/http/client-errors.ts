@@ -8,7 +8,8 @@
  */
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.js';
+import type { ErrorCode } from '../services/error-catalogue.js';
+import { ERROR_STATUS } from './error-status.js';
 
 interface Answer {
   readonly code: ErrorCode;
@@ -57,7 +58,7 @@ export function refuseConnect(server: Server): void {
 }
 
 function writeEnvelope(socket: Duplex, answer: Answer): void {
-  const { status } = ERROR_CATALOGUE[answer.code];
+  const status = ERROR_STATUS[answer.code];
   const body = JSON.stringify({ error: { code: answer.code, message: answer.message } });
   socket.write(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +

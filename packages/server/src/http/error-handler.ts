@@ -7,8 +7,10 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MetadataUnavailable } from '../metadata/store-errors.js';
+import { ERROR_MESSAGES, type ErrorCode } from '../services/error-catalogue.js';
 import { RepomanError } from '../services/repoman-error.js';
-import { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.js';
+import { ERROR_STATUS } from './error-status.js';
+import { HttpError } from './http-error.js';
 import { faultOf } from './fault-envelope.js';
 import type { RouteTable } from './route-table.js';
 
@@ -53,7 +55,7 @@ const MESSAGES: Readonly<Record<string, string>> = {
 };
 
 export function toEnvelope(error: unknown): Envelope {
-  if (error instanceof RepomanError) return { code: error.code, message: error.message, headers: error.headers };
+  if (error instanceof RepomanError) return { code: error.code, message: error.message, headers: headersOf(error) };
   // Storage full (507), database locked or read-only, storage unreachable (503): see fault-envelope.ts.
   const fault = faultOf(error);
   if (fault !== undefined) return fault;
@@ -64,18 +66,24 @@ export function toEnvelope(error: unknown): Envelope {
   const fastifyError = error as Partial<FastifyError> | null;
   const better = typeof fastifyError?.code === 'string' ? MESSAGES[fastifyError.code] : undefined;
   const mapped = typeof fastifyError?.code === 'string' ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (mapped !== undefined) return { code: mapped, message: better ?? fastifyError?.message ?? ERROR_CATALOGUE[mapped].message, headers: {} };
+  if (mapped !== undefined) return { code: mapped, message: better ?? fastifyError?.message ?? ERROR_MESSAGES[mapped], headers: {} };
   const status = fastifyError?.statusCode;
   const byStatus = typeof status === 'number' ? BY_STATUS[status] : undefined;
   if (byStatus !== undefined && typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
-    return { code: byStatus, message: fastifyError.message ?? ERROR_CATALOGUE[byStatus].message, headers: {} };
+    return { code: byStatus, message: fastifyError.message ?? ERROR_MESSAGES[byStatus], headers: {} };
   }
-  if (byStatus !== undefined) return { code: byStatus, message: ERROR_CATALOGUE[byStatus].message, headers: {} };
-  return { code: 'INTERNAL', message: ERROR_CATALOGUE.INTERNAL.message, headers: {} };
+  if (byStatus !== undefined) return { code: byStatus, message: ERROR_MESSAGES[byStatus], headers: {} };
+  return { code: 'INTERNAL', message: ERROR_MESSAGES.INTERNAL, headers: {} };
+}
+
+/** The headers an error answers with: its own at the HTTP edge; `Connection: close` when the body was left unread. */
+function headersOf(error: RepomanError): Readonly<Record<string, string>> {
+  if (error instanceof HttpError) return error.headers;
+  return error.unreadBody ? { connection: 'close' } : {};
 }
 
 export function sendError(reply: FastifyReply, envelope: Envelope): FastifyReply {
-  const { status } = ERROR_CATALOGUE[envelope.code];
+  const status = ERROR_STATUS[envelope.code];
   return reply
     .status(status)
     .headers(envelope.headers)
@@ -86,7 +94,7 @@ export function sendError(reply: FastifyReply, envelope: Envelope): FastifyReply
 export function installErrorHandling(app: FastifyInstance, routes: RouteTable): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const envelope = toEnvelope(error);
-    const status = ERROR_CATALOGUE[envelope.code].status;
+    const status = ERROR_STATUS[envelope.code];
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     if (reply.sent || reply.raw.headersSent) return;
     return sendError(reply, envelope);

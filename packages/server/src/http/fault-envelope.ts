@@ -6,7 +6,7 @@
  * answer 503 UNAVAILABLE with `Retry-After`. Neither is the client's fault nor a bug, so neither
  * is a 500; the details go to the log only.
  */
-import type { ErrorCode } from './error-catalogue.js';
+import type { ErrorCode } from '../services/error-catalogue.js';
 
 export interface Fault {
   readonly code: ErrorCode;

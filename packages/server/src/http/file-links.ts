@@ -7,7 +7,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config/config-types.js';
-import type { FileLinks } from '../services/image-views.js';
+import type { FileLinks } from './image-views.js';
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 

@@ -6,7 +6,7 @@
  * raw URL used with the wrong verb: 405, not a bad user name.
  */
 import type { ImageRef } from '../services/image-access.js';
-import { RepomanError } from '../services/repoman-error.js';
+import { HttpError } from './http-error.js';
 
 export interface ImageParams {
   readonly owner?: string;
@@ -21,9 +21,7 @@ export const RAW_URLS = ['/api/images/raw/:image', '/api/images/raw/:owner/:imag
 
 export function imageRefOf(params: ImageParams, method: string): ImageRef {
   if (params.owner === 'raw') {
-    throw new RepomanError('METHOD_NOT_ALLOWED', `${method} is not allowed on a raw image URL; allowed: GET, HEAD, PUT`, {
-      headers: { allow: 'GET, HEAD, PUT' },
-    });
+    throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on a raw image URL; allowed: GET, HEAD, PUT`, { allow: 'GET, HEAD, PUT' });
   }
   return { owner: params.owner, name: params.image };
 }

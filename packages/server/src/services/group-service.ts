@@ -16,7 +16,7 @@
 import type { GroupRecord, GroupVomsChanges, MetadataStores } from '../metadata/metadata-store.js';
 import { LastMember, MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { requireAdmin, requirePermission, requireUser } from './access.js';
-import { toGroupView, type GroupView } from './account-views.js';
+import type { GroupAccount } from './accounts.js';
 import { ADMINS_GROUP, USERS_GROUP, type Caller } from './caller.js';
 import { checkAccountName } from './names.js';
 import { isPermission, PERMISSIONS, type Permission } from './permissions.js';
@@ -67,12 +67,12 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
     return user.id;
   }
 
-  async function view(group: GroupRecord): Promise<GroupView> {
+  async function view(group: GroupRecord): Promise<GroupAccount> {
     const [members, permissions] = await Promise.all([groups.memberNames(group.id), groups.permissionsOf(group.id)]);
-    return toGroupView(group, members, permissions);
+    return { group, users: members, permissions };
   }
 
-  async function current(group: GroupRecord): Promise<GroupView> {
+  async function current(group: GroupRecord): Promise<GroupAccount> {
     return view((await groups.findByName(group.name)) ?? group);
   }
 
@@ -86,17 +86,17 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
   }
 
   return {
-    async list(caller: Caller): Promise<GroupView[]> {
+    async list(caller: Caller): Promise<GroupAccount[]> {
       requireUser(caller);
       return Promise.all((await groups.list()).map(view));
     },
 
-    async get(caller: Caller, name: string): Promise<GroupView> {
+    async get(caller: Caller, name: string): Promise<GroupAccount> {
       requireUser(caller);
       return view(await find(name));
     },
 
-    async create(caller: Caller, input: CreateGroupInput): Promise<GroupView> {
+    async create(caller: Caller, input: CreateGroupInput): Promise<GroupAccount> {
       requirePermission(caller, 'group_create');
       checkAccountName('group', input.name);
       const members = [...new Set(input.users ?? [])];
@@ -121,7 +121,7 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       }
     },
 
-    async modify(caller: Caller, name: string, input: ModifyGroupInput): Promise<GroupView> {
+    async modify(caller: Caller, name: string, input: ModifyGroupInput): Promise<GroupAccount> {
       const actor = requirePermission(caller, 'group_modify');
       let group = await find(name);
       const rename = input.name !== undefined && input.name !== group.name ? input.name : undefined;
@@ -162,7 +162,7 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       return groups.memberNames((await find(name)).id);
     },
 
-    async addMember(caller: Caller, groupName: string, userName: string): Promise<GroupView> {
+    async addMember(caller: Caller, groupName: string, userName: string): Promise<GroupAccount> {
       const actor = requirePermission(caller, 'group_modify_membership');
       const group = await find(groupName);
       const member = await userId(userName);
@@ -171,7 +171,7 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       return current(group);
     },
 
-    async removeMember(caller: Caller, groupName: string, userName: string): Promise<GroupView> {
+    async removeMember(caller: Caller, groupName: string, userName: string): Promise<GroupAccount> {
       const actor = requirePermission(caller, 'group_modify_membership');
       const group = await find(groupName);
       const member = await userId(userName);
@@ -190,7 +190,7 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       return groups.permissionsOf((await find(name)).id);
     },
 
-    async grant(caller: Caller, groupName: string, permission: string): Promise<GroupView> {
+    async grant(caller: Caller, groupName: string, permission: string): Promise<GroupAccount> {
       requirePermission(caller, 'group_modify_permissions');
       const group = await find(groupName);
       checkPermission(permission);
@@ -199,7 +199,7 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
       return current(group);
     },
 
-    async revoke(caller: Caller, groupName: string, permission: string): Promise<GroupView> {
+    async revoke(caller: Caller, groupName: string, permission: string): Promise<GroupAccount> {
       requirePermission(caller, 'group_modify_permissions');
       const group = await find(groupName);
       checkPermission(permission);

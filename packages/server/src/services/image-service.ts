@@ -8,17 +8,17 @@
  * The bytes themselves are handled by `image-transfer.ts`. Two instances creating the same
  * image race on the unique (owner, name) constraint: one succeeds, the other answers 409.
  */
-import type { ImageQuery, ImageRecord } from '../metadata/image-store.js';
+import type { ImageQuery } from '../metadata/image-store.js';
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
 import { MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { hasPermission, requireAdmin, requirePermission, requireUser } from './access.js';
 import type { Caller, UserCaller } from './caller.js';
 import { hasExpired, toImageFields, type ImageFieldsInput } from './image-fields.js';
 import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
-import { toImageView, type FileLinks, type ImageView } from './image-views.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { checkAccountName, checkImageName } from './names.js';
 import { RepomanError } from './repoman-error.js';
+import { allWithShares, withShares, type SharedImage } from './shared-image.js';
 
 export interface CreateImageInput extends ImageFieldsInput {
   readonly name: string;
@@ -49,7 +49,7 @@ export interface Paging {
 }
 
 export interface ImageListPage {
-  readonly images: ImageView[];
+  readonly images: SharedImage[];
   readonly total: number;
   /** The cursor of the page after this one; null on the last page. */
   readonly next: string | null;
@@ -88,20 +88,15 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
     return user;
   }
 
-  async function view(image: ImageRecord, links: FileLinks): Promise<ImageView> {
-    return toImageView(image, (await images.sharesOf([image.id])).get(image.id), links);
-  }
-
-  async function page(caller: Caller, filters: Omit<ImageQuery, 'readableBy' | 'limit' | 'offset' | 'after'>, paging: Paging, links: FileLinks): Promise<ImageListPage> {
+  async function page(caller: Caller, filters: Omit<ImageQuery, 'readableBy' | 'limit' | 'offset' | 'after'>, paging: Paging): Promise<ImageListPage> {
     const viewer = requireUser(caller);
     // The viewer's per-request VOMS groups; not when the listing is about another user's shares.
     const viaGroups = filters.sharedWith === undefined || filters.sharedWith === viewer.user.id ? viewer.vomsGroups.map((group) => group.id) : [];
     const query = { ...filters, ...pageQuery(paging), ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }), viaGroups };
     const result = await images.list(query);
-    const shares = await images.sharesOf(result.images.map((image) => image.id));
     const last = result.images.at(-1);
     return {
-      images: result.images.map((image) => toImageView(image, shares.get(image.id), links)),
+      images: await allWithShares(images, result.images),
       total: result.total,
       next: result.more && last !== undefined ? encodeCursor({ owner: last.owner, name: last.name, id: last.id }) : null,
     };
@@ -115,7 +110,7 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
 
   return {
     /** The images the caller can see (own, shared with it, public; every image for admins), filtered and paged. */
-    async list(caller: Caller, filters: ImageListFilters, paging: Paging, links: FileLinks): Promise<ImageListPage> {
+    async list(caller: Caller, filters: ImageListFilters, paging: Paging): Promise<ImageListPage> {
       const viewer = requireUser(caller);
       let sharedWithGroup: number | undefined;
       if (filters.group !== undefined) {
@@ -133,38 +128,37 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
           ...(filters.q !== undefined && { text: filters.q }),
         },
         paging,
-        links,
       );
     },
 
     /** `GET /api/users/{user}/images`: that user's images the caller can see. */
-    async imagesOf(caller: Caller, userName: string, paging: Paging, links: FileLinks): Promise<ImageListPage> {
+    async imagesOf(caller: Caller, userName: string, paging: Paging): Promise<ImageListPage> {
       requireUser(caller);
       const owner = await userNamed(userName);
-      return page(caller, { ownerId: owner.id }, paging, links);
+      return page(caller, { ownerId: owner.id }, paging);
     },
 
     /** `GET /api/users/{user}/shared`: images shared with that user (directly or through a group) the caller can see. */
-    async sharedWith(caller: Caller, userName: string, paging: Paging, links: FileLinks): Promise<ImageListPage> {
+    async sharedWith(caller: Caller, userName: string, paging: Paging): Promise<ImageListPage> {
       requireUser(caller);
       const sharee = await userNamed(userName);
-      return page(caller, { sharedWith: sharee.id }, paging, links);
+      return page(caller, { sharedWith: sharee.id }, paging);
     },
 
     /** A new empty slot in the caller's namespace. */
-    async create(caller: Caller, input: CreateImageInput, links: FileLinks): Promise<ImageView> {
+    async create(caller: Caller, input: CreateImageInput): Promise<SharedImage> {
       const creator = requirePermission(caller, 'image_create');
       checkImageName(input.name);
       const fields = toImageFields(input);
       const image = await images.create({ ownerId: creator.user.id, name: input.name, ...fields }).catch(taken(creator.user.name, input.name));
-      return view(image, links);
+      return withShares(images, image);
     },
 
-    async get(caller: Caller, ref: ImageRef, links: FileLinks): Promise<ImageView> {
-      return view((await locateImage(stores, caller, ref)).image, links);
+    async get(caller: Caller, ref: ImageRef): Promise<SharedImage> {
+      return withShares(images, (await locateImage(stores, caller, ref)).image);
     },
 
-    async modify(caller: Caller, ref: ImageRef, input: ModifyImageInput, links: FileLinks): Promise<ImageView> {
+    async modify(caller: Caller, ref: ImageRef, input: ModifyImageInput): Promise<SharedImage> {
       const actor = requireUser(caller);
       if (input.name !== undefined) checkImageName(input.name);
       if (input.owner !== undefined) checkAccountName('user', input.owner);
@@ -183,10 +177,10 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
         ...(input.name !== undefined && input.name !== image.name && { name: input.name }),
         ...(newOwner !== undefined && { ownerId: newOwner.id }),
       };
-      if (Object.values(changes).every((value) => value === undefined)) return view(image, links);
+      if (Object.values(changes).every((value) => value === undefined)) return withShares(images, image);
       const changed = await images.update(image.id, changes).catch(taken(newOwner?.name ?? image.owner, input.name ?? image.name));
       if (changed === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted meanwhile`);
-      return view(changed, links);
+      return withShares(images, changed);
     },
 
     /** Deletes the row and its shares; the blob is removed by the sweeper once no row names it. */
@@ -203,7 +197,7 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
      * A copy in the caller's namespace under `name`: same metadata and bytes (the same blob),
      * private, writable, without expiry or shares. Whoever may read an image may clone it.
      */
-    async clone(caller: Caller, ref: ImageRef, name: string, links: FileLinks): Promise<ImageView> {
+    async clone(caller: Caller, ref: ImageRef, name: string): Promise<SharedImage> {
       const cloner = requirePermission(caller, 'image_create');
       checkImageName(name);
       const { image, privileged } = await locateImage(stores, caller, ref);
@@ -224,7 +218,7 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
           ...(content !== undefined && { content }),
         })
         .catch(taken(cloner.user.name, name));
-      return view(clone, links);
+      return withShares(images, clone);
     },
   };
 }

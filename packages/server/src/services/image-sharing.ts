@@ -11,9 +11,9 @@ import type { MetadataStores } from '../metadata/metadata-store.js';
 import { MissingReference } from '../metadata/store-errors.js';
 import { imageLabel, locateImage, requireImageRight, type ImageRef } from './image-access.js';
 import type { Caller } from './caller.js';
-import { toImageView, type FileLinks, type ImageView } from './image-views.js';
 import { checkAccountName } from './names.js';
 import { RepomanError } from './repoman-error.js';
+import { withShares, type SharedImage } from './shared-image.js';
 
 export interface ShareTarget {
   readonly kind: 'user' | 'group';
@@ -37,7 +37,7 @@ export function createImageSharingService(stores: Pick<MetadataStores, 'users' |
     return group.id;
   }
 
-  async function change(caller: Caller, ref: ImageRef, target: ShareTarget, share: boolean, links: FileLinks): Promise<ImageView> {
+  async function change(caller: Caller, ref: ImageRef, target: ShareTarget, share: boolean): Promise<SharedImage> {
     checkAccountName(target.kind, target.name);
     const located = await locateImage(stores, caller, ref);
     requireImageRight(located, 'share');
@@ -58,11 +58,11 @@ export function createImageSharingService(stores: Pick<MetadataStores, 'users' |
     } else {
       await (share ? images.shareWithGroup(image.id, id) : images.unshareWithGroup(image.id, id)).catch(goneMeanwhile);
     }
-    return toImageView(image, (await images.sharesOf([image.id])).get(image.id), links);
+    return withShares(images, image);
   }
 
   return {
-    share: (caller: Caller, ref: ImageRef, target: ShareTarget, links: FileLinks) => change(caller, ref, target, true, links),
-    unshare: (caller: Caller, ref: ImageRef, target: ShareTarget, links: FileLinks) => change(caller, ref, target, false, links),
+    share: (caller: Caller, ref: ImageRef, target: ShareTarget) => change(caller, ref, target, true),
+    unshare: (caller: Caller, ref: ImageRef, target: ShareTarget) => change(caller, ref, target, false),
   };
 }

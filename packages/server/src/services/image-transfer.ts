@@ -15,8 +15,8 @@ import { BlobTooLargeError, UploadAbortedError, type BlobBody, type BlobStore, t
 import { hasExpired } from './image-fields.js';
 import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
 import type { Caller } from './caller.js';
-import { rawPath, toImageView, type FileLinks, type ImageView } from './image-views.js';
 import { RepomanError } from './repoman-error.js';
+import { withShares, type SharedImage } from './shared-image.js';
 
 export interface UploadRequest {
   /** The request body, not yet read (paused). It is never destroyed here. */
@@ -40,15 +40,22 @@ export interface ImageDownload {
   readonly uploaded: Date;
 }
 
+/** 404 IMAGE_EMPTY: the image is a slot without bytes; the HTTP layer says where to upload them. */
+export class ImageEmptyError extends RepomanError {
+  readonly image: ImageRecord;
+
+  constructor(image: ImageRecord) {
+    super('IMAGE_EMPTY', `${imageLabel(image)} has no bytes yet`);
+    this.image = image;
+  }
+}
+
 export interface ImageTransferOptions {
   /** `limits.max_image_bytes`; 0: no limit. */
   readonly maxImageBytes: number;
 }
 
 export type ImageTransferService = ReturnType<typeof createImageTransferService>;
-
-/** Refusals before the whole body is read: the connection must not be reused for the rest of it. */
-const CLOSE = { connection: 'close' };
 
 export function createImageTransferService(
   stores: Pick<MetadataStores, 'users' | 'images'>,
@@ -59,11 +66,11 @@ export function createImageTransferService(
   const maxBytes = options.maxImageBytes > 0 ? options.maxImageBytes : undefined;
 
   function tooLarge(): RepomanError {
-    return new RepomanError('PAYLOAD_TOO_LARGE', `an image may hold at most ${maxBytes} bytes (limits.max_image_bytes)`, { headers: CLOSE });
+    return new RepomanError('PAYLOAD_TOO_LARGE', `an image may hold at most ${maxBytes} bytes (limits.max_image_bytes)`, { unreadBody: true });
   }
 
   return {
-    async upload(caller: Caller, ref: ImageRef, request: UploadRequest, links: FileLinks): Promise<ImageView> {
+    async upload(caller: Caller, ref: ImageRef, request: UploadRequest): Promise<SharedImage> {
       const located = await locateImage(stores, caller, ref);
       requireImageRight(located, 'upload');
       const { image } = located;
@@ -81,7 +88,7 @@ export function createImageTransferService(
               if (request.signal.reason instanceof RepomanError) throw request.signal.reason;
               throw new RepomanError('BAD_REQUEST', 'the upload ended before all its bytes arrived; nothing was changed', {
                 cause: error,
-                headers: CLOSE,
+                unreadBody: true,
               });
             }
             throw error;
@@ -99,7 +106,7 @@ export function createImageTransferService(
         }
         const blob = await upload.commit();
         const updated = await images.recordUpload(image.id, blob);
-        if (updated !== undefined) return toImageView(updated, (await images.sharesOf([updated.id])).get(updated.id), links);
+        if (updated !== undefined) return withShares(images, updated);
         const now = await images.findById(image.id);
         if (now === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted during the upload`);
         throw new RepomanError('IMAGE_READ_ONLY', `${imageLabel(image)} was made read-only during the upload; it was not changed`);
@@ -115,10 +122,7 @@ export function createImageTransferService(
     async prepareDownload(caller: Caller, ref: ImageRef): Promise<ImageDownload> {
       const { image, privileged } = await locateImage(stores, caller, ref);
       if (image.status !== 'ready' || image.blobKey === null || image.size === null || image.checksum === null) {
-        throw new RepomanError(
-          'IMAGE_EMPTY',
-          `${imageLabel(image)} has no bytes yet: upload them with PUT ${rawPath(image.owner, image.name)}`,
-        );
+        throw new ImageEmptyError(image);
       }
       if (!privileged && hasExpired(image.expires)) {
         throw new RepomanError('GONE', `${imageLabel(image)} expired on ${image.expires}`);

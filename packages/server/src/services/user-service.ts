@@ -14,7 +14,7 @@
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
 import { LastMember, MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { requireAdmin, requirePermission, requireUser } from './access.js';
-import { toUserView, type UserView, type WhoamiView } from './account-views.js';
+import type { CallerAccount, UserAccount } from './accounts.js';
 import { ADMINS_GROUP, USERS_GROUP, type Caller } from './caller.js';
 import { checkClientDn } from './client-dn.js';
 import { checkAccountName } from './names.js';
@@ -49,8 +49,8 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
     return user;
   }
 
-  async function view(user: UserRecord): Promise<UserView> {
-    return toUserView(user, (await groups.groupNamesOf([user.id])).get(user.id) ?? []);
+  async function view(user: UserRecord): Promise<UserAccount> {
+    return { user, groups: (await groups.groupNamesOf([user.id])).get(user.id) ?? [] };
   }
 
   async function isAdminUser(user: UserRecord): Promise<boolean> {
@@ -71,7 +71,7 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
   };
 
   return {
-    async whoami(caller: Caller): Promise<WhoamiView> {
+    async whoami(caller: Caller): Promise<CallerAccount> {
       const self = requireUser(caller);
       return {
         ...(await view(self.user)),
@@ -82,19 +82,19 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
       };
     },
 
-    async list(caller: Caller): Promise<UserView[]> {
+    async list(caller: Caller): Promise<UserAccount[]> {
       requireUser(caller);
       const all = await users.list();
       const memberships = await groups.groupNamesOf(all.map((user) => user.id));
-      return all.map((user) => toUserView(user, memberships.get(user.id) ?? []));
+      return all.map((user) => ({ user, groups: memberships.get(user.id) ?? [] }));
     },
 
-    async get(caller: Caller, name: string): Promise<UserView> {
+    async get(caller: Caller, name: string): Promise<UserAccount> {
       requireUser(caller);
       return view(await find(name));
     },
 
-    async create(caller: Caller, input: CreateUserInput): Promise<UserView> {
+    async create(caller: Caller, input: CreateUserInput): Promise<UserAccount> {
       const actor = requirePermission(caller, 'user_create');
       checkAccountName('user', input.user_name);
       checkClientDn(input.client_dn);
@@ -120,7 +120,7 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
       return view(user);
     },
 
-    async modify(caller: Caller, name: string, input: ModifyUserInput): Promise<UserView> {
+    async modify(caller: Caller, name: string, input: ModifyUserInput): Promise<UserAccount> {
       const actor = requireUser(caller);
       const user = await find(name);
       const privileged = input.client_dn !== undefined || input.suspended !== undefined;

@@ -157,4 +157,10 @@ export interface BlobStore {
    * age, so use a generous one (hours).
    */
   sweepUploads(olderThanMs: number): Promise<number>;
+  /**
+   * Releases what the store holds open (fs: its hashing thread; S3: its client's
+   * connections). Call it once every upload and read has settled (a server closes its
+   * listeners first); the store is unusable afterwards. Idempotent.
+   */
+  close(): Promise<void>;
 }

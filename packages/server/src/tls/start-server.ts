@@ -3,24 +3,20 @@
  * downloads only; every other request there is answered 403). TLS is terminated here, asking
  * every client for a certificate without letting OpenSSL reject it (Node cannot accept RFC
  * 3820 proxies), TLS >= 1.2 and no session tickets; each connection's chain is validated by
- * @repoman/x509 (see connection-identity.ts). Without configured `[tls]` the development PKI
- * is made (or reused) under `server.data_dir`, its admin registered, and the lines to use it
- * are printed. VOMS attributes are read when the vomsdir exists (`[voms]`; see
- * connection-identity.ts).
+ * @repoman/x509 (see connection-identity.ts). Which files to use (configured, or the
+ * development PKI) is the serve command's choice (`commands/serve/tls-files.ts`). VOMS
+ * attributes are read when the vomsdir exists (`[voms]`; see connection-identity.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import { constants } from 'node:crypto';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
-import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { TrustStore, VomsDir, toPem } from '@repoman/x509';
-import { DEFAULT_GRID_CA_DIR, DEFAULT_VOMSDIR } from '../config/config-schema.js';
+import { DEFAULT_VOMSDIR } from '../config/config-schema.js';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { Identify } from '../http/caller-hook.js';
-import type { OpenMetadata } from '../metadata/open-metadata.js';
-import { ensureAdmin } from '../services/admin-bootstrap.js';
-import { ensureDevPki, type DevPki } from '../dev-pki.js';
 import { ConnectionIdentities, type VomsSetup } from './connection-identity.js';
 
 /** What one listener tells the app it builds. */
@@ -30,13 +26,20 @@ export interface ListenerOptions {
   readonly serverFactory?: FastifyServerFactory;
 }
 
+/** The files TLS is made of: the server's certificate and key, and the CAs to trust (a grid CA directory and/or one PEM file). */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly caDir: string | null;
+  readonly caFile: string | null;
+}
+
 export interface StartServerOptions {
   readonly config: RepomanConfig;
-  /** The migrated metadata database (the dev PKI's admin is registered in it). */
-  readonly metadata: OpenMetadata;
+  readonly tls: TlsFiles;
   /** Builds a fresh app for one listener (HTTPS, and plain HTTP when `http_port` is set). */
   readonly makeApp: (listener: ListenerOptions) => FastifyInstance;
-  /** Human-readable startup lines (listening URLs, how to use the dev PKI); not the JSON log. */
+  /** Human-readable startup lines (trust warnings, listening URLs); not the JSON log. */
   readonly notice: (line: string) => void;
 }
 
@@ -51,27 +54,12 @@ interface TlsMaterial {
   cert: string;
   key: string;
   trust: TrustStore;
-  devPki: DevPki | null;
 }
 
-async function loadTlsMaterial(config: RepomanConfig, metadata: OpenMetadata): Promise<TlsMaterial> {
-  const { tls } = config;
-  let devPki: DevPki | null = null;
-  let certPath = tls.cert;
-  let keyPath = tls.key;
-  let caDir = tls.ca_dir;
-  if (!config.source.tlsConfigured || certPath === null || keyPath === null) {
-    devPki = await ensureDevPki(config.server.data_dir);
-    certPath = devPki.serverCert;
-    keyPath = devPki.serverKey;
-    if (caDir === null && tls.ca_file === null) caDir = devPki.caDir;
-    await ensureAdmin(metadata, 'admin', devPki.adminDn, { replaceDn: true }); // a remade PKI has a new admin DN
-  } else if (caDir === null && tls.ca_file === null) {
-    caDir = DEFAULT_GRID_CA_DIR;
-  }
-  const trust = await TrustStore.load({ caDir: caDir ?? undefined, caFile: tls.ca_file ?? undefined, crl: tls.crl });
-  const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
-  return { cert, key, trust, devPki };
+async function loadTlsMaterial(files: TlsFiles, crl: boolean): Promise<TlsMaterial> {
+  const trust = await TrustStore.load({ caDir: files.caDir ?? undefined, caFile: files.caFile ?? undefined, crl });
+  const [cert, key] = await Promise.all([readFile(files.cert, 'utf8'), readFile(files.key, 'utf8')]);
+  return { cert, key, trust };
 }
 
 function httpsOptions(material: TlsMaterial): ServerOptions {
@@ -105,7 +93,7 @@ function displayHost(host: string): string {
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, notice } = options;
-  const material = await loadTlsMaterial(config, options.metadata);
+  const material = await loadTlsMaterial(options.tls, config.tls.crl);
   const trustWarning = (warning: string): void => notice(`repoman-server: trust: ${warning}`);
   for (const warning of material.trust.warnings) trustWarning(warning);
   const identities = new ConnectionIdentities(material.trust, trustWarning, await loadVoms(config, notice));
@@ -133,26 +121,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
   notice(`repoman-server: listening on ${urls.join(' and ')}`);
-  if (material.devPki) printDevPkiLines(material.devPki, urls[0] ?? '', notice);
   return { urls, close: async () => void (await Promise.all(apps.map((app) => app.close()))) };
 }
 
 function listenedPort(app: FastifyInstance): number {
   const address = app.server.address();
   return typeof address === 'object' && address !== null ? address.port : 0;
-}
-
-function printDevPkiLines(pki: DevPki, url: string, notice: (line: string) => void): void {
-  notice(`repoman-server: development PKI in ${pki.caDir.replace(/\/certificates$/, '')} (admin: ${pki.adminDn})`);
-  // Everything the client needs (SPEC §4: the server, the proxy, the CA directory), so that the
-  // pasted lines are enough for curl and for `repoman` alike.
-  notice('To call it as the admin:');
-  notice(`  export REPOMAN_SERVER=${shellWord(url)} X509_USER_PROXY=${shellWord(pki.adminProxy)} X509_CERT_DIR=${shellWord(pki.caDir)}`);
-  notice('  curl --capath "$X509_CERT_DIR" --cert "$X509_USER_PROXY" --key "$X509_USER_PROXY" "$REPOMAN_SERVER/api/whoami"');
-  notice('  npx repoman whoami    # in this checkout; `repoman whoami` once the client is installed');
-}
-
-/** A path or URL as one shell word, quoted only when it needs to be, so the printed lines paste as they are. */
-function shellWord(path: string): string {
-  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

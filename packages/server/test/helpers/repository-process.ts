@@ -36,6 +36,8 @@ export interface Repository {
   /** What the server printed on stderr (startup lines, warnings) since it last started. */
   readonly notices: () => string;
   readonly pid: () => number;
+  /** The exit code of the last run, null while it runs (or when a signal ended it). */
+  readonly exitCode: () => number | null;
   stop(): Promise<void>;
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -109,6 +111,7 @@ export async function startRepository(options: RepositoryOptions): Promise<Repos
     log: () => stdout,
     notices: () => stderr,
     pid: () => child?.pid ?? 0,
+    exitCode: () => child?.exitCode ?? null,
     stop: () => waitExit('SIGTERM'),
     kill: () => waitExit('SIGKILL'),
     restart: async () => {

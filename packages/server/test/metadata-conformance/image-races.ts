@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addImage, addUser, danglingRows, tableCounts, withDatabase, type MetadataBackend } from './harness.js';
-import { LINKS, outcome, race, ROUNDS, twoInstances } from './race-harness.js';
+import { outcome, race, ROUNDS, twoInstances } from './race-harness.js';
 
 const SHA = 'b'.repeat(64);
 
@@ -19,7 +19,7 @@ export function imageRaces(backend: MetadataBackend): void {
       const { a, b, admin } = await twoInstances(database);
       for (let round = 0; round < ROUNDS; round++) {
         const input = { name: `img${round}.img` };
-        assert.deepEqual(await race(a.images.create(admin, input, LINKS), b.images.create(admin, input, LINKS)), ['CONFLICT', 'ok'], `round ${round}`);
+        assert.deepEqual(await race(a.images.create(admin, input), b.images.create(admin, input)), ['CONFLICT', 'ok'], `round ${round}`);
       }
       assert.equal((await tableCounts(a.metadata.db)).images, ROUNDS);
     }),
@@ -55,9 +55,9 @@ export function imageRaces(backend: MetadataBackend): void {
       const team = await a.metadata.groups.create({ name: 'team' }, [pam.id], []);
       for (let round = 0; round < ROUNDS; round++) {
         const name = `img${round}.img`;
-        await a.images.create(admin, { name }, LINKS);
+        await a.images.create(admin, { name });
         const target = round % 2 === 0 ? ({ kind: 'user', name: 'pam' } as const) : ({ kind: 'group', name: team.name } as const);
-        const [shared, deleted] = await Promise.all([outcome(a.sharing.share(admin, { name }, target, LINKS)), outcome(b.images.delete(admin, { name }))]);
+        const [shared, deleted] = await Promise.all([outcome(a.sharing.share(admin, { name }, target)), outcome(b.images.delete(admin, { name }))]);
         assert.equal(deleted, 'ok');
         assert.ok(['ok', 'IMAGE_NOT_FOUND'].includes(shared), shared);
       }
@@ -71,18 +71,18 @@ export function imageRaces(backend: MetadataBackend): void {
     'sharing with a user or a group while another instance deletes it: 200 or 404, no share row left',
     withDatabase(backend, async (database) => {
       const { a, b, admin } = await twoInstances(database);
-      await a.images.create(admin, { name: 'sl6.img' }, LINKS);
+      await a.images.create(admin, { name: 'sl6.img' });
       for (let round = 0; round < ROUNDS; round++) {
         await addUser(a.metadata, `u${round}`);
         await a.groups.create(admin, { name: `g${round}` });
         const [toUser, userGone] = await Promise.all([
-          outcome(a.sharing.share(admin, { name: 'sl6.img' }, { kind: 'user', name: `u${round}` }, LINKS)),
+          outcome(a.sharing.share(admin, { name: 'sl6.img' }, { kind: 'user', name: `u${round}` })),
           outcome(b.users.delete(admin, `u${round}`)),
         ]);
         assert.equal(userGone, 'ok');
         assert.ok(['ok', 'USER_NOT_FOUND'].includes(toUser), toUser);
         const [toGroup, groupGone] = await Promise.all([
-          outcome(a.sharing.share(admin, { name: 'sl6.img' }, { kind: 'group', name: `g${round}` }, LINKS)),
+          outcome(a.sharing.share(admin, { name: 'sl6.img' }, { kind: 'group', name: `g${round}` })),
           outcome(b.groups.delete(admin, `g${round}`)),
         ]);
         assert.equal(groupGone, 'ok');

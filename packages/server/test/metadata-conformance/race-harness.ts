@@ -10,7 +10,6 @@ import { resolveCaller, type UserCaller } from '../../src/services/caller.js';
 import { createGroupService } from '../../src/services/group-service.js';
 import { createImageService } from '../../src/services/image-service.js';
 import { createImageSharingService } from '../../src/services/image-sharing.js';
-import type { FileLinks } from '../../src/services/image-views.js';
 import { RepomanError } from '../../src/services/repoman-error.js';
 import { createUserService } from '../../src/services/user-service.js';
 import type { OpenMetadata } from '../../src/metadata/open-metadata.js';
@@ -19,7 +18,6 @@ import type { TestDatabase } from './harness.js';
 /** How many times each race is run. */
 export const ROUNDS = 25;
 
-export const LINKS: FileLinks = { https: 'https://repoman.test', http: null };
 export const ADMIN_DN = '/O=Grid/CN=Ada Admin';
 
 export interface Instance {

@@ -2,13 +2,14 @@
  * The groups routes of SPEC §3: `/api/groups` (list, create) and `/api/groups/{group}` (read,
  * modify — rename with `name`, VOMS settings `voms_fqans` and `voms_auto_register`; `POST` is the 2011 synonym of `PATCH` — and delete).
  */
+import { toGroupView } from '../account-views.js';
 import { readBody } from '../body-fields.js';
 import type { RoutePlugin } from '../route-context.js';
 
 type GroupParams = { Params: { group: string } };
 
 export const groupRoutes: RoutePlugin = (app, { groups }) => {
-  app.get('/api/groups', async (request) => groups.list(request.caller));
+  app.get('/api/groups', async (request) => (await groups.list(request.caller)).map(toGroupView));
 
   app.post('/api/groups', async (request, reply) => {
     const body = readBody(request, {
@@ -18,18 +19,18 @@ export const groupRoutes: RoutePlugin = (app, { groups }) => {
       voms_fqans: { type: 'string[]' },
       voms_auto_register: { type: 'boolean' },
     });
-    const group = await groups.create(request.caller, body);
-    return reply.status(201).header('location', `/api/groups/${encodeURIComponent(group.name)}`).send(group);
+    const created = await groups.create(request.caller, body);
+    return reply.status(201).header('location', `/api/groups/${encodeURIComponent(created.group.name)}`).send(toGroupView(created));
   });
 
-  app.get<GroupParams>('/api/groups/:group', async (request) => groups.get(request.caller, request.params.group));
+  app.get<GroupParams>('/api/groups/:group', async (request) => toGroupView(await groups.get(request.caller, request.params.group)));
 
   app.route<GroupParams>({
     method: ['PATCH', 'POST'],
     url: '/api/groups/:group',
     handler: async (request) => {
       const body = readBody(request, { name: { type: 'string' }, voms_fqans: { type: 'string[]' }, voms_auto_register: { type: 'boolean' } });
-      return groups.modify(request.caller, request.params.group, body);
+      return toGroupView(await groups.modify(request.caller, request.params.group, body));
     },
   });
 

@@ -4,7 +4,7 @@
  * (services/readiness.ts, rate-limited), 503 UNAVAILABLE with `Retry-After` and the reason in
  * the envelope otherwise.
  */
-import { RepomanError } from '../../services/repoman-error.js';
+import { HttpError } from '../http-error.js';
 import { RETRY_AFTER_SECONDS } from '../fault-envelope.js';
 import type { RoutePlugin } from '../route-context.js';
 
@@ -12,10 +12,7 @@ export const healthRoutes: RoutePlugin = (app, { readiness }) => {
   app.get('/healthz', { config: { anonymous: true } }, async () => {
     const answer = await readiness();
     if (!answer.ready) {
-      throw new RepomanError('UNAVAILABLE', `not ready: ${answer.reason}`, {
-        cause: answer.cause,
-        headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-      });
+      throw new HttpError('UNAVAILABLE', `not ready: ${answer.reason}`, { 'retry-after': String(RETRY_AFTER_SECONDS) }, { cause: answer.cause });
     }
     return { status: 'ok' };
   });

@@ -16,13 +16,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { ImageEmptyError } from '../../services/image-transfer.js';
 import { RepomanError } from '../../services/repoman-error.js';
 import { isNotModified } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
+import { HttpError } from '../http-error.js';
 import { sendContinue } from '../expect-continue.js';
 import { fileLinks } from '../file-links.js';
 import { lingerOnClose } from '../linger-close.js';
 import { RAW_URLS, type ImageParams } from '../image-ref.js';
+import { rawPath, toImageView } from '../image-views.js';
 import { decideRange } from '../range-request.js';
 import type { RouteContext, RoutePlugin } from '../route-context.js';
 import { sendBytes } from '../send-bytes.js';
@@ -57,7 +60,11 @@ export const imageRawRoutes: RoutePlugin = (app, context) => {
 
 async function download(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ref = { owner: request.params.owner, name: request.params.image };
-  const found = await context.transfer.prepareDownload(request.caller, ref);
+  const found = await context.transfer.prepareDownload(request.caller, ref).catch((error: unknown) => {
+    if (!(error instanceof ImageEmptyError)) throw error;
+    const { owner, name } = error.image;
+    throw new RepomanError('IMAGE_EMPTY', `${error.message}: upload them with PUT ${rawPath(owner, name)}`, { cause: error });
+  });
   const etag = `"${found.sha256}"`;
   reply
     .header('etag', etag)
@@ -68,9 +75,7 @@ async function download(context: RouteContext, request: RawRequest, reply: Fasti
 
   const range = decideRange(header(request, 'range'), header(request, 'if-range'), { size: found.size, etag, lastModified: found.uploaded });
   if (range.kind === 'unsatisfiable') {
-    throw new RepomanError('RANGE_NOT_SATISFIABLE', `the image has ${found.size} bytes; ask for a range within them`, {
-      headers: { 'content-range': `bytes */${found.size}` },
-    });
+    throw new HttpError('RANGE_NOT_SATISFIABLE', `the image has ${found.size} bytes; ask for a range within them`, { 'content-range': `bytes */${found.size}` });
   }
   const partial = range.kind === 'partial';
   const length = partial ? range.end - range.start + 1 : found.size;
@@ -103,11 +108,11 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
     onIdle: () => {
       const seconds = idleMs / 1000;
       const message = `no byte of the body arrived for ${seconds} s (limits.idle_timeout); the upload was aborted and the image not changed`;
-      abort.abort(new RepomanError('REQUEST_TIMEOUT', message, { headers: { connection: 'close' } }));
+      abort.abort(new RepomanError('REQUEST_TIMEOUT', message, { unreadBody: true }));
     },
   });
   try {
-    return await context.transfer.upload(
+    const uploaded = await context.transfer.upload(
       request.caller,
       { owner: request.params.owner, name: request.params.image },
       {
@@ -117,8 +122,8 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
         trailerSha256: () => expectedSha256(request.raw.trailers ?? {}, 'trailer'),
         signal: abort.signal,
       },
-      fileLinks(request, context.config.server),
     );
+    return toImageView(uploaded, fileLinks(request, context.config.server));
   } finally {
     body.stop();
     reply.raw.off('close', onClose);

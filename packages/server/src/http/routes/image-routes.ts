@@ -10,10 +10,10 @@
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
 import { IMAGE_URL_PREFIXES, imageRefOf, type ImageParams } from '../image-ref.js';
+import { rawPath, toImageView } from '../image-views.js';
 import { PAGING, sendPage } from '../list-page.js';
 import { readQuery } from '../query-fields.js';
 import type { RoutePlugin } from '../route-context.js';
-import { rawPath } from '../../services/image-views.js';
 
 /** The metadata fields a body may set, on create and modify. */
 const FIELDS = {
@@ -30,19 +30,18 @@ const FIELDS = {
 export const imageRoutes: RoutePlugin = (app, { images, config }) => {
   app.get('/api/images', async (request, reply) => {
     const { limit, offset, cursor, ...filters } = readQuery(request, { owner: 'string', shared: 'boolean', group: 'string', q: 'string', ...PAGING });
-    const links = fileLinks(request, config.server);
-    return sendPage(request, reply, await images.list(request.caller, filters, { limit, offset, cursor }, links), links.https);
+    return sendPage(request, reply, await images.list(request.caller, filters, { limit, offset, cursor }), fileLinks(request, config.server));
   });
 
   app.post('/api/images', async (request, reply) => {
     const body = readBody(request, { name: { type: 'string', required: true }, ...FIELDS });
-    const image = await images.create(request.caller, body, fileLinks(request, config.server));
-    return reply.status(201).header('location', rawPath(image.owner, image.name)).send(image);
+    const created = await images.create(request.caller, body);
+    return reply.status(201).header('location', rawPath(created.image.owner, created.image.name)).send(toImageView(created, fileLinks(request, config.server)));
   });
 
   for (const prefix of IMAGE_URL_PREFIXES) {
     app.get<{ Params: ImageParams }>(prefix, async (request) =>
-      images.get(request.caller, imageRefOf(request.params, request.method), fileLinks(request, config.server)),
+      toImageView(await images.get(request.caller, imageRefOf(request.params, request.method)), fileLinks(request, config.server)),
     );
 
     app.route<{ Params: ImageParams }>({
@@ -51,7 +50,7 @@ export const imageRoutes: RoutePlugin = (app, { images, config }) => {
       handler: async (request) => {
         const ref = imageRefOf(request.params, request.method);
         const body = readBody(request, { name: { type: 'string' }, owner: { type: 'string' }, ...FIELDS });
-        return images.modify(request.caller, ref, body, fileLinks(request, config.server));
+        return toImageView(await images.modify(request.caller, ref, body), fileLinks(request, config.server));
       },
     });
 
@@ -63,8 +62,8 @@ export const imageRoutes: RoutePlugin = (app, { images, config }) => {
     app.post<{ Params: ImageParams }>(`${prefix}/clone`, async (request, reply) => {
       const ref = imageRefOf(request.params, request.method);
       const body = readBody(request, { name: { type: 'string', required: true } });
-      const image = await images.clone(request.caller, ref, body.name, fileLinks(request, config.server));
-      return reply.status(201).header('location', rawPath(image.owner, image.name)).send(image);
+      const clone = await images.clone(request.caller, ref, body.name);
+      return reply.status(201).header('location', rawPath(clone.image.owner, clone.image.name)).send(toImageView(clone, fileLinks(request, config.server)));
     });
   }
 };

@@ -5,6 +5,7 @@
  */
 import { fileLinks } from '../file-links.js';
 import { IMAGE_URL_PREFIXES, imageRefOf, type ImageParams } from '../image-ref.js';
+import { toImageView } from '../image-views.js';
 import type { RoutePlugin } from '../route-context.js';
 
 type ShareParams = { Params: ImageParams & { target: string } };
@@ -17,10 +18,10 @@ export const imageShareRoutes: RoutePlugin = (app, { sharing, config }) => {
         method: ['PUT', 'POST'],
         url,
         handler: async (request) =>
-          sharing.share(request.caller, imageRefOf(request.params, request.method), { kind, name: request.params.target }, fileLinks(request, config.server)),
+          toImageView(await sharing.share(request.caller, imageRefOf(request.params, request.method), { kind, name: request.params.target }), fileLinks(request, config.server)),
       });
       app.delete<ShareParams>(url, async (request) =>
-        sharing.unshare(request.caller, imageRefOf(request.params, request.method), { kind, name: request.params.target }, fileLinks(request, config.server)),
+        toImageView(await sharing.unshare(request.caller, imageRefOf(request.params, request.method), { kind, name: request.params.target }), fileLinks(request, config.server)),
       );
     }
   }

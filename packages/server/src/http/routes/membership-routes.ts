@@ -3,6 +3,7 @@
  * `PUT /api/groups/{group}/users/{user}` adds one (`POST` is the 2011 synonym) and `DELETE`
  * removes one. Changes answer the group's record.
  */
+import { toGroupView } from '../account-views.js';
 import type { RoutePlugin } from '../route-context.js';
 
 type MemberParams = { Params: { group: string; user: string } };
@@ -15,10 +16,10 @@ export const membershipRoutes: RoutePlugin = (app, { groups }) => {
   app.route<MemberParams>({
     method: ['PUT', 'POST'],
     url: '/api/groups/:group/users/:user',
-    handler: async (request) => groups.addMember(request.caller, request.params.group, request.params.user),
+    handler: async (request) => toGroupView(await groups.addMember(request.caller, request.params.group, request.params.user)),
   });
 
   app.delete<MemberParams>('/api/groups/:group/users/:user', async (request) =>
-    groups.removeMember(request.caller, request.params.group, request.params.user),
+    toGroupView(await groups.removeMember(request.caller, request.params.group, request.params.user)),
   );
 };

@@ -3,6 +3,7 @@
  * permissions: `GET /api/groups/{group}/permissions`, `PUT …/permissions/{perm}` to grant
  * (`POST` is the 2011 synonym) and `DELETE` to revoke. Changes answer the group's record.
  */
+import { toGroupView } from '../account-views.js';
 import type { RoutePlugin } from '../route-context.js';
 
 type PermissionParams = { Params: { group: string; permission: string } };
@@ -17,10 +18,10 @@ export const permissionRoutes: RoutePlugin = (app, { groups }) => {
   app.route<PermissionParams>({
     method: ['PUT', 'POST'],
     url: '/api/groups/:group/permissions/:permission',
-    handler: async (request) => groups.grant(request.caller, request.params.group, request.params.permission),
+    handler: async (request) => toGroupView(await groups.grant(request.caller, request.params.group, request.params.permission)),
   });
 
   app.delete<PermissionParams>('/api/groups/:group/permissions/:permission', async (request) =>
-    groups.revoke(request.caller, request.params.group, request.params.permission),
+    toGroupView(await groups.revoke(request.caller, request.params.group, request.params.permission)),
   );
 };

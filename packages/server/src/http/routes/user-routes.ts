@@ -4,6 +4,7 @@
  * shared images (paged like `GET /api/images`). Handlers only read input and call the user
  * service (the image service for a user's images).
  */
+import { toUserView } from '../account-views.js';
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
 import { PAGING, sendPage } from '../list-page.js';
@@ -13,7 +14,7 @@ import type { RoutePlugin } from '../route-context.js';
 type UserParams = { Params: { user: string } };
 
 export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
-  app.get('/api/users', async (request) => users.list(request.caller));
+  app.get('/api/users', async (request) => (await users.list(request.caller)).map(toUserView));
 
   app.post('/api/users', async (request, reply) => {
     const body = readBody(request, {
@@ -23,11 +24,11 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
       email: { type: 'string' },
       groups: { type: 'string[]' },
     });
-    const user = await users.create(request.caller, body);
-    return reply.status(201).header('location', `/api/users/${encodeURIComponent(user.user_name)}`).send(user);
+    const created = await users.create(request.caller, body);
+    return reply.status(201).header('location', `/api/users/${encodeURIComponent(created.user.name)}`).send(toUserView(created));
   });
 
-  app.get<UserParams>('/api/users/:user', async (request) => users.get(request.caller, request.params.user));
+  app.get<UserParams>('/api/users/:user', async (request) => toUserView(await users.get(request.caller, request.params.user)));
 
   app.route<UserParams>({
     method: ['PATCH', 'POST'],
@@ -39,7 +40,7 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
         client_dn: { type: 'string' },
         suspended: { type: 'boolean' },
       });
-      return users.modify(request.caller, request.params.user, body);
+      return toUserView(await users.modify(request.caller, request.params.user, body));
     },
   });
 
@@ -50,11 +51,9 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
 
   app.get<UserParams>('/api/users/:user/groups', async (request) => users.groupsOf(request.caller, request.params.user));
   app.get<UserParams>('/api/users/:user/images', async (request, reply) => {
-    const links = fileLinks(request, config.server);
-    return sendPage(request, reply, await images.imagesOf(request.caller, request.params.user, readQuery(request, PAGING), links), links.https);
+    return sendPage(request, reply, await images.imagesOf(request.caller, request.params.user, readQuery(request, PAGING)), fileLinks(request, config.server));
   });
   app.get<UserParams>('/api/users/:user/shared', async (request, reply) => {
-    const links = fileLinks(request, config.server);
-    return sendPage(request, reply, await images.sharedWith(request.caller, request.params.user, readQuery(request, PAGING), links), links.https);
+    return sendPage(request, reply, await images.sharedWith(request.caller, request.params.user, readQuery(request, PAGING)), fileLinks(request, config.server));
   });
 };

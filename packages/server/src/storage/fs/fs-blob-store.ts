@@ -182,6 +182,11 @@ export class FsBlobStore implements BlobStore {
     return removed;
   }
 
+  /** Stops the hashing thread. */
+  async close(): Promise<void> {
+    await this.#hashing.worker.close();
+  }
+
   /** The file of a key, or null for a key this store could not have issued. */
   #pathOf(key: string): string | null {
     return digestOfBlobKey(key) === null ? null : join(this.root, key);

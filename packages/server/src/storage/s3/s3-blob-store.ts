@@ -179,8 +179,8 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /** Closes the client's idle connections; the store is unusable afterwards. */
-  destroy(): void {
+  /** Closes the client (the store owns the client it was given) and its connections. */
+  async close(): Promise<void> {
     this.client.destroy();
   }
 }

@@ -177,7 +177,7 @@ if (rgw === null) {
         const ref = await settle(store, 'through the factory');
         assert.equal(ref.sha256, sha256Of('through the factory'));
         await store.delete(ref.key);
-        store.destroy();
+        await store.close();
       } finally {
         await removeBucket(client, bucket);
       }

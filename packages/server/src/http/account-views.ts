@@ -1,8 +1,9 @@
 /**
  * The JSON shapes of accounts as the API returns them (snake_case, as the 2011 API did): a user
- * record and a group record. Built by the services from store records; routes send them as is.
+ * record, the caller's own record and a group record. The routes render them from what the
+ * services answer (`services/accounts.ts`).
  */
-import type { GroupRecord, UserRecord } from '../metadata/metadata-store.js';
+import type { CallerAccount, GroupAccount, UserAccount } from '../services/accounts.js';
 
 export interface UserView {
   readonly user_name: string;
@@ -36,7 +37,7 @@ export interface GroupView {
   readonly modified: string;
 }
 
-export function toUserView(user: UserRecord, groups: readonly string[]): UserView {
+export function toUserView({ user, groups }: UserAccount): UserView {
   return {
     user_name: user.name,
     client_dn: user.clientDn,
@@ -49,7 +50,7 @@ export function toUserView(user: UserRecord, groups: readonly string[]): UserVie
   };
 }
 
-export function toGroupView(group: GroupRecord, users: readonly string[], permissions: readonly string[]): GroupView {
+export function toGroupView({ group, users, permissions }: GroupAccount): GroupView {
   return {
     name: group.name,
     protected: group.protected,
@@ -60,4 +61,8 @@ export function toGroupView(group: GroupRecord, users: readonly string[], permis
     created: group.created,
     modified: group.modified,
   };
+}
+
+export function toWhoamiView(account: CallerAccount): WhoamiView {
+  return { ...toUserView(account), permissions: account.permissions, admin: account.admin };
 }

@@ -1,11 +1,11 @@
 /**
  * The JSON shape of an image as the API returns it: SPEC §3 "Image record", field for field
  * (snake_case, as the 2011 API). `file_url` is the HTTPS download URL; `http_file_url` the
- * plain-HTTP one, given only for public images when the plain-HTTP listener is on. The base
- * URLs (`FileLinks`) come from the HTTP layer, which knows the configured `public_url` or the
- * request's Host.
+ * plain-HTTP one, given only for public images when the plain-HTTP listener is on. The
+ * services answer records (`SharedImage`); the routes render them here, with the base URLs
+ * (`FileLinks`, see `file-links.ts`) from the configured `public_url` or the request's Host.
  */
-import type { ImageRecord, ImageShares } from '../metadata/image-store.js';
+import type { SharedImage } from '../services/shared-image.js';
 
 /** Base URLs (scheme, host and port, no trailing slash) of the two listeners. */
 export interface FileLinks {
@@ -45,7 +45,7 @@ export function rawPath(owner: string, name: string): string {
   return `/api/images/raw/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
 }
 
-export function toImageView(image: ImageRecord, shares: ImageShares | undefined, links: FileLinks): ImageView {
+export function toImageView({ image, shares }: SharedImage, links: FileLinks): ImageView {
   const path = rawPath(image.owner, image.name);
   return {
     name: image.name,
@@ -66,7 +66,7 @@ export function toImageView(image: ImageRecord, shares: ImageShares | undefined,
     expires: image.expires,
     read_only: image.readOnly,
     unauthenticated_access: image.unauthenticatedAccess,
-    shared_with: { users: shares?.users ?? [], groups: shares?.groups ?? [] },
+    shared_with: { users: shares.users, groups: shares.groups },
     file_url: `${links.https}${path}`,
     http_file_url: image.unauthenticatedAccess && links.http !== null ? `${links.http}${path}` : null,
   };

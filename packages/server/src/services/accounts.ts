@@ -1,0 +1,23 @@
+/**
+ * What the account services answer: a user with the names of its groups, the caller's own
+ * account with its effective permissions, and a group with its members and permissions. The
+ * HTTP layer renders them as the API's records (`http/account-views.ts`).
+ */
+import type { GroupRecord, UserRecord } from '../metadata/metadata-store.js';
+
+export interface UserAccount {
+  readonly user: UserRecord;
+  readonly groups: readonly string[];
+}
+
+/** The caller's account: `GET /api/whoami`. */
+export interface CallerAccount extends UserAccount {
+  readonly permissions: readonly string[];
+  readonly admin: boolean;
+}
+
+export interface GroupAccount {
+  readonly group: GroupRecord;
+  readonly users: readonly string[];
+  readonly permissions: readonly string[];
+}
