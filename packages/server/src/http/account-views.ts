@@ -64,5 +64,7 @@ export function toGroupView({ group, users, permissions }: GroupAccount): GroupV
 }
 
 export function toWhoamiView(account: CallerAccount): WhoamiView {
-  return { ...toUserView(account), permissions: account.permissions, admin: account.admin };
+  return {
+    ...toUserView(account), permissions: account.permissions, admin: account.admin, fqans: account.fqans, voms_groups: account.vomsGroups,
+  };
 }

@@ -14,6 +14,9 @@ export interface UserAccount {
 export interface CallerAccount extends UserAccount {
   readonly permissions: readonly string[];
   readonly admin: boolean;
+  /** The trusted VOMS FQANs of this request, and the groups they made the caller a member of. */
+  readonly fqans: readonly string[];
+  readonly vomsGroups: readonly string[];
 }
 
 export interface GroupAccount {

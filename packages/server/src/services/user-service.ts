@@ -78,7 +78,7 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
         permissions: [...self.permissions].sort(),
         admin: self.isAdmin,
         fqans: self.fqans,
-        voms_groups: self.vomsGroups.map((group) => group.name),
+        vomsGroups: self.vomsGroups.map((group) => group.name),
       };
     },
 
