@@ -42,6 +42,30 @@ export interface Repository {
   cleanup(): Promise<void>;
 }
 
+/**
+ * Resolves once a repoman-server child prints where it listens; rejects, with what it printed,
+ * if it exits first or says nothing of the kind for 30 s. `onStderr` sees all of its stderr,
+ * before and after.
+ */
+export function untilListening(child: ChildProcess, onStderr: (text: string) => void = () => {}): Promise<void> {
+  let stderr = '';
+  return new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`repoman-server did not start in 30 s:\n${stderr}`)), 30_000);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      onStderr(chunk);
+      if (/listening on /.test(stderr)) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`repoman-server exited with ${code} before listening:\n${stderr}`));
+    });
+  });
+}
+
 export async function startRepository(options: RepositoryOptions): Promise<Repository> {
   const dataDir = await mkdtemp(join(tmpdir(), 'repoman-data-'));
   const configPath = join(dataDir, 'repoman.toml');
@@ -65,20 +89,7 @@ export async function startRepository(options: RepositoryOptions): Promise<Repos
     const started = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     started.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`repoman-server did not start in 30 s:\n${stderr}`)), 30_000);
-      started.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (/listening on /.test(stderr)) {
-          clearTimeout(timer);
-          ready();
-        }
-      });
-      started.once('exit', (code) => {
-        clearTimeout(timer);
-        fail(new Error(`repoman-server exited with ${code} before listening:\n${stderr}`));
-      });
-    });
+    await untilListening(started, (text) => (stderr += text));
   };
   const waitExit = async (signal: NodeJS.Signals): Promise<void> => {
     const current = child;
