@@ -11,7 +11,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../src/http/build-app.js';
-import type { Caller } from '../src/services/caller.js';
+import { resolveCaller, type Caller } from '../src/services/caller.js';
 import { createImageTransferService } from '../src/services/image-transfer.js';
 import { createImage, putBytes, reprDigest, sha256Hex, storageFiles } from './helpers/image-helpers.js';
 import { createTestApp, dumpDatabase, errorOf, type TestApp } from './helpers/test-app.js';
@@ -19,9 +19,9 @@ import { createTestApp, dumpDatabase, errorOf, type TestApp } from './helpers/te
 const BOB = '/O=Grid/CN=Bob';
 const LINKS = { https: 'https://localhost', http: null };
 
-/** Bob as the services see him when called directly: a plain user without group permissions. */
-async function bobCaller(t: TestApp): Promise<Caller> {
-  return { kind: 'user', user: (await t.metadata.users.findByName('bob'))!, dn: BOB, permissions: new Set(), isAdmin: false, limited: false };
+/** Bob as the services see him when called directly: resolved as a request of his would be. */
+function bobCaller(t: TestApp): Promise<Caller> {
+  return resolveCaller(t.metadata, { dn: BOB, limited: false }, { plainHttp: false });
 }
 
 describe('image bytes', () => {
