@@ -8,9 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../packages/server/test/helpers/free-ports.js';
 import { makeGridSite, type GridSite, type GridUser } from '../../packages/server/test/helpers/grid-site.js';
 import { ensureNginx, startNginx, type NginxServer } from './nginx-server.js';
 import { startRepoman, type RepomanServer } from './repoman-server.js';
@@ -42,17 +42,6 @@ export interface BenchSite {
 }
 
 const MiB = 1024 * 1024;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Writes `size` random bytes (1 MiB blocks) and answers their sha256. */
 /**

@@ -10,6 +10,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { untilListening } from '../../packages/server/test/helpers/repository-process.js';
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist/cli.js');
 const EXECUTABLE = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/server/bin/repoman-server.js');
@@ -55,21 +56,7 @@ export async function startRepoman(o: RepomanOptions): Promise<RepomanServer> {
     env, cwd: o.dir, stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(createWriteStream(join(o.dir, 'requests.log')));
-  let stderr = '';
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`repoman-server did not start in 30 s:\n${stderr}`)), 30_000);
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      if (/listening on /.test(stderr)) {
-        clearTimeout(timer);
-        ready();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`repoman-server exited with ${code} before listening:\n${stderr}`));
-    });
-  });
+  await untilListening(child);
   const pid = child.pid ?? 0;
   return {
     httpsUrl: `https://127.0.0.1:${o.httpsPort}`,

@@ -2,7 +2,7 @@
 // the admin's grid proxy, so every connection is a full handshake with chain validation) of
 // the public scale image; every body is piped into this process and its sha256 checked. It
 // records the same figures as a row, above all the server's peak resident memory. 150 curl
-// processes take ~1.5 GB of RAM and some CPU of their own, which the figures include.
+// processes take RAM and CPU of their own (docs/performance.md), which the figures include.
 import type { ServerName } from './bench-options.js';
 import type { BenchSite } from './bench-site.js';
 import { runCurls, type CurlJob } from './curl-clients.js';

@@ -10,10 +10,9 @@
  * - `--single-threaded-gc`: V8 collects on the main thread alone instead of spreading marking
  *   and sweeping over helper threads. Uploads make garbage at TLS-record rate (node allocates a
  *   Buffer per 16 KiB of request body) and on a 2-core machine the helpers competed with the
- *   main thread and the clients: server CPU per GB of HTTPS upload went from ~2.5-3 s to
- *   ~1.7-2.4 s.
+ *   main thread and the clients: one collecting thread costs uploads less server CPU per GB.
  * - `--max-semi-space-size=2` (MB): a young generation of 2 MB instead of 16 (V8 grows it to
- *   16 MB twice over under allocation), ~25-40 MB less resident memory for the same CPU, since
+ *   16 MB twice over under allocation): less resident memory for the same CPU, since
  *   the byte path allocates little. See docs/performance.md.
  */
 import { readFileSync } from 'node:fs';

@@ -110,14 +110,15 @@ test('malformed JSON and a non-object body are 400 MALFORMED_BODY; another conte
 });
 
 test('malformed digest headers on an upload are 400 before any byte is stored; disagreeing ones too', async () => {
-  for (const headers of [
+  const malformed: Record<string, string>[] = [
     { 'x-checksum-sha256': 'abc' },
     { 'x-checksum-sha256': 'g'.repeat(64) },
     { 'repr-digest': 'sha-256=abc' },
     { 'repr-digest': 'sha-256=:AAAA:' },
     { 'repr-digest': 'garbage' },
     { 'repr-digest': `sha-256=:${Buffer.alloc(32).toString('base64')}:`, 'x-checksum-sha256': 'f'.repeat(64) },
-  ]) {
+  ];
+  for (const headers of malformed) {
     await expectRefused('PUT', '/api/images/raw/good.img', { payload: 'new bytes', headers }, 400, 'BAD_REQUEST');
   }
 });

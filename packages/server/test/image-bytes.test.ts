@@ -11,11 +11,17 @@ import { createServer, request as httpRequest } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../src/http/build-app.js';
+import { resolveCaller, type Caller } from '../src/services/caller.js';
 import { createImageTransferService } from '../src/services/image-transfer.js';
 import { createImage, putBytes, reprDigest, sha256Hex, storageFiles } from './helpers/image-helpers.js';
 import { createTestApp, dumpDatabase, errorOf, type TestApp } from './helpers/test-app.js';
 
 const BOB = '/O=Grid/CN=Bob';
+
+/** Bob as the services see him when called directly: resolved as a request of his would be. */
+function bobCaller(t: TestApp): Promise<Caller> {
+  return resolveCaller(t.metadata, { dn: BOB, limited: false }, { plainHttp: false });
+}
 
 describe('image bytes', () => {
   let t: TestApp;
@@ -115,7 +121,8 @@ describe('image bytes', () => {
   test('If-None-Match with the ETag (or *) and If-Modified-Since at the upload time answer 304 without a body', async () => {
     const etag = `"${sha256Hex(content)}"`;
     const lastModified = (await t.request('HEAD', '/api/images/raw/disk.img', { dn: BOB })).headers['last-modified'] as string;
-    for (const headers of [{ 'if-none-match': etag }, { 'if-none-match': `"other", W/${etag}` }, { 'if-none-match': '*' }, { 'if-modified-since': lastModified }]) {
+    const conditions: Record<string, string>[] = [{ 'if-none-match': etag }, { 'if-none-match': `"other", W/${etag}` }, { 'if-none-match': '*' }, { 'if-modified-since': lastModified }];
+    for (const headers of conditions) {
       const response = await t.request('GET', '/api/images/raw/disk.img', { dn: BOB, headers });
       assert.equal(response.statusCode, 304, JSON.stringify(headers));
       assert.equal(response.headers.etag, etag);
@@ -144,7 +151,8 @@ describe('image bytes', () => {
     const database = await dumpDatabase(t.metadata);
     const files = await storageFiles(t);
     const other = randomBytes(5000);
-    for (const headers of [{ 'x-checksum-sha256': sha256Hex('something else') }, { 'repr-digest': reprDigest('something else') }]) {
+    const digests: Record<string, string>[] = [{ 'x-checksum-sha256': sha256Hex('something else') }, { 'repr-digest': reprDigest('something else') }];
+    for (const headers of digests) {
       const response = await putBytes(t, BOB, '/api/images/raw/disk.img', other, headers);
       assert.equal(response.statusCode, 422, response.body);
       assert.equal(errorOf(response).code, 'CHECKSUM_MISMATCH');
@@ -200,7 +208,7 @@ describe('image bytes', () => {
     const source = new PassThrough();
     source.write(randomBytes(3 * 1024 * 1024));
     setTimeout(() => source.destroy(new Error('connection reset')), 20);
-    const caller = { kind: 'user', user: (await t.metadata.users.findByName('bob'))!, dn: BOB, permissions: new Set(), isAdmin: false, limited: false } as const;
+    const caller = await bobCaller(t);
     await assert.rejects(
       transfer.upload(caller, { name: 'disk.img' }, { source, length: 10 * 1024 * 1024, expectedSha256: undefined, signal: new AbortController().signal }),
       // The domain says the body was left unread; the HTTP edge answers it with Connection: close.
@@ -249,7 +257,7 @@ describe('image bytes', () => {
 
   test('a download opened before a new upload commits yields the bytes it started with', async () => {
     const transfer = createImageTransferService(t.metadata, t.blobs, { maxImageBytes: 0 });
-    const caller = { kind: 'user', user: (await t.metadata.users.findByName('bob'))!, dn: BOB, permissions: new Set(), isAdmin: false, limited: false } as const;
+    const caller = await bobCaller(t);
     const first = randomBytes(4 * 1024 * 1024);
     await putBytes(t, BOB, '/api/images/raw/disk.img', first);
     const download = await transfer.prepareDownload(caller, { name: 'disk.img' });

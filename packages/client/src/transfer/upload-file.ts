@@ -5,7 +5,7 @@
  * of the file, and sent after the bytes as a `Repr-Digest: sha-256=:<base64>:` trailer — so the
  * server checks what it received before committing, and refuses with 422 (keeping the previous
  * version) bytes that differ from the file's, e.g. a file changed during the upload. Hashing
- * no longer delays the upload (it used to be a first pass over the whole file, ~0.5 s per GB).
+ * no longer delays the upload (it used to be a first pass over the whole file: docs/performance.md).
  * The server's answer is checked too (its checksum and size must be the file's). Network
  * errors and 5xx answers are retried a bounded number of times, re-reading the file.
  */

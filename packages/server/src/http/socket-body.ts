@@ -1,7 +1,7 @@
 // An upload's body read straight from its socket. Node's HTTP parser hands a body to
 // JavaScript as one freshly allocated Buffer per TLS record (16 KiB), each pushed through
 // IncomingMessage's stream machinery: a gigabyte per second of short-lived memory that glibc's
-// heap keeps (~65 MB more resident with 9 uploads) and the collector sweeps. For a body of
+// heap keeps (resident memory grows with every upload) and the collector sweeps. For a body of
 // known length (Content-Length), the socket can leave the parser once the headers are read and
 // put its decrypted bytes into one reused buffer instead: net.connect's documented `onread`
 // option does that for a client socket; for a server's socket the same switches are internal

@@ -1,6 +1,6 @@
 // Reusable byte buffers for the byte paths (download reads, upload batches). A fresh 1 MiB Buffer per read (what
 // fs.ReadStream does) means a gigabyte per second of external memory for V8 to collect:
-// profiles showed ~45% of the server's CPU in V8's mark-compact and sweeper during HTTPS
+// profiles showed V8's mark-compact and sweeper leading the server's CPU during HTTPS
 // downloads, and every fresh buffer is fresh, cold memory for the kernel to fault in. Buffers
 // taken from here go back once their bytes have left (a write's callback), and are reused.
 // The pool keeps at most `maxIdle` idle buffers; beyond that a released buffer is dropped.

@@ -1,7 +1,7 @@
 // The storage module's public surface: the blob store contract, its errors, and
 // createBlobStore(), which opens the driver the configuration names. Services receive the
 // BlobStore it returns and never know which driver is behind it. The S3 driver is loaded only
-// when configured: the AWS SDK adds ~20 MB of resident memory and as many objects for every
+// when configured: the AWS SDK adds resident memory (docs/performance.md) and objects for every
 // garbage collection to mark.
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';

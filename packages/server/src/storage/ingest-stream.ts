@@ -1,7 +1,7 @@
 // The write loop every driver shares: take the source's chunks as they come, count each one
 // (enforcing the size limit and abort signal at once), gather them into large batches, hash
 // each batch and hand it to the driver's sink. TLS delivers 16 KiB chunks, and one disk write
-// per chunk halves upload throughput, so chunks are copied into a batch buffer of `batchBytes`
+// per chunk costs much of the upload throughput, so chunks are copied into a batch buffer of `batchBytes`
 // (1 MiB by default) and a full batch is written while the next one fills. Two buffers
 // alternate, so memory stays at 2 × batchBytes whatever the size of the upload; when both are
 // busy the source is paused until the write in flight is done. The source is read in flowing

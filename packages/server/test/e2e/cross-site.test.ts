@@ -30,7 +30,7 @@ describe('cross-site requests over TLS with the victim’s certificate', () => {
 
   before(async () => {
     site = await makeGridSite();
-    [admin, victim] = await Promise.all(['admin', 'victim'].map((name) => site.user(name)));
+    [admin, victim] = await Promise.all([site.user('admin'), site.user('victim')]);
     repo = await startRepository({ site, adminDns: [admin.dn] });
     const created = curl(`${repo.url}/api/users`, {
       caDir: site.caDir, credential: admin.proxyPath, method: 'POST', json: { user_name: 'victim', client_dn: victim.dn },

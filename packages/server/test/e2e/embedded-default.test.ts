@@ -13,7 +13,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../helpers/repository-process.js';
+import { freePort } from '../helpers/free-ports.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 /** The `repoman-server` executable (package.json `bin`), run by its shebang as a user runs it. */

@@ -31,7 +31,7 @@ describe('images over TLS with curl and wget', () => {
 
   before(async () => {
     site = await makeGridSite();
-    [admin, bob, pam, carl] = await Promise.all(['admin', 'bob', 'pam', 'carl'].map((name) => site.user(name)));
+    [admin, bob, pam, carl] = await Promise.all([site.user('admin'), site.user('bob'), site.user('pam'), site.user('carl')]);
     repo = await startRepository({ site, adminDns: [admin.dn], http: true });
     for (const user of [bob, pam, carl]) {
       const created = as(admin, '/api/users', { method: 'POST', json: { user_name: user.name, client_dn: user.dn } });

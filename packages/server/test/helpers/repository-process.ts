@@ -7,10 +7,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-ports.js';
 import type { GridSite } from './grid-site.js';
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
@@ -44,13 +44,26 @@ export interface Repository {
   cleanup(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+/**
+ * Resolves once a repoman-server child prints where it listens; rejects, with what it printed,
+ * if it exits first or says nothing of the kind for 30 s. `onStderr` sees all of its stderr,
+ * before and after.
+ */
+export function untilListening(child: ChildProcess, onStderr: (text: string) => void = () => {}): Promise<void> {
+  let stderr = '';
+  return new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`repoman-server did not start in 30 s:\n${stderr}`)), 30_000);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      onStderr(chunk);
+      if (/listening on /.test(stderr)) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`repoman-server exited with ${code} before listening:\n${stderr}`));
     });
   });
 }
@@ -78,20 +91,7 @@ export async function startRepository(options: RepositoryOptions): Promise<Repos
     const started = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     started.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`repoman-server did not start in 30 s:\n${stderr}`)), 30_000);
-      started.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (/listening on /.test(stderr)) {
-          clearTimeout(timer);
-          ready();
-        }
-      });
-      started.once('exit', (code) => {
-        clearTimeout(timer);
-        fail(new Error(`repoman-server exited with ${code} before listening:\n${stderr}`));
-      });
-    });
+    await untilListening(started, (text) => (stderr += text));
   };
   const waitExit = async (signal: NodeJS.Signals): Promise<void> => {
     const current = child;

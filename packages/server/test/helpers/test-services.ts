@@ -8,11 +8,11 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePorts } from './free-ports.js';
 
 const run = promisify(execFile);
 const scriptsDir = fileURLToPath(new URL('../../../../test-services/', import.meta.url));
@@ -105,24 +105,6 @@ async function startService<T>(script: string, start: (dir: string) => Promise<T
         throw new Error(`${script}.sh failed to start: ${stderr.trim() || String(error)}`, { cause: error });
       }
     }
-  }
-}
-
-/** Ports that were free a moment ago on 127.0.0.1. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  try {
-    return await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<number>((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   }
 }
 

@@ -1,7 +1,7 @@
 // Early writeback for the filesystem driver's uploads. An upload must be durable before it is
 // committed (write() ends with fsync), and with the kernel's default dirty limits a gigabyte
 // upload reaches that fsync with nearly all of its bytes still in memory: the client then
-// waits for the whole disk write after the last byte was sent (~3 s per GB on a 370 MB/s
+// waits for the whole disk write after the last byte was sent (the longer, the slower the
 // disk). Starting an fdatasync every `everyBytes` lets the disk work while the bytes arrive,
 // so the final fsync finds little left. Syncs run in libuv's thread pool, which reads and
 // writes also need: at most `concurrency` run at once per store, and an upload whose turn

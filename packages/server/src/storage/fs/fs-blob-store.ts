@@ -21,7 +21,7 @@ import { DEFAULT_BATCH_BYTES } from '../ingest-stream.js';
 
 /**
  * Downloads read the file in chunks of at most this size (see FileBytes): 1 MiB reads take
- * ~20% less CPU than 256 KiB ones over TLS. Each download holds two such buffers.
+ * less CPU than 256 KiB ones over TLS (docs/performance.md). Each download holds two such buffers.
  */
 export const DEFAULT_READ_CHUNK_BYTES = 1024 * 1024;
 /** The buffers of all downloads together stay within this, plus 128 KiB per download past it. */
