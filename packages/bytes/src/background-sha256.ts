@@ -1,5 +1,5 @@
 /**
- * SHA-256 computed on a worker thread, so that hashing (~0.5 s per GB here, SHA-NI) runs on
+ * SHA-256 computed on a worker thread, so that hashing (its cost: docs/performance.md) runs on
  * another core than the one receiving, decrypting and writing the bytes: the server hashes
  * every upload on it, the client every download and every file it uploads. One worker serves
  * many sessions (the server's concurrent uploads), each with its own hash, updated in the

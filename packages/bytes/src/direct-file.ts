@@ -2,9 +2,9 @@
  * A file written around the page cache (O_DIRECT) where the file system allows it: the
  * server's temporary upload file, the client's download `DEST.part`. Buffered writes put
  * every byte into fresh page-cache pages: a second copy, pages the kernel must find and later
- * write back, and, in a VM whose host reclaims freed memory, a host fault per page (0.2 to 1.7 s
- * of CPU per GB measured here). Direct writes go from the batch to the device (~0.1 s of CPU
- * per GB) and leave nothing for the final fsync. They need the buffer's address, the length
+ * write back, and, in a VM whose host reclaims freed memory, a host fault per page (costly and
+ * erratic: docs/performance.md). Direct writes go from the batch to the device (a fraction of
+ * that CPU) and leave nothing for the final fsync. They need the buffer's address, the length
  * and the file offset aligned to the device's block size: batches come page-aligned
  * (aligned-memory.ts) and are whole blocks except the last, so whole blocks at a block-aligned
  * position are written directly and anything else (the last batch's tail, everything after a

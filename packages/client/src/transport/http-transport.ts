@@ -196,7 +196,7 @@ export class HttpTransport {
 
   /**
    * A GET whose body is handed to `handlers` piece by piece (a download), over its own
-   * connection with one reused read buffer (tls-get.ts: ~0.7 s less CPU per GiB than
+   * connection with one reused read buffer (tls-get.ts: less CPU per GiB than
    * node:https, docs/performance.md). Network errors come as they are: the caller maps them
    * with `toNetworkError`, knowing what it was doing.
    */
