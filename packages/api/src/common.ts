@@ -48,6 +48,13 @@ export const Health = Type.Object({ status: Type.Literal('ok') }, { additionalPr
 const TRUE_WORDS = ['true', '1', 'yes', 'on'];
 const FALSE_WORDS = ['false', '0', 'no', 'off'];
 
+/** The boolean a word of `booleanWord` means ("" means true: `?shared` alone); undefined for other text. */
+export function booleanOfWord(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (word === '' || TRUE_WORDS.includes(word)) return true;
+  return FALSE_WORDS.includes(word) ? false : undefined;
+}
+
 function caseless(word: string): string {
   return [...word].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');
 }

@@ -26,6 +26,7 @@ import './request-context.js';
 import { createMetrics, installMetrics, type Metrics } from './metrics.js';
 import { installRequestLog } from './request-log.js';
 import type { RouteContext } from './route-context.js';
+import { installRouteSchemas } from './route-schemas.js';
 import { RouteTable } from './route-table.js';
 import { API_ROUTES } from './routes/api-routes.js';
 
@@ -88,6 +89,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   refuseConnect(app.server);
 
   const routes = new RouteTable();
+  installRouteSchemas(app);
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   installErrorHandling(app, routes);
   installBodyParsers(app);

@@ -11,6 +11,7 @@ import { RepomanError } from '../services/repoman-error.js';
 import { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.js';
 import { faultOf } from './fault-envelope.js';
 import type { RouteTable } from './route-table.js';
+import { explainValidation } from './validation-errors.js';
 
 interface Envelope {
   readonly code: ErrorCode;
@@ -85,7 +86,7 @@ export function sendError(reply: FastifyReply, envelope: Envelope): FastifyReply
 
 export function installErrorHandling(app: FastifyInstance, routes: RouteTable): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const envelope = toEnvelope(error);
+    const envelope = toEnvelope(explainValidation(request, error));
     const status = ERROR_CATALOGUE[envelope.code].status;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     if (reply.sent || reply.raw.headersSent) return;

@@ -2,6 +2,7 @@
  * The groups routes of SPEC §3: `/api/groups` (list, create) and `/api/groups/{group}` (read,
  * modify — rename with `name`; `POST` is the 2011 synonym of `PATCH` — and delete).
  */
+import type { GroupChanges, NewGroup } from '@repoman/api';
 import { readBody } from '../body-fields.js';
 import type { RoutePlugin } from '../route-context.js';
 
@@ -11,11 +12,7 @@ export const groupRoutes: RoutePlugin = (app, { groups }) => {
   app.get('/api/groups', async (request) => groups.list(request.caller));
 
   app.post('/api/groups', async (request, reply) => {
-    const body = readBody(request, {
-      name: { type: 'string', required: true },
-      users: { type: 'string[]' },
-      permissions: { type: 'string[]' },
-    });
+    const body = readBody<NewGroup>(request);
     const group = await groups.create(request.caller, body);
     return reply.status(201).header('location', `/api/groups/${encodeURIComponent(group.name)}`).send(group);
   });
@@ -26,7 +23,7 @@ export const groupRoutes: RoutePlugin = (app, { groups }) => {
     method: ['PATCH', 'POST'],
     url: '/api/groups/:group',
     handler: async (request) => {
-      const body = readBody(request, { name: { type: 'string' } });
+      const body = readBody<GroupChanges>(request);
       return groups.modify(request.caller, request.params.group, body);
     },
   });

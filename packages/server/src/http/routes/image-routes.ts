@@ -7,35 +7,24 @@
  * `POST …/clone` (`name` of the copy; 201). Bytes are in `image-raw-routes.ts`, sharing in
  * `image-share-routes.ts`.
  */
+import type { CloneImage, ImageChanges, NewImage } from '@repoman/api';
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
 import { IMAGE_URL_PREFIXES, imageRefOf, type ImageParams } from '../image-ref.js';
-import { PAGING, sendPage } from '../list-page.js';
+import { sendPage } from '../list-page.js';
 import { readQuery } from '../query-fields.js';
 import type { RoutePlugin } from '../route-context.js';
 import { rawPath } from '../../services/image-views.js';
 
-/** The metadata fields a body may set, on create and modify. */
-const FIELDS = {
-  description: { type: 'string' },
-  os_variant: { type: 'string' },
-  os_type: { type: 'string' },
-  os_arch: { type: 'string' },
-  hypervisor: { type: 'string' },
-  expires: { type: 'string' },
-  read_only: { type: 'boolean' },
-  unauthenticated_access: { type: 'boolean' },
-} as const;
-
 export const imageRoutes: RoutePlugin = (app, { images, config }) => {
   app.get('/api/images', async (request, reply) => {
-    const { limit, offset, cursor, ...filters } = readQuery(request, { owner: 'string', shared: 'boolean', group: 'string', q: 'string', ...PAGING });
+    const { limit, offset, cursor, ...filters } = readQuery(request);
     const links = fileLinks(request, config.server);
     return sendPage(request, reply, await images.list(request.caller, filters, { limit, offset, cursor }, links), links.https);
   });
 
   app.post('/api/images', async (request, reply) => {
-    const body = readBody(request, { name: { type: 'string', required: true }, ...FIELDS });
+    const body = readBody<NewImage>(request);
     const image = await images.create(request.caller, body, fileLinks(request, config.server));
     return reply.status(201).header('location', rawPath(image.owner, image.name)).send(image);
   });
@@ -50,7 +39,7 @@ export const imageRoutes: RoutePlugin = (app, { images, config }) => {
       url: prefix,
       handler: async (request) => {
         const ref = imageRefOf(request.params, request.method);
-        const body = readBody(request, { name: { type: 'string' }, owner: { type: 'string' }, ...FIELDS });
+        const body = readBody<ImageChanges>(request);
         return images.modify(request.caller, ref, body, fileLinks(request, config.server));
       },
     });
@@ -62,7 +51,7 @@ export const imageRoutes: RoutePlugin = (app, { images, config }) => {
 
     app.post<{ Params: ImageParams }>(`${prefix}/clone`, async (request, reply) => {
       const ref = imageRefOf(request.params, request.method);
-      const body = readBody(request, { name: { type: 'string', required: true } });
+      const body = readBody<CloneImage>(request);
       const image = await images.clone(request.caller, ref, body.name, fileLinks(request, config.server));
       return reply.status(201).header('location', rawPath(image.owner, image.name)).send(image);
     });
