@@ -37,6 +37,7 @@ export function stringEnum<const T extends readonly string[]>(values: T, descrip
 }
 
 export const Permission = stringEnum(PERMISSIONS, 'a permission name');
+export type Permission = (typeof PERMISSIONS)[number];
 
 /** Times are ISO 8601 UTC, as `Date#toISOString` writes them. */
 export const Time = Type.String({ format: 'date-time' });

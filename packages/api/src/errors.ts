@@ -46,7 +46,7 @@ export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 /**
  * Codes any route may answer, whatever it does: no or unknown credential, suspended account,
- * plain HTTP or a limited proxy, a wrong method, bad URL encoding or an over-long name in the
+ * plain HTTP or a limited proxy, a browser's cross-site write (any method but GET/HEAD), a wrong method, bad URL encoding or an over-long name in the
  * URL, a request that does not fit the route, a body (even one the route does not read) that
  * is unparsable, too large or of another content type, a server that cannot reach its
  * database, and the last-resort 500.
@@ -58,6 +58,7 @@ export const COMMON_ERRORS: readonly ErrorCode[] = [
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'USER_SUSPENDED',
+  'CROSS_SITE_REQUEST',
   'METHOD_NOT_ALLOWED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',

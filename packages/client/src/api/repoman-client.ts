@@ -11,8 +11,8 @@
 import type { Writable } from 'node:stream';
 import { ApiError } from './api-errors.js';
 import type {
-  GroupRecord, ImageChanges, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
-} from './api-types.js';
+  Group, ImageChanges, ImageFields, ImageFilter, Image, NewGroup, NewUser, UserChanges, User, Whoami,
+} from '@repoman/api';
 import { errorFrom, HttpTransport, readBody, type QueryValue } from './http-transport.js';
 import { imagePath, parseImageRef, type ImageRef } from './image-ref.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -50,26 +50,26 @@ export class RepomanClient {
   }
 
   // ---- who am I
-  whoami(): Promise<WhoamiRecord> {
+  whoami(): Promise<Whoami> {
     return this.call('GET', '/api/whoami');
   }
 
   // ---- images
   /** Every image matching the filter that the caller may see (own, shared with it, public), all pages. */
-  listImages(filter: ImageFilter = {}): Promise<ImageRecord[]> {
+  listImages(filter: ImageFilter = {}): Promise<Image[]> {
     return this.listAll('/api/images', { ...filter });
   }
 
-  getImage(image: ImageName): Promise<ImageRecord> {
+  getImage(image: ImageName): Promise<Image> {
     return this.call('GET', imagePath(ref(image)));
   }
 
-  createImage(name: string, fields: ImageFields = {}): Promise<ImageRecord> {
+  createImage(name: string, fields: ImageFields = {}): Promise<Image> {
     return this.call('POST', '/api/images', { json: { name, ...fields } });
   }
 
   /** Changes metadata; `name` renames, `owner` (admins) gives the image to another user. */
-  modifyImage(image: ImageName, changes: ImageChanges): Promise<ImageRecord> {
+  modifyImage(image: ImageName, changes: ImageChanges): Promise<Image> {
     return this.call('PATCH', imagePath(ref(image)), { json: changes });
   }
 
@@ -78,7 +78,7 @@ export class RepomanClient {
   }
 
   /** Copies an image (own, shared or public) into the caller's namespace as `name`. */
-  cloneImage(image: ImageName, name: string): Promise<ImageRecord> {
+  cloneImage(image: ImageName, name: string): Promise<Image> {
     return this.call('POST', `${imagePath(ref(image))}/clone`, { json: { name } });
   }
 
@@ -112,19 +112,19 @@ export class RepomanClient {
   }
 
   // ---- users
-  listUsers(): Promise<UserRecord[]> {
+  listUsers(): Promise<User[]> {
     return this.call('GET', '/api/users');
   }
 
-  getUser(name: string): Promise<UserRecord> {
+  getUser(name: string): Promise<User> {
     return this.call('GET', `/api/users/${enc(name)}`);
   }
 
-  createUser(user: NewUser): Promise<UserRecord> {
+  createUser(user: NewUser): Promise<User> {
     return this.call('POST', '/api/users', { json: user });
   }
 
-  modifyUser(name: string, changes: UserChanges): Promise<UserRecord> {
+  modifyUser(name: string, changes: UserChanges): Promise<User> {
     return this.call('PATCH', `/api/users/${enc(name)}`, { json: changes });
   }
 
@@ -133,7 +133,7 @@ export class RepomanClient {
     await this.call('DELETE', `/api/users/${enc(name)}`);
   }
 
-  userImages(name: string): Promise<ImageRecord[]> {
+  userImages(name: string): Promise<Image[]> {
     return this.listAll(`/api/users/${enc(name)}/images`);
   }
 
@@ -142,25 +142,25 @@ export class RepomanClient {
   }
 
   /** The images shared with the user. */
-  userShared(name: string): Promise<ImageRecord[]> {
+  userShared(name: string): Promise<Image[]> {
     return this.listAll(`/api/users/${enc(name)}/shared`);
   }
 
   // ---- groups and permissions
-  listGroups(): Promise<GroupRecord[]> {
+  listGroups(): Promise<Group[]> {
     return this.call('GET', '/api/groups');
   }
 
-  getGroup(name: string): Promise<GroupRecord> {
+  getGroup(name: string): Promise<Group> {
     return this.call('GET', `/api/groups/${enc(name)}`);
   }
 
-  createGroup(group: NewGroup): Promise<GroupRecord> {
+  createGroup(group: NewGroup): Promise<Group> {
     return this.call('POST', '/api/groups', { json: group });
   }
 
   /** Renames a group. */
-  modifyGroup(name: string, changes: { name?: string }): Promise<GroupRecord> {
+  modifyGroup(name: string, changes: { name?: string }): Promise<Group> {
     return this.call('PATCH', `/api/groups/${enc(name)}`, { json: changes });
   }
 
@@ -172,11 +172,11 @@ export class RepomanClient {
     return this.call('GET', `/api/groups/${enc(group)}/users`);
   }
 
-  addGroupMember(group: string, user: string): Promise<GroupRecord> {
+  addGroupMember(group: string, user: string): Promise<Group> {
     return this.call('PUT', `/api/groups/${enc(group)}/users/${enc(user)}`);
   }
 
-  removeGroupMember(group: string, user: string): Promise<GroupRecord> {
+  removeGroupMember(group: string, user: string): Promise<Group> {
     return this.call('DELETE', `/api/groups/${enc(group)}/users/${enc(user)}`);
   }
 
@@ -184,11 +184,11 @@ export class RepomanClient {
     return this.call('GET', `/api/groups/${enc(group)}/permissions`);
   }
 
-  grantPermission(group: string, permission: string): Promise<GroupRecord> {
+  grantPermission(group: string, permission: string): Promise<Group> {
     return this.call('PUT', `/api/groups/${enc(group)}/permissions/${enc(permission)}`);
   }
 
-  revokePermission(group: string, permission: string): Promise<GroupRecord> {
+  revokePermission(group: string, permission: string): Promise<Group> {
     return this.call('DELETE', `/api/groups/${enc(group)}/permissions/${enc(permission)}`);
   }
 

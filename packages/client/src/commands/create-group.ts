@@ -2,7 +2,7 @@
  * `repoman create-group NAME` (2011: `cg`): makes a group, optionally with members and
  * permissions (`--users`, `--permissions`: repeatable or comma-separated).
  */
-import type { NewGroup } from '../api/api-types.js';
+import type { NewGroup, Permission } from '@repoman/api';
 import { defineCommand } from '../cli/command-spec.js';
 import { printJson } from '../cli/output.js';
 import { collect, parseList } from '../cli/parse-values.js';
@@ -28,7 +28,8 @@ export const createGroupCommand = defineCommand<CreateGroupOptions>({
     const users = parseList(flags.users);
     const permissions = parseList(flags.permissions);
     if (users.length > 0) group.users = users;
-    if (permissions.length > 0) group.permissions = permissions;
+    // The server names the unknown ones (PERMISSION_NOT_FOUND, with the list of permissions).
+    if (permissions.length > 0) group.permissions = permissions as Permission[];
     return { group, json: flags.json === true };
   },
   async run(options, context) {

@@ -8,15 +8,15 @@
  * bytes and record, as it was; a slot this run created is removed again when its upload fails.
  */
 import { ApiError } from '../api/api-errors.js';
-import type { ImageFields, ImageRecord } from '../api/api-types.js';
+import type { ImageFields, Image } from '@repoman/api';
 import { CliError } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { formatBytes } from '../cli/format.js';
 import { uploadWithProgress } from '../commands/upload-image.js';
 
 /** The image as it is on the server (undefined: none yet), after the replace question. */
-export async function prepareTarget(context: CommandContext, name: string, force: boolean): Promise<ImageRecord | undefined> {
-  let existing: ImageRecord | undefined;
+export async function prepareTarget(context: CommandContext, name: string, force: boolean): Promise<Image | undefined> {
+  let existing: Image | undefined;
   try {
     existing = await context.client().getImage({ name });
   } catch (error) {
@@ -36,15 +36,15 @@ export interface PublishInput {
   readonly name: string;
   readonly file: string;
   readonly fields: ImageFields;
-  readonly existing: ImageRecord | undefined;
+  readonly existing: Image | undefined;
 }
 
-export async function publishSnapshot(context: CommandContext, input: PublishInput): Promise<ImageRecord> {
+export async function publishSnapshot(context: CommandContext, input: PublishInput): Promise<Image> {
   const client = context.client();
   const ref = { name: input.name };
   const { read_only: readOnly, ...creation } = input.fields;
   if (!input.existing) await client.createImage(input.name, creation);
-  let uploaded: ImageRecord | undefined;
+  let uploaded: Image | undefined;
   try {
     uploaded = (await uploadWithProgress(context, ref, input.file)).image;
   } catch (error) {

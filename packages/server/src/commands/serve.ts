@@ -62,7 +62,8 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       config,
       metadata,
       notice,
-      makeApp: (listener) => buildApp({ config, metadata, blobs, metrics, logDestination: context.stdout, ...listener }),
+      // REPOMAN_CONTRACT_CHECK=1: the end-to-end suites check every answer against @repoman/api.
+      makeApp: (listener) => buildApp({ config, metadata, blobs, metrics, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
     });
     sweeper.start();
   } catch (error) {

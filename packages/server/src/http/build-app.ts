@@ -18,6 +18,7 @@ import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
 import { answerClientError, refuseConnect } from './client-errors.js';
+import { installContractCheck } from './contract-check.js';
 import { installCrossSiteGuard } from './cross-site-guard.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   readonly serverFactory?: FastifyServerFactory;
   /** Shared by a server's listeners so one scrape sees them all; default: the app's own. */
   readonly metrics?: Metrics;
+  /** Check every answer against `@repoman/api` (test suites: `REPOMAN_CONTRACT_CHECK=1`); default false. */
+  readonly contractCheck?: boolean;
   /** Log level; default "info". */
   readonly logLevel?: string;
 }
@@ -92,6 +95,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installRouteSchemas(app);
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   installErrorHandling(app, routes);
+  if (deps.contractCheck === true) installContractCheck(app);
   installBodyParsers(app);
   installExpectContinue(app);
   // Metrics first: a request refused by a later hook (401) is still counted in and out.
