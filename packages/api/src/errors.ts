@@ -1,13 +1,13 @@
 /**
  * The error envelope of SPEC §3, `{"error": {"code", "message"}}`, and the codes with their
- * HTTP status, as the server's error catalogue (packages/server/src/http/error-catalogue.ts)
- * answers them. `errorEnvelope(codes)` is the schema of an error answer limited to some codes,
+ * HTTP status: the one list, to which the server's error catalogue
+ * (packages/server/src/http/error-catalogue.ts) adds its messages. `errorEnvelope(codes)` is the schema of an error answer limited to some codes,
  * used per route and status in the OpenAPI document and by `validateAnswer`.
  */
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { stringEnum } from './common.js';
 
-/** The codes the server answers today, with their status. Keep in step with the server's catalogue. */
+/** Every code the server answers, with its status. A new code needs a message in the server's catalogue (the compiler says so). */
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   INVALID_NAME: 400,
