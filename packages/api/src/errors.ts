@@ -49,7 +49,7 @@ export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
  * plain HTTP or a limited proxy, a browser's cross-site write (any method but GET/HEAD), a wrong method, bad URL encoding or an over-long name in the
  * URL, a request that does not fit the route, a body (even one the route does not read) that
  * is unparsable, too large or of another content type, a server that cannot reach its
- * database, and the last-resort 500.
+ * database or whose disk is full, and the last-resort 500.
  */
 export const COMMON_ERRORS: readonly ErrorCode[] = [
   'BAD_REQUEST',
@@ -64,6 +64,7 @@ export const COMMON_ERRORS: readonly ErrorCode[] = [
   'UNSUPPORTED_MEDIA_TYPE',
   'INTERNAL',
   'UNAVAILABLE',
+  'INSUFFICIENT_STORAGE',
 ];
 
 export const ErrorCodeSchema = stringEnum(ERROR_CODES, 'a stable code clients may rely on');

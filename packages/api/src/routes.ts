@@ -164,7 +164,7 @@ const imageRoutes: RouteDescriptor[] = [
   ...inBothNamespaces('', {}, (where) => ({
     id: 'uploadImage', methods: ['PUT'], summary: `Upload an image's bytes, ${where}: the raw body, streamed; Content-Length or chunked; optional Repr-Digest or X-Checksum-Sha256`,
     body: 'bytes', responses: { 200: json(Image, 'the image with its new version') },
-    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'LENGTH_REQUIRED', 'PAYLOAD_TOO_LARGE', 'CHECKSUM_MISMATCH'],
+    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'LENGTH_REQUIRED', 'PAYLOAD_TOO_LARGE', 'CHECKSUM_MISMATCH', 'REQUEST_TIMEOUT'],
   }), rawPrefix),
 ];
 
