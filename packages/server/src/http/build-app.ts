@@ -2,8 +2,9 @@
  * Builds the fastify application of the API from its dependencies (no globals): the config,
  * the metadata stores, the blob store, where the JSON log goes, how to identify a request's client (the TLS
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
- * in order: the route table (for 405s), error handling, body parsers, metrics, the cross-site
- * guard, the caller hook, the request log, and the route files of `routes/api-routes.ts`. The
+ * in order: the request schemas of `@repoman/api`'s route table, the route table (for 405s), error
+ * handling, the contract check (tests only), body parsers, metrics, the cross-site guard, the
+ * caller hook, the request log, and the route files of `routes/api-routes.ts`. The
  * caller listens (see `tls/start-server.ts`) or injects requests (tests).
  */
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
