@@ -19,7 +19,7 @@ export interface FastifyRouteSchema {
 }
 
 /** The validator settings of params and query (text, coerced to the schemas' types). */
-export const AJV_OPTIONS = { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } as const;
+const AJV_OPTIONS = { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } as const;
 
 const textParts = new Ajv({ ...AJV_OPTIONS, strict: false });
 // A JSON body is typed already: `{"user_name": 5}` is refused, not read as "5".
