@@ -1,8 +1,9 @@
 /**
  * The error envelope of SPEC §3, `{"error": {"code", "message"}}`, and the codes with their
  * HTTP status: the one list, to which the server's error catalogue
- * (packages/server/src/http/error-catalogue.ts) adds its messages. `errorEnvelope(codes)` is the schema of an error answer limited to some codes,
- * used per route and status in the OpenAPI document and by `validateAnswer`.
+ * (packages/server/src/http/error-catalogue.ts) adds its messages. `errorEnvelope(codes)` is
+ * the schema of an error answer limited to some codes, used per route and status in the
+ * OpenAPI document and by `validateAnswer`.
  */
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { stringEnum } from './common.js';
@@ -46,9 +47,10 @@ export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 /**
  * Codes any route may answer, whatever it does: no or unknown credential, suspended account,
- * plain HTTP or a limited proxy, a browser's cross-site write (any method but GET/HEAD), a wrong method, bad URL encoding or an over-long name in the
- * URL, a request that does not fit the route, a body (even one the route does not read) that
- * is unparsable, too large or of another content type, a server that cannot reach its
+ * plain HTTP or a limited proxy, a browser's cross-site write (any method but GET/HEAD), a
+ * wrong method, bad URL encoding or an over-long name in the URL, a request that does not fit
+ * the route, a body (even one the route does not read) that is unparsable, too large or of
+ * another content type, a server that cannot reach its
  * database or whose disk is full, and the last-resort 500.
  */
 export const COMMON_ERRORS: readonly ErrorCode[] = [

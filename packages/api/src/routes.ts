@@ -2,8 +2,9 @@
  * The route table as data (as distribution's `registry/api/v2/descriptors.go`): one descriptor
  * per URL pattern and verb the server registers, with its parameters, query, body, answers by
  * status and the error codes it may answer. It drives the OpenAPI document (`openapi.ts`), the
- * answer checks of the contract tests (`validate.ts`) and the server's request validation. URLs are fastify patterns (`:param`). The first method of a descriptor is the
- * verb; the others are the 2011 client's synonyms (`POST` for `PATCH` or `PUT`, SPEC §3).
+ * answer checks of the contract tests (`validate.ts`) and the server's request validation.
+ * URLs are fastify patterns (`:param`). The first method of a descriptor is the verb; the
+ * others are the 2011 client's synonyms (`POST` for `PATCH` or `PUT`, SPEC §3).
  */
 import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 import { GroupName, Health, ImageName, Permission, UserName } from './common.js';
