@@ -207,8 +207,9 @@ async function check(t: TestApp, request: Request): Promise<string | undefined> 
   seen.set(kind, (seen.get(kind) ?? 0) + 1);
   const what = `${request.caller}: ${request.method} ${request.url} → ${status} ${response.body.slice(0, 300)}`;
   if (status >= 500) return `a 5xx: ${what}`;
-  // The route that answered: a `..` or `/` typed into a name leads elsewhere (the URL is normalized).
-  const route = findRoute(request.method, new URL(request.url, 'http://fuzz.invalid').pathname);
+  // The route that answered: a `.`, `..` or `/` typed into a name leads elsewhere (the URL is
+  // normalized, and the server drops a trailing slash).
+  const route = findRoute(request.method, new URL(request.url, 'http://fuzz.invalid').pathname.replace(/(.)\/+$/, '$1'));
   const json = String(response.headers['content-type'] ?? '').startsWith('application/json') && response.rawPayload.length > 0;
   if (route !== undefined && status < 400) {
     const answer = validateAnswer(route, status, json ? response.body : response.rawPayload, { headers: response.headers, method: request.method });
