@@ -37,6 +37,7 @@ export function stringEnum<const T extends readonly string[]>(values: T, descrip
 }
 
 export const Permission = stringEnum(PERMISSIONS, 'a permission name');
+export type Permission = (typeof PERMISSIONS)[number];
 
 /** Times are ISO 8601 UTC, as `Date#toISOString` writes them. */
 export const Time = Type.String({ format: 'date-time' });
@@ -47,6 +48,13 @@ export const Health = Type.Object({ status: Type.Literal('ok') }, { additionalPr
 /** Words the server reads as booleans in form bodies and query strings, in any case, around spaces. */
 const TRUE_WORDS = ['true', '1', 'yes', 'on'];
 const FALSE_WORDS = ['false', '0', 'no', 'off'];
+
+/** The boolean a word of `booleanWord` means ("" means true: `?shared` alone); undefined for other text. */
+export function booleanOfWord(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (word === '' || TRUE_WORDS.includes(word)) return true;
+  return FALSE_WORDS.includes(word) ? false : undefined;
+}
 
 function caseless(word: string): string {
   return [...word].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');

@@ -1,13 +1,15 @@
 /**
  * The error envelope of SPEC §3, `{"error": {"code", "message"}}`, and the codes with their
- * HTTP status, as the server's error catalogue (packages/server/src/http/error-status.ts)
- * answers them. `errorEnvelope(codes)` is the schema of an error answer limited to some codes,
- * used per route and status in the OpenAPI document and by `validateAnswer`.
+ * HTTP status: the one list. The server's domain catalogue
+ * (packages/server/src/services/error-catalogue.ts) adds the messages, and its HTTP edge
+ * (packages/server/src/http/error-status.ts) answers these statuses. `errorEnvelope(codes)` is
+ * the schema of an error answer limited to some codes, used per route and status in the
+ * OpenAPI document and by `validateAnswer`.
  */
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { stringEnum } from './common.js';
 
-/** The codes the server answers today, with their status. Keep in step with the server's catalogue. */
+/** Every code the server answers, with its status. A new code needs a message in the server's catalogue (the compiler says so). */
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   INVALID_NAME: 400,
@@ -46,10 +48,11 @@ export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 /**
  * Codes any route may answer, whatever it does: no or unknown credential, suspended account,
- * plain HTTP or a limited proxy, a wrong method, bad URL encoding or an over-long name in the
- * URL, a request that does not fit the route, a body (even one the route does not read) that
- * is unparsable, too large or of another content type, a server that cannot reach its
- * database, and the last-resort 500.
+ * plain HTTP or a limited proxy, a browser's cross-site write (any method but GET/HEAD), a
+ * wrong method, bad URL encoding or an over-long name in the URL, a request that does not fit
+ * the route, a body (even one the route does not read) that is unparsable, too large or of
+ * another content type, a server that cannot reach its
+ * database or whose disk is full, and the last-resort 500.
  */
 export const COMMON_ERRORS: readonly ErrorCode[] = [
   'BAD_REQUEST',
@@ -58,11 +61,13 @@ export const COMMON_ERRORS: readonly ErrorCode[] = [
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'USER_SUSPENDED',
+  'CROSS_SITE_REQUEST',
   'METHOD_NOT_ALLOWED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'INTERNAL',
   'UNAVAILABLE',
+  'INSUFFICIENT_STORAGE',
 ];
 
 export const ErrorCodeSchema = stringEnum(ERROR_CODES, 'a stable code clients may rely on');

@@ -3,10 +3,12 @@
  * validation: `params`, `querystring`, and `body` per content type (JSON, and the form-encoded
  * variant `formBody` derives). Answers are not included: fastify would serialize them through
  * their schemas and silently drop fields, which is the contract tests' job to catch instead.
- * `AJV_OPTIONS` are the validator settings these schemas assume: unknown fields refused (not
- * removed, fastify's default), no defaults filled in, query values coerced from text.
+ * `requestValidatorCompiler` validates them as these schemas assume: unknown fields refused (not
+ * removed, fastify's default), no defaults filled in, params and query values coerced from text
+ * (`AJV_OPTIONS`), bodies not.
  */
 import type { TSchema } from '@sinclair/typebox';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { formBody } from './common.js';
 import type { RouteDescriptor } from './routes.js';
 
@@ -16,8 +18,20 @@ export interface FastifyRouteSchema {
   readonly body?: { readonly content: Readonly<Record<string, { readonly schema: TSchema }>> };
 }
 
-/** For `fastify({ ajv: { customOptions: AJV_OPTIONS } })`. */
-export const AJV_OPTIONS = { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } as const;
+/** The validator settings of params and query (text, coerced to the schemas' types). */
+const AJV_OPTIONS = { removeAdditional: false, useDefaults: false, coerceTypes: 'array', allErrors: true } as const;
+
+const textParts = new Ajv({ ...AJV_OPTIONS, strict: false });
+// A JSON body is typed already: `{"user_name": 5}` is refused, not read as "5".
+const bodies = new Ajv({ ...AJV_OPTIONS, coerceTypes: false, strict: false });
+
+/**
+ * For `app.setValidatorCompiler(requestValidatorCompiler)`: params and query are text, coerced to
+ * the schema's numbers and booleans (`AJV_OPTIONS`); bodies are checked as they are.
+ */
+export function requestValidatorCompiler({ schema, httpPart }: { schema: object; httpPart?: string }): ValidateFunction {
+  return (httpPart === 'body' ? bodies : textParts).compile(schema);
+}
 
 export function fastifySchema(route: RouteDescriptor): FastifyRouteSchema {
   const body = route.body;

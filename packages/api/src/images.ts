@@ -77,20 +77,30 @@ export const CloneImage = Type.Object({ name: ImageName }, closed);
 export type CloneImage = Static<typeof CloneImage>;
 
 /**
- * `GET /api/images` query: filters and paging (the total goes in `X-Total-Count`; while more
- * follow, `Link: <…>; rel="next"` carries the next page's opaque `cursor`).
+ * Paging of every image listing (the total goes in `X-Total-Count`; while more follow,
+ * `Link: <…>; rel="next"` carries the next page's opaque `cursor`).
  */
+const paging = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'not with cursor' })),
+  cursor: Type.Optional(Type.String({ description: 'the opaque position given in the previous page\'s Link header' })),
+};
+
+/** `GET /api/users/{user}/images` and `…/shared` query: paging only. */
+export const PageQuery = Type.Object(paging, closed);
+export type PageQuery = Static<typeof PageQuery>;
+
+/** `GET /api/images` query: filters and paging. */
 export const ImageQuery = Type.Object(
   {
     owner: Type.Optional(UserName),
     shared: Type.Optional(Type.Union([Type.Boolean(), booleanWord(true)], { description: 'only images shared with the caller' })),
     group: Type.Optional(Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'only images shared with this group' })),
     q: Type.Optional(Type.String({ description: 'matches the name or the description' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'not with cursor' })),
-    cursor: Type.Optional(Type.String({ description: 'the opaque position given in the previous page\'s Link header' })),
+    ...paging,
   },
   closed,
 );
+export type ImageQuery = Static<typeof ImageQuery>;
 /** The filters as a client sets them (booleans as booleans). */
 export type ImageFilter = Omit<Static<typeof ImageQuery>, 'shared'> & { shared?: boolean };

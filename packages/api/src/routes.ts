@@ -2,15 +2,15 @@
  * The route table as data (as distribution's `registry/api/v2/descriptors.go`): one descriptor
  * per URL pattern and verb the server registers, with its parameters, query, body, answers by
  * status and the error codes it may answer. It drives the OpenAPI document (`openapi.ts`), the
- * answer checks of the contract tests (`validate.ts`) and, next, the server's request
- * validation. URLs are fastify patterns (`:param`). The first method of a descriptor is the
- * verb; the others are the 2011 client's synonyms (`POST` for `PATCH` or `PUT`, SPEC §3).
+ * answer checks of the contract tests (`validate.ts`) and the server's request validation.
+ * URLs are fastify patterns (`:param`). The first method of a descriptor is the verb; the
+ * others are the 2011 client's synonyms (`POST` for `PATCH` or `PUT`, SPEC §3).
  */
 import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 import { GroupName, Health, ImageName, Permission, UserName } from './common.js';
 import { COMMON_ERRORS, type ErrorCode } from './errors.js';
 import { Group, GroupChanges, GroupList, GroupNameList, NewGroup, PermissionList, UserNameList } from './groups.js';
-import { CloneImage, Image, ImageChanges, ImageList, ImageQuery, NewImage } from './images.js';
+import { CloneImage, Image, ImageChanges, ImageList, ImageQuery, NewImage, PageQuery } from './images.js';
 import { NewUser, User, UserChanges, UserList, Whoami } from './users.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -50,6 +50,9 @@ const created = (schema: TSchema, what: string, location: string): Answer => jso
 const noContent = (description: string): Answer => ({ description });
 const params = (properties: TProperties): TObject => Type.Object(properties, { additionalProperties: false });
 
+/** The OpenAPI document's outline (its content is `openApiDocument()`'s, checked by its own tests). */
+const OpenApi = Type.Object({ openapi: Type.Literal('3.1.0'), info: Type.Object({ title: Type.String(), version: Type.String() }), paths: Type.Object({}) });
+
 const USER = params({ user: UserName });
 const GROUP = params({ group: GroupName });
 const UNKNOWN_FIELD: ErrorCode = 'UNKNOWN_FIELD';
@@ -60,6 +63,11 @@ const accountRoutes: RouteDescriptor[] = [
     id: 'metrics', methods: ['GET'], url: '/metrics', tag: 'service', anonymous: true, summary: 'Prometheus metrics (HTTPS only)',
     responses: { 200: { description: 'the Prometheus text exposition', contentType: 'text/plain' } }, errors: [],
   },
+  {
+    id: 'openapi', methods: ['GET'], url: '/api/openapi.json', tag: 'service', anonymous: true, summary: 'This document: the OpenAPI 3.1 description of the API',
+    responses: { 200: json(OpenApi, 'the document', { ETag: 'changes with the document', 'Cache-Control': 'how long to keep it' }), 304: noContent('not modified (If-None-Match)') },
+    errors: [],
+  },
   { id: 'whoami', methods: ['GET'], url: '/api/whoami', tag: 'users', summary: "The caller's user record, groups and effective permissions, trusted VOMS FQANs and the groups they gave", responses: { 200: json(Whoami, 'the caller') }, errors: [] },
 
   { id: 'listUsers', methods: ['GET'], url: '/api/users', tag: 'users', summary: 'Every user', responses: { 200: json(UserList, 'the users') }, errors: [] },
@@ -68,8 +76,8 @@ const accountRoutes: RouteDescriptor[] = [
   { id: 'modifyUser', methods: ['PATCH', 'POST'], url: '/api/users/:user', tag: 'users', summary: 'Modify a user', params: USER, body: UserChanges, responses: { 200: json(User, 'the user as changed') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND', 'CONFLICT'] },
   { id: 'deleteUser', methods: ['DELETE'], url: '/api/users/:user', tag: 'users', summary: "Delete a user and the user's images", params: USER, responses: { 204: noContent('deleted') }, errors: ['USER_NOT_FOUND', 'CONFLICT'] },
   { id: 'userGroups', methods: ['GET'], url: '/api/users/:user/groups', tag: 'users', summary: "The names of a user's groups", params: USER, responses: { 200: json(GroupNameList, 'group names') }, errors: ['USER_NOT_FOUND'] },
-  { id: 'userImages', methods: ['GET'], url: '/api/users/:user/images', tag: 'users', summary: "A user's images that the caller can see", params: USER, responses: { 200: json(ImageList, 'the images') }, errors: ['USER_NOT_FOUND'] },
-  { id: 'userShared', methods: ['GET'], url: '/api/users/:user/shared', tag: 'users', summary: 'Images shared with a user', params: USER, responses: { 200: json(ImageList, 'the images') }, errors: ['USER_NOT_FOUND'] },
+  { id: 'userImages', methods: ['GET'], url: '/api/users/:user/images', tag: 'users', summary: "A user's images that the caller can see", params: USER, query: PageQuery, responses: { 200: json(ImageList, 'the images') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND'] },
+  { id: 'userShared', methods: ['GET'], url: '/api/users/:user/shared', tag: 'users', summary: 'Images shared with a user', params: USER, query: PageQuery, responses: { 200: json(ImageList, 'the images') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND'] },
 
   { id: 'listGroups', methods: ['GET'], url: '/api/groups', tag: 'groups', summary: 'Every group', responses: { 200: json(GroupList, 'the groups') }, errors: [] },
   { id: 'createGroup', methods: ['POST'], url: '/api/groups', tag: 'groups', summary: 'Create a group (needs group_create)', body: NewGroup, responses: { 201: created(Group, 'group', '/api/groups/{group}') }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND', 'PERMISSION_NOT_FOUND'] },
@@ -157,7 +165,7 @@ const imageRoutes: RouteDescriptor[] = [
   ...inBothNamespaces('', {}, (where) => ({
     id: 'uploadImage', methods: ['PUT'], summary: `Upload an image's bytes, ${where}: the raw body, streamed; Content-Length or chunked; optional Repr-Digest or X-Checksum-Sha256`,
     body: 'bytes', responses: { 200: json(Image, 'the image with its new version') },
-    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'LENGTH_REQUIRED', 'PAYLOAD_TOO_LARGE', 'CHECKSUM_MISMATCH'],
+    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'LENGTH_REQUIRED', 'PAYLOAD_TOO_LARGE', 'CHECKSUM_MISMATCH', 'REQUEST_TIMEOUT'],
   }), rawPrefix),
 ];
 

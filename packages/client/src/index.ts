@@ -10,9 +10,11 @@
  *   client.close();
  */
 export { RepomanClient, type RepomanClientOptions } from './repoman-client.js';
+// The API's records and bodies are @repoman/api's (derived from the schemas the server validates with), under the client's names.
 export type {
-  GroupRecord, ImageChanges, ImageChecksum, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
-} from './wire/api-types.js';
+  GroupChanges, Group as GroupRecord, ImageChanges, ImageChecksum, ImageFields, ImageFilter, Image as ImageRecord, NewGroup, NewUser, UserChanges,
+  User as UserRecord, Whoami as WhoamiRecord,
+} from '@repoman/api';
 export {
   ApiError, ChecksumMismatchError, CredentialError, InvalidValueError, NetworkError, TransferAbortedError, type CredentialProblem,
 } from './wire/api-errors.js';

@@ -8,8 +8,8 @@
  * transfer/; `RepomanClient` puts the two together.
  */
 import type {
-  GroupChanges, GroupRecord, ImageChanges, ImageFields, ImageFilter, ImageRecord, NewGroup, NewUser, UserChanges, UserRecord, WhoamiRecord,
-} from '../wire/api-types.js';
+  GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, NewGroup, NewUser, UserChanges, User, Whoami,
+} from '@repoman/api';
 import { errorFrom, readBody, type HttpTransport, type QueryValue } from '../transport/http-transport.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
 import { imagePath, refOf, type ImageName } from '../wire/image-ref.js';
@@ -22,26 +22,26 @@ export class RepomanApi {
   constructor(readonly transport: HttpTransport, protected readonly retry: RetryPolicy | undefined) {}
 
   // ---- who am I
-  whoami(): Promise<WhoamiRecord> {
+  whoami(): Promise<Whoami> {
     return this.call('GET', '/api/whoami');
   }
 
   // ---- images
   /** Every image matching the filter that the caller may see (own, shared with it, public), all pages. */
-  listImages(filter: ImageFilter = {}): Promise<ImageRecord[]> {
+  listImages(filter: ImageFilter = {}): Promise<Image[]> {
     return this.listAll('/api/images', { ...filter });
   }
 
-  getImage(image: ImageName): Promise<ImageRecord> {
+  getImage(image: ImageName): Promise<Image> {
     return this.call('GET', imagePath(refOf(image)));
   }
 
-  createImage(name: string, fields: ImageFields = {}): Promise<ImageRecord> {
+  createImage(name: string, fields: ImageFields = {}): Promise<Image> {
     return this.call('POST', '/api/images', { json: { name, ...fields } });
   }
 
   /** Changes metadata; `name` renames, `owner` (admins) gives the image to another user. */
-  modifyImage(image: ImageName, changes: ImageChanges): Promise<ImageRecord> {
+  modifyImage(image: ImageName, changes: ImageChanges): Promise<Image> {
     return this.call('PATCH', imagePath(refOf(image)), { json: changes });
   }
 
@@ -50,7 +50,7 @@ export class RepomanApi {
   }
 
   /** Copies an image (own, shared or public) into the caller's namespace as `name`. */
-  cloneImage(image: ImageName, name: string): Promise<ImageRecord> {
+  cloneImage(image: ImageName, name: string): Promise<Image> {
     return this.call('POST', `${imagePath(refOf(image))}/clone`, { json: { name } });
   }
 
@@ -63,19 +63,19 @@ export class RepomanApi {
   }
 
   // ---- users
-  listUsers(): Promise<UserRecord[]> {
+  listUsers(): Promise<User[]> {
     return this.call('GET', '/api/users');
   }
 
-  getUser(name: string): Promise<UserRecord> {
+  getUser(name: string): Promise<User> {
     return this.call('GET', `/api/users/${enc(name)}`);
   }
 
-  createUser(user: NewUser): Promise<UserRecord> {
+  createUser(user: NewUser): Promise<User> {
     return this.call('POST', '/api/users', { json: user });
   }
 
-  modifyUser(name: string, changes: UserChanges): Promise<UserRecord> {
+  modifyUser(name: string, changes: UserChanges): Promise<User> {
     return this.call('PATCH', `/api/users/${enc(name)}`, { json: changes });
   }
 
@@ -84,7 +84,7 @@ export class RepomanApi {
     await this.call('DELETE', `/api/users/${enc(name)}`);
   }
 
-  userImages(name: string): Promise<ImageRecord[]> {
+  userImages(name: string): Promise<Image[]> {
     return this.listAll(`/api/users/${enc(name)}/images`);
   }
 
@@ -93,25 +93,25 @@ export class RepomanApi {
   }
 
   /** The images shared with the user. */
-  userShared(name: string): Promise<ImageRecord[]> {
+  userShared(name: string): Promise<Image[]> {
     return this.listAll(`/api/users/${enc(name)}/shared`);
   }
 
   // ---- groups and permissions
-  listGroups(): Promise<GroupRecord[]> {
+  listGroups(): Promise<Group[]> {
     return this.call('GET', '/api/groups');
   }
 
-  getGroup(name: string): Promise<GroupRecord> {
+  getGroup(name: string): Promise<Group> {
     return this.call('GET', `/api/groups/${enc(name)}`);
   }
 
-  createGroup(group: NewGroup): Promise<GroupRecord> {
+  createGroup(group: NewGroup): Promise<Group> {
     return this.call('POST', '/api/groups', { json: group });
   }
 
   /** Renames a group. */
-  modifyGroup(name: string, changes: GroupChanges): Promise<GroupRecord> {
+  modifyGroup(name: string, changes: GroupChanges): Promise<Group> {
     return this.call('PATCH', `/api/groups/${enc(name)}`, { json: changes });
   }
 
@@ -123,11 +123,11 @@ export class RepomanApi {
     return this.call('GET', `/api/groups/${enc(group)}/users`);
   }
 
-  addGroupMember(group: string, user: string): Promise<GroupRecord> {
+  addGroupMember(group: string, user: string): Promise<Group> {
     return this.call('PUT', `/api/groups/${enc(group)}/users/${enc(user)}`);
   }
 
-  removeGroupMember(group: string, user: string): Promise<GroupRecord> {
+  removeGroupMember(group: string, user: string): Promise<Group> {
     return this.call('DELETE', `/api/groups/${enc(group)}/users/${enc(user)}`);
   }
 
@@ -135,11 +135,11 @@ export class RepomanApi {
     return this.call('GET', `/api/groups/${enc(group)}/permissions`);
   }
 
-  grantPermission(group: string, permission: string): Promise<GroupRecord> {
+  grantPermission(group: string, permission: string): Promise<Group> {
     return this.call('PUT', `/api/groups/${enc(group)}/permissions/${enc(permission)}`);
   }
 
-  revokePermission(group: string, permission: string): Promise<GroupRecord> {
+  revokePermission(group: string, permission: string): Promise<Group> {
     return this.call('DELETE', `/api/groups/${enc(group)}/permissions/${enc(permission)}`);
   }
 

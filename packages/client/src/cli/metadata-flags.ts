@@ -4,7 +4,7 @@
  * (alias --public). The 2011 underscore spellings reach here through `normalizeArgv`.
  */
 import type { Command } from 'commander';
-import type { ImageFields } from '../wire/api-types.js';
+import type { ImageFields } from '@repoman/api';
 import { UsageError } from './cli-errors.js';
 import { parseBool, parseExpires } from './parse-values.js';
 

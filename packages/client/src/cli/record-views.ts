@@ -2,12 +2,12 @@
  * How records look in tables and descriptions for people: the image table (short and
  * `--long`), an image's fields, a user's and a group's. `--json` bypasses all of this.
  */
-import type { GroupRecord, ImageRecord, UserRecord, WhoamiRecord } from '../wire/api-types.js';
+import type { Group, Image, User, Whoami } from '@repoman/api';
 import { formatBytes, formatTime, yesNo } from './format.js';
 import type { IOStreams } from './io-streams.js';
 import { listCell, printFields, printTable } from './output.js';
 
-export function printImageTable(io: IOStreams, images: readonly ImageRecord[], long: boolean): void {
+export function printImageTable(io: IOStreams, images: readonly Image[], long: boolean): void {
   if (!long) {
     printTable(io, ['IMAGE', 'SIZE', 'STATUS', 'VERSION', 'MODIFIED', 'PUBLIC'], images.map((image) => [
       `${image.owner}/${image.name}`, formatBytes(image.size), image.status, String(image.version), formatTime(image.modified), yesNo(image.unauthenticated_access),
@@ -22,13 +22,13 @@ export function printImageTable(io: IOStreams, images: readonly ImageRecord[], l
     ]));
 }
 
-function sharedCell(image: ImageRecord): string {
+function sharedCell(image: Image): string {
   const users = image.shared_with?.users ?? [];
   const groups = (image.shared_with?.groups ?? []).map((group) => `@${group}`);
   return listCell([...users, ...groups]);
 }
 
-export function printImage(io: IOStreams, image: ImageRecord): void {
+export function printImage(io: IOStreams, image: Image): void {
   printFields(io, [
     ['name', image.name],
     ['owner', image.owner],
@@ -55,14 +55,14 @@ export function printImage(io: IOStreams, image: ImageRecord): void {
   ]);
 }
 
-export function printUserTable(io: IOStreams, users: readonly UserRecord[], long: boolean): void {
+export function printUserTable(io: IOStreams, users: readonly User[], long: boolean): void {
   const headers = long ? ['USER', 'DN', 'FULL NAME', 'EMAIL', 'SUSPENDED', 'GROUPS'] : ['USER', 'GROUPS', 'DN'];
   printTable(io, headers, users.map((user) => long
     ? [user.user_name, user.client_dn, user.full_name || '-', user.email || '-', yesNo(user.suspended), listCell(user.groups)]
     : [user.user_name, listCell(user.groups), user.client_dn]));
 }
 
-export function printUser(io: IOStreams, user: UserRecord | WhoamiRecord): void {
+export function printUser(io: IOStreams, user: User | Whoami): void {
   const fields: Array<[string, string]> = [
     ['user_name', user.user_name],
     ['client_dn', user.client_dn],
@@ -79,13 +79,13 @@ export function printUser(io: IOStreams, user: UserRecord | WhoamiRecord): void 
   printFields(io, fields);
 }
 
-export function printGroupTable(io: IOStreams, groups: readonly GroupRecord[]): void {
+export function printGroupTable(io: IOStreams, groups: readonly Group[]): void {
   printTable(io, ['GROUP', 'PROTECTED', 'MEMBERS', 'PERMISSIONS'], groups.map((group) => [
     group.name, yesNo(group.protected), listCell(group.users), listCell(group.permissions),
   ]));
 }
 
-export function printGroup(io: IOStreams, group: GroupRecord): void {
+export function printGroup(io: IOStreams, group: Group): void {
   printFields(io, [
     ['name', group.name],
     ['protected', yesNo(group.protected)],

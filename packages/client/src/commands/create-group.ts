@@ -4,7 +4,7 @@
  * patterns that make a VO's members its members (`--voms-fqan`, repeatable;
  * `--voms-auto-register` lets them in without an account).
  */
-import type { NewGroup } from '../wire/api-types.js';
+import type { NewGroup, Permission } from '@repoman/api';
 import { defineCommand } from '../cli/command-spec.js';
 import { printJson } from '../cli/output.js';
 import { collect, parseList } from '../cli/parse-values.js';
@@ -35,7 +35,8 @@ export const createGroupCommand = defineCommand<CreateGroupOptions>({
     const users = parseList(flags.users);
     const permissions = parseList(flags.permissions);
     if (users.length > 0) group.users = users;
-    if (permissions.length > 0) group.permissions = permissions;
+    // The server names the unknown ones (PERMISSION_NOT_FOUND, with the list of permissions).
+    if (permissions.length > 0) group.permissions = permissions as Permission[];
     return { group, json: flags.json === true };
   },
   async run(options, context) {

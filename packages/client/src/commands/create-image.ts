@@ -6,7 +6,7 @@
  * name already taken says which commands change that image.
  */
 import { ApiError } from '../wire/api-errors.js';
-import type { ImageFields } from '../wire/api-types.js';
+import type { ImageFields } from '@repoman/api';
 import { CliError, UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { addMetadataOptions, readMetadata } from '../cli/metadata-flags.js';

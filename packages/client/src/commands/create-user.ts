@@ -3,7 +3,7 @@
  * DN (OpenSSL slash form, as `grid-proxy-info -identity` prints it), with optional full name,
  * email and groups. Needs the user_create permission.
  */
-import type { NewUser } from '../wire/api-types.js';
+import type { NewUser } from '@repoman/api';
 import { defineCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
 import { printJson } from '../cli/output.js';

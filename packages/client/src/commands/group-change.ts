@@ -3,7 +3,7 @@
  * and remove-permissions-from-group: `GROUP ITEM...` (items may also be comma-separated), one
  * API call per item, one line per change, and the group's record at the end with `--json`.
  */
-import type { GroupRecord } from '../wire/api-types.js';
+import type { Group } from '@repoman/api';
 import type { RepomanClient } from '../repoman-client.js';
 import { defineCommand, type AnyCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
@@ -23,7 +23,7 @@ export interface GroupChangeSpec {
   readonly example: string;
   /** `USER` or `PERMISSION`. */
   readonly item: string;
-  apply(client: RepomanClient, group: string, item: string): Promise<GroupRecord>;
+  apply(client: RepomanClient, group: string, item: string): Promise<Group>;
   /** The line printed per change. */
   done(group: string, item: string): string;
 }
@@ -45,7 +45,7 @@ export function defineGroupChange(spec: GroupChangeSpec): AnyCommand {
     },
     async run(options, context) {
       const client = context.client();
-      let record: GroupRecord | undefined;
+      let record: Group | undefined;
       for (const item of options.items) {
         record = await spec.apply(client, options.group, item);
         if (!options.json) context.note(spec.done(options.group, item));

@@ -4,7 +4,7 @@
  * user's, `--group G` those shared with group G, `--search TEXT` a name/description match.
  * A table for people (`--long` for every field), `--json` for scripts.
  */
-import type { ImageFilter } from '../wire/api-types.js';
+import type { ImageFilter } from '@repoman/api';
 import { defineCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
 import { printJson } from '../cli/output.js';

@@ -4,7 +4,7 @@
  * them all, `--voms-auto-register` / `--no-voms-auto-register` (members and permissions have
  * their own commands: aug/rug, apg/rpg).
  */
-import type { GroupChanges } from '../wire/api-types.js';
+import type { GroupChanges } from '@repoman/api';
 import { defineCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
 import { printJson } from '../cli/output.js';

@@ -2,7 +2,7 @@
  * `repoman modify-image IMAGE` (2011: `mi`): changes an image's metadata with the metadata
  * flags, renames it with `--new-name`, or (admins) gives it to another user with `--new-owner`.
  */
-import type { ImageChanges } from '../wire/api-types.js';
+import type { ImageChanges } from '@repoman/api';
 import type { ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';

@@ -2,7 +2,7 @@
  * `repoman modify-user NAME` (2011: `mu`): changes a user's full name, email or DN, or
  * suspends them (`--suspended`, `--suspended false` to lift it).
  */
-import type { UserChanges } from '../wire/api-types.js';
+import type { UserChanges } from '@repoman/api';
 import { defineCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
 import { printJson } from '../cli/output.js';

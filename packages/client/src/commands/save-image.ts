@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImageFields } from '../wire/api-types.js';
+import type { ImageFields } from '@repoman/api';
 import { CliError, UsageError } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { defineCommand } from '../cli/command-spec.js';

@@ -10,15 +10,15 @@
  * that field: an older server refuses fields it does not know.
  */
 import { ApiError } from '../wire/api-errors.js';
-import type { ImageFields, ImageRecord } from '../wire/api-types.js';
+import type { ImageFields, Image } from '@repoman/api';
 import { CliError } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { formatBytes } from '../cli/format.js';
 import { uploadWithProgress } from '../cli/upload-with-progress.js';
 
 /** The image as it is on the server (undefined: none yet), after the replace question. */
-export async function prepareTarget(context: CommandContext, name: string, force: boolean): Promise<ImageRecord | undefined> {
-  let existing: ImageRecord | undefined;
+export async function prepareTarget(context: CommandContext, name: string, force: boolean): Promise<Image | undefined> {
+  let existing: Image | undefined;
   try {
     existing = await context.client().getImage({ name });
   } catch (error) {
@@ -38,17 +38,17 @@ export interface PublishInput {
   readonly name: string;
   readonly file: string;
   readonly fields: ImageFields;
-  readonly existing: ImageRecord | undefined;
+  readonly existing: Image | undefined;
   /** The uploaded file's format, for servers that record it. */
   readonly diskFormat?: string | undefined;
 }
 
-export async function publishSnapshot(context: CommandContext, input: PublishInput): Promise<ImageRecord> {
+export async function publishSnapshot(context: CommandContext, input: PublishInput): Promise<Image> {
   const client = context.client();
   const ref = { name: input.name };
   const { read_only: readOnly, ...creation } = input.fields;
   if (!input.existing) await client.createImage(input.name, creation);
-  let uploaded: ImageRecord | undefined;
+  let uploaded: Image | undefined;
   try {
     uploaded = (await uploadWithProgress(context, ref, input.file)).image;
   } catch (error) {

@@ -26,7 +26,7 @@ import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ChecksumMismatchError, NetworkError, TransferAbortedError } from '../wire/api-errors.js';
-import type { ImageRecord } from '../wire/api-types.js';
+import type { Image } from '@repoman/api';
 import { apiErrorOf, toNetworkError, type HttpTransport, type ResponseHead } from '../transport/http-transport.js';
 import { formatImageRef, rawImagePath, type ImageRef } from '../wire/image-ref.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
@@ -93,13 +93,13 @@ async function hashKeptPart(transfer: Transfer, part: string, options: DownloadO
 }
 
 export async function downloadToFile(
-  transport: HttpTransport, ref: ImageRef, image: ImageRecord, dest: string, options: DownloadOptions = {},
+  transport: HttpTransport, ref: ImageRef, image: Image, dest: string, options: DownloadOptions = {},
 ): Promise<DownloadResult> {
   return withTransfer((transfer) => downloadToFileWith(transfer, transport, ref, image, dest, options));
 }
 
 async function downloadToFileWith(
-  transfer: Transfer, transport: HttpTransport, ref: ImageRef, image: ImageRecord, dest: string, options: DownloadOptions,
+  transfer: Transfer, transport: HttpTransport, ref: ImageRef, image: Image, dest: string, options: DownloadOptions,
 ): Promise<DownloadResult> {
   const part = `${dest}.part`;
   const etagFile = `${part}.etag`;
@@ -155,7 +155,7 @@ async function downloadToFileWith(
  * becomes the `.part`, is completed, and must pass the sha256 check like any download. A DEST
  * larger than the image is no partial copy of it and is left alone.
  */
-async function adoptPartialDest(ref: ImageRef, image: ImageRecord, dest: string, part: string): Promise<void> {
+async function adoptPartialDest(ref: ImageRef, image: Image, dest: string, part: string): Promise<void> {
   if ((await sizeOf(part)) !== undefined) return;
   const size = await sizeOf(dest);
   if (size === undefined) return;
@@ -173,7 +173,7 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 export async function downloadToStream(
-  transport: HttpTransport, ref: ImageRef, image: ImageRecord, out: Writable, options: DownloadOptions = {},
+  transport: HttpTransport, ref: ImageRef, image: Image, out: Writable, options: DownloadOptions = {},
 ): Promise<DownloadResult> {
   return withTransfer(async (transfer) => {
     const destination: Destination = {
@@ -194,7 +194,7 @@ export async function downloadToStream(
 
 /** GETs the bytes from `transfer.offset` on into `destination`, retrying and resuming. */
 async function fetchInto(
-  transport: HttpTransport, ref: ImageRef, image: ImageRecord, transfer: Transfer, destination: Destination,
+  transport: HttpTransport, ref: ImageRef, image: Image, transfer: Transfer, destination: Destination,
   options: DownloadOptions, keepEtag: (etag: string) => Promise<void>,
 ): Promise<void> {
   const total = image.size ?? 0;
@@ -329,11 +329,11 @@ function checkContentRange(head: ResponseHead, offset: number): void {
 }
 
 /** The image's ETag as the server writes it (the quoted sha256), for `If-Range` when none was kept. */
-function etagOf(image: ImageRecord): string {
+function etagOf(image: Image): string {
   return `"${image.checksum?.value ?? ''}"`;
 }
 
-function expectedDigest(image: ImageRecord, transfer: Transfer): string | undefined {
+function expectedDigest(image: Image, transfer: Transfer): string | undefined {
   return (transfer.stated ?? image.checksum?.value)?.toLowerCase();
 }
 

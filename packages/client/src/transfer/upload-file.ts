@@ -12,7 +12,7 @@
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { ChecksumMismatchError, InvalidValueError, NetworkError } from '../wire/api-errors.js';
-import type { ImageRecord } from '../wire/api-types.js';
+import type { Image } from '@repoman/api';
 import { errorFrom, readBody, type HttpTransport } from '../transport/http-transport.js';
 import { rawImagePath, formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
@@ -38,7 +38,7 @@ export interface UploadResult {
   readonly sha256: string;
   readonly size: number;
   /** The image record after the upload, when the server answered one. */
-  readonly image: ImageRecord | undefined;
+  readonly image: Image | undefined;
 }
 
 export async function uploadFile(transport: HttpTransport, ref: ImageRef, file: string, options: UploadOptions = {}): Promise<UploadResult> {
@@ -85,7 +85,7 @@ export async function uploadFile(transport: HttpTransport, ref: ImageRef, file: 
 
   const image = await recordOf(response);
   const stated = image?.checksum?.value;
-  if (stated !== undefined && stated.toLowerCase() !== sha256) {
+  if (typeof stated === 'string' && stated.toLowerCase() !== sha256) {
     throw new ChecksumMismatchError(
       `the server stored ${formatImageRef(ref)} with sha256 ${stated}, but the file's is ${sha256}: upload it again`, sha256, stated,
     );
@@ -96,12 +96,12 @@ export async function uploadFile(transport: HttpTransport, ref: ImageRef, file: 
   return { sha256, size, image };
 }
 
-async function recordOf(response: IncomingMessage): Promise<ImageRecord | undefined> {
+async function recordOf(response: IncomingMessage): Promise<Image | undefined> {
   const body = (await readBody(response)).toString('utf8');
   if (!body) return undefined;
   try {
     const parsed = JSON.parse(body) as unknown;
-    return parsed && typeof parsed === 'object' && 'name' in parsed ? (parsed as ImageRecord) : undefined;
+    return parsed && typeof parsed === 'object' && 'name' in parsed ? (parsed as Image) : undefined;
   } catch {
     return undefined;
   }

@@ -72,7 +72,8 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       config,
       tls: tls.files,
       notice,
-      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, logDestination: context.stdout, ...listener }),
+      // REPOMAN_CONTRACT_CHECK=1: the end-to-end suites check every answer against @repoman/api.
+      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
     });
     if (tls.devPki) printNewcomerLines(tls.devPki, running.urls[0] ?? '', notice);
     sweeper.start();

@@ -2,8 +2,9 @@
  * Builds the fastify application of the API from its dependencies (no globals): the config,
  * the metadata stores, the blob store, where the JSON log goes, how to identify a request's client (the TLS
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
- * in order: the route table (for 405s), error handling, body parsers, metrics, the cross-site
- * guard, the caller hook, the request log, and the route files of `routes/api-routes.ts`. The
+ * in order: the request schemas of `@repoman/api`'s route table, the route table (for 405s), error
+ * handling, the contract check (tests only), body parsers, metrics, the cross-site guard, the
+ * caller hook, the request log, and the route files of `routes/api-routes.ts`. The
  * caller listens (see `tls/start-server.ts`) or injects requests (tests).
  */
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
@@ -18,6 +19,7 @@ import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
 import { answerClientError, refuseConnect } from './client-errors.js';
+import { installContractCheck } from './contract-check.js';
 import { installCrossSiteGuard } from './cross-site-guard.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
 import { installErrorHandling, sendError, toEnvelope } from './error-handler.js';
@@ -26,6 +28,7 @@ import './request-context.js';
 import { createMetrics, installMetrics, type Metrics } from './metrics.js';
 import { installRequestLog } from './request-log.js';
 import type { RouteContext } from './route-context.js';
+import { installRouteSchemas } from './route-schemas.js';
 import { RouteTable } from './route-table.js';
 import { API_ROUTES } from './routes/api-routes.js';
 
@@ -49,6 +52,8 @@ export interface AppDeps {
   readonly serverFactory?: FastifyServerFactory;
   /** Shared by a server's listeners so one scrape sees them all; default: the app's own. */
   readonly metrics?: Metrics;
+  /** Check every answer against `@repoman/api` (test suites: `REPOMAN_CONTRACT_CHECK=1`); default false. */
+  readonly contractCheck?: boolean;
   /** Log level; default "info". */
   readonly logLevel?: string;
 }
@@ -88,8 +93,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   refuseConnect(app.server);
 
   const routes = new RouteTable();
+  installRouteSchemas(app);
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   installErrorHandling(app, routes);
+  if (deps.contractCheck === true) installContractCheck(app);
   installBodyParsers(app);
   installExpectContinue(app);
   // Metrics first: a request refused by a later hook (401) is still counted in and out.

@@ -13,6 +13,7 @@ import { ERROR_STATUS } from './error-status.js';
 import { HttpError } from './http-error.js';
 import { faultOf } from './fault-envelope.js';
 import type { RouteTable } from './route-table.js';
+import { explainValidation } from './validation-errors.js';
 
 interface Envelope {
   readonly code: ErrorCode;
@@ -93,7 +94,7 @@ export function sendError(reply: FastifyReply, envelope: Envelope): FastifyReply
 
 export function installErrorHandling(app: FastifyInstance, routes: RouteTable): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const envelope = toEnvelope(error);
+    const envelope = toEnvelope(explainValidation(request, error));
     const status = ERROR_STATUS[envelope.code];
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     if (reply.sent || reply.raw.headersSent) return;

@@ -1,39 +1,13 @@
 /**
  * The HTTP status of each error code of the domain's catalogue (`services/error-catalogue.ts`).
- * The type makes the list complete: a code added to the catalogue does not compile until it has
- * a status here. packages/api's `ERROR_STATUS` has the same shape and must agree (its
- * schemas.test.ts checks it).
+ * The codes and statuses are `@repoman/api`'s `ERROR_STATUS`, the one list the OpenAPI document
+ * and the client share; the domain adds the messages. The types make the two lists one: a code
+ * of the domain without a status, or a code of the API without a message, does not compile.
  */
-import type { ErrorCode } from '../services/error-catalogue.js';
+import { ERROR_STATUS as API_ERROR_STATUS } from '@repoman/api';
+import { ERROR_MESSAGES, type ErrorCode } from '../services/error-catalogue.js';
 
-export const ERROR_STATUS = {
-  BAD_REQUEST: 400,
-  INVALID_NAME: 400,
-  UNKNOWN_FIELD: 400,
-  MALFORMED_BODY: 400,
-  PERMISSION_NOT_FOUND: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  CROSS_SITE_REQUEST: 403,
-  USER_SUSPENDED: 403,
-  USER_NOT_FOUND: 404,
-  GROUP_NOT_FOUND: 404,
-  IMAGE_NOT_FOUND: 404,
-  IMAGE_EMPTY: 404,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  REQUEST_TIMEOUT: 408,
-  CONFLICT: 409,
-  IMAGE_READ_ONLY: 409,
-  GONE: 410,
-  LENGTH_REQUIRED: 411,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  RANGE_NOT_SATISFIABLE: 416,
-  CHECKSUM_MISMATCH: 422,
-  HEADERS_TOO_LARGE: 431,
-  INTERNAL: 500,
-  NOT_IMPLEMENTED: 501,
-  UNAVAILABLE: 503,
-  INSUFFICIENT_STORAGE: 507,
-} as const satisfies Record<ErrorCode, number>;
+export const ERROR_STATUS = API_ERROR_STATUS satisfies Record<ErrorCode, number>;
+
+// Every code the API describes has a message in the domain's catalogue.
+ERROR_MESSAGES satisfies Record<keyof typeof API_ERROR_STATUS, string>;

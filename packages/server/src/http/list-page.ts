@@ -4,13 +4,10 @@
  * page, `Link: <…>; rel="next"` (RFC 8288) with the same path and query but the next page's
  * `cursor` (and no `offset`). The URL starts like the records' `file_url`
  * (`server.public_url`, else the request's Host), so it stays right behind a load balancer.
- * `PAGING` is the query parameters paging takes, for `readQuery`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ImageListPage } from '../services/image-service.js';
 import { toImageView, type FileLinks } from './image-views.js';
-
-export const PAGING = { limit: 'integer', offset: 'integer', cursor: 'string' } as const;
 
 export function sendPage(request: FastifyRequest, reply: FastifyReply, page: ImageListPage, links: FileLinks): FastifyReply {
   reply.header('x-total-count', String(page.total));

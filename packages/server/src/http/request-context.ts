@@ -12,7 +12,7 @@ declare module 'fastify' {
     caller: Caller;
   }
   interface FastifyContextConfig {
-    /** The route serves anonymous callers too; services still decide what they may see. */
+    /** The route serves anonymous callers too (set from its descriptor, `route-schemas.ts`); services still decide what they may see. */
     anonymous?: boolean;
   }
 }

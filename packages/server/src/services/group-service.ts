@@ -216,7 +216,7 @@ export function createGroupService(stores: Pick<MetadataStores, 'users' | 'group
   };
 }
 
-function checkPermission(name: string): asserts name is Permission {
+export function checkPermission(name: string): asserts name is Permission {
   if (!isPermission(name)) {
     throw new RepomanError('PERMISSION_NOT_FOUND', `no permission is named ${JSON.stringify(name)}; the permissions are: ${PERMISSIONS.join(', ')}`);
   }

@@ -3,13 +3,15 @@
  * tests: a TOML config in a temp data directory, the grid site's host certificate and CA
  * directory, ephemeral ports, the given admins bootstrapped through `[admin] dns`. Resolves
  * once the server prints where it listens; `stop()` sends SIGTERM, `kill()` SIGKILL (for
- * crash tests), `restart()` starts it again on the same data directory.
+ * crash tests), `restart()` starts it again on the same data directory. The server checks every
+ * answer against `@repoman/api` (`REPOMAN_CONTRACT_CHECK=1`); `cleanup()` fails on any mismatch.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONTRACT_VIOLATION_LOG } from '../../src/http/contract-check.js';
 import { freePort } from './free-ports.js';
 import type { GridSite } from './grid-site.js';
 
@@ -88,6 +90,7 @@ export async function startRepository(options: RepositoryOptions): Promise<Repos
     stderr = '';
     const env = { ...process.env };
     for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_')) delete env[key];
+    env.REPOMAN_CONTRACT_CHECK = '1'; // every answer checked against @repoman/api; see cleanup()
     const started = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     started.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -121,6 +124,8 @@ export async function startRepository(options: RepositoryOptions): Promise<Repos
     cleanup: async () => {
       await waitExit('SIGTERM');
       await rm(dataDir, { recursive: true, force: true });
+      const violations = stdout.split('\n').filter((line) => line.includes(CONTRACT_VIOLATION_LOG));
+      if (violations.length > 0) throw new Error(`answers outside the API schema:\n${violations.join('\n')}`);
     },
   };
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { RepomanConfig } from '../../src/config/config-types.js';
+import { CONTRACT_VIOLATION_LOG } from '../../src/http/contract-check.js';
 import { buildApp } from '../../src/http/build-app.js';
 import type { MetadataStores } from '../../src/metadata/metadata-store.js';
 import { openMetadata, type OpenMetadata } from '../../src/metadata/open-metadata.js';
@@ -80,6 +81,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         : null;
     },
     plainHttp: options.plainHttp ?? false,
+    // Every answer of every in-process test is checked against @repoman/api; close() fails on a mismatch.
+    contractCheck: true,
   });
   await app.ready();
 
@@ -121,6 +124,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await app.close();
       await metadata.close();
       await rm(dir, { recursive: true, force: true });
+      const violations = logs.filter((line) => line.includes(CONTRACT_VIOLATION_LOG));
+      if (violations.length > 0) throw new Error(`answers outside the API schema:\n${violations.join('\n')}`);
     },
   };
 }

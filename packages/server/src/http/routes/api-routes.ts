@@ -10,6 +10,7 @@ import { imageRoutes } from './image-routes.js';
 import { imageShareRoutes } from './image-share-routes.js';
 import { membershipRoutes } from './membership-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
+import { openApiRoutes } from './openapi-routes.js';
 import { permissionRoutes } from './permission-routes.js';
 import { userRoutes } from './user-routes.js';
 import { whoamiRoutes } from './whoami-routes.js';
@@ -17,6 +18,7 @@ import { whoamiRoutes } from './whoami-routes.js';
 export const API_ROUTES: readonly RoutePlugin[] = [
   healthRoutes,
   metricsRoutes,
+  openApiRoutes,
   whoamiRoutes,
   userRoutes,
   groupRoutes,

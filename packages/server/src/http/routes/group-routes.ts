@@ -2,6 +2,7 @@
  * The groups routes of SPEC §3: `/api/groups` (list, create) and `/api/groups/{group}` (read,
  * modify — rename with `name`, VOMS settings `voms_fqans` and `voms_auto_register`; `POST` is the 2011 synonym of `PATCH` — and delete).
  */
+import type { GroupChanges, NewGroup } from '@repoman/api';
 import { toGroupView } from '../account-views.js';
 import { readBody } from '../body-fields.js';
 import type { RoutePlugin } from '../route-context.js';
@@ -12,13 +13,7 @@ export const groupRoutes: RoutePlugin = (app, { groups }) => {
   app.get('/api/groups', async (request) => (await groups.list(request.caller)).map(toGroupView));
 
   app.post('/api/groups', async (request, reply) => {
-    const body = readBody(request, {
-      name: { type: 'string', required: true },
-      users: { type: 'string[]' },
-      permissions: { type: 'string[]' },
-      voms_fqans: { type: 'string[]' },
-      voms_auto_register: { type: 'boolean' },
-    });
+    const body = readBody<NewGroup>(request);
     const created = await groups.create(request.caller, body);
     return reply.status(201).header('location', `/api/groups/${encodeURIComponent(created.group.name)}`).send(toGroupView(created));
   });
@@ -29,7 +24,7 @@ export const groupRoutes: RoutePlugin = (app, { groups }) => {
     method: ['PATCH', 'POST'],
     url: '/api/groups/:group',
     handler: async (request) => {
-      const body = readBody(request, { name: { type: 'string' }, voms_fqans: { type: 'string[]' }, voms_auto_register: { type: 'boolean' } });
+      const body = readBody<GroupChanges>(request);
       return toGroupView(await groups.modify(request.caller, request.params.group, body));
     },
   });

@@ -9,7 +9,7 @@ import { RETRY_AFTER_SECONDS } from '../fault-envelope.js';
 import type { RoutePlugin } from '../route-context.js';
 
 export const healthRoutes: RoutePlugin = (app, { readiness }) => {
-  app.get('/healthz', { config: { anonymous: true } }, async () => {
+  app.get('/healthz', async () => {
     const answer = await readiness();
     if (!answer.ready) {
       throw new HttpError('UNAVAILABLE', `not ready: ${answer.reason}`, { 'retry-after': String(RETRY_AFTER_SECONDS) }, { cause: answer.cause });

@@ -51,7 +51,6 @@ export const imageRawRoutes: RoutePlugin = (app, context) => {
       method: ['GET', 'HEAD'],
       url,
       exposeHeadRoute: false,
-      config: { anonymous: true },
       handler: async (request, reply) => download(context, request, reply),
     });
     app.put<{ Params: ImageParams }>(url, { config: { deferContinue: true } }, async (request, reply) => upload(context, request, reply));

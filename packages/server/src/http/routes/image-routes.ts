@@ -7,34 +7,23 @@
  * `POST …/clone` (`name` of the copy; 201). Bytes are in `image-raw-routes.ts`, sharing in
  * `image-share-routes.ts`.
  */
+import type { CloneImage, ImageChanges, NewImage } from '@repoman/api';
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
 import { IMAGE_URL_PREFIXES, imageRefOf, type ImageParams } from '../image-ref.js';
 import { rawPath, toImageView } from '../image-views.js';
-import { PAGING, sendPage } from '../list-page.js';
+import { sendPage } from '../list-page.js';
 import { readQuery } from '../query-fields.js';
 import type { RoutePlugin } from '../route-context.js';
 
-/** The metadata fields a body may set, on create and modify. */
-const FIELDS = {
-  description: { type: 'string' },
-  os_variant: { type: 'string' },
-  os_type: { type: 'string' },
-  os_arch: { type: 'string' },
-  hypervisor: { type: 'string' },
-  expires: { type: 'string' },
-  read_only: { type: 'boolean' },
-  unauthenticated_access: { type: 'boolean' },
-} as const;
-
 export const imageRoutes: RoutePlugin = (app, { images, config }) => {
   app.get('/api/images', async (request, reply) => {
-    const { limit, offset, cursor, ...filters } = readQuery(request, { owner: 'string', shared: 'boolean', group: 'string', q: 'string', ...PAGING });
+    const { limit, offset, cursor, ...filters } = readQuery(request);
     return sendPage(request, reply, await images.list(request.caller, filters, { limit, offset, cursor }), fileLinks(request, config.server));
   });
 
   app.post('/api/images', async (request, reply) => {
-    const body = readBody(request, { name: { type: 'string', required: true }, ...FIELDS });
+    const body = readBody<NewImage>(request);
     const created = await images.create(request.caller, body);
     return reply.status(201).header('location', rawPath(created.image.owner, created.image.name)).send(toImageView(created, fileLinks(request, config.server)));
   });
@@ -49,7 +38,7 @@ export const imageRoutes: RoutePlugin = (app, { images, config }) => {
       url: prefix,
       handler: async (request) => {
         const ref = imageRefOf(request.params, request.method);
-        const body = readBody(request, { name: { type: 'string' }, owner: { type: 'string' }, ...FIELDS });
+        const body = readBody<ImageChanges>(request);
         return toImageView(await images.modify(request.caller, ref, body), fileLinks(request, config.server));
       },
     });
@@ -61,7 +50,7 @@ export const imageRoutes: RoutePlugin = (app, { images, config }) => {
 
     app.post<{ Params: ImageParams }>(`${prefix}/clone`, async (request, reply) => {
       const ref = imageRefOf(request.params, request.method);
-      const body = readBody(request, { name: { type: 'string', required: true } });
+      const body = readBody<CloneImage>(request);
       const clone = await images.clone(request.caller, ref, body.name);
       return reply.status(201).header('location', rawPath(clone.image.owner, clone.image.name)).send(toImageView(clone, fileLinks(request, config.server)));
     });

@@ -7,7 +7,7 @@ import { RepomanError } from '../../services/repoman-error.js';
 import type { RoutePlugin } from '../route-context.js';
 
 export const metricsRoutes: RoutePlugin = (app, { metrics }) => {
-  app.get('/metrics', { config: { anonymous: true } }, async (request, reply) => {
+  app.get('/metrics', async (request, reply) => {
     if (request.caller.kind === 'anonymous' && request.caller.plainHttp) {
       throw new RepomanError('FORBIDDEN', 'metrics are served over HTTPS only; scrape the HTTPS port');
     }

@@ -4,10 +4,11 @@
  * shared images (paged like `GET /api/images`). Handlers only read input and call the user
  * service (the image service for a user's images).
  */
+import type { NewUser, UserChanges } from '@repoman/api';
 import { toUserView } from '../account-views.js';
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
-import { PAGING, sendPage } from '../list-page.js';
+import { sendPage } from '../list-page.js';
 import { readQuery } from '../query-fields.js';
 import type { RoutePlugin } from '../route-context.js';
 
@@ -17,13 +18,7 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
   app.get('/api/users', async (request) => (await users.list(request.caller)).map(toUserView));
 
   app.post('/api/users', async (request, reply) => {
-    const body = readBody(request, {
-      user_name: { type: 'string', required: true },
-      client_dn: { type: 'string', required: true },
-      full_name: { type: 'string' },
-      email: { type: 'string' },
-      groups: { type: 'string[]' },
-    });
+    const body = readBody<NewUser>(request);
     const created = await users.create(request.caller, body);
     return reply.status(201).header('location', `/api/users/${encodeURIComponent(created.user.name)}`).send(toUserView(created));
   });
@@ -34,12 +29,7 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
     method: ['PATCH', 'POST'],
     url: '/api/users/:user',
     handler: async (request) => {
-      const body = readBody(request, {
-        full_name: { type: 'string' },
-        email: { type: 'string' },
-        client_dn: { type: 'string' },
-        suspended: { type: 'boolean' },
-      });
+      const body = readBody<UserChanges>(request);
       return toUserView(await users.modify(request.caller, request.params.user, body));
     },
   });
@@ -51,9 +41,9 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
 
   app.get<UserParams>('/api/users/:user/groups', async (request) => users.groupsOf(request.caller, request.params.user));
   app.get<UserParams>('/api/users/:user/images', async (request, reply) => {
-    return sendPage(request, reply, await images.imagesOf(request.caller, request.params.user, readQuery(request, PAGING)), fileLinks(request, config.server));
+    return sendPage(request, reply, await images.imagesOf(request.caller, request.params.user, readQuery(request)), fileLinks(request, config.server));
   });
   app.get<UserParams>('/api/users/:user/shared', async (request, reply) => {
-    return sendPage(request, reply, await images.sharedWith(request.caller, request.params.user, readQuery(request, PAGING)), fileLinks(request, config.server));
+    return sendPage(request, reply, await images.sharedWith(request.caller, request.params.user, readQuery(request)), fileLinks(request, config.server));
   });
 };
