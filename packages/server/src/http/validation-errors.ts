@@ -2,16 +2,19 @@
  * Turns fastify's schema validation error (the route table's schemas, see `route-schemas.ts`)
  * back into the answers of SPEC §3 that clients rely on: an unknown field or query parameter is
  * 400 UNKNOWN_FIELD naming them all; a name that breaks the rules is 400 INVALID_NAME with the
- * domain's own message (`services/names.ts`), an unknown permission 400 PERMISSION_NOT_FOUND;
- * any other PATCH/POST/DELETE on `/api/images/raw/…` is 405; a missing or mistyped body field
- * is 400 MALFORMED_BODY, a mistyped query parameter or an over-long text 400 BAD_REQUEST.
+ * domain's own message (`services/names.ts`), a group's VOMS pattern that is no FQAN 400
+ * BAD_REQUEST with the domain's (`services/voms-fqans.ts`), an unknown permission 400
+ * PERMISSION_NOT_FOUND; any other PATCH/POST/DELETE on `/api/images/raw/…` is 405; a missing
+ * or mistyped body field is 400 MALFORMED_BODY, a mistyped query parameter or an over-long text
+ * 400 BAD_REQUEST.
  */
-import { ACCOUNT_NAME_PATTERN, IMAGE_NAME_PATTERN, type RouteDescriptor } from '@repoman/api';
+import { ACCOUNT_NAME_PATTERN, FqanPattern, IMAGE_NAME_PATTERN, type RouteDescriptor } from '@repoman/api';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { checkPermission } from '../services/group-service.js';
 import { checkAccountName, checkImageName } from '../services/names.js';
 import { RepomanError } from '../services/repoman-error.js';
+import { checkFqanPatterns } from '../services/voms-fqans.js';
 import { imageRefOf, type ImageParams } from './image-ref.js';
 
 /** The parts of an ajv error this mapping reads. */
@@ -77,11 +80,12 @@ function valueAt(values: Record<string, unknown> | undefined, path: string): unk
   return value;
 }
 
-/** Throws the domain's error when `value` breaks the name rule its field's schema (or list items') carries. */
+/** Throws the domain's error when `value` breaks the name (or FQAN pattern) rule its field's schema (or list items') carries. */
 function checkName(field: string, schema: TSchema | undefined, value: string): void {
   if (field === 'permission' || field === 'permissions') checkPermission(value);
   const pattern = (schema?.pattern ?? (schema?.items as TSchema | undefined)?.pattern) as string | undefined;
   if (pattern === IMAGE_NAME_PATTERN) checkImageName(value);
+  if (pattern === FqanPattern.pattern) checkFqanPatterns([value]);
   if (pattern === ACCOUNT_NAME_PATTERN) {
     // GroupName and UserName differ only in their descriptions; the group filter of GET /api/images names a group too.
     const group = /group/.test(`${String(schema?.description)} ${String((schema?.items as TSchema | undefined)?.description)}`);
@@ -100,7 +104,7 @@ function phrase(field: string, error: SchemaError, schema: TSchema | undefined, 
       return `${field} must be at most ${String(error.params.limit)} characters`;
     case 'type':
       return `${field} must be ${(body ? IN_BODY : IN_QUERY)[String(error.params.type)] ?? String(error.params.type)}`;
-    case 'pattern': // the only patterns besides names: booleans as words (form bodies)
+    case 'pattern': // the only patterns besides names and FQANs: booleans as words (form bodies)
       return `${field} must be ${body ? 'a boolean' : 'true or false'}`;
     case 'anyOf': // a list or one comma-separated value (form bodies); a boolean or its word (query)
       return `${field} must be ${body ? 'a list of strings' : 'true or false'}`;
