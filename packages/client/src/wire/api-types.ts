@@ -63,7 +63,20 @@ export interface ImageRecord {
   readonly shared_with: { readonly users: readonly string[]; readonly groups: readonly string[] };
   readonly file_url: string;
   readonly http_file_url: string | null;
+  // Absent from servers older than SPEC §3's disk formats.
+  /** null while the server does not know it. */
+  readonly disk_format?: DiskFormat | null;
+  /** Guest disk size in bytes; null when unknown. */
+  readonly virtual_size?: number | null;
+  /** GB. */
+  readonly min_disk?: number;
+  /** MB. */
+  readonly min_ram?: number;
 }
+
+/** SPEC §3's disk formats. */
+export const DISK_FORMATS = ['raw', 'qcow2', 'vmdk', 'vdi', 'vhd', 'vhdx', 'iso', 'ova', 'gzip', 'other'] as const;
+export type DiskFormat = (typeof DISK_FORMATS)[number];
 
 /** Metadata an image's owner may set on create and modify. */
 export interface ImageFields {
@@ -76,6 +89,12 @@ export interface ImageFields {
   expires?: string;
   read_only?: boolean;
   unauthenticated_access?: boolean;
+  /** Wins over what uploads detect; `""` detects it again at the next upload. */
+  disk_format?: DiskFormat | '';
+  /** GB. */
+  min_disk?: number;
+  /** MB. */
+  min_ram?: number;
 }
 
 /** `PATCH /api/images/…`: the metadata, plus a new name or (admins) a new owner. */

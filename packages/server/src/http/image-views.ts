@@ -5,6 +5,7 @@
  * services answer records (`SharedImage`); the routes render them here, with the base URLs
  * (`FileLinks`, see `file-links.ts`) from the configured `public_url` or the request's Host.
  */
+import type { DiskFormat } from '../services/disk-format.js';
 import type { SharedImage } from '../services/shared-image.js';
 
 /** Base URLs (scheme, host and port, no trailing slash) of the two listeners. */
@@ -38,6 +39,11 @@ export interface ImageView {
   readonly shared_with: { readonly users: readonly string[]; readonly groups: readonly string[] };
   readonly file_url: string;
   readonly http_file_url: string | null;
+  /** null while unknown (no upload yet, or none since the upgrade that added it). */
+  readonly disk_format: DiskFormat | null;
+  readonly virtual_size: number | null;
+  readonly min_disk: number;
+  readonly min_ram: number;
 }
 
 /** The path of an image's bytes (upload and download), in its owner's namespace. */
@@ -69,5 +75,9 @@ export function toImageView({ image, shares }: SharedImage, links: FileLinks): I
     shared_with: { users: shares.users, groups: shares.groups },
     file_url: `${links.https}${path}`,
     http_file_url: image.unauthenticatedAccess && links.http !== null ? `${links.http}${path}` : null,
+    disk_format: image.diskFormat,
+    virtual_size: image.virtualSize,
+    min_disk: image.minDisk,
+    min_ram: image.minRam,
   };
 }

@@ -13,6 +13,7 @@ import { guardConstraints } from './constraint-guard.js';
 import type { Database, ImagesTable, UsersTable } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { ImageChanges, ImageFields, ImageQuery, ImageRecord, ImageShares, ImageStore, NewImage } from './image-store.js';
+import type { DiskFormat } from '../services/disk-format.js';
 
 type Joined = Database & { owner: UsersTable };
 type ImageExpressions = ExpressionBuilder<Joined, 'images' | 'owner'>;
@@ -41,6 +42,10 @@ function toImageRecord(row: ImageRow): ImageRecord {
     expires: row.expires,
     readOnly: row.read_only === 1,
     unauthenticatedAccess: row.unauthenticated_access === 1,
+    diskFormat: row.disk_format as DiskFormat | null,
+    virtualSize: row.virtual_size === null ? null : Number(row.virtual_size),
+    minDisk: Number(row.min_disk),
+    minRam: Number(row.min_ram),
   };
 }
 
@@ -55,6 +60,10 @@ function fieldColumns(fields: ImageFields): Partial<Selectable<ImagesTable>> {
     ...(fields.expires !== undefined && { expires: fields.expires }),
     ...(fields.readOnly !== undefined && { read_only: fields.readOnly ? 1 : 0 }),
     ...(fields.unauthenticatedAccess !== undefined && { unauthenticated_access: fields.unauthenticatedAccess ? 1 : 0 }),
+    // null gives the choice back to detection; the value stays until the next upload.
+    ...(fields.diskFormat !== undefined && (fields.diskFormat === null ? { disk_format_set: 0 as const } : { disk_format: fields.diskFormat, disk_format_set: 1 as const })),
+    ...(fields.minDisk !== undefined && { min_disk: fields.minDisk }),
+    ...(fields.minRam !== undefined && { min_ram: fields.minRam }),
   };
 }
 
@@ -164,6 +173,8 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
             read_only: 0,
             unauthenticated_access: 0,
             ...fieldColumns(image),
+            ...(content !== undefined && image.diskFormat === undefined && { disk_format: content.diskFormat }),
+            virtual_size: content?.virtualSize ?? null,
             size: content?.size ?? null,
             checksum: content?.checksum ?? null,
             blob_key: content?.blobKey ?? null,
@@ -215,6 +226,10 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
             uploaded: now,
             modified: now,
             version: eb('version', '+', 1),
+            ...(blob.detected !== undefined && {
+              disk_format: sql<string>`case when ${eb.ref('disk_format_set')} = 1 then ${eb.ref('disk_format')} else ${blob.detected.diskFormat} end`,
+              virtual_size: blob.detected.virtualSize,
+            }),
           }))
           .where('id', '=', id)
           .where('read_only', '=', 0)

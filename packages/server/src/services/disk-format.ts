@@ -156,8 +156,8 @@ export class DiskFormatProbe {
     if (done === this.#head && has(this.#head.content, 0, 'vhdxfile')) {
       this.#regions = new Window(VHDX_REGION_TABLE, VHDX_TABLE_BYTES);
       this.#wanted = this.#regions;
-    } else if (done === this.#regions) {
-      const offset = vhdxMetadataOffset(this.#regions.content);
+    } else if (done !== undefined && done === this.#regions) {
+      const offset = vhdxMetadataOffset(done.content);
       if (offset !== null) {
         this.#metadata = new Window(offset, VHDX_METADATA_WINDOW);
         this.#wanted = this.#metadata;

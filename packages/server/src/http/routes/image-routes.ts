@@ -25,6 +25,9 @@ const FIELDS = {
   expires: { type: 'string' },
   read_only: { type: 'boolean' },
   unauthenticated_access: { type: 'boolean' },
+  disk_format: { type: 'string' },
+  min_disk: { type: 'integer' },
+  min_ram: { type: 'integer' },
 } as const;
 
 export const imageRoutes: RoutePlugin = (app, { images, config }) => {
