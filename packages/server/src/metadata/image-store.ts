@@ -73,8 +73,8 @@ export interface ImageContent {
   readonly checksum: string;
   readonly uploaded: string;
   readonly version: number;
-  readonly diskFormat: DiskFormat | null;
-  readonly virtualSize: number | null;
+  readonly diskFormat?: DiskFormat | null;
+  readonly virtualSize?: number | null;
 }
 
 export interface NewImage extends ImageFields {

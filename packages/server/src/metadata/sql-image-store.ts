@@ -173,7 +173,7 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
             read_only: 0,
             unauthenticated_access: 0,
             ...fieldColumns(image),
-            ...(content !== undefined && image.diskFormat === undefined && { disk_format: content.diskFormat }),
+            ...(content?.diskFormat != null && image.diskFormat === undefined && { disk_format: content.diskFormat }),
             virtual_size: content?.virtualSize ?? null,
             size: content?.size ?? null,
             checksum: content?.checksum ?? null,
