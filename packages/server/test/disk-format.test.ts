@@ -30,6 +30,20 @@ describe('disk format detection', () => {
     });
   }
 
+  test('the probe is done after the first 64 KiB, or for a VHDX once its metadata table has passed', () => {
+    const qcow2 = new DiskFormatProbe();
+    qcow2.push(readFileSync(join(dir, 'disk.qcow2')).subarray(0, 64 * 1024 - 1));
+    assert.equal(qcow2.done, false);
+    qcow2.push(Buffer.alloc(1));
+    assert.equal(qcow2.done, true);
+    const vhdx = new DiskFormatProbe();
+    const bytes = readFileSync(join(dir, 'disk.vhdx'));
+    vhdx.push(bytes.subarray(0, 1024 * 1024));
+    assert.equal(vhdx.done, false, 'the metadata region (at 3 MiB for qemu-img) is still to come');
+    vhdx.push(bytes.subarray(1024 * 1024));
+    assert.equal(vhdx.done, true);
+  });
+
   test('a VHDX read one byte at a time still gives its virtual size', () => {
     const bytes = readFileSync(join(dir, 'disk.vhdx')).subarray(0, 4 * 1024 * 1024);
     assert.deepEqual(probe(bytes, 1), { diskFormat: 'vhdx', virtualSize: 100 * 1024 * 1024 });

@@ -5,8 +5,8 @@
  * first keeps the first 64 KiB (every magic SPEC §3 lists lies there: qcow2 `QFI\xfb`, VMDK
  * `KDMV`, VHDX `vhdxfile`, VDI, VHD `conectix`, ISO `CD001` at 32769, tar `ustar` at 257, gzip
  * `1f 8b`); only a VHDX needs more, its region table at 192 KiB and then its metadata table,
- * wherever the region table says. Pure: no I/O, no HTTP; after its windows are filled a push
- * costs one comparison. A header that has the magic but cannot be read (truncated, nonsense
+ * wherever the region table says. Pure: no I/O, no HTTP; once its windows are filled it is
+ * `done` and wants no more chunks. A header that has the magic but cannot be read (truncated, nonsense
  * fields) is not trusted: the bytes count as raw with an unknown virtual size.
  */
 
@@ -110,7 +110,8 @@ class Window {
   filled = 0;
 
   constructor(readonly offset: number, length: number) {
-    this.bytes = Buffer.alloc(length);
+    // Only the filled part is ever read.
+    this.bytes = Buffer.allocUnsafe(length);
   }
 
   /** Copies what of the chunk at stream position `at` falls in the window; true once it is full. */
@@ -142,6 +143,11 @@ export class DiskFormatProbe {
   #metadata: Window | undefined;
   /** The window being filled; undefined once nothing more is wanted. */
   #wanted: Window | undefined = this.#head;
+
+  /** True once no later byte can change the result: the caller may stop pushing. */
+  get done(): boolean {
+    return this.#wanted === undefined;
+  }
 
   push(chunk: Uint8Array): void {
     const at = this.#position;

@@ -64,11 +64,16 @@ export type ImageTransferService = ReturnType<typeof createImageTransferService>
  * Lets a DiskFormatProbe see the chunks of `input` as the blob store takes them: a second
  * 'data' listener, so nothing is buffered or re-streamed. The source is paused first (a
  * listener would otherwise start the flow before the store listens); the store resumes it.
+ * The listener goes as soon as the probe is done (after 64 KiB for most formats), so the rest
+ * of the upload costs nothing.
  */
 function probeDiskFormat(input: UploadSource): { source: Readable; probe: DiskFormatProbe; stopProbe: () => void } {
   const source = input instanceof Readable ? input : Readable.from(input, { objectMode: false });
   const probe = new DiskFormatProbe();
-  const push = (chunk: Uint8Array): void => probe.push(chunk);
+  const push = (chunk: Uint8Array): void => {
+    probe.push(chunk);
+    if (probe.done) source.off('data', push);
+  };
   if (source.readableFlowing !== false) source.pause();
   source.on('data', push);
   return { source, probe, stopProbe: () => source.off('data', push) };
