@@ -1,9 +1,10 @@
 /**
  * Reading the fields of a request body against a small per-route description (name → type,
  * required or not). Unknown fields answer 400 UNKNOWN_FIELD naming them all; missing or
- * mistyped fields 400 MALFORMED_BODY naming them all. JSON values must have the right type;
- * form-encoded values are text and are coerced: booleans from true/false/1/0/yes/no/on/off,
- * lists from repeated keys or a comma-separated value. Only described fields are copied out.
+ * mistyped fields 400 MALFORMED_BODY naming them all. JSON values must have the right type
+ * (an integer a whole JSON number); form-encoded values are text and are coerced: booleans
+ * from true/false/1/0/yes/no/on/off, integers from digits, lists from repeated keys or a
+ * comma-separated value. Only described fields are copied out.
  */
 import type { FastifyRequest } from 'fastify';
 import { RepomanError } from '../services/repoman-error.js';

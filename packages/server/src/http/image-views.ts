@@ -5,7 +5,6 @@
  * services answer records (`SharedImage`); the routes render them here, with the base URLs
  * (`FileLinks`, see `file-links.ts`) from the configured `public_url` or the request's Host.
  */
-import type { DiskFormat } from '../services/disk-format.js';
 import type { SharedImage } from '../services/shared-image.js';
 
 /** Base URLs (scheme, host and port, no trailing slash) of the two listeners. */
@@ -40,7 +39,7 @@ export interface ImageView {
   readonly file_url: string;
   readonly http_file_url: string | null;
   /** null while unknown (no upload yet, or none since the upgrade that added it). */
-  readonly disk_format: DiskFormat | null;
+  readonly disk_format: string | null;
   readonly virtual_size: number | null;
   readonly min_disk: number;
   readonly min_ram: number;

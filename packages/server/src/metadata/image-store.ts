@@ -10,8 +10,6 @@
  * or MissingReference (`store-errors.ts`), never an engine error.
  */
 
-import type { DiskFormat } from '../services/disk-format.js';
-
 export type ImageStatus = 'empty' | 'ready';
 
 export interface ImageRecord {
@@ -41,8 +39,8 @@ export interface ImageRecord {
   readonly expires: string | null;
   readonly readOnly: boolean;
   readonly unauthenticatedAccess: boolean;
-  /** null: unknown (no upload since migration 0004, or an empty slot). */
-  readonly diskFormat: DiskFormat | null;
+  /** One of SPEC §3's formats (services/disk-format.ts checks them); null: unknown (no upload since migration 0004, or an empty slot). */
+  readonly diskFormat: string | null;
   /** Guest disk size in bytes from the bytes' header (the size for raw); null when unknown. */
   readonly virtualSize: number | null;
   /** GB and MB the image needs (Glance's); 0: not said. */
@@ -61,7 +59,7 @@ export interface ImageFields {
   readonly readOnly?: boolean;
   readonly unauthenticatedAccess?: boolean;
   /** Set by the uploader: later uploads keep it instead of detecting. null: detect again from the next upload. */
-  readonly diskFormat?: DiskFormat | null;
+  readonly diskFormat?: string | null;
   readonly minDisk?: number;
   readonly minRam?: number;
 }
@@ -73,7 +71,7 @@ export interface ImageContent {
   readonly checksum: string;
   readonly uploaded: string;
   readonly version: number;
-  readonly diskFormat?: DiskFormat | null;
+  readonly diskFormat?: string | null;
   readonly virtualSize?: number | null;
 }
 
@@ -95,7 +93,7 @@ export interface UploadedBlob {
   readonly size: number;
   readonly sha256: string;
   /** What the bytes were detected as; kept out of the record when the uploader set the format. */
-  readonly detected?: { readonly diskFormat: DiskFormat; readonly virtualSize: number | null };
+  readonly detected?: { readonly diskFormat: string; readonly virtualSize: number | null };
 }
 
 export interface ImageShares {

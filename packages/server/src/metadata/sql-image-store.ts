@@ -13,7 +13,6 @@ import { guardConstraints } from './constraint-guard.js';
 import type { Database, ImagesTable, UsersTable } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { ImageChanges, ImageFields, ImageQuery, ImageRecord, ImageShares, ImageStore, NewImage } from './image-store.js';
-import type { DiskFormat } from '../services/disk-format.js';
 
 type Joined = Database & { owner: UsersTable };
 type ImageExpressions = ExpressionBuilder<Joined, 'images' | 'owner'>;
@@ -42,7 +41,7 @@ function toImageRecord(row: ImageRow): ImageRecord {
     expires: row.expires,
     readOnly: row.read_only === 1,
     unauthenticatedAccess: row.unauthenticated_access === 1,
-    diskFormat: row.disk_format as DiskFormat | null,
+    diskFormat: row.disk_format,
     virtualSize: row.virtual_size === null ? null : Number(row.virtual_size),
     minDisk: Number(row.min_disk),
     minRam: Number(row.min_ram),
