@@ -2,7 +2,7 @@
  * Schemas shared by every resource: the name rules of SPEC §3 (users and groups, images), the
  * permission names of SPEC §2, times, and the two ways a request body may arrive. Bodies are
  * described as JSON; `formBody` derives, from the same schema, what a form-encoded body may
- * hold as the server's body parsing reads it today (booleans as words, lists as repeated keys
+ * hold as the server's body parsing reads it today (booleans as words, integers as digits, lists as repeated keys
  * or one comma-separated value), so the form variant is never kept by hand.
  */
 import { Kind, Type, type TObject, type TSchema, type TUnsafe } from '@sinclair/typebox';
@@ -68,7 +68,7 @@ export function booleanWord(empty: boolean): TSchema {
 
 /**
  * The form-encoded variant of a JSON body schema: every field is text, so strings stay, booleans
- * become `booleanWord`, and string lists become a list (repeated keys) or one comma-separated value.
+ * become `booleanWord`, integers digits (their bounds are checked once coerced), and string lists become a list (repeated keys) or one comma-separated value.
  */
 export function formBody(body: TObject): TObject {
   const fields: Record<string, TSchema> = {};
@@ -76,6 +76,7 @@ export function formBody(body: TObject): TObject {
     const kind = (field as TSchema)[Kind];
     let form: TSchema;
     if (kind === 'Boolean') form = booleanWord(false);
+    else if (kind === 'Integer') form = Type.String({ pattern: '^\\s*-?\\d{1,15}\\s*$', description: 'a whole number' });
     // The single value first: with fastify's type coercion a lone string must not become a list of one.
     else if (kind === 'Array') form = Type.Union([Type.String({ description: 'comma-separated' }), Type.Array(Type.String())]);
     else form = kind === 'String' ? (field as TSchema) : Type.String();

@@ -8,6 +8,11 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ACCOUNT_NAME_PATTERN, booleanWord, GroupName, ImageName, Time, UserName } from './common.js';
 
 const closed = { additionalProperties: false } as const;
+
+/** SPEC §3's disk formats. */
+export const DISK_FORMATS = ['raw', 'qcow2', 'vmdk', 'vdi', 'vhd', 'vhdx', 'iso', 'ova', 'gzip', 'other'] as const;
+export type DiskFormat = (typeof DISK_FORMATS)[number];
+const MAX_MINIMUM = 2 ** 31 - 1;
 const orNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const ImageChecksum = Type.Object(
@@ -42,6 +47,10 @@ export const Image = Type.Object(
     shared_with: Type.Object({ users: Type.Array(UserName), groups: Type.Array(GroupName) }, closed),
     file_url: Type.String({ format: 'uri', description: 'the HTTPS download (and upload) URL' }),
     http_file_url: orNull(Type.String({ format: 'uri', description: 'the plain-HTTP download URL; null unless public and that listener is on' })),
+    disk_format: orNull(Type.Union(DISK_FORMATS.map((format) => Type.Literal(format)), { description: 'detected at upload unless the uploader set it; null while unknown' })),
+    virtual_size: orNull(Type.Integer({ minimum: 0, description: 'guest disk size in bytes (qcow2/VMDK/VHDX/VDI/VHD header; the size for raw); null when unknown' })),
+    min_disk: Type.Integer({ minimum: 0, description: 'GB of disk the image needs; 0: not said' }),
+    min_ram: Type.Integer({ minimum: 0, description: 'MB of memory the image needs; 0: not said' }),
   },
   closed,
 );
@@ -58,6 +67,13 @@ const imageFields = {
   expires: Type.Optional(Type.String({ description: 'ISO 8601 date or date-time (no zone: UTC) after which others get 410 Gone; "" clears it' })),
   read_only: Type.Optional(Type.Boolean()),
   unauthenticated_access: Type.Optional(Type.Boolean()),
+  disk_format: Type.Optional(
+    Type.Union([...DISK_FORMATS.map((format) => Type.Literal(format)), Type.Literal('')], {
+      description: 'wins over what uploads detect; "" detects it again at the next upload',
+    }),
+  ),
+  min_disk: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_MINIMUM, description: 'GB' })),
+  min_ram: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_MINIMUM, description: 'MB' })),
 };
 
 /** Metadata an image's owner may set on create and modify. */

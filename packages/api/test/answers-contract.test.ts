@@ -102,7 +102,7 @@ test('groups: create, read, rename, members, permissions, delete', async () => {
 
 test('images: slots, listing, both namespaces, modify, share, clone, bytes, delete', async () => {
   await call('POST', '/api/images', 201, { ...bob, json: { name: 'rhel5.5.img', description: 'RHEL', os_arch: 'x86_64', unauthenticated_access: false } });
-  await call('POST', '/api/images', 201, { ...bob, form: { name: 'debian6.img.gz', read_only: 'off', expires: '2099-01-01' } });
+  await call('POST', '/api/images', 201, { ...bob, form: { name: 'debian6.img.gz', read_only: 'off', expires: '2099-01-01', disk_format: 'gzip', min_disk: '8' } });
   await call('POST', '/api/images', 409, { ...bob, json: { name: 'rhel5.5.img' } });
   await call('POST', '/api/images', 400, { ...bob, json: { description: 'no name' } });
   await call('GET', '/api/images', 200, bob);

@@ -8,14 +8,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ERROR_STATUS as SERVER_STATUS } from '../../server/src/http/error-status.js';
+import { DISK_FORMATS as SERVER_DISK_FORMATS } from '../../server/src/services/disk-format.js';
 import { isAccountName, isImageName } from '../../server/src/services/names.js';
 import { PERMISSIONS as SERVER_PERMISSIONS } from '../../server/src/services/permissions.js';
 import {
   ACCOUNT_NAME_PATTERN,
+  DISK_FORMATS,
   ERROR_STATUS,
   formBody,
   IMAGE_NAME_PATTERN,
+  ImageChanges,
   ImageQuery,
+  NewImage,
   NewUser,
   PERMISSIONS,
   routeById,
@@ -35,6 +39,10 @@ test('every code of the server catalogue is described, with its status', () => {
 
 test('the permission names are the server’s', () => {
   assert.deepEqual([...PERMISSIONS], [...SERVER_PERMISSIONS]);
+});
+
+test('the disk formats are the server’s', () => {
+  assert.deepEqual([...DISK_FORMATS], [...SERVER_DISK_FORMATS]);
 });
 
 test('the name patterns agree with the server’s name checks', () => {
@@ -103,7 +111,23 @@ const image: Image = {
   shared_with: { users: [], groups: [] },
   file_url: 'https://repo.example.org/api/images/raw/bob/rhel5.5.img',
   http_file_url: null,
+  disk_format: null,
+  virtual_size: null,
+  min_disk: 0,
+  min_ram: 0,
 };
+
+test('disk_format is one of SPEC §3\'s formats (or "" in a body); min_disk and min_ram are whole numbers from 0', () => {
+  const record = (body: unknown): boolean => validateAnswer(routeById('getImage'), 200, body).ok;
+  assert.ok(record({ ...image, disk_format: 'qcow2', virtual_size: 5 * 1024 ** 3, min_disk: 40, min_ram: 4096 }));
+  assert.ok(!record({ ...image, disk_format: 'floppy' }) && !record({ ...image, disk_format: '' }));
+  const { min_ram: _minRam, ...withoutMinRam } = image;
+  assert.ok(!record(withoutMinRam), 'the record always has them');
+  const changes = ajv.compile(ImageChanges);
+  assert.ok(changes({ disk_format: 'vhdx', min_disk: 0, min_ram: 2 ** 31 - 1 }) && changes({ disk_format: '' }));
+  assert.ok(!changes({ disk_format: 'QCOW2' }) && !changes({ min_disk: -1 }) && !changes({ min_ram: 1.5 }) && !changes({ min_ram: 2 ** 31 }));
+  assert.ok(ajv.compile(NewImage)({ name: 'w.img', disk_format: 'iso', min_ram: 512 }));
+});
 
 test('validateAnswer accepts the records as the server answers them', () => {
   assert.deepEqual(validateAnswer(routeById('getUser'), 200, user).problems, []);

@@ -15,7 +15,7 @@ const PAM = '/O=Grid/CN=Pam';
 const RECORD_FIELDS = [
   'name', 'owner', 'uuid', 'description', 'os_variant', 'os_type', 'os_arch', 'hypervisor', 'size', 'checksum', 'version',
   'status', 'created', 'uploaded', 'modified', 'expires', 'read_only', 'unauthenticated_access', 'shared_with', 'file_url',
-  'http_file_url',
+  'http_file_url', 'disk_format', 'virtual_size', 'min_disk', 'min_ram',
 ];
 
 let t: TestApp;

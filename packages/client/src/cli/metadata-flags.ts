@@ -1,12 +1,31 @@
 /**
  * The image metadata flags shared by create-image and modify-image (SPEC §4): --description
  * --os-variant --os-type --os-arch --hypervisor --expires --read-only --unauthenticated-access
- * (alias --public). The 2011 underscore spellings reach here through `normalizeArgv`.
+ * (alias --public); and the disk flags of create-image and modify-image: --disk-format (wins
+ * over the server's detection; `auto` gives it back), --min-disk (GB), --min-ram (MB). The 2011
+ * underscore spellings reach here through `normalizeArgv`.
  */
 import type { Command } from 'commander';
 import type { ImageFields } from '@repoman/api';
 import { UsageError } from './cli-errors.js';
-import { parseBool, parseExpires } from './parse-values.js';
+import { parseBool, parseDiskFormat, parseExpires, parseWhole } from './parse-values.js';
+
+export const DISK_FORMAT_HELP = 'raw, qcow2, vmdk, vdi, vhd, vhdx, iso, ova, gzip or other (default: detected at upload; auto: detect again)';
+
+export function addDiskOptions(command: Command): Command {
+  return command
+    .option('--disk-format <FORMAT>', DISK_FORMAT_HELP)
+    .option('--min-disk <GB>', 'disk the image needs, in GB')
+    .option('--min-ram <MB>', 'memory the image needs, in MB');
+}
+
+export function readDiskOptions(flags: Record<string, unknown>): ImageFields {
+  const fields: ImageFields = {};
+  if (typeof flags.diskFormat === 'string') fields.disk_format = parseDiskFormat(flags.diskFormat);
+  if (typeof flags.minDisk === 'string') fields.min_disk = parseWhole(flags.minDisk, '--min-disk', 'GB');
+  if (typeof flags.minRam === 'string') fields.min_ram = parseWhole(flags.minRam, '--min-ram', 'MB');
+  return fields;
+}
 
 export function addMetadataOptions(command: Command): Command {
   return command

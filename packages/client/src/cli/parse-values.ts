@@ -1,9 +1,11 @@
 /**
  * Parsers for option values, each throwing `UsageError` with a line that says what is
  * expected: sizes with K M G T suffixes (powers of 1024), yes/no booleans, expiry times,
- * comma-separated lists, and the IMAGE argument (`NAME` or `OWNER/NAME`, or `--owner`).
+ * comma-separated lists, whole numbers, disk formats, and the IMAGE argument (`NAME` or
+ * `OWNER/NAME`, or `--owner`).
  */
 import { InvalidValueError } from '../wire/api-errors.js';
+import type { DiskFormat } from '@repoman/api';
 import { parseImageRef, type ImageRef } from '../wire/image-ref.js';
 import { UsageError } from './cli-errors.js';
 
@@ -16,6 +18,29 @@ export function parseSize(text: string): number {
   const bytes = Number(match[1]) * (UNITS[(match[2] ?? '').toUpperCase()] ?? 1);
   if (!Number.isSafeInteger(Math.round(bytes))) throw new UsageError(`"${text}" is too large a size`);
   return Math.round(bytes);
+}
+
+const MAX_WHOLE = 2 ** 31 - 1;
+
+/** `--min-disk 40` → 40: a whole number from 0 to 2^31-1 of `unit`. */
+export function parseWhole(text: string, flag: string, unit: string): number {
+  const value = /^\s*\d{1,10}\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value <= MAX_WHOLE)) throw new UsageError(`${flag} takes a whole number of ${unit} from 0 to ${MAX_WHOLE}, not "${text}"`);
+  return value;
+}
+
+// @repoman/api is types only in the installed client: the record makes the compiler keep this list its DISK_FORMATS.
+const KNOWN_FORMATS: Readonly<Record<DiskFormat, true>> = {
+  raw: true, qcow2: true, vmdk: true, vdi: true, vhd: true, vhdx: true, iso: true, ova: true, gzip: true, other: true,
+};
+const DISK_FORMATS = Object.keys(KNOWN_FORMATS);
+
+/** A disk format of SPEC §3, or `auto` (`""`: the server detects it at each upload). */
+export function parseDiskFormat(text: string): DiskFormat | '' {
+  const word = text.trim().toLowerCase();
+  if (word === 'auto') return '';
+  if (DISK_FORMATS.includes(word)) return word as DiskFormat;
+  throw new UsageError(`--disk-format takes one of ${DISK_FORMATS.join(', ')}, or auto (detected at each upload), not "${text}"`);
 }
 
 const TRUE_WORDS = new Set(['true', 'yes', 'y', 'on', '1']);

@@ -52,6 +52,13 @@ export function printImage(io: IOStreams, image: Image): void {
     ['shared_with groups', listCell(image.shared_with?.groups)],
     ['file_url', image.file_url ?? '-'],
     ['http_file_url', image.http_file_url ?? '-'],
+    // Servers older than SPEC §3's disk formats do not send these.
+    ...(image.disk_format === undefined ? [] : [
+      ['disk_format', image.disk_format ?? 'unknown'],
+      ['virtual_size', image.virtual_size == null ? 'unknown' : `${formatBytes(image.virtual_size)} (${image.virtual_size} bytes)`],
+      ['min_disk', image.min_disk ? `${image.min_disk} GB` : '-'],
+      ['min_ram', image.min_ram ? `${image.min_ram} MB` : '-'],
+    ] as Array<[string, string]>),
   ]);
 }
 

@@ -9,7 +9,7 @@ import { ApiError } from '../wire/api-errors.js';
 import type { ImageFields } from '@repoman/api';
 import { CliError, UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
-import { addMetadataOptions, readMetadata } from '../cli/metadata-flags.js';
+import { addDiskOptions, addMetadataOptions, readDiskOptions, readMetadata } from '../cli/metadata-flags.js';
 import { printJson } from '../cli/output.js';
 import { parseImageArg } from '../cli/parse-values.js';
 import { printImage } from '../cli/record-views.js';
@@ -29,17 +29,18 @@ export const createImageCommand = defineCommand<CreateImageOptions>({
   examples: [
     'repoman create-image debian6.img.gz --description "Debian 6 worker" --os-variant debian6 --os-arch x86_64 --hypervisor kvm --file ./debian6.img.gz',
     'repoman ci sl55.img --os_arch x86_64 --public',
+    'repoman create-image win.vhdx --disk-format vhdx --min-disk 40 --min-ram 4096 --file ./win.vhdx',
   ],
   configure: (command) => {
     command.argument('<NAME>', 'the new image\'s name (letters, digits, . _ -)');
-    addMetadataOptions(command)
+    addDiskOptions(addMetadataOptions(command))
       .option('--file <FILE>', 'upload this file as the image\'s bytes')
       .option('--json', 'print the record as JSON');
   },
   parse: ({ args, flags }) => {
     const ref = parseImageArg(args[0], undefined);
     if (ref.owner) throw new UsageError('create-image makes images in your own namespace: give NAME without OWNER/');
-    return { name: ref.name, fields: readMetadata(flags), file: flags.file as string | undefined, json: flags.json === true };
+    return { name: ref.name, fields: { ...readMetadata(flags), ...readDiskOptions(flags) }, file: flags.file as string | undefined, json: flags.json === true };
   },
   async run(options, context) {
     // The file is checked before the slot is made, so that a typo leaves nothing behind.

@@ -152,7 +152,7 @@ export async function runSaveImage(options: SaveImageOptions, context: CommandCo
     } finally {
       release();
     }
-    const record = await publishSnapshot(context, { name: options.name, file: plan.uploadFile, fields, existing, diskFormat: plan.format });
+    const record = await publishSnapshot(context, { name: options.name, file: plan.uploadFile, fields, existing, diskFormat: options.gzip ? 'gzip' : plan.format });
     if (options.json) printJson(context.io, record);
     else {
       println(context.io, `saved ${plan.source.root} as ${record.owner}/${record.name}: version ${record.version}, ${formatBytes(record.size)}, `

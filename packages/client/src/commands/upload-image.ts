@@ -4,30 +4,41 @@
  * sent after them as a `Repr-Digest` trailer, so the server refuses a corrupted upload (422)
  * and keeps the previous version; a progress bar on a terminal; network errors and 5xx
  * are retried a few times, re-reading the file from the start; Ctrl-C aborts and the server
- * keeps the previous version.
+ * keeps the previous version. `--disk-format` then sets the image's format (else the server
+ * detects it from the bytes).
  */
+import type { DiskFormat } from '@repoman/api';
 import type { ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
-import { parseImageArg } from '../cli/parse-values.js';
+import { DISK_FORMAT_HELP } from '../cli/metadata-flags.js';
+import { parseDiskFormat, parseImageArg } from '../cli/parse-values.js';
 import { checkUploadFile, uploadWithProgress } from '../cli/upload-with-progress.js';
 
 export interface UploadImageOptions {
   readonly image: ImageRef;
   readonly file: string;
+  readonly diskFormat: DiskFormat | '' | undefined;
 }
 
 export const uploadImageCommand = defineCommand<UploadImageOptions>({
   name: 'upload-image',
   aliases: ['up', 'put-image', 'pi'],
   summary: 'upload a file as an image\'s bytes (replacing the previous version atomically)',
-  examples: ['repoman upload-image debian6.img.gz ./debian6.img.gz'],
+  examples: ['repoman upload-image debian6.img.gz ./debian6.img.gz', 'repoman up win.img ./win.img --disk-format vhd'],
   configure: (command) => command
     .argument('<IMAGE>', 'NAME or OWNER/NAME')
     .argument('<FILE>', 'the image file')
-    .option('--owner <USER>', 'the image is in this user\'s namespace'),
-  parse: ({ args, flags }) => ({ image: parseImageArg(args[0], flags.owner), file: String(args[1]) }),
+    .option('--owner <USER>', 'the image is in this user\'s namespace')
+    .option('--disk-format <FORMAT>', DISK_FORMAT_HELP),
+  parse: ({ args, flags }) => ({
+    image: parseImageArg(args[0], flags.owner),
+    file: String(args[1]),
+    diskFormat: typeof flags.diskFormat === 'string' ? parseDiskFormat(flags.diskFormat) : undefined,
+  }),
   async run(options, context) {
     await checkUploadFile(options.file);
     await uploadWithProgress(context, options.image, options.file);
+    // After the bytes, so that a failed upload changes nothing; an explicit format wins over detection.
+    if (options.diskFormat !== undefined) await context.client().modifyImage(options.image, { disk_format: options.diskFormat });
   },
 });

@@ -10,7 +10,7 @@
  * that field: an older server refuses fields it does not know.
  */
 import { ApiError } from '../wire/api-errors.js';
-import type { ImageFields, Image } from '@repoman/api';
+import type { DiskFormat, ImageFields, Image } from '@repoman/api';
 import { CliError } from '../cli/cli-errors.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { formatBytes } from '../cli/format.js';
@@ -40,7 +40,7 @@ export interface PublishInput {
   readonly fields: ImageFields;
   readonly existing: Image | undefined;
   /** The uploaded file's format, for servers that record it. */
-  readonly diskFormat?: string | undefined;
+  readonly diskFormat?: DiskFormat | undefined;
 }
 
 export async function publishSnapshot(context: CommandContext, input: PublishInput): Promise<Image> {
@@ -57,7 +57,7 @@ export async function publishSnapshot(context: CommandContext, input: PublishInp
     }
     throw error;
   }
-  const changes: ImageFields & { disk_format?: string } = input.existing ? { ...input.fields } : readOnly === undefined ? {} : { read_only: readOnly };
+  const changes: ImageFields = input.existing ? { ...input.fields } : readOnly === undefined ? {} : { read_only: readOnly };
   const record = uploaded ?? input.existing;
   if (input.diskFormat !== undefined && record !== undefined && 'disk_format' in record && record.disk_format !== input.diskFormat) {
     changes.disk_format = input.diskFormat;

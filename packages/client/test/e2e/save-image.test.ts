@@ -23,7 +23,8 @@ import { makeFakeRoot, SPARSE_SIZE, type FakeRoot } from '../helpers/fake-root.j
 import type { RunOptions, RunResult } from '../helpers/run-repoman.js';
 import { startStubServer } from '../helpers/stub-server.js';
 
-type Image = { name: string; owner: string; version: number; size: number; checksum: { value: string }; hypervisor: string | null; description: string | null };
+type Image = { name: string; owner: string; version: number; size: number; checksum: { value: string }; hypervisor: string | null; description: string | null;
+  disk_format: string | null; virtual_size: number | null };
 
 describe('repoman save-image against a real server (loop mount, rsync, upload)', { skip: ext4Skip() }, () => {
   let s: ClientSite;
@@ -131,6 +132,7 @@ describe('repoman save-image against a real server (loop mount, rsync, upload)',
     image1 = result.json as Image;
     assert.match(result.stderr, /warning: key-like files go into the image: \/home\/alice\/work\/id_rsa \/opt\/app\/tls\.key \(leave them out with --exclude\)/);
     assert.deepEqual([image1.name, image1.version, image1.size, image1.description], ['worker.img', 1, 1024 ** 3, 'worker']);
+    assert.deepEqual([image1.disk_format, image1.virtual_size], ['raw', 1024 ** 3]);
     const virt = spawnSync('systemd-detect-virt', ['--vm'], { encoding: 'utf8' }).stdout?.trim();
     if (virt === 'kvm' || virt === 'qemu') assert.equal(image1.hypervisor, 'kvm', 'detected from systemd-detect-virt');
     assert.ok(existsSync(snapshotFile()), 'the snapshot file is kept for the next run');
@@ -262,6 +264,7 @@ describe('repoman save-image against a real server (loop mount, rsync, upload)',
     await mkdir(dir);
     const result = ok(await save(['small.img.gz', '--source', root.dir, '--resize', '100M', '--snapshot-dir', dir, '--gzip', '--json']));
     assert.doesNotMatch(result.stderr, /\.gz/, 'no warning: the name ends in .gz');
+    assert.deepEqual([(result.json as Image).disk_format, (result.json as Image).virtual_size], ['gzip', null], 'the client says gzip, as the bytes do');
     const gz = await download('small.img.gz');
     const bytes = await readFile(gz);
     assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b], 'gzip magic');

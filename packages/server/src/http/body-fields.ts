@@ -3,7 +3,7 @@
  * `ImageChanges`, …). The route table's schema has already refused unknown, missing and mistyped
  * fields (`route-schemas.ts`); JSON bodies are then used as they are, while form-encoded ones are
  * text and are coerced here by their JSON schema: booleans from true/false/1/0/yes/no/on/off,
- * lists from repeated keys or a comma-separated value (items trimmed, empty ones dropped).
+ * integers from digits (the form schema let only digits through), lists from repeated keys or a comma-separated value (items trimmed, empty ones dropped).
  */
 import { booleanOfWord } from '@repoman/api';
 import { Kind, type TSchema } from '@sinclair/typebox';
@@ -25,5 +25,7 @@ function fromForm(kind: unknown, value: unknown): unknown {
     const items = Array.isArray(value) ? value : String(value).split(',');
     return items.map((item: string) => item.trim()).filter((item: string) => item !== '');
   }
-  return kind === 'Boolean' && typeof value === 'string' ? booleanOfWord(value) : value;
+  if (typeof value !== 'string') return value;
+  if (kind === 'Integer') return Number(value.trim());
+  return kind === 'Boolean' ? booleanOfWord(value) : value;
 }

@@ -38,6 +38,11 @@ export interface ImageView {
   readonly shared_with: { readonly users: readonly string[]; readonly groups: readonly string[] };
   readonly file_url: string;
   readonly http_file_url: string | null;
+  /** null while unknown (no upload yet, or none since the upgrade that added it). */
+  readonly disk_format: string | null;
+  readonly virtual_size: number | null;
+  readonly min_disk: number;
+  readonly min_ram: number;
 }
 
 /** The path of an image's bytes (upload and download), in its owner's namespace. */
@@ -69,5 +74,9 @@ export function toImageView({ image, shares }: SharedImage, links: FileLinks): I
     shared_with: { users: shares.users, groups: shares.groups },
     file_url: `${links.https}${path}`,
     http_file_url: image.unauthenticatedAccess && links.http !== null ? `${links.http}${path}` : null,
+    disk_format: image.diskFormat,
+    virtual_size: image.virtualSize,
+    min_disk: image.minDisk,
+    min_ram: image.minRam,
   };
 }

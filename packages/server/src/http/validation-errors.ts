@@ -3,7 +3,8 @@
  * back into the answers of SPEC §3 that clients rely on: an unknown field or query parameter is
  * 400 UNKNOWN_FIELD naming them all; a name that breaks the rules is 400 INVALID_NAME with the
  * domain's own message (`services/names.ts`), a group's VOMS pattern that is no FQAN 400
- * BAD_REQUEST with the domain's (`services/voms-fqans.ts`), an unknown permission 400
+ * BAD_REQUEST with the domain's (`services/voms-fqans.ts`), a bad disk format or image minimum
+ * 400 BAD_REQUEST with the domain's (`services/image-fields.ts`), an unknown permission 400
  * PERMISSION_NOT_FOUND; any other PATCH/POST/DELETE on `/api/images/raw/…` is 405; a missing
  * or mistyped body field is 400 MALFORMED_BODY, a mistyped query parameter or an over-long text
  * 400 BAD_REQUEST.
@@ -14,6 +15,7 @@ import type { FastifyRequest } from 'fastify';
 import { checkPermission } from '../services/group-service.js';
 import { checkAccountName, checkImageName } from '../services/names.js';
 import { RepomanError } from '../services/repoman-error.js';
+import { toImageFields, type ImageFieldsInput } from '../services/image-fields.js';
 import { checkFqanPatterns } from '../services/voms-fqans.js';
 import { imageRefOf, type ImageParams } from './image-ref.js';
 
@@ -58,6 +60,7 @@ export function fromValidation(request: FastifyRequest, part: string, errors: re
     const field = fieldOf(error);
     const value = valueAt(values, error.instancePath);
     if (typeof value === 'string') checkName(field, properties[field], value);
+    if (part === 'body' && DOMAIN_CHECKED.has(field)) toImageFields({ [field]: value } as ImageFieldsInput);
   }
   const problems = new Map<string, string>();
   for (const error of errors) {
@@ -79,6 +82,9 @@ function valueAt(values: Record<string, unknown> | undefined, path: string): unk
   for (const key of path.split('/').slice(1)) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
   return value;
 }
+
+/** Image fields whose domain check says what is allowed better than the schema would (the formats, the minimums' units). */
+const DOMAIN_CHECKED: ReadonlySet<string> = new Set(['disk_format', 'min_disk', 'min_ram']);
 
 /** Throws the domain's error when `value` breaks the name (or FQAN pattern) rule its field's schema (or list items') carries. */
 function checkName(field: string, schema: TSchema | undefined, value: string): void {
@@ -104,7 +110,8 @@ function phrase(field: string, error: SchemaError, schema: TSchema | undefined, 
       return `${field} must be at most ${String(error.params.limit)} characters`;
     case 'type':
       return `${field} must be ${(body ? IN_BODY : IN_QUERY)[String(error.params.type)] ?? String(error.params.type)}`;
-    case 'pattern': // the only patterns besides names and FQANs: booleans as words (form bodies)
+    case 'pattern': // the only patterns besides names and FQANs: booleans and integers as words (form bodies)
+      if (schema?.type === 'integer') return `${field} must be a whole number`;
       return `${field} must be ${body ? 'a boolean' : 'true or false'}`;
     case 'anyOf': // a list or one comma-separated value (form bodies); a boolean or its word (query)
       return `${field} must be ${body ? 'a list of strings' : 'true or false'}`;
@@ -113,7 +120,7 @@ function phrase(field: string, error: SchemaError, schema: TSchema | undefined, 
   }
 }
 
-const IN_BODY: Readonly<Record<string, string>> = { string: 'a string', boolean: 'a boolean', array: 'a list of strings' };
+const IN_BODY: Readonly<Record<string, string>> = { string: 'a string', boolean: 'a boolean', integer: 'a whole number', array: 'a list of strings' };
 const IN_QUERY: Readonly<Record<string, string>> = { string: 'a single value', boolean: 'true or false', integer: 'a non-negative integer' };
 
 /** The error to answer for any error: fastify's validation error explained, others as they are. */

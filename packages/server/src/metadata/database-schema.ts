@@ -65,6 +65,13 @@ export interface ImagesTable {
   expires: string | null;
   read_only: IntBoolean;
   unauthenticated_access: IntBoolean;
+  /** Migration 0004: null while unknown. */
+  disk_format: string | null;
+  /** 1: the uploader set disk_format, uploads keep it; 0: uploads detect it. */
+  disk_format_set: Generated<IntBoolean>;
+  virtual_size: number | null;
+  min_disk: Generated<number>;
+  min_ram: Generated<number>;
 }
 
 export interface ImageUserSharesTable {

@@ -39,6 +39,13 @@ export interface ImageRecord {
   readonly expires: string | null;
   readonly readOnly: boolean;
   readonly unauthenticatedAccess: boolean;
+  /** One of SPEC §3's formats (services/disk-format.ts checks them); null: unknown (no upload since migration 0004, or an empty slot). */
+  readonly diskFormat: string | null;
+  /** Guest disk size in bytes from the bytes' header (the size for raw); null when unknown. */
+  readonly virtualSize: number | null;
+  /** GB and MB the image needs (Glance's); 0: not said. */
+  readonly minDisk: number;
+  readonly minRam: number;
 }
 
 /** The metadata fields a user sets on create and modify. */
@@ -51,6 +58,10 @@ export interface ImageFields {
   readonly expires?: string | null;
   readonly readOnly?: boolean;
   readonly unauthenticatedAccess?: boolean;
+  /** Set by the uploader: later uploads keep it instead of detecting. null: detect again from the next upload. */
+  readonly diskFormat?: string | null;
+  readonly minDisk?: number;
+  readonly minRam?: number;
 }
 
 /** Content a new row starts with (a clone): the source's blob, taken as is. */
@@ -60,6 +71,8 @@ export interface ImageContent {
   readonly checksum: string;
   readonly uploaded: string;
   readonly version: number;
+  readonly diskFormat?: string | null;
+  readonly virtualSize?: number | null;
 }
 
 export interface NewImage extends ImageFields {
@@ -79,6 +92,8 @@ export interface UploadedBlob {
   readonly key: string;
   readonly size: number;
   readonly sha256: string;
+  /** What the bytes were detected as; kept out of the record when the uploader set the format. */
+  readonly detected?: { readonly diskFormat: string; readonly virtualSize: number | null };
 }
 
 export interface ImageShares {
@@ -150,7 +165,8 @@ export interface ImageStore {
    * Makes `blob` the image's content in one statement: key, size, checksum, status "ready",
    * `uploaded` and `modified` now, and `version = version + 1` computed by the database, so
    * that concurrent uploads each count and the last one to commit wins; the record returned
-   * is the one this upload made (read in the same transaction). Does nothing and returns
+   * is the one this upload made (read in the same transaction). With `detected`, the format
+   * (unless the uploader set one) and the virtual size are the bytes'. Does nothing and returns
    * undefined when the row is gone or has become read-only meanwhile.
    */
   recordUpload(id: number, blob: UploadedBlob): Promise<ImageRecord | undefined>;

@@ -10,6 +10,7 @@ import type { MetadataDialect } from './metadata-dialect.js';
 import { foundationMigration } from './migrations/0001-foundation.js';
 import { byteOrderNamesMigration } from './migrations/0002-byte-order-names.js';
 import { vomsGroupsMigration } from './migrations/0003-voms-groups.js';
+import { diskFormatsMigration } from './migrations/0004-disk-formats.js';
 import { MetadataUnavailable } from './store-errors.js';
 
 export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
@@ -17,6 +18,7 @@ export function migrationsFor(dialect: MetadataDialect): Record<string, Migratio
     '0001-foundation': foundationMigration(dialect),
     '0002-byte-order-names': byteOrderNamesMigration(dialect),
     '0003-voms-groups': vomsGroupsMigration(),
+    '0004-disk-formats': diskFormatsMigration(),
   };
 }
 

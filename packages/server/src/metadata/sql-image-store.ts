@@ -41,6 +41,10 @@ function toImageRecord(row: ImageRow): ImageRecord {
     expires: row.expires,
     readOnly: row.read_only === 1,
     unauthenticatedAccess: row.unauthenticated_access === 1,
+    diskFormat: row.disk_format,
+    virtualSize: row.virtual_size === null ? null : Number(row.virtual_size),
+    minDisk: Number(row.min_disk),
+    minRam: Number(row.min_ram),
   };
 }
 
@@ -55,6 +59,10 @@ function fieldColumns(fields: ImageFields): Partial<Selectable<ImagesTable>> {
     ...(fields.expires !== undefined && { expires: fields.expires }),
     ...(fields.readOnly !== undefined && { read_only: fields.readOnly ? 1 : 0 }),
     ...(fields.unauthenticatedAccess !== undefined && { unauthenticated_access: fields.unauthenticatedAccess ? 1 : 0 }),
+    // null gives the choice back to detection; the value stays until the next upload.
+    ...(fields.diskFormat !== undefined && (fields.diskFormat === null ? { disk_format_set: 0 as const } : { disk_format: fields.diskFormat, disk_format_set: 1 as const })),
+    ...(fields.minDisk !== undefined && { min_disk: fields.minDisk }),
+    ...(fields.minRam !== undefined && { min_ram: fields.minRam }),
   };
 }
 
@@ -164,6 +172,8 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
             read_only: 0,
             unauthenticated_access: 0,
             ...fieldColumns(image),
+            ...(content?.diskFormat != null && image.diskFormat === undefined && { disk_format: content.diskFormat }),
+            virtual_size: content?.virtualSize ?? null,
             size: content?.size ?? null,
             checksum: content?.checksum ?? null,
             blob_key: content?.blobKey ?? null,
@@ -215,6 +225,10 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
             uploaded: now,
             modified: now,
             version: eb('version', '+', 1),
+            ...(blob.detected !== undefined && {
+              disk_format: sql<string>`case when ${eb.ref('disk_format_set')} = 1 then ${eb.ref('disk_format')} else ${blob.detected.diskFormat} end`,
+              virtual_size: blob.detected.virtualSize,
+            }),
           }))
           .where('id', '=', id)
           .where('read_only', '=', 0)

@@ -3,9 +3,13 @@
  * turning them into store fields. Texts are bounded (description 4096 characters, the others
  * 128) and free of control characters (the description may hold newlines and tabs). `expires`
  * is an ISO 8601 date or date-time (without a zone: UTC), stored normalized as UTC; an empty
- * string clears it. Every problem is reported at once, as one 400 BAD_REQUEST.
+ * string clears it. `disk_format` is one of SPEC §3's formats (an explicit value wins over
+ * what uploads detect; "" gives the choice back to detection); `min_disk` (GB) and `min_ram`
+ * (MB) are whole numbers from 0 to 2^31-1. Every problem is reported at once, as one 400
+ * BAD_REQUEST.
  */
 import type { ImageFields } from '../metadata/image-store.js';
+import { DISK_FORMATS, isDiskFormat, type DiskFormat } from './disk-format.js';
 import { RepomanError } from './repoman-error.js';
 
 export interface ImageFieldsInput {
@@ -17,7 +21,12 @@ export interface ImageFieldsInput {
   readonly expires?: string | undefined;
   readonly read_only?: boolean | undefined;
   readonly unauthenticated_access?: boolean | undefined;
+  readonly disk_format?: string | undefined;
+  readonly min_disk?: number | undefined;
+  readonly min_ram?: number | undefined;
 }
+
+const MAX_MINIMUM = 2 ** 31 - 1;
 
 export const MAX_DESCRIPTION = 4096;
 export const MAX_SHORT_TEXT = 128;
@@ -45,6 +54,9 @@ export function toImageFields(input: ImageFieldsInput): ImageFields {
     expires: input.expires === undefined ? undefined : parseExpires(input.expires, problems),
     readOnly: input.read_only,
     unauthenticatedAccess: input.unauthenticated_access,
+    diskFormat: input.disk_format === undefined ? undefined : parseDiskFormat(input.disk_format, problems),
+    minDisk: minimum('min_disk', input.min_disk, 'GB', problems),
+    minRam: minimum('min_ram', input.min_ram, 'MB', problems),
   };
   if (problems.length > 0) throw new RepomanError('BAD_REQUEST', problems.join('; '));
   return fields;
@@ -53,6 +65,21 @@ export function toImageFields(input: ImageFieldsInput): ImageFields {
 /** True when the image's `expires` time has passed. */
 export function hasExpired(expires: string | null, now: Date = new Date()): boolean {
   return expires !== null && Date.parse(expires) <= now.getTime();
+}
+
+/** null: "" (detect the format from the bytes again). */
+function parseDiskFormat(value: string, problems: string[]): DiskFormat | null | undefined {
+  if (value === '') return null;
+  if (isDiskFormat(value)) return value;
+  problems.push(`disk_format must be one of ${DISK_FORMATS.join(', ')} (or "" to detect it from the bytes at the next upload)`);
+  return undefined;
+}
+
+function minimum(field: string, value: number | undefined, unit: string, problems: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  if (Number.isSafeInteger(value) && value >= 0 && value <= MAX_MINIMUM) return value;
+  problems.push(`${field} must be a whole number of ${unit} from 0 to ${MAX_MINIMUM}`);
+  return undefined;
 }
 
 function parseExpires(value: string, problems: string[]): string | null | undefined {

@@ -204,7 +204,15 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
       if (!privileged && hasExpired(image.expires)) throw new RepomanError('GONE', `${imageLabel(image)} expired on ${image.expires}`);
       const content =
         image.status === 'ready' && image.blobKey !== null && image.size !== null && image.checksum !== null
-          ? { blobKey: image.blobKey, size: image.size, checksum: image.checksum, uploaded: image.uploaded ?? image.modified, version: 1 }
+          ? {
+              blobKey: image.blobKey,
+              size: image.size,
+              checksum: image.checksum,
+              uploaded: image.uploaded ?? image.modified,
+              version: 1,
+              diskFormat: image.diskFormat,
+              virtualSize: image.virtualSize,
+            }
           : undefined;
       const clone = await images
         .create({
@@ -215,6 +223,8 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
           osType: image.osType,
           osArch: image.osArch,
           hypervisor: image.hypervisor,
+          minDisk: image.minDisk,
+          minRam: image.minRam,
           ...(content !== undefined && { content }),
         })
         .catch(taken(cloner.user.name, name));

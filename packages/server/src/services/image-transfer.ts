@@ -7,14 +7,17 @@
  * uploads each count, the last to commit wins). Whatever fails or is cut, the upload is
  * cancelled in `finally`, so the previous content stays and no partial file is visible; a
  * committed blob that lost its row is left to the sweeper. Old blobs are never deleted here:
- * a key may be shared by other rows (identical content, clones).
+ * a key may be shared by other rows (identical content, clones). The disk format and virtual
+ * size are found on the way too (`disk-format.ts`), from a copy of the first bytes only.
  */
+import { Readable } from 'node:stream';
 import type { ImageRecord } from '../metadata/image-store.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import { BlobTooLargeError, UploadAbortedError, type BlobBody, type BlobStore, type ByteRange, type UploadSource } from '../storage/index.js';
 import { hasExpired } from './image-fields.js';
 import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
 import type { Caller } from './caller.js';
+import { DiskFormatProbe } from './disk-format.js';
 import { RepomanError } from './repoman-error.js';
 import { withShares, type SharedImage } from './shared-image.js';
 
@@ -57,6 +60,25 @@ export interface ImageTransferOptions {
 
 export type ImageTransferService = ReturnType<typeof createImageTransferService>;
 
+/**
+ * Lets a DiskFormatProbe see the chunks of `input` as the blob store takes them: a second
+ * 'data' listener, so nothing is buffered or re-streamed. The source is paused first (a
+ * listener would otherwise start the flow before the store listens); the store resumes it.
+ * The listener goes as soon as the probe is done (after 64 KiB for most formats), so the rest
+ * of the upload costs nothing.
+ */
+function probeDiskFormat(input: UploadSource): { source: Readable; probe: DiskFormatProbe; stopProbe: () => void } {
+  const source = input instanceof Readable ? input : Readable.from(input, { objectMode: false });
+  const probe = new DiskFormatProbe();
+  const push = (chunk: Uint8Array): void => {
+    probe.push(chunk);
+    if (probe.done) source.off('data', push);
+  };
+  if (source.readableFlowing !== false) source.pause();
+  source.on('data', push);
+  return { source, probe, stopProbe: () => source.off('data', push) };
+}
+
 export function createImageTransferService(
   stores: Pick<MetadataStores, 'users' | 'images'>,
   blobs: BlobStore,
@@ -78,9 +100,10 @@ export function createImageTransferService(
       if (maxBytes !== undefined && request.length !== null && request.length > maxBytes) throw tooLarge();
 
       const upload = await blobs.createUpload();
+      const { source, probe, stopProbe } = probeDiskFormat(request.source);
       try {
         const written = await upload
-          .write(request.source, { ...(maxBytes !== undefined && { maxBytes }), signal: request.signal })
+          .write(source, { ...(maxBytes !== undefined && { maxBytes }), signal: request.signal })
           .catch((error: unknown) => {
             if (error instanceof BlobTooLargeError) throw tooLarge();
             if (error instanceof UploadAbortedError) {
@@ -105,12 +128,13 @@ export function createImageTransferService(
           );
         }
         const blob = await upload.commit();
-        const updated = await images.recordUpload(image.id, blob);
+        const updated = await images.recordUpload(image.id, { ...blob, detected: probe.result(written.size) });
         if (updated !== undefined) return withShares(images, updated);
         const now = await images.findById(image.id);
         if (now === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted during the upload`);
         throw new RepomanError('IMAGE_READ_ONLY', `${imageLabel(image)} was made read-only during the upload; it was not changed`);
       } finally {
+        stopProbe();
         await upload.cancel();
       }
     },

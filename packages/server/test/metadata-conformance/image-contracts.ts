@@ -24,7 +24,7 @@ export function imageContracts(backend: MetadataBackend): void {
       assert.deepEqual({ ...image, id: 0, uuid: '', created: '', modified: '' }, {
         id: 0, ownerId: bob.id, owner: 'bob', name: 'Debian6.img.gz', uuid: '', description: 'Squeeze', osVariant: '', osType: '', osArch: 'x86_64',
         hypervisor: '', size: null, checksum: null, blobKey: null, version: 0, status: 'empty', created: '', uploaded: null, modified: '',
-        expires: '2031-01-01T00:00:00.000Z', readOnly: false, unauthenticatedAccess: true,
+        expires: '2031-01-01T00:00:00.000Z', readOnly: false, unauthenticatedAccess: true, diskFormat: null, virtualSize: null, minDisk: 0, minRam: 0,
       });
       assert.deepEqual(await metadata.images.find(bob.id, 'Debian6.img.gz'), image);
       assert.deepEqual(await metadata.images.findById(image.id), image);
@@ -95,6 +95,29 @@ export function imageContracts(backend: MetadataBackend): void {
       assert.equal(await metadata.images.recordUpload(image.id, { key: 'k3', size: 1, sha256: SHA }), undefined);
       assert.equal((await metadata.images.findById(image.id))?.blobKey, 'k2');
       assert.equal(await metadata.images.recordUpload(424242, { key: 'k4', size: 1, sha256: SHA }), undefined);
+    }),
+  );
+
+  test(
+    'the disk format: detected by each upload unless set by the uploader, until null gives it back; sizes exact past 4 GiB; a clone keeps them',
+    withDatabase(backend, async ({ metadata }) => {
+      const bob = await addUser(metadata, 'bob');
+      const image = await addImage(metadata, bob, 'w.img', { minDisk: 40, minRam: 4096 });
+      const detected = await metadata.images.recordUpload(image.id, { key: 'k1', size: 9, sha256: SHA, detected: { diskFormat: 'qcow2', virtualSize: FIVE_GB } });
+      assert.deepEqual([detected?.diskFormat, detected?.virtualSize, detected?.minDisk, detected?.minRam], ['qcow2', FIVE_GB, 40, 4096]);
+      assert.equal(typeof detected?.virtualSize, 'number');
+      const plain = await metadata.images.recordUpload(image.id, { key: 'k2', size: 9, sha256: SHA });
+      assert.deepEqual([plain?.diskFormat, plain?.virtualSize], ['qcow2', FIVE_GB], 'an upload without detection leaves them');
+      const set = await metadata.images.update(image.id, { diskFormat: 'vmdk', minRam: 0 });
+      assert.deepEqual([set?.diskFormat, set?.minDisk, set?.minRam], ['vmdk', 40, 0]);
+      const kept = await metadata.images.recordUpload(image.id, { key: 'k3', size: 9, sha256: SHA, detected: { diskFormat: 'raw', virtualSize: 9 } });
+      assert.deepEqual([kept?.diskFormat, kept?.virtualSize], ['vmdk', 9], 'the uploader\'s format wins; the virtual size is the bytes\'');
+      assert.equal((await metadata.images.update(image.id, { diskFormat: null }))?.diskFormat, 'vmdk', 'given back to detection, kept until the next upload');
+      const again = await metadata.images.recordUpload(image.id, { key: 'k4', size: 9, sha256: SHA, detected: { diskFormat: 'raw', virtualSize: 9 } });
+      assert.equal(again?.diskFormat, 'raw');
+      const content = { blobKey: 'k4', size: 9, checksum: SHA, uploaded: new Date().toISOString(), version: 1, diskFormat: 'vhdx' as const, virtualSize: FIVE_GB };
+      const clone = await addImage(metadata, bob, 'clone.img', { content, minDisk: 3 });
+      assert.deepEqual([clone.diskFormat, clone.virtualSize, clone.minDisk, clone.minRam], ['vhdx', FIVE_GB, 3, 0]);
     }),
   );
 
