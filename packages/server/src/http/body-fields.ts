@@ -9,14 +9,14 @@ import type { FastifyRequest } from 'fastify';
 import { RepomanError } from '../services/repoman-error.js';
 import { FORM_CONTENT_TYPE } from './body-parsers.js';
 
-export type FieldType = 'string' | 'boolean' | 'string[]';
+export type FieldType = 'string' | 'boolean' | 'string[]' | 'count';
 
 export interface FieldSpec {
   readonly type: FieldType;
   readonly required?: boolean;
 }
 
-type ValueOf<T extends FieldType> = T extends 'string' ? string : T extends 'boolean' ? boolean : readonly string[];
+type ValueOf<T extends FieldType> = T extends 'string' ? string : T extends 'boolean' ? boolean : T extends 'count' ? number : readonly string[];
 
 export type BodyOf<S extends Record<string, FieldSpec>> = {
   readonly [K in keyof S]: S[K]['required'] extends true ? ValueOf<S[K]['type']> : ValueOf<S[K]['type']> | undefined;
@@ -26,6 +26,7 @@ const EXPECTED: Readonly<Record<FieldType, string>> = {
   string: 'a string',
   boolean: 'a boolean',
   'string[]': 'a list of strings',
+  count: 'a whole number >= 0',
 };
 
 export function readBody<const S extends Record<string, FieldSpec>>(request: FastifyRequest, spec: S): BodyOf<S> {
@@ -66,6 +67,8 @@ function fromJson(type: FieldType, value: unknown): unknown {
       return typeof value === 'boolean' ? value : undefined;
     case 'string[]':
       return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
+    case 'count':
+      return Number.isSafeInteger(value) && (value as number) >= 0 ? value : undefined;
   }
 }
 
@@ -76,6 +79,7 @@ function fromForm(type: FieldType, value: unknown): unknown {
   }
   if (typeof value !== 'string') return undefined;
   if (type === 'string') return value;
+  if (type === 'count') return /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : undefined;
   const word = value.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(word)) return true;
   if (['false', '0', 'no', 'off'].includes(word)) return false;

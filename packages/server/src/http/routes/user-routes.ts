@@ -4,7 +4,7 @@
  * shared images (paged like `GET /api/images`). Handlers only read input and call the user
  * service (the image service for a user's images).
  */
-import { toUserView } from '../account-views.js';
+import { toModifiedUserView, toUserView } from '../account-views.js';
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
 import { PAGING, sendPage } from '../list-page.js';
@@ -39,8 +39,10 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
         email: { type: 'string' },
         client_dn: { type: 'string' },
         suspended: { type: 'boolean' },
+        quota_bytes: { type: 'count' },
+        quota_images: { type: 'count' },
       });
-      return toUserView(await users.modify(request.caller, request.params.user, body));
+      return toModifiedUserView(await users.modify(request.caller, request.params.user, body));
     },
   });
 
