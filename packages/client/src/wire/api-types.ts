@@ -14,6 +14,12 @@ export interface UserRecord {
   readonly groups: readonly string[];
   readonly created: string;
   readonly modified: string;
+  /** Quotas (0: unlimited) and what the user's images hold; absent from servers before quotas. */
+  readonly quota_bytes?: number;
+  readonly quota_images?: number;
+  readonly usage?: { readonly bytes: number; readonly images: number };
+  /** On modify: a quota was set below current usage (accepted; it only blocks new uploads). */
+  readonly warning?: string;
 }
 
 /** `GET /api/whoami`: the caller's record, its effective permissions, its trusted VOMS FQANs and the groups they gave. */
@@ -107,6 +113,8 @@ export interface UserChanges {
   email?: string;
   client_dn?: string;
   suspended?: boolean;
+  quota_bytes?: number;
+  quota_images?: number;
 }
 
 export interface NewGroup {
