@@ -103,6 +103,9 @@ test('an upload whose length would pass the byte quota is 413 before any byte is
   assert.equal((await putBytes(t, BOB, '/api/images/raw/bob/big.img', 'z'.repeat(100 - used))).statusCode, 200);
   assert.equal(errorOf(await putBytes(t, BOB, '/api/images/raw/bob/big.img', 'z'.repeat(101 - used))).code, 'QUOTA_EXCEEDED');
   assert.equal((await t.request('GET', '/api/images/bob/big.img', { dn: BOB })).json().checksum.value, sha256Hex('z'.repeat(100 - used)), 'the previous bytes are intact');
+  const clone = await t.request('POST', '/api/images/bob/big.img/clone', { dn: BOB, json: { name: 'big-copy.img' } });
+  assert.equal(errorOf(clone).code, 'QUOTA_EXCEEDED', 'a clone counts its bytes too');
+  assert.match(errorOf(clone).message, /a clone of \d+ bytes named bob\/big-copy.img would pass it/);
   await setQuota('bob', { quota_bytes: 0 });
 });
 

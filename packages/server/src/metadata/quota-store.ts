@@ -36,7 +36,9 @@ export interface ReservationRequest {
 export type ReservationResult =
   | { readonly ok: true; readonly id: number }
   /** Refused: `usage` is the user's usage with the live reservations, before this one. */
-  | { readonly ok: false; readonly usage: QuotaUsage; readonly exceeds: 'bytes' | 'images' };
+  | { readonly ok: false; readonly usage: QuotaUsage; readonly exceeds: 'bytes' | 'images' }
+  /** The user was deleted meanwhile: nothing reserved. */
+  | { readonly ok: false; readonly userGone: true };
 
 export interface QuotaStore {
   /** For each given user id, what its images hold (users without images map to zero); one query. */

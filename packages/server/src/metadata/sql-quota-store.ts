@@ -49,8 +49,7 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
 
     reserve: (request) =>
       db.transaction().execute(async (trx) => {
-        // A user deleted meanwhile has nothing to reserve against; its rows are gone with it.
-        if (!(await lockUser(trx, request.userId))) return { ok: false, usage: { bytes: 0, images: 0 }, exceeds: 'images' as const };
+        if (!(await lockUser(trx, request.userId))) return { ok: false, userGone: true as const };
         const usage = await held(trx, request.userId);
         const replaced =
           request.replacesImageId === undefined

@@ -79,6 +79,8 @@ export function createQuotaService(quotas: QuotaStore, defaults: QuotaDefaults) 
     /** Claims room in `owner`'s quota, or throws 413 QUOTA_EXCEEDED without writing anything. */
     async claim(owner: UserRecord, request: ClaimRequest): Promise<QuotaClaim> {
       const limits = limitsOf(owner);
+      // Nothing to guard when no limit applies to what is claimed: no write at all.
+      if ((request.images === 0 || limits.images === 0) && (request.bytes === 0 || limits.bytes === 0)) return { release: async () => {} };
       const result = await quotas.reserve({
         userId: owner.id,
         bytes: request.bytes,
@@ -87,6 +89,7 @@ export function createQuotaService(quotas: QuotaStore, defaults: QuotaDefaults) 
         limits,
         ttlMs: RESERVATION_TTL_MS,
       });
+      if (!result.ok && 'userGone' in result) throw new RepomanError('USER_NOT_FOUND', `${owner.name} was deleted meanwhile; nothing was changed`);
       if (!result.ok) {
         const message =
           result.exceeds === 'images'
