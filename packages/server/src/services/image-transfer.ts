@@ -7,7 +7,8 @@
  * uploads each count, the last to commit wins). Whatever fails or is cut, the upload is
  * cancelled in `finally`, so the previous content stays and no partial file is visible; a
  * committed blob that lost its row is left to the sweeper. Old blobs are never deleted here:
- * a key may be shared by other rows (identical content, clones).
+ * a key may be shared by other rows (identical content, clones). The owner's quota is claimed
+ * before the first byte is read (`quotas.ts`) and released once the upload is done either way.
  */
 import type { ImageRecord } from '../metadata/image-store.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
@@ -136,8 +137,7 @@ export function createImageTransferService(
         if (now === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted during the upload`);
         throw new RepomanError('IMAGE_READ_ONLY', `${imageLabel(image)} was made read-only during the upload; it was not changed`);
       } finally {
-        await upload.cancel();
-        await Promise.all(claims.map((claim) => claim.release()));
+        await Promise.all([upload.cancel(), ...claims.map((claim) => claim.release())]);
       }
     },
 
