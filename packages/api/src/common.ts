@@ -76,7 +76,7 @@ export function formBody(body: TObject): TObject {
     const kind = (field as TSchema)[Kind];
     let form: TSchema;
     if (kind === 'Boolean') form = booleanWord(false);
-    else if (kind === 'Integer') form = Type.String({ pattern: '^\\s*-?\\d{1,15}\\s*$', description: 'a whole number' });
+    else if (kind === 'Integer') form = Type.String({ pattern: `^\\s*${(field as TSchema).minimum === 0 ? '' : '-?'}\\d{1,15}\\s*$`, description: 'a whole number' });
     // The single value first: with fastify's type coercion a lone string must not become a list of one.
     else if (kind === 'Array') form = Type.Union([Type.String({ description: 'comma-separated' }), Type.Array(Type.String())]);
     else form = kind === 'String' ? (field as TSchema) : Type.String();

@@ -11,7 +11,7 @@ import { GroupName, Health, ImageName, Permission, UserName } from './common.js'
 import { COMMON_ERRORS, type ErrorCode } from './errors.js';
 import { Group, GroupChanges, GroupList, GroupNameList, NewGroup, PermissionList, UserNameList } from './groups.js';
 import { CloneImage, Image, ImageChanges, ImageList, ImageQuery, NewImage, PageQuery } from './images.js';
-import { NewUser, User, UserChanges, UserList, Whoami } from './users.js';
+import { ModifiedUser, NewUser, User, UserChanges, UserList, Whoami } from './users.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -73,7 +73,7 @@ const accountRoutes: RouteDescriptor[] = [
   { id: 'listUsers', methods: ['GET'], url: '/api/users', tag: 'users', summary: 'Every user', responses: { 200: json(UserList, 'the users') }, errors: [] },
   { id: 'createUser', methods: ['POST'], url: '/api/users', tag: 'users', summary: 'Register a user (needs user_create)', body: NewUser, responses: { 201: created(User, 'user', '/api/users/{user}') }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'GROUP_NOT_FOUND'] },
   { id: 'getUser', methods: ['GET'], url: '/api/users/:user', tag: 'users', summary: 'A user', params: USER, responses: { 200: json(User, 'the user') }, errors: ['USER_NOT_FOUND'] },
-  { id: 'modifyUser', methods: ['PATCH', 'POST'], url: '/api/users/:user', tag: 'users', summary: 'Modify a user', params: USER, body: UserChanges, responses: { 200: json(User, 'the user as changed') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND', 'CONFLICT'] },
+  { id: 'modifyUser', methods: ['PATCH', 'POST'], url: '/api/users/:user', tag: 'users', summary: 'Modify a user', params: USER, body: UserChanges, responses: { 200: json(ModifiedUser, 'the user as changed') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND', 'CONFLICT'] },
   { id: 'deleteUser', methods: ['DELETE'], url: '/api/users/:user', tag: 'users', summary: "Delete a user and the user's images", params: USER, responses: { 204: noContent('deleted') }, errors: ['USER_NOT_FOUND', 'CONFLICT'] },
   { id: 'userGroups', methods: ['GET'], url: '/api/users/:user/groups', tag: 'users', summary: "The names of a user's groups", params: USER, responses: { 200: json(GroupNameList, 'group names') }, errors: ['USER_NOT_FOUND'] },
   { id: 'userImages', methods: ['GET'], url: '/api/users/:user/images', tag: 'users', summary: "A user's images that the caller can see", params: USER, query: PageQuery, responses: { 200: json(ImageList, 'the images') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND'] },
@@ -130,7 +130,7 @@ const imageRoutes: RouteDescriptor[] = [
   },
   {
     id: 'createImage', methods: ['POST'], url: '/api/images', tag: 'images', summary: 'Create an empty image slot', body: NewImage,
-    responses: { 201: created(Image, 'image', RAW_LOCATION) }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND'],
+    responses: { 201: created(Image, 'image', RAW_LOCATION) }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND', 'QUOTA_EXCEEDED'],
   },
   ...inBothNamespaces('', {}, (where) => ({ id: 'getImage', methods: ['GET'], summary: `An image's record, ${where}`, responses: { 200: json(Image, 'the image') }, errors: ['IMAGE_NOT_FOUND'] })),
   ...inBothNamespaces('', {}, (where) => ({
@@ -140,7 +140,7 @@ const imageRoutes: RouteDescriptor[] = [
   ...inBothNamespaces('', {}, (where) => ({ id: 'deleteImage', methods: ['DELETE'], summary: `Delete an image ${where}`, responses: { 204: noContent('deleted') }, errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY'] })),
   ...inBothNamespaces('/clone', {}, (where) => ({
     id: 'cloneImage', methods: ['POST'], summary: `Copy an image ${where} into the caller's namespace`, body: CloneImage,
-    responses: { 201: created(Image, 'copy', RAW_LOCATION) }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'GONE', 'CONFLICT'],
+    responses: { 201: created(Image, 'copy', RAW_LOCATION) }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'GONE', 'CONFLICT', 'QUOTA_EXCEEDED'],
   })),
   ...(['user', 'group'] as const).flatMap((kind) =>
     (['share', 'unshare'] as const).flatMap((verb) =>
@@ -165,7 +165,7 @@ const imageRoutes: RouteDescriptor[] = [
   ...inBothNamespaces('', {}, (where) => ({
     id: 'uploadImage', methods: ['PUT'], summary: `Upload an image's bytes, ${where}: the raw body, streamed; Content-Length or chunked; optional Repr-Digest or X-Checksum-Sha256`,
     body: 'bytes', responses: { 200: json(Image, 'the image with its new version') },
-    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'LENGTH_REQUIRED', 'PAYLOAD_TOO_LARGE', 'CHECKSUM_MISMATCH', 'REQUEST_TIMEOUT'],
+    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'LENGTH_REQUIRED', 'PAYLOAD_TOO_LARGE', 'QUOTA_EXCEEDED', 'CHECKSUM_MISMATCH', 'REQUEST_TIMEOUT'],
   }), rawPrefix),
 ];
 

@@ -16,6 +16,15 @@ const userFields = {
   groups: Type.Array(GroupName, { description: 'the groups the user is a member of' }),
   created: Time,
   modified: Time,
+  quota_bytes: Type.Integer({ minimum: 0, description: "bytes the user's images may hold (every kept version counted); 0: unlimited" }),
+  quota_images: Type.Integer({ minimum: 0, description: 'images (slots included) the user may own; 0: unlimited' }),
+  usage: Type.Object(
+    {
+      bytes: Type.Integer({ minimum: 0, description: "what the user's images hold" }),
+      images: Type.Integer({ minimum: 0, description: 'how many images the user owns' }),
+    },
+    closed,
+  ),
 };
 
 export const User = Type.Object(userFields, closed);
@@ -35,6 +44,10 @@ export const Whoami = Type.Object(
 export type Whoami = Static<typeof Whoami>;
 
 export const UserList = Type.Array(User);
+
+/** `PATCH /api/users/{user}`: the user as changed; `warning` when a quota was set below current usage (accepted: it only blocks new uploads). */
+export const ModifiedUser = Type.Object({ ...userFields, warning: Type.Optional(Type.String()) }, closed);
+export type ModifiedUser = Static<typeof ModifiedUser>;
 
 /** `POST /api/users`. */
 export const NewUser = Type.Object(
@@ -56,6 +69,8 @@ export const UserChanges = Type.Object(
     email: Type.Optional(Type.String()),
     client_dn: Type.Optional(Type.String()),
     suspended: Type.Optional(Type.Boolean()),
+    quota_bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'admins only; 0: unlimited; below current usage is accepted and only blocks new uploads' })),
+    quota_images: Type.Optional(Type.Integer({ minimum: 0, description: 'admins only; 0: unlimited' })),
   },
   closed,
 );

@@ -87,6 +87,9 @@ const user: User = {
   groups: ['users'],
   created: '2026-12-07T06:00:00.000Z',
   modified: '2026-12-07T06:00:00.000Z',
+  quota_bytes: 0,
+  quota_images: 100,
+  usage: { bytes: 0, images: 0 },
 };
 
 const image: Image = {
@@ -143,7 +146,7 @@ test('validateAnswer refuses what drifts from the schemas', () => {
     assert.equal(check.ok, false, what);
     assert.ok(check.problems.length > 0, what);
   };
-  refused(validateAnswer(routeById('getUser'), 200, { ...user, quota_bytes: 0 }), 'an extra field');
+  refused(validateAnswer(routeById('getUser'), 200, { ...user, quota_gigabytes: 0 }), 'an extra field');
   const { email: _email, ...withoutEmail } = user;
   refused(validateAnswer(routeById('getUser'), 200, withoutEmail), 'a missing field');
   refused(validateAnswer(routeById('getImage'), 200, { ...image, size: '12' }), 'a mistyped field');

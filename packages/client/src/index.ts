@@ -12,7 +12,7 @@
 export { RepomanClient, type RepomanClientOptions } from './repoman-client.js';
 // The API's records and bodies are @repoman/api's (derived from the schemas the server validates with), under the client's names.
 export type {
-  GroupChanges, Group as GroupRecord, ImageChanges, ImageChecksum, ImageFields, ImageFilter, Image as ImageRecord, NewGroup, NewUser, UserChanges,
+  GroupChanges, Group as GroupRecord, ImageChanges, ImageChecksum, ImageFields, ImageFilter, Image as ImageRecord, ModifiedUser as ModifiedUserRecord, NewGroup, NewUser, UserChanges,
   User as UserRecord, Whoami as WhoamiRecord,
 } from '@repoman/api';
 export {

@@ -176,6 +176,10 @@ describe('other options', () => {
   it('modify-user --suspended (bare, or with a value)', async () => {
     assert.deepEqual((await parse(['mu', 'carol', '--suspended'])).options.changes, { suspended: true });
     assert.deepEqual((await parse(['mu', 'carol', '--suspended', 'false'])).options.changes, { suspended: false });
+    assert.deepEqual((await parse(['mu', 'carol', '--quota-bytes', '50G', '--quota-images', '100'])).options.changes, { quota_bytes: 50 * 1024 ** 3, quota_images: 100 });
+    assert.deepEqual((await parse(['mu', 'carol', '--quota-bytes', '0'])).options.changes, { quota_bytes: 0 });
+    await assert.rejects(parse(['mu', 'carol', '--quota-bytes', '50X']), /not a size/);
+    await assert.rejects(parse(['mu', 'carol', '--quota-images', '-1']), /--quota-images "-1" is not a count/);
   });
 
   it('save-image takes its snapshot options, repeatable --exclude, and the metadata flags', async () => {

@@ -12,6 +12,7 @@ import { imageContracts } from './metadata-conformance/image-contracts.js';
 import { imageRaces } from './metadata-conformance/image-races.js';
 import { listingContracts } from './metadata-conformance/listing-contracts.js';
 import { migrationContracts } from './metadata-conformance/migration-contracts.js';
+import { quotaRaces } from './metadata-conformance/quota-races.js';
 import { userContracts } from './metadata-conformance/user-contracts.js';
 
 export type { MetadataBackend } from './metadata-conformance/harness.js';
@@ -25,5 +26,6 @@ export function metadataConformance(backend: MetadataBackend): void {
     describe('image listing', () => listingContracts(backend));
     describe('races between two instances: accounts', () => accountRaces(backend));
     describe('races between two instances: images', () => imageRaces(backend));
+    describe('quotas, alone and racing between two instances', () => quotaRaces(backend));
   });
 }

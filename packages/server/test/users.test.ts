@@ -25,7 +25,8 @@ test('an admin creates a user: 201, Location, the record, membership of users', 
   const body = response.json();
   assert.deepEqual(
     { ...body, created: undefined, modified: undefined },
-    { user_name: 'bob', client_dn: BOB, full_name: 'Bob Smith', email: 'bob@uvic.ca', suspended: false, groups: ['users'], created: undefined, modified: undefined },
+    { user_name: 'bob', client_dn: BOB, full_name: 'Bob Smith', email: 'bob@uvic.ca', suspended: false, groups: ['users'], created: undefined, modified: undefined,
+      quota_bytes: 0, quota_images: 0, usage: { bytes: 0, images: 0 } },
   );
   assert.match(body.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 });

@@ -8,7 +8,7 @@
  * transfer/; `RepomanClient` puts the two together.
  */
 import type {
-  GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, NewGroup, NewUser, UserChanges, User, Whoami,
+  GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, ModifiedUser, NewGroup, NewUser, UserChanges, User, Whoami,
 } from '@repoman/api';
 import { errorFrom, readBody, type HttpTransport, type QueryValue } from '../transport/http-transport.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
@@ -75,7 +75,8 @@ export class RepomanApi {
     return this.call('POST', '/api/users', { json: user });
   }
 
-  modifyUser(name: string, changes: UserChanges): Promise<User> {
+  /** The user as changed, with a `warning` when a quota was set below current usage. */
+  modifyUser(name: string, changes: UserChanges): Promise<ModifiedUser> {
     return this.call('PATCH', `/api/users/${enc(name)}`, { json: changes });
   }
 

@@ -82,6 +82,11 @@ export function printUser(io: IOStreams, user: User | Whoami): void {
     fields.push(['permissions', listCell(user.permissions)], ['admin', yesNo(user.admin)]);
     fields.push(['voms fqans', listCell(user.fqans)], ['voms groups', listCell(user.voms_groups)]);
   }
+  if (user.usage !== undefined) {
+    const of = (limit: number | undefined, show: (n: number) => string) => (limit === undefined || limit === 0 ? 'unlimited' : show(limit));
+    fields.push(['usage', `${formatBytes(user.usage.bytes)} of ${of(user.quota_bytes, formatBytes)}`]);
+    fields.push(['images', `${user.usage.images} of ${of(user.quota_images, String)}`]);
+  }
   fields.push(['created', formatTime(user.created)], ['modified', formatTime(user.modified)]);
   printFields(io, fields);
 }

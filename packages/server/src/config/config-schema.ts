@@ -74,6 +74,10 @@ export const configSchema: ConfigSchema = {
     max_image_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
     idle_timeout: { kind: durationKind(), default: 60_000 },
   },
+  quotas: {
+    user_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
+    user_images: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
+  },
   admin: {
     dns: { kind: stringListKind(), default: [] },
   },

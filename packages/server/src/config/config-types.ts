@@ -51,6 +51,12 @@ export interface LimitsConfig {
   readonly idle_timeout: number;
 }
 
+/** The quotas of a user whose own were never set (SPEC §3 "Quotas"); 0: unlimited. */
+export interface QuotasConfig {
+  readonly user_bytes: number;
+  readonly user_images: number;
+}
+
 export interface AdminConfig {
   /** DNs made admins at start (bootstrap). */
   readonly dns: readonly string[];
@@ -76,6 +82,7 @@ export interface RepomanConfig {
   readonly database: DatabaseConfig;
   readonly storage: StorageConfig;
   readonly limits: LimitsConfig;
+  readonly quotas: QuotasConfig;
   readonly admin: AdminConfig;
   readonly voms: VomsConfig;
   readonly source: ConfigSource;

@@ -3,7 +3,7 @@
  * record, the caller's own record and a group record. The routes render them from what the
  * services answer (`services/accounts.ts`).
  */
-import type { CallerAccount, GroupAccount, UserAccount } from '../services/accounts.js';
+import type { CallerAccount, GroupAccount, ModifiedAccount, UserAccount } from '../services/accounts.js';
 
 export interface UserView {
   readonly user_name: string;
@@ -14,6 +14,15 @@ export interface UserView {
   readonly groups: readonly string[];
   readonly created: string;
   readonly modified: string;
+  /** 0: unlimited. */
+  readonly quota_bytes: number;
+  readonly quota_images: number;
+  readonly usage: { readonly bytes: number; readonly images: number };
+}
+
+/** `PATCH /api/users/{user}`: `warning` when a quota was set below current usage. */
+export interface ModifiedUserView extends UserView {
+  readonly warning?: string;
 }
 
 /** `GET /api/whoami`: the caller's record, its effective permissions and what its VOMS attributes gave. */
@@ -37,7 +46,7 @@ export interface GroupView {
   readonly modified: string;
 }
 
-export function toUserView({ user, groups }: UserAccount): UserView {
+export function toUserView({ user, groups, quota }: UserAccount): UserView {
   return {
     user_name: user.name,
     client_dn: user.clientDn,
@@ -47,7 +56,14 @@ export function toUserView({ user, groups }: UserAccount): UserView {
     groups,
     created: user.created,
     modified: user.modified,
+    quota_bytes: quota.limits.bytes,
+    quota_images: quota.limits.images,
+    usage: { bytes: quota.usage.bytes, images: quota.usage.images },
   };
+}
+
+export function toModifiedUserView(account: ModifiedAccount): ModifiedUserView {
+  return { ...toUserView(account), ...(account.warning !== undefined && { warning: account.warning }) };
 }
 
 export function toGroupView({ group, users, permissions }: GroupAccount): GroupView {

@@ -106,14 +106,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
   installRequestLog(app);
 
+  const quotaDefaults = { userBytes: deps.config.quotas.user_bytes, userImages: deps.config.quotas.user_images };
   const context: RouteContext = {
     config: deps.config,
     metadata: deps.metadata,
-    users: createUserService(deps.metadata),
+    users: createUserService(deps.metadata, quotaDefaults),
     groups: createGroupService(deps.metadata),
-    images: createImageService(deps.metadata),
+    images: createImageService(deps.metadata, quotaDefaults),
     sharing: createImageSharingService(deps.metadata),
-    transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes }),
+    transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
   };

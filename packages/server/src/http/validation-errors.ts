@@ -105,13 +105,14 @@ function phrase(field: string, error: SchemaError, schema: TSchema | undefined, 
       return `${field} is required`;
     case 'minimum':
     case 'maximum':
-      return `${field} must be an integer ${schema?.maximum === undefined ? `>= ${String(schema?.minimum)}` : `from ${String(schema.minimum)} to ${String(schema.maximum)}`}`;
+      return `${field} must be ${body ? 'a whole number' : 'an integer'} ${bounds(schema)}`;
     case 'maxLength':
       return `${field} must be at most ${String(error.params.limit)} characters`;
     case 'type':
+      if (body && error.params.type === 'integer') return `${field} must be a whole number ${bounds(schema)}`;
       return `${field} must be ${(body ? IN_BODY : IN_QUERY)[String(error.params.type)] ?? String(error.params.type)}`;
     case 'pattern': // the only patterns besides names and FQANs: booleans and integers as words (form bodies)
-      if (schema?.type === 'integer') return `${field} must be a whole number`;
+      if (schema?.type === 'integer') return `${field} must be a whole number ${bounds(schema)}`;
       return `${field} must be ${body ? 'a boolean' : 'true or false'}`;
     case 'anyOf': // a list or one comma-separated value (form bodies); a boolean or its word (query)
       return `${field} must be ${body ? 'a list of strings' : 'true or false'}`;
@@ -120,7 +121,12 @@ function phrase(field: string, error: SchemaError, schema: TSchema | undefined, 
   }
 }
 
-const IN_BODY: Readonly<Record<string, string>> = { string: 'a string', boolean: 'a boolean', integer: 'a whole number', array: 'a list of strings' };
+const IN_BODY: Readonly<Record<string, string>> = { string: 'a string', boolean: 'a boolean', array: 'a list of strings' };
+
+/** An integer field's bounds as its schema gives them: ">= 0", "from 0 to 2147483647". */
+function bounds(schema: TSchema | undefined): string {
+  return schema?.maximum === undefined ? `>= ${String(schema?.minimum)}` : `from ${String(schema.minimum)} to ${String(schema.maximum)}`;
+}
 const IN_QUERY: Readonly<Record<string, string>> = { string: 'a single value', boolean: 'true or false', integer: 'a non-negative integer' };
 
 /** The error to answer for any error: fastify's validation error explained, others as they are. */

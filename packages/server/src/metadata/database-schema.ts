@@ -18,6 +18,9 @@ export interface UsersTable {
   suspended: IntBoolean;
   created: string;
   modified: string;
+  /** Set by an admin (migration 0005); null: the `[quotas]` default; 0: unlimited. */
+  quota_bytes: Generated<number | null>;
+  quota_images: Generated<number | null>;
 }
 
 export interface GroupsTable {
@@ -84,6 +87,16 @@ export interface ImageGroupSharesTable {
   group_id: number;
 }
 
+/** What an upload or a new slot in flight claims of its user's quota (migration 0005). */
+export interface QuotaReservationsTable {
+  id: Generated<number>;
+  user_id: number;
+  bytes: number;
+  images: number;
+  /** ISO 8601 UTC; a reservation past it no longer counts (its instance crashed). */
+  expires: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -92,4 +105,5 @@ export interface Database {
   images: ImagesTable;
   image_user_shares: ImageUserSharesTable;
   image_group_shares: ImageGroupSharesTable;
+  quota_reservations: QuotaReservationsTable;
 }

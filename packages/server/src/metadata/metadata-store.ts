@@ -11,6 +11,7 @@
  * nothing, never an engine error.
  */
 import type { ImageStore } from './image-store.js';
+import type { QuotaStore } from './quota-store.js';
 
 export interface UserRecord {
   readonly id: number;
@@ -21,6 +22,9 @@ export interface UserRecord {
   readonly suspended: boolean;
   readonly created: string;
   readonly modified: string;
+  /** The quotas an admin set; null: the server's `[quotas]` default applies; 0: unlimited. */
+  readonly quotaBytes: number | null;
+  readonly quotaImages: number | null;
 }
 
 export interface NewUser {
@@ -31,7 +35,7 @@ export interface NewUser {
   readonly suspended?: boolean;
 }
 
-export type UserChanges = Partial<Pick<UserRecord, 'clientDn' | 'fullName' | 'email' | 'suspended'>>;
+export type UserChanges = Partial<Pick<UserRecord, 'clientDn' | 'fullName' | 'email' | 'suspended' | 'quotaBytes' | 'quotaImages'>>;
 
 export interface GroupRecord {
   readonly id: number;
@@ -140,6 +144,7 @@ export interface MetadataStores {
   readonly users: UserStore;
   readonly groups: GroupStore;
   readonly images: ImageStore;
+  readonly quotas: QuotaStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */

@@ -11,6 +11,7 @@ import { foundationMigration } from './migrations/0001-foundation.js';
 import { byteOrderNamesMigration } from './migrations/0002-byte-order-names.js';
 import { vomsGroupsMigration } from './migrations/0003-voms-groups.js';
 import { diskFormatsMigration } from './migrations/0004-disk-formats.js';
+import { quotasMigration } from './migrations/0005-quotas.js';
 import { MetadataUnavailable } from './store-errors.js';
 
 export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
@@ -19,6 +20,7 @@ export function migrationsFor(dialect: MetadataDialect): Record<string, Migratio
     '0002-byte-order-names': byteOrderNamesMigration(dialect),
     '0003-voms-groups': vomsGroupsMigration(),
     '0004-disk-formats': diskFormatsMigration(),
+    '0005-quotas': quotasMigration(dialect),
   };
 }
 
@@ -32,6 +34,9 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: MetadataDia
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrationsFor(dialect) },
+    // Migrations developed side by side may land out of order (0005 before 0004); each touches
+    // its own columns, so a database that ran the later one still takes the earlier one.
+    allowUnorderedMigrations: true,
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result) => result.status === 'Error');

@@ -12,6 +12,7 @@ import type { MetadataStores } from './metadata-store.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { createSqlGroupStore } from './sql-group-store.js';
 import { createSqlImageStore } from './sql-image-store.js';
+import { createSqlQuotaStore } from './sql-quota-store.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
@@ -49,6 +50,7 @@ export function openMetadata(url: string): OpenMetadata {
     users: createSqlUserStore(db, dialect),
     groups: createSqlGroupStore(db, dialect),
     images: createSqlImageStore(db, dialect),
+    quotas: createSqlQuotaStore(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

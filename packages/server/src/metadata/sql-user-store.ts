@@ -25,6 +25,8 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
     suspended: row.suspended === 1,
     created: row.created,
     modified: row.modified,
+    quotaBytes: row.quota_bytes === null ? null : Number(row.quota_bytes),
+    quotaImages: row.quota_images,
   };
 }
 
@@ -78,6 +80,8 @@ export function createSqlUserStore(db: Kysely<Database>, dialect: MetadataDialec
             ...(changes.fullName !== undefined && { full_name: changes.fullName }),
             ...(changes.email !== undefined && { email: changes.email }),
             ...(changes.suspended !== undefined && { suspended: changes.suspended ? 1 : 0 }),
+            ...(changes.quotaBytes !== undefined && { quota_bytes: changes.quotaBytes }),
+            ...(changes.quotaImages !== undefined && { quota_images: changes.quotaImages }),
             modified: new Date().toISOString(),
           })
           .where('id', '=', id)

@@ -4,10 +4,18 @@
  * HTTP layer renders them as the API's records (`http/account-views.ts`).
  */
 import type { GroupRecord, UserRecord } from '../metadata/metadata-store.js';
+import type { QuotaStatus } from './quotas.js';
 
 export interface UserAccount {
   readonly user: UserRecord;
   readonly groups: readonly string[];
+  /** What the user's images hold, and its effective quotas. */
+  readonly quota: QuotaStatus;
+}
+
+/** A user as modified: `warning` says when a quota was set below what the user already uses. */
+export interface ModifiedAccount extends UserAccount {
+  readonly warning?: string;
 }
 
 /** The caller's account: `GET /api/whoami`. */

@@ -28,6 +28,7 @@ export const ERROR_MESSAGES = {
   GONE: 'This resource has expired.',
   LENGTH_REQUIRED: 'A Content-Length header is required.',
   PAYLOAD_TOO_LARGE: 'The body is too large.',
+  QUOTA_EXCEEDED: "This would pass the owner's quota; delete images or ask an admin for a larger quota.",
   UNSUPPORTED_MEDIA_TYPE: 'This content type is not accepted here.',
   RANGE_NOT_SATISFIABLE: 'The requested range is not satisfiable.',
   CHECKSUM_MISMATCH: 'The uploaded bytes do not match the expected checksum.',

@@ -19,6 +19,7 @@ import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { checkAccountName, checkImageName } from './names.js';
 import { RepomanError } from './repoman-error.js';
 import { allWithShares, withShares, type SharedImage } from './shared-image.js';
+import { createQuotaService, UNLIMITED, type QuotaDefaults } from './quotas.js';
 
 export interface CreateImageInput extends ImageFieldsInput {
   readonly name: string;
@@ -78,7 +79,8 @@ function seesEveryImage(caller: UserCaller): boolean {
   return caller.isAdmin || hasPermission(caller, 'image_modify') || hasPermission(caller, 'image_delete');
 }
 
-export function createImageService(stores: Pick<MetadataStores, 'users' | 'groups' | 'images'>) {
+export function createImageService(stores: Pick<MetadataStores, 'users' | 'groups' | 'images' | 'quotas'>, quotaDefaults: QuotaDefaults = UNLIMITED) {
+  const quotas = createQuotaService(stores.quotas, quotaDefaults);
   const { users, groups, images } = stores;
 
   async function userNamed(name: string): Promise<UserRecord> {
@@ -150,8 +152,13 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
       const creator = requirePermission(caller, 'image_create');
       checkImageName(input.name);
       const fields = toImageFields(input);
-      const image = await images.create({ ownerId: creator.user.id, name: input.name, ...fields }).catch(taken(creator.user.name, input.name));
-      return withShares(images, image);
+      const claim = await quotas.claim(creator.user, { bytes: 0, images: 1, what: `a new image ${creator.user.name}/${input.name}` });
+      try {
+        const image = await images.create({ ownerId: creator.user.id, name: input.name, ...fields }).catch(taken(creator.user.name, input.name));
+        return withShares(images, image);
+      } finally {
+        await claim.release();
+      }
     },
 
     async get(caller: Caller, ref: ImageRef): Promise<SharedImage> {
@@ -214,6 +221,7 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
               virtualSize: image.virtualSize,
             }
           : undefined;
+      const claim = await quotas.claim(cloner.user, { bytes: content?.size ?? 0, images: 1, what: `a clone of ${content?.size ?? 0} bytes named ${cloner.user.name}/${name}` });
       const clone = await images
         .create({
           ownerId: cloner.user.id,
@@ -227,7 +235,8 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
           minRam: image.minRam,
           ...(content !== undefined && { content }),
         })
-        .catch(taken(cloner.user.name, name));
+        .catch(taken(cloner.user.name, name))
+        .finally(() => claim.release());
       return withShares(images, clone);
     },
   };

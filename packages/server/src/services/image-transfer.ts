@@ -8,7 +8,9 @@
  * cancelled in `finally`, so the previous content stays and no partial file is visible; a
  * committed blob that lost its row is left to the sweeper. Old blobs are never deleted here:
  * a key may be shared by other rows (identical content, clones). The disk format and virtual
- * size are found on the way too (`disk-format.ts`), from a copy of the first bytes only.
+ * size are found on the way too (`disk-format.ts`), from a copy of the first bytes only. The
+ * owner's quota is claimed before the first byte is read (`quotas.ts`) and released once the
+ * upload is done either way.
  */
 import { Readable } from 'node:stream';
 import type { ImageRecord } from '../metadata/image-store.js';
@@ -18,6 +20,7 @@ import { hasExpired } from './image-fields.js';
 import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
 import type { Caller } from './caller.js';
 import { DiskFormatProbe } from './disk-format.js';
+import { createQuotaService, UNLIMITED, type QuotaClaim, type QuotaDefaults } from './quotas.js';
 import { RepomanError } from './repoman-error.js';
 import { withShares, type SharedImage } from './shared-image.js';
 
@@ -56,6 +59,8 @@ export class ImageEmptyError extends RepomanError {
 export interface ImageTransferOptions {
   /** `limits.max_image_bytes`; 0: no limit. */
   readonly maxImageBytes: number;
+  /** `[quotas]`; omitted: unlimited. */
+  readonly quotas?: QuotaDefaults;
 }
 
 export type ImageTransferService = ReturnType<typeof createImageTransferService>;
@@ -80,12 +85,13 @@ function probeDiskFormat(input: UploadSource): { source: Readable; probe: DiskFo
 }
 
 export function createImageTransferService(
-  stores: Pick<MetadataStores, 'users' | 'images'>,
+  stores: Pick<MetadataStores, 'users' | 'images' | 'quotas'>,
   blobs: BlobStore,
   options: ImageTransferOptions,
 ) {
-  const { images } = stores;
+  const { images, users } = stores;
   const maxBytes = options.maxImageBytes > 0 ? options.maxImageBytes : undefined;
+  const quotas = createQuotaService(stores.quotas, options.quotas ?? UNLIMITED);
 
   function tooLarge(): RepomanError {
     return new RepomanError('PAYLOAD_TOO_LARGE', `an image may hold at most ${maxBytes} bytes (limits.max_image_bytes)`, { unreadBody: true });
@@ -99,12 +105,32 @@ export function createImageTransferService(
       requireWritable(image, 'upload to');
       if (maxBytes !== undefined && request.length !== null && request.length > maxBytes) throw tooLarge();
 
-      const upload = await blobs.createUpload();
+      // Quota (SPEC §3): an announced length is claimed before any byte is read; a chunked
+      // body is cut where it would pass the quota, and claimed once its size is known.
+      const owner = await users.findByName(image.owner);
+      if (owner === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted meanwhile`);
+      const what = (size: number) => `an upload of ${size} bytes to ${imageLabel(image)}`;
+      const claims: QuotaClaim[] = [];
+      if (request.length !== null) {
+        claims.push(await quotas.claim(owner, { bytes: request.length, images: 0, replacesImageId: image.id, what: what(request.length), unreadBody: true }));
+      }
+      const room = request.length === null ? await quotas.roomFor(owner, image.size ?? 0) : undefined;
+      const quotaCut = room !== undefined && (maxBytes === undefined || room < maxBytes);
+      const limit = quotaCut ? room : maxBytes;
+
+      const upload = await blobs.createUpload().catch(async (error: unknown) => {
+        await Promise.all(claims.map((claim) => claim.release()));
+        throw error;
+      });
       const { source, probe, stopProbe } = probeDiskFormat(request.source);
       try {
         const written = await upload
-          .write(source, { ...(maxBytes !== undefined && { maxBytes }), signal: request.signal })
+          .write(source, { ...(limit !== undefined && { maxBytes: limit }), signal: request.signal })
           .catch((error: unknown) => {
+            if (error instanceof BlobTooLargeError && quotaCut) {
+              const message = `the upload to ${imageLabel(image)} passed the ${room} bytes left in ${owner.name}'s quota of ${quotas.limitsOf(owner).bytes} bytes; nothing was kept`;
+              throw new RepomanError('QUOTA_EXCEEDED', message, { unreadBody: true });
+            }
             if (error instanceof BlobTooLargeError) throw tooLarge();
             if (error instanceof UploadAbortedError) {
               // The caller said why it aborted (e.g. 408 after the body went idle).
@@ -127,6 +153,7 @@ export function createImageTransferService(
             `the ${written.size} bytes received have sha256 ${written.sha256}, not the announced ${expected}; the image was not changed`,
           );
         }
+        if (request.length === null) claims.push(await quotas.claim(owner, { bytes: written.size, images: 0, replacesImageId: image.id, what: what(written.size) }));
         const blob = await upload.commit();
         const updated = await images.recordUpload(image.id, { ...blob, detected: probe.result(written.size) });
         if (updated !== undefined) return withShares(images, updated);
@@ -135,7 +162,7 @@ export function createImageTransferService(
         throw new RepomanError('IMAGE_READ_ONLY', `${imageLabel(image)} was made read-only during the upload; it was not changed`);
       } finally {
         stopProbe();
-        await upload.cancel();
+        await Promise.all([upload.cancel(), ...claims.map((claim) => claim.release())]);
       }
     },
 

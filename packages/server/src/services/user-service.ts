@@ -14,10 +14,11 @@
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
 import { LastMember, MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { requireAdmin, requirePermission, requireUser } from './access.js';
-import type { CallerAccount, UserAccount } from './accounts.js';
+import type { CallerAccount, ModifiedAccount, UserAccount } from './accounts.js';
 import { ADMINS_GROUP, USERS_GROUP, type Caller } from './caller.js';
 import { checkClientDn } from './client-dn.js';
 import { checkAccountName } from './names.js';
+import { createQuotaService, UNLIMITED, type QuotaDefaults, type QuotaStatus } from './quotas.js';
 import { RepomanError } from './repoman-error.js';
 
 export interface CreateUserInput {
@@ -33,14 +34,18 @@ export interface ModifyUserInput {
   readonly email?: string | undefined;
   readonly client_dn?: string | undefined;
   readonly suspended?: boolean | undefined;
+  /** Admins only; 0: unlimited. */
+  readonly quota_bytes?: number | undefined;
+  readonly quota_images?: number | undefined;
 }
 
 const MAX_TEXT = 256;
 
 export type UserService = ReturnType<typeof createUserService>;
 
-export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups'>) {
+export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups' | 'quotas'>, quotaDefaults: QuotaDefaults = UNLIMITED) {
   const { users, groups } = stores;
+  const quotas = createQuotaService(stores.quotas, quotaDefaults);
 
   async function find(name: string): Promise<UserRecord> {
     checkAccountName('user', name);
@@ -50,7 +55,8 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
   }
 
   async function view(user: UserRecord): Promise<UserAccount> {
-    return { user, groups: (await groups.groupNamesOf([user.id])).get(user.id) ?? [] };
+    const [names, status] = await Promise.all([groups.groupNamesOf([user.id]), quotas.statusOf([user])]);
+    return { user, groups: names.get(user.id) ?? [], quota: status.get(user.id)! };
   }
 
   async function isAdminUser(user: UserRecord): Promise<boolean> {
@@ -85,8 +91,8 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
     async list(caller: Caller): Promise<UserAccount[]> {
       requireUser(caller);
       const all = await users.list();
-      const memberships = await groups.groupNamesOf(all.map((user) => user.id));
-      return all.map((user) => ({ user, groups: memberships.get(user.id) ?? [] }));
+      const [memberships, status] = await Promise.all([groups.groupNamesOf(all.map((user) => user.id)), quotas.statusOf(all)]);
+      return all.map((user) => ({ user, groups: memberships.get(user.id) ?? [], quota: status.get(user.id)! }));
     },
 
     async get(caller: Caller, name: string): Promise<UserAccount> {
@@ -120,9 +126,10 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
       return view(user);
     },
 
-    async modify(caller: Caller, name: string, input: ModifyUserInput): Promise<UserAccount> {
+    async modify(caller: Caller, name: string, input: ModifyUserInput): Promise<ModifiedAccount> {
       const actor = requireUser(caller);
       const user = await find(name);
+      if (input.quota_bytes !== undefined || input.quota_images !== undefined) requireAdmin(actor, 'set quotas');
       const privileged = input.client_dn !== undefined || input.suspended !== undefined;
       const self = actor.user.id === user.id;
       if (privileged || !self) {
@@ -137,10 +144,19 @@ export function createUserService(stores: Pick<MetadataStores, 'users' | 'groups
       }
       if (Object.values(input).every((value) => value === undefined)) return view(user);
       const changed = await users
-        .update(user.id, { clientDn: input.client_dn, fullName: input.full_name, email: input.email, suspended: input.suspended })
+        .update(user.id, {
+          clientDn: input.client_dn,
+          fullName: input.full_name,
+          email: input.email,
+          suspended: input.suspended,
+          quotaBytes: input.quota_bytes,
+          quotaImages: input.quota_images,
+        })
         .catch(conflict);
       if (changed === undefined) throw new RepomanError('USER_NOT_FOUND', `no user is named ${name}`);
-      return view(changed);
+      const account = await view(changed);
+      const warning = belowUsage(account.quota, input);
+      return warning === undefined ? account : { ...account, warning };
     },
 
     /** Deletes the user and its images rows (their blobs are collected by the storage layer). */
@@ -170,4 +186,16 @@ function checkText(field: string, value: string | undefined): void {
   if (value.length > MAX_TEXT || /[\u0000-\u001f\u007f]/.test(value)) {
     throw new RepomanError('BAD_REQUEST', `${field} must be at most ${MAX_TEXT} characters, without control characters`);
   }
+}
+
+/** A quota just set below current usage is accepted (it only blocks new uploads and images); this says so. */
+function belowUsage({ usage, limits }: QuotaStatus, input: ModifyUserInput): string | undefined {
+  const over: string[] = [];
+  if (input.quota_bytes !== undefined && limits.bytes > 0 && usage.bytes > limits.bytes) {
+    over.push(`quota_bytes ${limits.bytes} is below the ${usage.bytes} bytes the user's images hold`);
+  }
+  if (input.quota_images !== undefined && limits.images > 0 && usage.images > limits.images) {
+    over.push(`quota_images ${limits.images} is below the ${usage.images} images the user owns`);
+  }
+  return over.length === 0 ? undefined : `${over.join('; ')}: accepted; nothing is deleted, but new uploads and images are refused until usage is below the quota`;
 }

@@ -20,7 +20,7 @@ export function userContracts(backend: MetadataBackend): void {
       const bob = await metadata.users.create({ name: 'bob', clientDn: '/O=Grid/CN=Bob', fullName: 'Bob Smith', email: 'bob@example.org' }, [admins, admins]);
       assert.equal(typeof bob.id, 'number');
       assert.deepEqual({ ...bob, id: 0, created: '', modified: '' }, {
-        id: 0, name: 'bob', clientDn: '/O=Grid/CN=Bob', fullName: 'Bob Smith', email: 'bob@example.org', suspended: false, created: '', modified: '',
+        id: 0, name: 'bob', clientDn: '/O=Grid/CN=Bob', fullName: 'Bob Smith', email: 'bob@example.org', suspended: false, created: '', modified: '', quotaBytes: null, quotaImages: null,
       });
       assert.match(bob.created, ISO_UTC);
       assert.equal(bob.modified, bob.created);

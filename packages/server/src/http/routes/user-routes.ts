@@ -5,7 +5,7 @@
  * service (the image service for a user's images).
  */
 import type { NewUser, UserChanges } from '@repoman/api';
-import { toUserView } from '../account-views.js';
+import { toModifiedUserView, toUserView } from '../account-views.js';
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
 import { sendPage } from '../list-page.js';
@@ -30,7 +30,7 @@ export const userRoutes: RoutePlugin = (app, { users, images, config }) => {
     url: '/api/users/:user',
     handler: async (request) => {
       const body = readBody<UserChanges>(request);
-      return toUserView(await users.modify(request.caller, request.params.user, body));
+      return toModifiedUserView(await users.modify(request.caller, request.params.user, body));
     },
   });
 
