@@ -2,22 +2,12 @@
  * The permission names of SPEC §2, exactly. Permissions are held by groups; a user has the
  * union of its groups' permissions, and members of `admins` have every permission.
  * `image_modify` and `image_delete` are about images of others (owners may always act on
- * their own).
+ * their own). The list itself is the API's (`@repoman/api`): one source for the contract and
+ * the domain.
  */
+import { PERMISSIONS } from '@repoman/api';
 
-export const PERMISSIONS = [
-  'user_create',
-  'user_modify',
-  'user_delete',
-  'group_create',
-  'group_modify',
-  'group_delete',
-  'group_modify_membership',
-  'group_modify_permissions',
-  'image_create',
-  'image_modify',
-  'image_delete',
-] as const;
+export { PERMISSIONS };
 
 export type Permission = (typeof PERMISSIONS)[number];
 
