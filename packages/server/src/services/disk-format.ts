@@ -7,11 +7,12 @@
  * `1f 8b`); only a VHDX needs more, its region table at 192 KiB and then its metadata table,
  * wherever the region table says. Pure: no I/O, no HTTP; once its windows are filled it is
  * `done` and wants no more chunks. A header that has the magic but cannot be read (truncated, nonsense
- * fields) is not trusted: the bytes count as raw with an unknown virtual size.
+ * fields) is not trusted: the bytes count as raw with an unknown virtual size. The list of
+ * formats is the API's (`@repoman/api`), one list for the contract and the domain.
  */
+import { DISK_FORMATS, type DiskFormat } from '@repoman/api';
 
-export const DISK_FORMATS = ['raw', 'qcow2', 'vmdk', 'vdi', 'vhd', 'vhdx', 'iso', 'ova', 'gzip', 'other'] as const;
-export type DiskFormat = (typeof DISK_FORMATS)[number];
+export { DISK_FORMATS, type DiskFormat };
 
 export function isDiskFormat(value: string): value is DiskFormat {
   return (DISK_FORMATS as readonly string[]).includes(value);
