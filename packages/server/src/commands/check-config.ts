@@ -8,9 +8,8 @@
  * file is not created. The vomsdir's files are read as the server reads them: an `.lsc` or
  * `.pem` file it would skip is reported.
  */
-import { existsSync } from 'node:fs';
 import { VomsDir } from '@repoman/x509';
-import { DEFAULT_VOMSDIR } from '../config/config-schema.js';
+import { vomsEnabled } from '../config/config-schema.js';
 import { probeMetadata } from '../metadata/open-metadata.js';
 import { MetadataUnavailable } from '../metadata/store-errors.js';
 import { EXIT_ERROR, EXIT_OK, type Command } from './command-context.js';
@@ -26,7 +25,7 @@ export const checkConfigCommand: Command = {
     const config = loadConfigOrReport(context, configFile, { checkPaths: true });
     if (config === null) return EXIT_ERROR;
     const { vomsdir } = config.voms;
-    if (vomsdir !== DEFAULT_VOMSDIR || existsSync(vomsdir)) {
+    if (vomsEnabled(vomsdir)) {
       const skipped = (await VomsDir.load(vomsdir)).warnings;
       for (const warning of skipped) context.stderr.write(`repoman-server: voms.vomsdir: ${warning}\n`);
       if (skipped.length > 0) return EXIT_ERROR;

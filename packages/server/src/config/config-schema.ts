@@ -6,6 +6,7 @@
  * which means "use the development PKI under data_dir"; on that PKI `server.host` is 127.0.0.1
  * unless set. Paths are made absolute later, against the working directory.
  */
+import { existsSync } from 'node:fs';
 import {
   booleanKind,
   durationKind,
@@ -35,6 +36,8 @@ export const DEFAULT_GRID_CA_DIR = '/etc/grid-security/certificates';
 
 /** `voms.vomsdir` when not set: the grid's usual place; when it does not exist there is no VOMS. */
 export const DEFAULT_VOMSDIR = '/etc/grid-security/vomsdir';
+/** VOMS is on unless the vomsdir is the default one and it does not exist (a site without VOMS). */
+export const vomsEnabled = (vomsdir: string): boolean => vomsdir !== DEFAULT_VOMSDIR || existsSync(vomsdir);
 
 /** `server.host` when neither it nor `[tls]` cert/key is set (the development PKI). */
 export const DEV_PKI_HOST = '127.0.0.1';

@@ -11,7 +11,7 @@ import { ERROR_MESSAGES, type ErrorCode } from '../services/error-catalogue.js';
 import { RepomanError } from '../services/repoman-error.js';
 import { ERROR_STATUS } from './error-status.js';
 import { HttpError } from './http-error.js';
-import { faultOf } from './fault-envelope.js';
+import { faultOf, RETRY_AFTER_SECONDS } from './fault-envelope.js';
 import type { RouteTable } from './route-table.js';
 import { explainValidation } from './validation-errors.js';
 
@@ -62,7 +62,7 @@ export function toEnvelope(error: unknown): Envelope {
   if (fault !== undefined) return fault;
   // The database went away mid-flight: a retryable 503, not a 500 (its details go to the log only).
   if (error instanceof MetadataUnavailable) {
-    return { code: 'UNAVAILABLE', message: 'the metadata database cannot be reached; try again shortly', headers: { 'retry-after': '5' } };
+    return { code: 'UNAVAILABLE', message: 'the metadata database cannot be reached; try again shortly', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } };
   }
   const fastifyError = error as Partial<FastifyError> | null;
   const better = typeof fastifyError?.code === 'string' ? MESSAGES[fastifyError.code] : undefined;

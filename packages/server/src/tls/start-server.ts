@@ -11,10 +11,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import { constants } from 'node:crypto';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { TrustStore, VomsDir, toPem } from '@repoman/x509';
-import { DEFAULT_VOMSDIR } from '../config/config-schema.js';
+import { vomsEnabled } from '../config/config-schema.js';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { Identify } from '../http/caller-hook.js';
 import { ConnectionIdentities, type VomsSetup } from './connection-identity.js';
@@ -79,7 +78,7 @@ function httpsOptions(material: TlsMaterial): ServerOptions {
 /** The vomsdir and server names, or null when the default vomsdir does not exist (no VOMS). */
 async function loadVoms(config: RepomanConfig, notice: (line: string) => void): Promise<VomsSetup | null> {
   const { vomsdir: dir, server_name: serverName } = config.voms;
-  if (dir === DEFAULT_VOMSDIR && !existsSync(dir)) return null;
+  if (!vomsEnabled(dir)) return null;
   const vomsdir = await VomsDir.load(dir);
   for (const warning of vomsdir.warnings) notice(`repoman-server: voms: ${warning}`);
   return { vomsdir, serverNames: [serverName === '' ? hostname() : serverName] };
