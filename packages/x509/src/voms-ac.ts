@@ -9,7 +9,7 @@
  */
 import { Certificate } from './certificate.js';
 import { DerError, type DerElement, TAG, decodeInteger, decodeOid, readChildren, readOnly } from './der-reader.js';
-import { formatRdns, parseRdns } from './distinguished-name.js';
+import { formatDn, parseRdns } from './distinguished-name.js';
 import { canonicalName } from './subject-hash.js';
 
 export const VOMS_OID = {
@@ -39,7 +39,7 @@ export class AcName {
   }
 
   get dn(): string {
-    return formatRdns(parseRdns(this.der));
+    return formatDn(this.der);
   }
 
   get key(): string {

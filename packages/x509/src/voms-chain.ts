@@ -7,7 +7,7 @@
 import { Certificate } from './certificate.js';
 import { DerError, type DerElement, TAG, decodeInteger, readChildren, readOnly } from './der-reader.js';
 import { encodeOid } from './der-writer.js';
-import { formatRdns, parseRdns } from './distinguished-name.js';
+import { formatDn, parseRdns } from './distinguished-name.js';
 import { OID } from './oids.js';
 import { canonicalName } from './subject-hash.js';
 import { VOMS_OID } from './voms-ac.js';
@@ -63,10 +63,10 @@ function holderOf(light: LightCertificate): HolderCertificate {
     subjectDer: light.subject,
     issuerDer: light.issuer,
     get subjectDn(): string {
-      return formatRdns(parseRdns(light.subject));
+      return formatDn(light.subject);
     },
     get issuerDn(): string {
-      return formatRdns(parseRdns(light.issuer));
+      return formatDn(light.issuer);
     },
     get subjectKey(): string {
       return keyOf(light.subject);

@@ -71,12 +71,6 @@ export class VomsDir {
     return new VomsDir(entries, warnings);
   }
 
-  /** A vomsdir given in memory: vo → host → entry (tests, or configuration from elsewhere). */
-  static fromEntries(entries: Record<string, Record<string, VomsServerEntry>>): VomsDir {
-    const map = new Map(Object.entries(entries).map(([vo, hosts]) => [vo, new Map(Object.entries(hosts))]));
-    return new VomsDir(map, []);
-  }
-
   /** Whether any server of this VO is listed. */
   hasVo(vo: string): boolean {
     return this.entries.has(vo);
