@@ -49,7 +49,7 @@ export const modifyUserCommand = defineCommand<ModifyUserOptions>({
   },
   async run(options, context) {
     const user = await context.client().modifyUser(options.user, options.changes);
-    if (user.warning !== undefined && !options.json) context.io.stderr.write(`repoman: warning: ${user.warning}\n`);
+    if (user.warning !== undefined && !options.json) context.note(`warning: ${user.warning}`);
     if (options.json) printJson(context.io, user);
     else printUser(context.io, user);
   },

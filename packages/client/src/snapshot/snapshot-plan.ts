@@ -222,11 +222,11 @@ export function makePlan(input: PlanInput): SnapshotPlan {
   const { file, mountPoint } = paths;
   const inImage = (path: string): string => `${mountPoint}${path}`;
   const partitionSize = size - offset;
-  const uuid = reuse ? existing?.uuid : diskInput?.keepUuid ?? diskInput?.newUuid;
-  const disk: DiskPlan | undefined = diskInput && {
-    kernel: diskInput.kernel, initrd: diskInput.initrd, uuid: uuid ?? diskInput.newUuid, partitionSize,
-    bootConfig: extlinuxConfig(diskInput.kernel, diskInput.initrd, uuid ?? diskInput.newUuid),
-  };
+  const uuid = (reuse ? existing?.uuid : diskInput?.keepUuid) ?? diskInput?.newUuid;
+  const disk: DiskPlan | undefined = diskInput && uuid !== undefined ? {
+    kernel: diskInput.kernel, initrd: diskInput.initrd, uuid, partitionSize,
+    bootConfig: extlinuxConfig(diskInput.kernel, diskInput.initrd, uuid),
+  } : undefined;
   /** The file system as tools that take a file see it: e2fsprogs read `FILE?offset=N`. */
   const fsFile = disk ? `${file}?offset=${offset}` : file;
 
