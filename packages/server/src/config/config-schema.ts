@@ -52,6 +52,9 @@ export const configSchema: ConfigSchema = {
     http_port: { kind: portKind(), default: 0 },
     public_url: { kind: stringKind(), default: '' },
     data_dir: { kind: stringKind(), default: './var' },
+    // As long as fastify's plain-HTTP default (72 s), so idle HTTPS clients keep their handshake.
+    keep_alive_timeout: { kind: durationKind(), default: 72_000 },
+    hsts: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
   },
   tls: {
     cert: { kind: optionalStringKind(), default: null },

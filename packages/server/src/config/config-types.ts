@@ -14,6 +14,10 @@ export interface ServerConfig {
   readonly public_url: string;
   /** Absolute. */
   readonly data_dir: string;
+  /** Milliseconds an idle keep-alive connection stays open, on both listeners (default "72s"). */
+  readonly keep_alive_timeout: number;
+  /** `Strict-Transport-Security` max-age in seconds on HTTPS answers; 0 (default): no header. */
+  readonly hsts: number;
 }
 
 export interface TlsConfig {

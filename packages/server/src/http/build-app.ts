@@ -27,10 +27,14 @@ import { installExpectContinue } from './expect-continue.js';
 import './request-context.js';
 import { createMetrics, installMetrics, type Metrics } from './metrics.js';
 import { installRequestLog } from './request-log.js';
+import { installStrictTransportSecurity } from './strict-transport-security.js';
 import type { RouteContext } from './route-context.js';
 import { installRouteSchemas } from './route-schemas.js';
 import { RouteTable } from './route-table.js';
 import { API_ROUTES } from './routes/api-routes.js';
+
+/** How long a request's headers may take to arrive (a slow-headers guard; bodies have `limits.idle_timeout`). */
+const HEADERS_TIMEOUT_MS = 60_000;
 
 /** A sink for JSON log lines (process.stdout in production, a collector in tests). */
 export interface LogDestination {
@@ -90,6 +94,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Node's default of 300 s would cut the upload or download of a large image; a server from
   // serverFactory does not get fastify's requestTimeout (0), so set it here for both listeners.
   app.server.requestTimeout = 0;
+  // Idle keep-alive connections live as long on HTTPS as on HTTP (node's own default is 5 s,
+  // after which a client pays a new TLS handshake); headers must still arrive within 60 s.
+  app.server.keepAliveTimeout = deps.config.server.keep_alive_timeout;
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   refuseConnect(app.server);
 
   const routes = new RouteTable();
@@ -102,6 +110,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Metrics first: a request refused by a later hook (401) is still counted in and out.
   const metrics = deps.metrics ?? createMetrics();
   installMetrics(app, metrics, deps.plainHttp ? 'http' : 'https');
+  if (!deps.plainHttp) installStrictTransportSecurity(app, deps.config.server.hsts);
   installCrossSiteGuard(app, { publicUrl: deps.config.server.public_url, plainHttp: deps.plainHttp ?? false });
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
   installRequestLog(app);

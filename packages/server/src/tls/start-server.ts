@@ -2,7 +2,8 @@
  * Starts the listeners: HTTPS always, plain HTTP when `server.http_port` is set (public image
  * downloads only; every other request there is answered 403). TLS is terminated here, asking
  * every client for a certificate without letting OpenSSL reject it (Node cannot accept RFC
- * 3820 proxies), TLS >= 1.2 and no session tickets; each connection's chain is validated by
+ * 3820 proxies), TLS >= 1.2 with forward-secret AEAD suites only, no session tickets, the
+ * server's chain sent without its root; each connection's chain is validated by
  * @repoman/x509 (see connection-identity.ts). Which files to use (configured, or the
  * development PKI) is the serve command's choice (`commands/serve/tls-files.ts`). VOMS
  * attributes are read when the vomsdir exists (`[voms]`; see connection-identity.ts).
@@ -12,7 +13,7 @@ import { createServer as createHttpsServer, type ServerOptions } from 'node:http
 import { constants } from 'node:crypto';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import { hostname } from 'node:os';
-import { TrustStore, VomsDir, toPem } from '@repoman/x509';
+import { TrustStore, VomsDir } from '@repoman/x509';
 import { vomsEnabled } from '../config/config-schema.js';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { Identify } from '../http/caller-hook.js';
@@ -61,15 +62,36 @@ async function loadTlsMaterial(files: TlsFiles, crl: boolean): Promise<TlsMateri
   return { cert, key, trust };
 }
 
+/**
+ * Forward-secret AEAD suites only (what testssl.sh asks for): ECDHE with AES-GCM or
+ * ChaCha20-Poly1305 on TLS 1.2, the three AEAD suites of TLS 1.3. No static-RSA key exchange,
+ * no CBC (LUCKY13), no DHE (weak groups).
+ */
+export const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
 function httpsOptions(material: TlsMaterial): ServerOptions {
   return {
+    // The certificate file as given: the host certificate and any intermediates, never the root.
+    // No `ca` option: OpenSSL would complete the chain from it and send the self-signed root too.
+    // The client's chain is validated by @repoman/x509 against `material.trust` instead, and the
+    // CertificateRequest names no CAs, so a client presents its credential whoever issued it.
     cert: material.cert,
     key: material.key,
-    // Listed in the CertificateRequest, and used by Node to complete the presented chain.
-    ca: material.trust.anchors.map((anchor) => toPem(anchor)),
     requestCert: true,
     rejectUnauthorized: false,
     minVersion: 'TLSv1.2',
+    ciphers: TLS_CIPHERS,
+    honorCipherOrder: true,
     // Every connection presents its whole chain: a resumed session carries only the leaf.
     secureOptions: constants.SSL_OP_NO_TICKET,
   };

@@ -25,6 +25,8 @@ export interface RepositoryOptions {
   http?: boolean;
   /** Extra TOML lines appended to the config (e.g. `[limits]` …). */
   extraToml?: string;
+  /** `REPOMAN_*` overrides (e.g. of `[server]` keys, which `extraToml` cannot reopen). */
+  env?: Record<string, string>;
 }
 
 export interface Repository {
@@ -90,6 +92,7 @@ export async function startRepository(options: RepositoryOptions): Promise<Repos
     stderr = '';
     const env = { ...process.env };
     for (const key of Object.keys(env)) if (key.startsWith('REPOMAN_')) delete env[key];
+    Object.assign(env, options.env);
     env.REPOMAN_CONTRACT_CHECK = '1'; // every answer checked against @repoman/api; see cleanup()
     const started = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
