@@ -76,10 +76,15 @@ function operation(route: RouteDescriptor, operationId: string, emit: (schema: T
       parameter(name, 'query', route.query?.required?.includes(name) ?? false, emit(schema)),
     ),
   ];
+  if (route.conditional === true) parameters.push(...preconditionHeaders(route));
   const responses: Record<string, Json> = {};
   for (const [status, answer] of Object.entries(route.responses)) responses[status] = response(answer, emit);
   for (const [status, codes] of errorsByStatus(routeErrors(route))) {
-    responses[status] = { description: codes.join(', '), content: { 'application/json': { schema: emit(errorEnvelope(codes)) } } };
+    responses[status] = {
+      description: codes.join(', '),
+      ...(status === '401' && { headers: { 'WWW-Authenticate': { description: CHALLENGE_DESCRIPTION, schema: { type: 'string' } } } }),
+      content: { 'application/json': { schema: emit(errorEnvelope(codes)) } },
+    };
   }
   return {
     operationId,
@@ -90,6 +95,17 @@ function operation(route: RouteDescriptor, operationId: string, emit: (schema: T
     ...(route.body !== undefined && { requestBody: requestBody(route.body, emit) }),
     responses,
   };
+}
+
+/** The challenge of every 401 (see docs/spec.md): there is no password; the credential is the TLS client certificate. */
+const CHALLENGE_DESCRIPTION = 'Certificate realm="repoman": present a registered X.509 certificate or grid proxy in the TLS handshake';
+
+/** The precondition headers a conditional route reads (RFC 9110 §13.1). */
+function preconditionHeaders(route: RouteDescriptor): Json[] {
+  const header = (name: string, description: string): Json => ({ name, in: 'header', required: false, description, schema: { type: 'string' } });
+  const ifMatch = header('If-Match', 'ETags (strong comparison) or *: 412 unless the current one is listed');
+  if (route.methods[0] === 'GET') return [header('If-None-Match', 'ETags (weak comparison) or *: 304 when the current one is listed'), ifMatch];
+  return [ifMatch, header('If-Unmodified-Since', "an HTTP date: 412 when the record's modified time is later")];
 }
 
 function parameter(name: string, where: 'path' | 'query', required: boolean, schema: Json): Json {

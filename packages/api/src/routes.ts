@@ -43,6 +43,15 @@ export interface RouteDescriptor {
   readonly responses: Readonly<Record<number, Answer>>;
   /** Error codes this route may answer besides `COMMON_ERRORS`. */
   readonly errors: readonly ErrorCode[];
+  /**
+   * Conditional requests (RFC 9110 §13). A GET answers a strong `ETag` (a hash of its JSON
+   * body) with `Cache-Control: private, no-cache`, 304 on a matching `If-None-Match` and 412 on
+   * a failing `If-Match`; a PATCH, PUT or DELETE of the same URL answers 412
+   * `PRECONDITION_FAILED` when its `If-Match` (or `If-Unmodified-Since`, against the record's
+   * `modified`) is stale. Unset: derived by `withConditionals` (every GET with a JSON answer,
+   * and those writes); false: not conditional.
+   */
+  readonly conditional?: boolean;
 }
 
 const json = (schema: TSchema, description: string, headers?: Record<string, string>): Answer => ({ description, schema, ...(headers && { headers }) });
@@ -58,13 +67,14 @@ const GROUP = params({ group: GroupName });
 const UNKNOWN_FIELD: ErrorCode = 'UNKNOWN_FIELD';
 
 const accountRoutes: RouteDescriptor[] = [
-  { id: 'health', methods: ['GET'], url: '/healthz', tag: 'service', anonymous: true, summary: 'Liveness and readiness: 503 when the metadata database does not answer', responses: { 200: json(Health, 'ready') }, errors: [] },
+  { id: 'health', methods: ['GET'], url: '/healthz', tag: 'service', anonymous: true, conditional: false, summary: 'Liveness and readiness: 503 when the metadata database does not answer', responses: { 200: json(Health, 'ready') }, errors: [] },
   {
     id: 'metrics', methods: ['GET'], url: '/metrics', tag: 'service', anonymous: true, summary: 'Prometheus metrics (HTTPS only)',
     responses: { 200: { description: 'the Prometheus text exposition', contentType: 'text/plain' } }, errors: [],
   },
   {
-    id: 'openapi', methods: ['GET'], url: '/api/openapi.json', tag: 'service', anonymous: true, summary: 'This document: the OpenAPI 3.1 description of the API',
+    // Its own ETag and public caching (the document is the same for everyone).
+    id: 'openapi', methods: ['GET'], url: '/api/openapi.json', tag: 'service', anonymous: true, conditional: false, summary: 'This document: the OpenAPI 3.1 description of the API',
     responses: { 200: json(OpenApi, 'the document', { ETag: 'changes with the document', 'Cache-Control': 'how long to keep it' }), 304: noContent('not modified (If-None-Match)') },
     errors: [],
   },
@@ -154,12 +164,13 @@ const imageRoutes: RouteDescriptor[] = [
     ),
   ),
   ...inBothNamespaces('', {}, (where) => ({
-    id: 'downloadImage', methods: ['GET', 'HEAD'], anonymous: true, summary: `Download an image's bytes, ${where} (ranges, conditional requests)`,
+    id: 'downloadImage', methods: ['GET', 'HEAD'], anonymous: true, conditional: true, summary: `Download an image's bytes, ${where} (ranges, conditional requests)`,
     responses: {
       200: { description: 'the bytes', contentType: 'application/octet-stream', headers: DOWNLOAD_HEADERS },
       206: { description: 'the requested range', contentType: 'application/octet-stream', headers: { ...DOWNLOAD_HEADERS, 'Content-Range': 'bytes start-end/size' } },
       304: noContent('not modified (If-None-Match, If-Modified-Since)'),
     },
+    // 412: If-Match or If-Unmodified-Since (PRECONDITION_FAILED, added by withConditionals).
     errors: ['IMAGE_NOT_FOUND', 'IMAGE_EMPTY', 'GONE', 'RANGE_NOT_SATISFIABLE'],
   }), rawPrefix),
   ...inBothNamespaces('', {}, (where) => ({
@@ -174,7 +185,31 @@ function rawPrefix(prefix: string): string {
   return prefix.replace('/api/images/', '/api/images/raw/');
 }
 
-export const ROUTES: readonly RouteDescriptor[] = [...accountRoutes, ...imageRoutes];
+/** What a conditional JSON GET answers besides its 200; documented for OpenAPI and the contract checks. */
+const VALIDATOR_HEADERS = { ETag: 'a strong validator of this answer: a hash of its body', 'Cache-Control': 'private, no-cache: depends on the caller; revalidate with If-None-Match' };
+const WRITES: readonly HttpMethod[] = ['PATCH', 'PUT', 'DELETE'];
+
+const jsonGet = (route: RouteDescriptor): boolean => route.methods[0] === 'GET' && route.responses[200]?.schema !== undefined;
+
+/**
+ * Fills in `conditional` (see RouteDescriptor) and what it implies: ETag and Cache-Control on a
+ * conditional JSON GET's 200, its 304, and PRECONDITION_FAILED among the errors of every
+ * conditional route. A write is conditional when a conditional JSON GET has its URL.
+ */
+function withConditionals(routes: readonly RouteDescriptor[]): RouteDescriptor[] {
+  const readable = new Set(routes.filter((route) => route.conditional !== false && jsonGet(route)).map((route) => route.url));
+  return routes.map((route) => {
+    const conditional = route.conditional ?? (readable.has(route.url) && (jsonGet(route) || WRITES.includes(route.methods[0] as HttpMethod)));
+    if (!conditional) return { ...route, conditional: false };
+    const ok = route.responses[200];
+    const responses = jsonGet(route) && ok !== undefined
+      ? { ...route.responses, 200: { ...ok, headers: { ...ok.headers, ...VALIDATOR_HEADERS } }, 304: noContent('not modified (If-None-Match)') }
+      : route.responses;
+    return { ...route, conditional, responses, errors: [...route.errors, 'PRECONDITION_FAILED'] };
+  });
+}
+
+export const ROUTES: readonly RouteDescriptor[] = withConditionals([...accountRoutes, ...imageRoutes]);
 
 /** The codes a route may answer: its own and the common ones. */
 export function routeErrors(route: RouteDescriptor): ErrorCode[] {

@@ -75,3 +75,30 @@ test('bodies are described as JSON and as form-encoded text; uploads as bytes', 
   assert.ok(upload.content['application/octet-stream']);
   assert.equal(document.paths['/api/images'].post.responses['201'].headers.Location !== undefined, true);
 });
+
+test('conditional routes document their validators, 304, 412 and precondition headers; 401 its challenge', () => {
+  const document = openApiDocument() as Json;
+  const getImage = document.paths['/api/images/{image}'].get;
+  assert.ok(getImage.responses['200'].headers.ETag && getImage.responses['200'].headers['Cache-Control']);
+  assert.ok(getImage.responses['304'], 'GET documents 304');
+  assert.match(getImage.responses['412'].description, /PRECONDITION_FAILED/);
+  assert.deepEqual(getImage.parameters.filter((p: Json) => p.in === 'header').map((p: Json) => p.name), ['If-None-Match', 'If-Match']);
+  for (const [path, method] of [['/api/images/{owner}/{image}', 'patch'], ['/api/images/{image}', 'delete'], ['/api/users/{user}', 'patch'], ['/api/users/{user}', 'post'], ['/api/groups/{group}', 'delete']] as const) {
+    const op = document.paths[path][method];
+    assert.match(op.responses['412'].description, /PRECONDITION_FAILED/, `${method} ${path}`);
+    assert.ok(op.parameters.some((p: Json) => p.in === 'header' && p.name === 'If-Match'), `${method} ${path}: If-Match`);
+  }
+  for (const [path, method] of [['/api/images', 'post'], ['/api/users', 'post'], ['/api/groups/{group}/users/{user}', 'put'], ['/healthz', 'get']] as const) {
+    assert.equal(document.paths[path][method].responses['412'], undefined, `${method} ${path} is not conditional`);
+  }
+  assert.equal(document.paths['/api/openapi.json'].get.responses['412'], undefined, 'the document has its own public caching');
+  assert.match(document.paths['/api/whoami'].get.responses['401'].headers['WWW-Authenticate'].description, /^Certificate realm="repoman"/);
+});
+
+test('every GET with a JSON answer is conditional unless it says otherwise, and so are the PATCH, PUT and DELETE of its URL', () => {
+  const conditional = (id: string): boolean | undefined => ROUTES.find((route) => route.id === id)?.conditional;
+  for (const id of ['whoami', 'listUsers', 'getUser', 'modifyUser', 'deleteUser', 'listGroups', 'getGroup', 'modifyGroup', 'deleteGroup', 'listImages', 'getImage', 'modifyImageOf', 'deleteImage', 'downloadImage']) {
+    assert.equal(conditional(id), true, id);
+  }
+  for (const id of ['health', 'openapi', 'metrics', 'createUser', 'createImage', 'addMember', 'shareWithUser', 'cloneImage']) assert.equal(conditional(id), false, id);
+});

@@ -120,8 +120,11 @@ const image: Image = {
   min_ram: 0,
 };
 
+/** The headers every conditional GET's 200 carries (routes.ts, withConditionals). */
+const VALIDATORS = { etag: '"x"', 'cache-control': 'private, no-cache' };
+
 test('disk_format is one of SPEC §3\'s formats (or "" in a body); min_disk and min_ram are whole numbers from 0', () => {
-  const record = (body: unknown): boolean => validateAnswer(routeById('getImage'), 200, body).ok;
+  const record = (body: unknown): boolean => validateAnswer(routeById('getImage'), 200, body, { headers: VALIDATORS }).ok;
   assert.ok(record({ ...image, disk_format: 'qcow2', virtual_size: 5 * 1024 ** 3, min_disk: 40, min_ram: 4096 }));
   assert.ok(!record({ ...image, disk_format: 'floppy' }) && !record({ ...image, disk_format: '' }));
   const { min_ram: _minRam, ...withoutMinRam } = image;
@@ -133,11 +136,12 @@ test('disk_format is one of SPEC §3\'s formats (or "" in a body); min_disk and 
 });
 
 test('validateAnswer accepts the records as the server answers them', () => {
-  assert.deepEqual(validateAnswer(routeById('getUser'), 200, user).problems, []);
-  assert.deepEqual(validateAnswer(routeById('getImageOf'), 200, JSON.stringify(image)).problems, []);
-  assert.deepEqual(validateAnswer(routeById('listImages'), 200, [image], { headers: { 'x-total-count': '1' } }).problems, []);
+  assert.deepEqual(validateAnswer(routeById('getUser'), 200, user, { headers: VALIDATORS }).problems, []);
+  assert.deepEqual(validateAnswer(routeById('getImageOf'), 200, JSON.stringify(image), { headers: VALIDATORS }).problems, []);
+  assert.deepEqual(validateAnswer(routeById('listImages'), 200, [image], { headers: { 'x-total-count': '1', ...VALIDATORS } }).problems, []);
   assert.deepEqual(validateAnswer(routeById('deleteUser'), 204, '').problems, []);
-  assert.deepEqual(validateAnswer(routeById('getUser'), 200, '', { method: 'HEAD' }).problems, []);
+  assert.deepEqual(validateAnswer(routeById('getUser'), 200, '', { method: 'HEAD', headers: VALIDATORS }).problems, []);
+  assert.deepEqual(validateAnswer(routeById('getUser'), 304, '').problems, [], 'a conditional GET may answer 304');
   assert.deepEqual(validateAnswer(routeById('getUser'), 404, { error: { code: 'USER_NOT_FOUND', message: 'no' } }).problems, []);
 });
 

@@ -3,7 +3,7 @@
  * the metadata stores, the blob store, where the JSON log goes, how to identify a request's client (the TLS
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
  * in order: the request schemas of `@repoman/api`'s route table, the route table (for 405s), error
- * handling, the contract check (tests only), body parsers, metrics, the cross-site guard, the
+ * handling, conditional requests and caching headers, the contract check (tests only), body parsers, metrics, the cross-site guard, the
  * caller hook, the request log, and the route files of `routes/api-routes.ts`. The
  * caller listens (see `tls/start-server.ts`) or injects requests (tests).
  */
@@ -19,6 +19,7 @@ import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
 import { answerClientError, refuseConnect } from './client-errors.js';
+import { installConditionalRequests } from './conditional-requests.js';
 import { installContractCheck } from './contract-check.js';
 import { installCrossSiteGuard } from './cross-site-guard.js';
 import { installCallerHook, type Identify } from './caller-hook.js';
@@ -104,6 +105,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installRouteSchemas(app);
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   installErrorHandling(app, routes);
+  // Before the contract check, which must see the answer as it leaves (304, ETag).
+  installConditionalRequests(app);
   if (deps.contractCheck === true) installContractCheck(app);
   installBodyParsers(app);
   installExpectContinue(app);

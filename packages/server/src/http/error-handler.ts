@@ -83,8 +83,15 @@ function headersOf(error: RepomanError): Readonly<Record<string, string>> {
   return error.unreadBody ? { connection: 'close' } : {};
 }
 
+/**
+ * The challenge of a 401 (RFC 9110 §11.6.1): no password scheme fits, the credential is the
+ * client certificate of the TLS handshake (an X.509 certificate or a grid proxy).
+ */
+export const CERTIFICATE_CHALLENGE = 'Certificate realm="repoman"';
+
 export function sendError(reply: FastifyReply, envelope: Envelope): FastifyReply {
   const status = ERROR_STATUS[envelope.code];
+  if (status === 401) reply.header('www-authenticate', CERTIFICATE_CHALLENGE);
   return reply
     .status(status)
     .headers(envelope.headers)

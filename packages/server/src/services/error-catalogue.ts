@@ -27,6 +27,7 @@ export const ERROR_MESSAGES = {
   IMAGE_READ_ONLY: 'This image is read-only; clear read_only first.',
   GONE: 'This resource has expired.',
   LENGTH_REQUIRED: 'A Content-Length header is required.',
+  PRECONDITION_FAILED: 'The resource changed since you read it (If-Match or If-Unmodified-Since); read it again, then retry with its new ETag.',
   PAYLOAD_TOO_LARGE: 'The body is too large.',
   QUOTA_EXCEEDED: "This would pass the owner's quota; delete images or ask an admin for a larger quota.",
   UNSUPPORTED_MEDIA_TYPE: 'This content type is not accepted here.',

@@ -18,7 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ImageEmptyError } from '../../services/image-transfer.js';
 import { RepomanError } from '../../services/repoman-error.js';
-import { isNotModified } from '../conditional-get.js';
+import { evaluatePreconditions } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
 import { HttpError } from '../http-error.js';
 import { sendContinue } from '../expect-continue.js';
@@ -70,7 +70,9 @@ async function download(context: RouteContext, request: RawRequest, reply: Fasti
     .header('last-modified', found.uploaded.toUTCString())
     .header('accept-ranges', 'bytes')
     .header('repr-digest', `sha-256=:${Buffer.from(found.sha256, 'hex').toString('base64')}:`);
-  if (isNotModified(request.headers, etag, found.uploaded)) return reply.status(304).send();
+  const verdict = evaluatePreconditions(request.method, request.headers, { etag, lastModified: found.uploaded });
+  if (verdict === 'failed') throw new RepomanError('PRECONDITION_FAILED', `the image's bytes changed: its ETag is now ${etag}, uploaded ${found.uploaded.toUTCString()}`);
+  if (verdict === 'not-modified') return reply.status(304).send();
 
   const range = decideRange(header(request, 'range'), header(request, 'if-range'), { size: found.size, etag, lastModified: found.uploaded });
   if (range.kind === 'unsatisfiable') {

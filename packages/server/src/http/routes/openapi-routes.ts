@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { openApiDocument } from '@repoman/api';
-import { isNotModified } from '../conditional-get.js';
+import { evaluatePreconditions } from '../conditional-get.js';
 import { fileLinks } from '../file-links.js';
 import type { RoutePlugin } from '../route-context.js';
 
@@ -21,7 +21,6 @@ interface Built {
 const CACHE_CONTROL = 'public, max-age=3600';
 
 export const openApiRoutes: RoutePlugin = (app, { config }) => {
-  const started = new Date();
   let last: Built | undefined;
   app.get('/api/openapi.json', async (request, reply) => {
     const base = fileLinks(request, config.server).https;
@@ -30,7 +29,8 @@ export const openApiRoutes: RoutePlugin = (app, { config }) => {
       last = { base, text, etag: `"${createHash('sha256').update(text).digest('hex').slice(0, 32)}"` };
     }
     reply.header('etag', last.etag).header('cache-control', CACHE_CONTROL);
-    if (isNotModified({ 'if-none-match': request.headers['if-none-match'] }, last.etag, started)) return reply.status(304).send();
+    const current = { etag: last.etag, lastModified: null };
+    if (evaluatePreconditions('GET', { 'if-none-match': request.headers['if-none-match'] }, current) === 'not-modified') return reply.status(304).send();
     return reply.type('application/json; charset=utf-8').send(last.text);
   });
 };

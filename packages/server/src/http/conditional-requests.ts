@@ -1,0 +1,89 @@
+/**
+ * Caching headers and conditional requests for the JSON API, in one place for every route
+ * (RFC 9110 §13, RFC 9111), driven by each route's `conditional` in `@repoman/api`. Every JSON
+ * answer depends on the caller (its TLS certificate, which no `Vary` can name): a conditional
+ * GET's 200 says `Cache-Control: private, no-cache` with a strong `ETag` (a hash of the body,
+ * so anything in it that changes changes the tag), other JSON answers `no-store`. A GET's
+ * preconditions are judged on that tag once the handler answered: 304 without a body, or 412.
+ * A write (PATCH, its POST synonym, PUT, DELETE) of a conditional URL that carries `If-Match`,
+ * `If-Unmodified-Since` or `If-None-Match` first reads the resource as the GET of the same URL
+ * would, for the same caller (that route's handler), and is refused with 412
+ * `PRECONDITION_FAILED` when the caller's copy is stale: two admins editing one image do not
+ * overwrite each other. Such writes run one at a time in this process, so the check and the
+ * change are not interleaved with another conditional write.
+ */
+import type { FastifyInstance, FastifyReply, RouteHandlerMethod, RouteOptions } from 'fastify';
+import { RepomanError } from '../services/repoman-error.js';
+import { entityTag, evaluatePreconditions, hasPreconditions } from './conditional-get.js';
+
+/** Depends on who asks: browsers may keep it, but must revalidate it (If-None-Match) every time. */
+const PRIVATE_REVALIDATE = 'private, no-cache';
+const NO_STORE = 'no-store';
+
+const READS = new Set(['GET', 'HEAD']);
+
+export function installConditionalRequests(app: FastifyInstance): void {
+  /** The GET handler of each conditional JSON URL: what a write of that URL is checked against. */
+  const readers = new Map<string, RouteHandlerMethod>();
+  const writes = new SerialQueue();
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const descriptor = route.config?.apiRoute;
+    if (descriptor?.conditional === true && descriptor.methods[0] === 'GET' && descriptor.responses[200]?.schema !== undefined) {
+      readers.set(route.url, route.handler);
+    }
+  });
+
+  app.addHook('preHandler', async function (request, reply) {
+    if (READS.has(request.method) || !hasPreconditions(request.headers)) return;
+    const read = request.routeOptions.config.apiRoute?.conditional === true ? readers.get(request.routeOptions.url ?? '') : undefined;
+    if (read === undefined) return;
+    await writes.enter(reply);
+    const view: unknown = await read.call(this, request, reply);
+    if (view === undefined || reply.sent) throw new Error(`the GET handler of ${request.routeOptions.url} must return its answer, not send it`);
+    const etag = entityTag(JSON.stringify(view));
+    if (evaluatePreconditions(request.method, request.headers, { etag, lastModified: modifiedOf(view) }) === 'failed') {
+      throw new RepomanError('PRECONDITION_FAILED', `${request.url} changed since you read it: its ETag is now ${etag}; read it again and retry with If-Match: ${etag}`);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!isJson(reply)) return payload;
+    const route = request.routeOptions.config.apiRoute;
+    const cacheable = READS.has(request.method) && route?.conditional === true && reply.statusCode === 200;
+    if (reply.getHeader('cache-control') === undefined) reply.header('cache-control', cacheable ? PRIVATE_REVALIDATE : NO_STORE);
+    if (!cacheable || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
+    const etag = entityTag(payload);
+    reply.header('etag', etag);
+    const verdict = evaluatePreconditions(request.method, request.headers, { etag, lastModified: null });
+    if (verdict === 'failed') throw new RepomanError('PRECONDITION_FAILED', `${request.url} does not match If-Match: its ETag is ${etag}`);
+    if (verdict === 'proceed') return payload;
+    reply.status(304).removeHeader('content-type').removeHeader('content-length');
+    return null;
+  });
+}
+
+function isJson(reply: FastifyReply): boolean {
+  const type = reply.getHeader('content-type');
+  return typeof type === 'string' && type.startsWith('application/json');
+}
+
+/** A record's `modified` time (users, groups, images have one), for `If-Unmodified-Since`; null for lists. */
+function modifiedOf(view: unknown): Date | null {
+  const modified = typeof view === 'object' && view !== null && 'modified' in view ? view.modified : undefined;
+  const date = typeof modified === 'string' ? new Date(modified) : null;
+  return date !== null && Number.isFinite(date.getTime()) ? date : null;
+}
+
+/** Lets one request at a time through, each until its answer is sent or its connection closes. */
+class SerialQueue {
+  #tail: Promise<void> = Promise.resolve();
+
+  async enter(reply: FastifyReply): Promise<void> {
+    const previous = this.#tail;
+    let leave = (): void => {};
+    this.#tail = new Promise<void>((resolve) => (leave = resolve));
+    reply.raw.once('finish', leave).once('close', leave);
+    await previous;
+  }
+}
