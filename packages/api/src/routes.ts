@@ -174,7 +174,7 @@ const imageRoutes: RouteDescriptor[] = [
     errors: ['IMAGE_NOT_FOUND', 'IMAGE_EMPTY', 'GONE', 'RANGE_NOT_SATISFIABLE'],
   }), rawPrefix),
   ...inBothNamespaces('', {}, (where) => ({
-    id: 'uploadImage', methods: ['PUT'], summary: `Upload an image's bytes, ${where}: the raw body, streamed; Content-Length or chunked; optional Repr-Digest or X-Checksum-Sha256`,
+    id: 'uploadImage', methods: ['PUT'], conditional: true, summary: `Upload an image's bytes, ${where}: the raw body, streamed; Content-Length or chunked; optional Repr-Digest or X-Checksum-Sha256`,
     body: 'bytes', responses: { 200: json(Image, 'the image with its new version') },
     errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'LENGTH_REQUIRED', 'PAYLOAD_TOO_LARGE', 'QUOTA_EXCEEDED', 'CHECKSUM_MISMATCH', 'REQUEST_TIMEOUT'],
   }), rawPrefix),

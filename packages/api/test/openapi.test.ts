@@ -97,7 +97,7 @@ test('conditional routes document their validators, 304, 412 and precondition he
 
 test('every GET with a JSON answer is conditional unless it says otherwise, and so are the PATCH, PUT and DELETE of its URL', () => {
   const conditional = (id: string): boolean | undefined => ROUTES.find((route) => route.id === id)?.conditional;
-  for (const id of ['whoami', 'listUsers', 'getUser', 'modifyUser', 'deleteUser', 'listGroups', 'getGroup', 'modifyGroup', 'deleteGroup', 'listImages', 'getImage', 'modifyImageOf', 'deleteImage', 'downloadImage']) {
+  for (const id of ['whoami', 'listUsers', 'getUser', 'modifyUser', 'deleteUser', 'listGroups', 'getGroup', 'modifyGroup', 'deleteGroup', 'listImages', 'getImage', 'modifyImageOf', 'deleteImage', 'downloadImage', 'uploadImage']) {
     assert.equal(conditional(id), true, id);
   }
   for (const id of ['health', 'openapi', 'metrics', 'createUser', 'createImage', 'addMember', 'shareWithUser', 'cloneImage']) assert.equal(conditional(id), false, id);

@@ -5,7 +5,7 @@
 // challenge every 401 carries.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createImage, createWithBytes } from './helpers/image-helpers.js';
+import { createImage, createWithBytes, putBytes } from './helpers/image-helpers.js';
 import { ADMIN_DN, createTestApp, type TestApp } from './helpers/test-app.js';
 
 const ADA = ADMIN_DN;
@@ -160,6 +160,23 @@ describe('conditional requests and caching of the JSON API', () => {
     const uploaded = Date.parse(String(current.headers['last-modified']));
     assert.equal((await get(url, BOB, { 'if-unmodified-since': new Date(uploaded - 60_000).toUTCString() })).statusCode, 412);
     assert.equal((await get(url, BOB, { 'if-unmodified-since': new Date(uploaded + 60_000).toUTCString() })).statusCode, 200);
+  });
+
+  it('raw uploads: a stale If-Match is 412 before any byte is stored; If-None-Match: * uploads into an empty slot only', async () => {
+    await createImage(t, BOB, 'slot.img');
+    const url = '/api/images/raw/bob/slot.img';
+    const first = await putBytes(t, BOB, url, 'version one', { 'if-none-match': '*' });
+    assert.equal(first.statusCode, 200, first.body);
+    const again = await putBytes(t, BOB, url, 'version two', { 'if-none-match': '*' });
+    assert.equal(again.statusCode, 412, 'the slot has bytes now');
+    const etag = String((await t.request('HEAD', url, { dn: BOB })).headers.etag);
+    const stale = await putBytes(t, BOB, url, 'version two', { 'if-match': '"0000"' });
+    assert.equal(stale.statusCode, 412, stale.body);
+    assert.equal(errorCode(stale), 'PRECONDITION_FAILED');
+    assert.equal((await get(url, BOB)).body, 'version one', 'nothing was uploaded');
+    const fresh = await putBytes(t, BOB, url, 'version two', { 'if-match': etag });
+    assert.equal(fresh.statusCode, 200, fresh.body);
+    assert.equal((await get(url, BOB)).body, 'version two');
   });
 
   it('answers writes and errors with Cache-Control: no-store', async () => {

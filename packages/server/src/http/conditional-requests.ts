@@ -7,12 +7,12 @@
  * preconditions are judged on that tag once the handler answered: 304 without a body, or 412.
  * A write (PATCH, its POST synonym, PUT, DELETE) of a conditional URL that carries `If-Match`,
  * `If-Unmodified-Since` or `If-None-Match` first reads the resource as the GET of the same URL
- * would, for the same caller (that route's handler), and is refused with 412
+ * would, for the same caller (that route's handler, given a stand-in reply), and is refused with 412
  * `PRECONDITION_FAILED` when the caller's copy is stale: two admins editing one image do not
  * overwrite each other. Such writes run one at a time in this process, so the check and the
  * change are not interleaved with another conditional write.
  */
-import type { FastifyInstance, FastifyReply, RouteHandlerMethod, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
 import { RepomanError } from '../services/repoman-error.js';
 import { entityTag, evaluatePreconditions, hasPreconditions } from './conditional-get.js';
 
@@ -39,8 +39,7 @@ export function installConditionalRequests(app: FastifyInstance): void {
     const read = request.routeOptions.config.apiRoute?.conditional === true ? readers.get(request.routeOptions.url ?? '') : undefined;
     if (read === undefined) return;
     await writes.enter(reply);
-    const view: unknown = await read.call(this, request, reply);
-    if (view === undefined || reply.sent) throw new Error(`the GET handler of ${request.routeOptions.url} must return its answer, not send it`);
+    const view = await currentView(read, this, request);
     const etag = entityTag(JSON.stringify(view));
     if (evaluatePreconditions(request.method, request.headers, { etag, lastModified: modifiedOf(view) }) === 'failed') {
       throw new RepomanError('PRECONDITION_FAILED', `${request.url} changed since you read it: its ETag is now ${etag}; read it again and retry with If-Match: ${etag}`);
@@ -61,6 +60,20 @@ export function installConditionalRequests(app: FastifyInstance): void {
     reply.status(304).removeHeader('content-type').removeHeader('content-length');
     return null;
   });
+}
+
+/**
+ * What the GET handler of a URL answers this request's caller: its return value, or what it
+ * sends on the stand-in reply it is given (the real one is the write's, still unsent).
+ */
+async function currentView(read: RouteHandlerMethod, app: FastifyInstance, request: FastifyRequest): Promise<unknown> {
+  let sent: unknown;
+  const standIn = {
+    header: () => standIn, headers: () => standIn, status: () => standIn, code: () => standIn, type: () => standIn,
+    send: (payload: unknown) => ((sent = payload), standIn),
+  };
+  const returned: unknown = await read.call(app, request, standIn as unknown as FastifyReply);
+  return returned === standIn || returned === undefined ? sent : returned;
 }
 
 function isJson(reply: FastifyReply): boolean {

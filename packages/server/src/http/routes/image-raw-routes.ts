@@ -4,7 +4,7 @@
  * request stream unread for the blob store); `GET`/`HEAD` download it with Content-Length,
  * ETag (the quoted sha256), Last-Modified (the upload time), Repr-Digest, Accept-Ranges,
  * Content-Disposition, single Range requests (206/416), If-Range, If-None-Match and
- * If-Modified-Since (304). Downloads are open to anonymous callers and the plain-HTTP
+ * If-Modified-Since (304), If-Match and If-Unmodified-Since (412, on uploads too). Downloads are open to anonymous callers and the plain-HTTP
  * listener; the service lets them reach public images only. An upload needs a length
  * (Content-Length or chunked: 411 otherwise) and may announce its digest in a header or, when
  * chunked, a trailer; any answer given before its body was read closes the connection rather
@@ -18,7 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ImageEmptyError } from '../../services/image-transfer.js';
 import { RepomanError } from '../../services/repoman-error.js';
-import { evaluatePreconditions } from '../conditional-get.js';
+import { evaluatePreconditions, hasPreconditions } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
 import { HttpError } from '../http-error.js';
 import { sendContinue } from '../expect-continue.js';
@@ -94,6 +94,7 @@ async function download(context: RouteContext, request: RawRequest, reply: Fasti
 const bodies = new WeakMap<IncomingMessage, Readable>();
 
 async function upload(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<unknown> {
+  if (hasPreconditions(request.headers)) await checkUploadPreconditions(context, request);
   const abort = new AbortController();
   const onClose = (): void => {
     if (!reply.raw.writableFinished) abort.abort(new Error('the client closed the connection'));
@@ -128,6 +129,22 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
   } finally {
     body.stop();
     reply.raw.off('close', onClose);
+  }
+}
+
+/**
+ * `If-Match` / `If-Unmodified-Since` / `If-None-Match` of an upload, judged on the current
+ * bytes (ETag the quoted sha256, the upload time; none while the image is empty, so
+ * `If-None-Match: *` uploads only into an empty slot). Checked before the body is read; the
+ * upload itself is not serialized with other uploads (it may take hours).
+ */
+async function checkUploadPreconditions(context: RouteContext, request: RawRequest): Promise<void> {
+  const { image } = await context.images.get(request.caller, { owner: request.params.owner, name: request.params.image });
+  const etag = image.checksum === null ? null : `"${image.checksum}"`;
+  const current = { etag, lastModified: image.uploaded === null ? null : new Date(image.uploaded) };
+  if (evaluatePreconditions('PUT', request.headers, current) === 'failed') {
+    const now = etag === null ? 'the image has no bytes yet' : `its ETag is now ${etag}`;
+    throw new RepomanError('PRECONDITION_FAILED', `the image's bytes are not those your precondition names: ${now}; nothing was uploaded`);
   }
 }
 
