@@ -3,9 +3,10 @@
  * the metadata stores, the blob store, where the JSON log goes, how to identify a request's client (the TLS
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
  * in order: the request schemas of `@repoman/api`'s route table, the route table (for 405s), error
- * handling, conditional requests and caching headers, the contract check (tests only), body parsers, metrics, the cross-site guard, the
- * caller hook, the request log, and the route files of `routes/api-routes.ts`. The
- * caller listens (see `tls/start-server.ts`) or injects requests (tests).
+ * handling, conditional requests and caching headers, the contract check (tests only), body
+ * parsers, metrics, HSTS (HTTPS), the cross-site guard, the caller hook, the request log, and
+ * the route files of `routes/api-routes.ts`. The caller listens (see `tls/start-server.ts`) or
+ * injects requests (tests).
  */
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { RepomanConfig } from '../config/config-types.js';
