@@ -57,6 +57,9 @@ describe('conditional requests and caching of the JSON API', () => {
       }
       const head = await t.request('HEAD', url, { dn: ADA });
       assert.equal(head.headers.etag, etag, `${url}: HEAD has GET's ETag`);
+      const headAgain = await t.request('HEAD', url, { dn: ADA, headers: { 'if-none-match': String(etag) } });
+      assert.equal(headAgain.statusCode, 304, `${url}: HEAD revalidates too`);
+      assert.equal(headAgain.body, '');
       assert.equal((await get(url, ADA, { 'if-none-match': '"stale"' })).statusCode, 200, url);
     }
   });

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fastify from 'fastify';
+import { installConditionalRequests } from '../src/http/conditional-requests.js';
 import { CONTRACT_VIOLATION_LOG, installContractCheck } from '../src/http/contract-check.js';
 import { installErrorHandling } from '../src/http/error-handler.js';
 import { installRouteSchemas } from '../src/http/route-schemas.js';
@@ -19,6 +20,8 @@ async function appAnswering(answers: Record<string, () => unknown>, check = true
   const app = fastify({ logger: { stream: { write: (line: string) => lines.push(line) } } });
   installRouteSchemas(app);
   installErrorHandling(app, new RouteTable());
+  // As buildApp does: conditional GETs promise an ETag and Cache-Control, which this hook adds.
+  installConditionalRequests(app);
   if (check) installContractCheck(app);
   for (const [url, answer] of Object.entries(answers)) app.get(url, async () => answer());
   await app.ready();

@@ -58,7 +58,8 @@ export function installConditionalRequests(app: FastifyInstance): void {
     if (verdict === 'failed') throw new RepomanError('PRECONDITION_FAILED', `${request.url} does not match If-Match: its ETag is ${etag}`);
     if (verdict === 'proceed') return payload;
     reply.status(304).removeHeader('content-type').removeHeader('content-length');
-    return null;
+    // HEAD: fastify's own HEAD hook needs the body to give the length a 200 would have (RFC 9110 allows it).
+    return request.method === 'HEAD' ? payload : null;
   });
 }
 
