@@ -7,8 +7,8 @@
  * preconditions are judged on that tag once the handler answered: 304 without a body, or 412.
  * A write (PATCH, its POST synonym, PUT, DELETE) of a conditional URL that carries `If-Match`,
  * `If-Unmodified-Since` or `If-None-Match` first reads the resource as the GET of the same URL
- * would, for the same caller (that route's handler, given a stand-in reply), and is refused with 412
- * `PRECONDITION_FAILED` when the caller's copy is stale: two admins editing one image do not
+ * would, for the same caller (that route's handler, given a stand-in reply), and is refused
+ * with 412 `PRECONDITION_FAILED` when the caller's copy is stale: two admins editing one image do not
  * overwrite each other. Such writes run one at a time in this process, so the check and the
  * change are not interleaved with another conditional write.
  */
@@ -42,7 +42,7 @@ export function installConditionalRequests(app: FastifyInstance): void {
     const view = await currentView(read, this, request);
     const etag = entityTag(JSON.stringify(view));
     if (evaluatePreconditions(request.method, request.headers, { etag, lastModified: modifiedOf(view) }) === 'failed') {
-      throw new RepomanError('PRECONDITION_FAILED', `${request.url} changed since you read it: its ETag is now ${etag}; read it again and retry with If-Match: ${etag}`);
+      throw new RepomanError('PRECONDITION_FAILED', `${request.url} changed since you read it (its ETag is now ${etag}); nothing was changed: read it again, redo your change on what it is now, and send that with its new ETag`);
     }
   });
 
