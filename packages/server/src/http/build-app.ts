@@ -10,6 +10,7 @@
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
+import { createDownloadLinkService } from '../services/download-links.js';
 import { createGroupService } from '../services/group-service.js';
 import { createImageService } from '../services/image-service.js';
 import { createImageSharingService } from '../services/image-sharing.js';
@@ -115,6 +116,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     images: createImageService(deps.metadata, quotaDefaults),
     sharing: createImageSharingService(deps.metadata),
     transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults }),
+    links: createDownloadLinkService(deps.metadata, { maxLinkSeconds: deps.config.limits.max_link_seconds }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
   };
