@@ -101,9 +101,9 @@ export function collect(value: string, previous: string[] = []): string[] {
 
 const SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
 
-/** `3600`, `90s`, `30m`, `12h`, `7d`, `2w` → seconds (a whole number, at least 1). */
+/** `3600`, `90s`, `30m`, `12h`, `7d`, `+2w` → seconds (a whole number, at least 1). */
 export function parseSeconds(text: string, flag: string): number {
-  const match = /^\s*(\d{1,12})\s*([smhdw]?)\s*$/i.exec(text);
+  const match = /^\s*\+?(\d{1,12})\s*([smhdw]?)\s*$/i.exec(text);
   const seconds = match ? Number(match[1]) * (SECONDS[(match[2] ?? '').toLowerCase()] ?? Number.NaN) : Number.NaN;
   if (!(seconds >= 1)) throw new UsageError(`${flag} takes a lifetime such as 3600 (seconds), 30m, 12h, 7d or 2w, not "${text}"`);
   return seconds;

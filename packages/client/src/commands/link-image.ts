@@ -1,12 +1,14 @@
 /**
- * `repoman link-image IMAGE [--expires-in 7d] [--pin-version N]`: makes a download link to an
+ * `repoman link-image IMAGE [--expires-in 7d] [--version N]`: makes a download link to an
  * image you may modify, for a machine without a grid proxy (Glance's web-download,
  * `qemu-img convert https://…`, wget). Prints the URL on stdout: the only time it is shown,
- * since the server keeps only a hash of its token. The pinned version's flag is not `--version`,
- * which the program's own -V/--version takes wherever it stands.
+ * since the server keeps only a hash of its token. `--version N` reaches here as
+ * `--image-version` (normalize-argv.ts); `--expires` is SPEC §4's spelling of `--expires-in`.
  */
 import type { ImageRef } from '../wire/image-ref.js';
 import { formatImageRef } from '../wire/image-ref.js';
+import { Option } from 'commander';
+import { UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { println } from '../cli/io-streams.js';
 import { printJson } from '../cli/output.js';
@@ -19,6 +21,13 @@ export interface LinkImageOptions {
   readonly json: boolean;
 }
 
+function lifetime(flags: Readonly<Record<string, unknown>>): number | undefined {
+  const given = (['expiresIn', 'expires'] as const).filter((key) => typeof flags[key] === 'string');
+  if (given.length > 1) throw new UsageError('give --expires-in or --expires (the same thing), not both');
+  const key = given[0];
+  return key === undefined ? undefined : parseSeconds(String(flags[key]), key === 'expires' ? '--expires' : '--expires-in');
+}
+
 export const linkImageCommand = defineCommand<LinkImageOptions>({
   name: 'link-image',
   summary: 'make a download link to an image, for clouds without a grid proxy (the URL is shown once)',
@@ -26,13 +35,15 @@ export const linkImageCommand = defineCommand<LinkImageOptions>({
   configure: (command) => command
     .argument('<IMAGE>', 'NAME or OWNER/NAME')
     .option('--owner <USER>', 'the image is in this user\'s namespace')
-    .option('--expires-in <TIME>', 'lifetime: seconds, or 30m, 12h, 7d, 2w (default 7d, at most the server\'s max_link_seconds)')
-    .option('--pin-version <N>', 'pin this version (it must be the current one for now); default: the link follows the current content')
+    .option('--expires-in <TIME>', 'lifetime: seconds, or 30m, 12h, 7d, 2w (default 7d, at most the server\'s max_link_seconds); also --expires')
+    .addOption(new Option('--expires <TIME>').hideHelp())
+    .option('--version <N>', 'pin this version (it must be the current one for now); default: the link follows the current content')
+    .addOption(new Option('--image-version <N>').hideHelp())
     .option('--json', 'print the answer (id, url, expires, version) as JSON'),
   parse: ({ args, flags }) => ({
     image: parseImageArg(args[0], flags.owner),
-    expiresIn: typeof flags.expiresIn === 'string' ? parseSeconds(flags.expiresIn, '--expires-in') : undefined,
-    version: typeof flags.pinVersion === 'string' ? parseWhole(flags.pinVersion, '--pin-version', 'versions') : undefined,
+    expiresIn: lifetime(flags),
+    version: typeof flags.imageVersion === 'string' ? parseWhole(flags.imageVersion, '--version', 'versions') : undefined,
     json: flags.json === true,
   }),
   async run(options, context) {

@@ -66,8 +66,8 @@ describe('repoman link-image, list-links, revoke-link against a real server', ()
     assert.match(again.stderr, /no link/);
   });
 
-  it('link-image --json and --pin-version: the answer as JSON, pinned to the current version', async () => {
-    const made = ok(await bob(['link-image', 'sl55.img', '--pin-version', '1', '--json'])).json as { id: string; url: string; version: number };
+  it('link-image --json and --version with --expires (the SPEC spellings): the answer as JSON, pinned to the current version', async () => {
+    const made = ok(await bob(['link-image', 'sl55.img', '--version', '1', '--expires', '+1d', '--json'])).json as { id: string; url: string; version: number };
     assert.equal(made.version, 1);
     assert.equal(anonymous(made.url).status, 200);
   });
