@@ -135,7 +135,7 @@ describe('download links', () => {
     await t.metadata.db.updateTable('download_links').set({ expires: new Date(Date.now() - 1000).toISOString() }).where('id', '=', expired.id).execute();
     const unknown = `/api/links/${randomBytes(32).toString('base64url')}`;
     const answers = [];
-    for (const path of [pathOf(revoked), pathOf(expired), unknown, '/api/links/short', `/api/links/${'%2e'.repeat(50)}`]) {
+    for (const path of [pathOf(revoked), pathOf(expired), unknown, '/api/links/short', `/api/links/${'%2e'.repeat(50)}`, `/api/links/${'a'.repeat(300)}`, '/api/links/a%2Fb']) {
       for (const method of ['GET', 'HEAD']) {
         const response = await t.request(method, path);
         assert.equal(response.statusCode, 404, `${method} ${path}`);

@@ -8,10 +8,11 @@
  * download link is a secret: it is logged as `/api/links/…`.
  */
 import type { FastifyInstance } from 'fastify';
+import { isLinkUrl, LINK_PREFIX } from './link-url.js';
 
 /** The path of a request URL as logged: no query string, no download-link token. */
-export function loggedPath(url: string): string {
-  return (url.split('?')[0] ?? url).replace(/^\/api\/links\/[^/]+/, '/api/links/…');
+function loggedPath(url: string): string {
+  return isLinkUrl(url) ? `${LINK_PREFIX}…` : (url.split('?')[0] ?? url);
 }
 
 export function installRequestLog(app: FastifyInstance): void {

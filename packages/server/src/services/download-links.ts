@@ -60,7 +60,7 @@ export function tokenHash(token: string): string {
 }
 
 /** The one answer to every token that opens nothing. */
-function linkNotFound(): RepomanError {
+export function linkNotFound(): RepomanError {
   return new RepomanError('LINK_NOT_FOUND');
 }
 

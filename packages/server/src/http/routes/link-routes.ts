@@ -14,6 +14,7 @@ import type { LinkRecord } from '../../metadata/link-store.js';
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
 import { IMAGE_URL_PREFIXES, imageRefOf, type ImageParams } from '../image-ref.js';
+import { LINK_PREFIX } from '../link-url.js';
 import type { RoutePlugin } from '../route-context.js';
 import { serveDownload } from '../serve-download.js';
 
@@ -50,7 +51,7 @@ export const linkRoutes: RoutePlugin = (app, { links, transfer, metrics, config 
 
   app.route<{ Params: { token: string } }>({
     method: ['GET', 'HEAD'],
-    url: '/api/links/:token',
+    url: `${LINK_PREFIX}:token`,
     exposeHeadRoute: false,
     handler: async (request, reply) => {
       const { link, download } = await links.open(request.params.token);
