@@ -30,8 +30,6 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export interface DownloadLinkOptions {
   /** `[limits] max_link_seconds`. */
   readonly maxLinkSeconds: number;
-  /** The clock (tests); default: now. */
-  readonly now?: () => Date;
 }
 
 export interface LinkRequest {
@@ -55,7 +53,7 @@ export interface LinkDownload {
 
 export type DownloadLinkService = ReturnType<typeof createDownloadLinkService>;
 
-export function tokenHash(token: string): string {
+function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
@@ -65,7 +63,7 @@ export function linkNotFound(): RepomanError {
 }
 
 export function createDownloadLinkService(stores: Pick<MetadataStores, 'users' | 'images' | 'links'>, options: DownloadLinkOptions) {
-  const now = options.now ?? (() => new Date());
+  const now = (): Date => new Date();
   const max = options.maxLinkSeconds;
 
   function expiresInOf(value: unknown): number {

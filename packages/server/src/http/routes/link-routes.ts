@@ -29,15 +29,14 @@ const view = (link: LinkRecord) => ({
 
 export const linkRoutes: RoutePlugin = (app, { links, transfer, metrics, config }) => {
   for (const prefix of IMAGE_URL_PREFIXES) {
-    // Validation attached, not thrown: a bad expires_in gets the service's message, which names this server's limit.
     app.post<{ Params: ImageParams }>(`${prefix}/links`, { attachValidation: true }, async (request, reply) => {
       const ref = imageRefOf(request.params, request.method);
-      // A bad expires_in alone goes on to the service, whose message names this server's limit.
+      // Validation attached, not thrown: a bad expires_in alone goes on to the service, whose message names this server's limit.
       const failed = request.validationError;
       if (failed !== undefined && !(failed.validation ?? []).every((problem: { instancePath: string }) => problem.instancePath === '/expires_in')) throw failed;
       const body = readBody<NewLink>(request);
       const made = await links.create(request.caller, ref, { expiresIn: body.expires_in, version: body.version });
-      const url = `${fileLinks(request, config.server).https}/api/links/${made.token}`;
+      const url = `${fileLinks(request, config.server).https}${LINK_PREFIX}${made.token}`;
       return reply.status(201).send({ id: made.link.id, url, expires: made.link.expires, version: made.link.version });
     });
 
@@ -67,4 +66,3 @@ export const linkRoutes: RoutePlugin = (app, { links, transfer, metrics, config 
     },
   });
 };
-
