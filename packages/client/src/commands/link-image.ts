@@ -5,9 +5,8 @@
  * since the server keeps only a hash of its token. `--version N` reaches here as
  * `--image-version` (normalize-argv.ts); `--expires` is SPEC §4's spelling of `--expires-in`.
  */
-import type { ImageRef } from '../wire/image-ref.js';
-import { formatImageRef } from '../wire/image-ref.js';
 import { Option } from 'commander';
+import { formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { println } from '../cli/io-streams.js';

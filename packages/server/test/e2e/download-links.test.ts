@@ -1,7 +1,7 @@
 // Download links with real importers, against the real server over real TLS (SPEC §3
 // "Download links"): a private qcow2 image is fetched through its link by `qemu-img convert`
 // (qemu's curl driver, verifying the server with the site's CA in the system bundle) and by
-// `wget` with no credential, over HTTPS and over the plain-HTTP listener, byte-identical to
+// `wget` with no credential, over HTTPS and over the plain-HTTP listener (qemu-img there too), byte-identical to
 // the original (compared as qemu-img converts both to raw); the link counts the downloads;
 // after revocation both importers fail; an expired link is 404. Run on fs + SQLite, and once on
 // Ceph RGW + PostgreSQL (skipped where those are not installed).
@@ -127,12 +127,14 @@ for (const backend of [FS_SQLITE, CEPH_POSTGRES]) {
       const plain = wget(`${repo.httpUrl}${new URL(link.url).pathname}`, { caDir: site.caDir, output: file('via-http.qcow2') });
       assert.equal(plain.exitCode, 0, plain.log);
       assert.equal(await sha256OfFile(file('via-http.qcow2')), await sha256OfFile(file('private.qcow2')), 'wget over plain HTTP');
+      qemuImg(['convert', '-f', 'qcow2', '-O', 'raw', `${repo.httpUrl}${new URL(link.url).pathname}`, file('via-qemu-http.raw')]);
+      assert.equal(await sha256OfFile(file('via-qemu-http.raw')), original, 'qemu-img convert over plain HTTP');
 
       const listed = as('/api/images/private.qcow2/links').json as { id: string; downloads: number }[];
       const downloads = listed.find((entry) => entry.id === link.id)?.downloads ?? 0;
-      assert.ok(downloads >= 3, `downloads ${downloads}`);
+      assert.ok(downloads >= 4, `downloads ${downloads}`);
       const metrics = curl(`${repo.url}/metrics`, { caDir: site.caDir }).body;
-      assert.ok(Number(/^repoman_link_downloads_total (\d+)/m.exec(metrics)?.[1]) >= 3, 'the metric counts them');
+      assert.ok(Number(/^repoman_link_downloads_total (\d+)/m.exec(metrics)?.[1]) >= 4, 'the metric counts them');
 
       assert.equal(as(`/api/images/private.qcow2/links/${link.id}`, { method: 'DELETE' }).status, 204);
       const refused = await qemuImgTrusting(caPem, ['convert', '-f', 'qcow2', '-O', 'raw', link.url, file('revoked.raw')], { retry: false });
