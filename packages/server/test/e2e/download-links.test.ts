@@ -56,7 +56,7 @@ const CEPH_POSTGRES: Backend = {
 
 for (const backend of [FS_SQLITE, CEPH_POSTGRES]) {
   describe(`download links with qemu-img and wget (${backend.name})`, () => {
-    let services: { stop: () => Promise<void> } | null;
+    let services: { toml: string; stop: () => Promise<void> } | null;
     let site: GridSite;
     let bob: GridUser;
     let repo: Repository;
