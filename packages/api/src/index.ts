@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './fastify-schema.js';
 export * from './groups.js';
 export * from './images.js';
+export * from './links.js';
 export * from './openapi.js';
 export * from './routes.js';
 export * from './users.js';

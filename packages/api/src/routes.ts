@@ -11,6 +11,7 @@ import { GroupName, Health, ImageName, Permission, UserName } from './common.js'
 import { COMMON_ERRORS, type ErrorCode } from './errors.js';
 import { Group, GroupChanges, GroupList, GroupNameList, NewGroup, PermissionList, UserNameList } from './groups.js';
 import { CloneImage, Image, ImageChanges, ImageList, ImageQuery, NewImage, PageQuery } from './images.js';
+import { CreatedLink, LinkId, LinkList, NewLink } from './links.js';
 import { ModifiedUser, NewUser, User, UserChanges, UserList, Whoami } from './users.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -180,6 +181,33 @@ const imageRoutes: RouteDescriptor[] = [
   }), rawPrefix),
 ];
 
+/** Download links (SPEC §3): made, listed and revoked on the image; used without a certificate. */
+const linkRoutes: RouteDescriptor[] = [
+  ...inBothNamespaces('/links', {}, (where) => ({
+    id: 'createLink', methods: ['POST'], summary: `Make a download link to an image ${where} (needs the right to modify it); the token is shown in this answer only`,
+    body: NewLink, responses: { 201: json(CreatedLink, 'the new link, with its URL') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND'],
+  })),
+  ...inBothNamespaces('/links', {}, (where) => ({
+    id: 'listLinks', methods: ['GET'], summary: `The live download links of an image ${where} (neither expired nor revoked), never their tokens`,
+    responses: { 200: json(LinkList, 'the links, newest first') }, errors: ['IMAGE_NOT_FOUND'],
+  })),
+  ...inBothNamespaces('/links/:id', { id: LinkId }, (where) => ({
+    id: 'revokeLink', methods: ['DELETE'], summary: `Revoke a download link of an image ${where}: it answers 404 from now on`,
+    responses: { 204: noContent('revoked') }, errors: ['IMAGE_NOT_FOUND', 'LINK_NOT_FOUND'],
+  })),
+  {
+    id: 'downloadThroughLink', methods: ['GET', 'HEAD'], url: '/api/links/:token', tag: 'images', anonymous: true, conditional: true,
+    summary: "Download an image's bytes through a link: no certificate needed (also on the plain-HTTP listener), ranges and conditional requests as the raw URL; an unknown, malformed, expired or revoked token, or an image deleted or emptied meanwhile, answers the same 404",
+    params: params({ token: Type.String({ description: 'the secret part of the link (43 characters of base64url)' }) }),
+    responses: {
+      200: { description: 'the bytes', contentType: 'application/octet-stream', headers: { ...DOWNLOAD_HEADERS, 'Cache-Control': 'private, no-store: a link is a secret; no cache may keep the bytes past a revocation' } },
+      206: { description: 'the requested range', contentType: 'application/octet-stream', headers: { ...DOWNLOAD_HEADERS, 'Content-Range': 'bytes start-end/size' } },
+      304: noContent('not modified (If-None-Match, If-Modified-Since)'),
+    },
+    errors: ['LINK_NOT_FOUND', 'RANGE_NOT_SATISFIABLE'],
+  },
+];
+
 /** `/api/images/:image` → `/api/images/raw/:image`, `/api/images/:owner/:image` → `/api/images/raw/:owner/:image`. */
 function rawPrefix(prefix: string): string {
   return prefix.replace('/api/images/', '/api/images/raw/');
@@ -209,7 +237,7 @@ function withConditionals(routes: readonly RouteDescriptor[]): RouteDescriptor[]
   });
 }
 
-export const ROUTES: readonly RouteDescriptor[] = withConditionals([...accountRoutes, ...imageRoutes]);
+export const ROUTES: readonly RouteDescriptor[] = withConditionals([...accountRoutes, ...imageRoutes, ...linkRoutes]);
 
 /** The codes a route may answer: its own and the common ones. */
 export function routeErrors(route: RouteDescriptor): ErrorCode[] {

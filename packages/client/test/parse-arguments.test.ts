@@ -38,6 +38,9 @@ describe('every command of SPEC §4 answers to its name and its 2011 aliases', (
     ['remove-image', ['ri'], ['img']],
     ['clone-image', [], ['img', 'copy']],
     ['share-image', [], ['img', '--user', 'pam']],
+    ['link-image', [], ['img']],
+    ['list-links', [], ['img']],
+    ['revoke-link', [], ['img', 'abc']],
     ['unshare-image', [], ['img', '--group', 'atlas']],
     ['save-image', ['save'], ['img']],
     ['create-user', ['cu'], ['bob', '--dn', '/CN=Bob']],
@@ -193,6 +196,20 @@ describe('other options', () => {
       name: 'w.img', resize: undefined, snapshotDir: undefined, excludes: [], excludeFrom: undefined, source: undefined,
       gzip: false, disk: false, format: undefined, compress: false, includeCredentials: false, newUuid: false, clean: false, dryRun: false, force: false, fields: {}, json: false,
     });
+  });
+
+  it('link-image takes a lifetime (--expires-in or SPEC\'s --expires) and --version N, which is not the program\'s --version', async () => {
+    assert.deepEqual((await parse(['link-image', 'bob/sl55.img', '--version', '3', '--expires', '7d'])).options, {
+      image: { owner: 'bob', name: 'sl55.img' }, expiresIn: 7 * 86400, version: 3, json: false,
+    });
+    assert.deepEqual((await parse(['link-image', 'sl55.img', '--expires-in=90', '--version=2', '--json'])).options, {
+      image: { name: 'sl55.img' }, expiresIn: 90, version: 2, json: true,
+    });
+    assert.equal((await parse(['link-image', 'x.img', '--expires-in', '+2w'])).options.expiresIn, 14 * 86400);
+    assert.match(await usageError(['link-image', 'x.img', '--expires-in', '0']), /--expires-in takes a lifetime/);
+    assert.match(await usageError(['link-image', 'x.img', '--expires', '1.5h']), /--expires takes a lifetime/);
+    assert.match(await usageError(['link-image', 'x.img', '--expires', '1h', '--expires-in', '1h']), /not both/);
+    assert.deepEqual((await parse(['revoke-link', 'x.img', '3f9c2a7b1e04'])).options, { image: { name: 'x.img' }, id: '3f9c2a7b1e04' });
   });
 
   it('aug takes several users, or a comma-separated list', async () => {

@@ -1,6 +1,6 @@
 /**
  * The JSON half of the API: one method per metadata route of SPEC §3 (who am I, images,
- * users, groups, permissions), over a given `HttpTransport`. Records come back exactly as the
+ * download links, users, groups, permissions), over a given `HttpTransport`. Records come back exactly as the
  * server sends them; a non-2xx answer throws `ApiError` (status, the envelope's code and
  * message); reads, PUTs and DELETEs are retried on network errors and 5xx (POST and PATCH
  * are not: they may have taken effect). Listings follow every page. Images are named by an
@@ -8,7 +8,7 @@
  * transfer/; `RepomanClient` puts the two together.
  */
 import type {
-  GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, ModifiedUser, NewGroup, NewUser, UserChanges, User, Whoami,
+  CreatedLink, GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, Link, ModifiedUser, NewGroup, NewLink, NewUser, UserChanges, User, Whoami,
 } from '@repoman/api';
 import { errorFrom, readBody, type HttpTransport, type QueryValue } from '../transport/http-transport.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
@@ -60,6 +60,21 @@ export class RepomanApi {
 
   unshareImage(image: ImageName, with_: { user: string } | { group: string }): Promise<unknown> {
     return this.call('DELETE', sharePath(image, with_));
+  }
+
+  // ---- download links
+  /** Makes a download link; its `url` (holding the token) is in this answer only. */
+  createLink(image: ImageName, link: NewLink = {}): Promise<CreatedLink> {
+    return this.call('POST', `${imagePath(refOf(image))}/links`, { json: link });
+  }
+
+  /** The image's live links (never their tokens). */
+  listLinks(image: ImageName): Promise<Link[]> {
+    return this.call('GET', `${imagePath(refOf(image))}/links`);
+  }
+
+  async revokeLink(image: ImageName, id: string): Promise<void> {
+    await this.call('DELETE', `${imagePath(refOf(image))}/links/${enc(id)}`);
   }
 
   // ---- users

@@ -4,7 +4,10 @@
  * is `--read-only=no`), and the yes/no flags (`--read-only`, `--unauthenticated-access`,
  * `--public`, `--suspended`), which may stand alone (true), take a following true/false word,
  * or be negated as `--no-…`. They always reach commander in the `--flag=value` form, so
- * a following positional argument is never swallowed as their value. Nothing after `--` is touched.
+ * a following positional argument is never swallowed as their value. `--version N` (or
+ * `--version=N`) with a whole number is an image version (`link-image --version N`, SPEC §4),
+ * which commander would take for the program's own -V/--version wherever it stands: it reaches
+ * commander as `--image-version=N`. Nothing after `--` is touched.
  */
 import { isBooleanWord } from './parse-values.js';
 
@@ -29,6 +32,8 @@ export function normalizeArgv(argv: readonly string[]): string[] {
       if (value !== undefined) out.push(`--${name}=${value}`);
       else if (argv[i + 1] !== undefined && isBooleanWord(argv[i + 1] ?? '')) out.push(`--${name}=${argv[(i += 1)]}`);
       else out.push(`--${name}=true`);
+    } else if (name === 'version' && /^\d+$/.test(value ?? argv[i + 1] ?? '')) {
+      out.push(`--image-version=${value ?? argv[(i += 1)]}`);
     } else if (name.startsWith('no-') && BOOLEAN_FLAGS.has(name.slice(3)) && value === undefined) {
       out.push(`--${name.slice(3)}=false`);
     } else {

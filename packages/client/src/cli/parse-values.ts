@@ -1,7 +1,7 @@
 /**
  * Parsers for option values, each throwing `UsageError` with a line that says what is
  * expected: sizes with K M G T suffixes (powers of 1024), yes/no booleans, expiry times,
- * comma-separated lists, whole numbers, disk formats, and the IMAGE argument (`NAME` or
+ * lifetimes in seconds, comma-separated lists, whole numbers, disk formats, and the IMAGE argument (`NAME` or
  * `OWNER/NAME`, or `--owner`).
  */
 import { InvalidValueError } from '../wire/api-errors.js';
@@ -97,4 +97,14 @@ export function parseImageArg(text: unknown, owner: unknown): ImageRef {
 /** Commander's collector for repeatable options. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+const SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
+
+/** `3600`, `90s`, `30m`, `12h`, `7d`, `+2w` → seconds (a whole number, at least 1). */
+export function parseSeconds(text: string, flag: string): number {
+  const match = /^\s*\+?(\d{1,12})\s*([smhdw]?)\s*$/i.exec(text);
+  const seconds = match ? Number(match[1]) * (SECONDS[(match[2] ?? '').toLowerCase()] ?? Number.NaN) : Number.NaN;
+  if (!(seconds >= 1)) throw new UsageError(`${flag} takes a lifetime such as 3600 (seconds), 30m, 12h, 7d or 2w, not "${text}"`);
+  return seconds;
 }

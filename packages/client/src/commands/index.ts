@@ -14,7 +14,9 @@ import { describeImageCommand } from './describe-image.js';
 import { describeUserCommand } from './describe-user.js';
 import { downloadImageCommand } from './download-image.js';
 import { listGroupsCommand } from './list-groups.js';
+import { linkImageCommand } from './link-image.js';
 import { listImagesCommand } from './list-images.js';
+import { listLinksCommand } from './list-links.js';
 import { listPermissionsCommand } from './list-permissions.js';
 import { listUsersCommand } from './list-users.js';
 import { makeConfigCommand } from './make-config.js';
@@ -27,6 +29,7 @@ import { removePermissionsFromGroupCommand } from './remove-permissions-from-gro
 import { removeUserCommand } from './remove-user.js';
 import { removeUsersFromGroupCommand } from './remove-users-from-group.js';
 import { renameImageCommand } from './rename-image.js';
+import { revokeLinkCommand } from './revoke-link.js';
 import { saveImageCommand } from './save-image.js';
 import { shareImageCommand } from './share-image.js';
 import { unshareImageCommand } from './unshare-image.js';
@@ -48,6 +51,9 @@ export const COMMANDS: readonly AnyCommand[] = [
   cloneImageCommand,
   shareImageCommand,
   unshareImageCommand,
+  linkImageCommand,
+  listLinksCommand,
+  revokeLinkCommand,
   saveImageCommand,
   createUserCommand,
   listUsersCommand,

@@ -53,6 +53,8 @@ export interface LimitsConfig {
   readonly max_image_bytes: number;
   /** Milliseconds a request body may send nothing before it is aborted (`idle_timeout`, default "60s"). */
   readonly idle_timeout: number;
+  /** The longest a download link may live, in seconds (default 30 days). */
+  readonly max_link_seconds: number;
 }
 
 /** The quotas of a user whose own were never set (SPEC §3 "Quotas"); 0: unlimited. */

@@ -11,6 +11,7 @@
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
+import { createDownloadLinkService, linkNotFound } from '../services/download-links.js';
 import { createGroupService } from '../services/group-service.js';
 import { createImageService } from '../services/image-service.js';
 import { createImageSharingService } from '../services/image-sharing.js';
@@ -28,6 +29,7 @@ import { installErrorHandling, sendError, toEnvelope } from './error-handler.js'
 import { installExpectContinue } from './expect-continue.js';
 import './request-context.js';
 import { createMetrics, installMetrics, type Metrics } from './metrics.js';
+import { isLinkUrl } from './link-url.js';
 import { installRequestLog } from './request-log.js';
 import { installStrictTransportSecurity } from './strict-transport-security.js';
 import type { RouteContext } from './route-context.js';
@@ -86,7 +88,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Image names reach 255 characters; anything longer is an invalid name (400), see error-handler.ts.
     routerOptions: { maxParamLength: 256 },
     // Errors raised by the router itself (bad URL encoding, over-long segment) get the envelope too.
-    frameworkErrors: (error, _request, reply) => sendError(reply, toEnvelope(error)),
+    // A download link's token, even one too long for the router, gets the link's one 404.
+    frameworkErrors: (error, request, reply) => sendError(reply, toEnvelope(isLinkUrl(request.url) ? linkNotFound() : error)),
     // What node's parser refuses (malformed request line, unknown method, bad chunks, huge headers).
     clientErrorHandler: answerClientError,
     // `/api/images/` is `/api/images`: the same route, not an image with an empty name.
@@ -128,6 +131,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     images: createImageService(deps.metadata, quotaDefaults),
     sharing: createImageSharingService(deps.metadata),
     transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults }),
+    links: createDownloadLinkService(deps.metadata, { maxLinkSeconds: deps.config.limits.max_link_seconds }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
   };

@@ -4,7 +4,8 @@
  * Content-Length), requests in flight, and Node's process metrics. One `Metrics` is shared by
  * the HTTPS and plain-HTTP apps of a server (serve.ts makes it), so a scrape sees both; it
  * uses its own registry, never prom-client's global one. Labels hold route patterns, never
- * user or image names, so their number stays bounded. In flight counts a request from its first
+ * user or image names, so their number stays bounded. Downloads through download links are
+ * counted on their own too. In flight counts a request from its first
  * hook (install this before any hook that may refuse it) until its response closes, whether it
  * finished or the connection was cut: node emits 'close' exactly once either way, while
  * fastify's onResponse is skipped for an aborted download.
@@ -19,6 +20,8 @@ export interface Metrics {
   readonly bytesReceived: Counter<'route'>;
   readonly bytesSent: Counter<'route'>;
   readonly inFlight: Gauge<'listener'>;
+  /** Downloads through download links (GETs from the first byte: see routes/link-routes.ts). */
+  readonly linkDownloads: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -38,6 +41,7 @@ export function createMetrics(): Metrics {
     bytesReceived: new Counter({ name: 'repoman_http_received_bytes_total', help: 'Request body bytes (by Content-Length)', labelNames: ['route'], registers }),
     bytesSent: new Counter({ name: 'repoman_http_sent_bytes_total', help: 'Response body bytes (by Content-Length)', labelNames: ['route'], registers }),
     inFlight: new Gauge({ name: 'repoman_http_requests_in_flight', help: 'Requests being answered', labelNames: ['listener'], registers }),
+    linkDownloads: new Counter({ name: 'repoman_link_downloads_total', help: 'Downloads through download links (GETs from the first byte)', registers }),
   };
 }
 

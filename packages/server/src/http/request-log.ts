@@ -4,9 +4,16 @@
  * (registered or not; null without a certificate) and the duration in milliseconds. Fastify's
  * own request logging is off, so this is the only per-request line. A request whose client
  * closed the connection before the response ended (Ctrl-C mid-upload or mid-download) gets
- * one info line "request aborted by the client" instead (method, path, DN).
+ * one info line "request aborted by the client" instead (method, path, DN). The token of a
+ * download link is a secret: it is logged as `/api/links/…`.
  */
 import type { FastifyInstance } from 'fastify';
+import { isLinkUrl, LINK_PREFIX } from './link-url.js';
+
+/** The path of a request URL as logged: no query string, no download-link token. */
+function loggedPath(url: string): string {
+  return isLinkUrl(url) ? `${LINK_PREFIX}…` : (url.split('?')[0] ?? url);
+}
 
 export function installRequestLog(app: FastifyInstance): void {
   // A client that gives up (Ctrl-C, a closed laptop) is ordinary: one info line, no error or stack.
@@ -14,7 +21,7 @@ export function installRequestLog(app: FastifyInstance): void {
     request.log.info(
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        path: loggedPath(request.url),
         dn: request.identity?.dn ?? null,
       },
       'request aborted by the client',
@@ -25,7 +32,7 @@ export function installRequestLog(app: FastifyInstance): void {
     request.log.info(
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        path: loggedPath(request.url),
         status: reply.statusCode,
         bytes: length === undefined ? 0 : Number(length),
         dn: request.identity?.dn ?? null,

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
+import type { DownloadLinkService } from '../services/download-links.js';
 import type { GroupService } from '../services/group-service.js';
 import type { ImageService } from '../services/image-service.js';
 import type { ImageSharingService } from '../services/image-sharing.js';
@@ -23,6 +24,7 @@ export interface RouteContext {
   readonly images: ImageService;
   readonly sharing: ImageSharingService;
   readonly transfer: ImageTransferService;
+  readonly links: DownloadLinkService;
   readonly metrics: Metrics;
   /** Whether the database and the storage accept writes (`/healthz`). */
   readonly readiness: ReadinessProbe;

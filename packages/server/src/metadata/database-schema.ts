@@ -97,6 +97,23 @@ export interface QuotaReservationsTable {
   expires: string;
 }
 
+/** A download link (migration 0008): the token is stored only as its sha256. */
+export interface DownloadLinksTable {
+  id: string;
+  /** sha256 of the token, lowercase hex. */
+  token_hash: string;
+  image_id: number;
+  /** The pinned version; null: the current content. */
+  version: number | null;
+  created: string;
+  /** The user name of its maker. */
+  created_by: string;
+  expires: string;
+  /** When it was revoked; null: never. */
+  revoked: string | null;
+  downloads: Generated<number>;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -106,4 +123,5 @@ export interface Database {
   image_user_shares: ImageUserSharesTable;
   image_group_shares: ImageGroupSharesTable;
   quota_reservations: QuotaReservationsTable;
+  download_links: DownloadLinksTable;
 }

@@ -11,6 +11,7 @@
  * nothing, never an engine error.
  */
 import type { ImageStore } from './image-store.js';
+import type { LinkStore } from './link-store.js';
 import type { QuotaStore } from './quota-store.js';
 
 export interface UserRecord {
@@ -145,6 +146,8 @@ export interface MetadataStores {
   readonly groups: GroupStore;
   readonly images: ImageStore;
   readonly quotas: QuotaStore;
+  /** Download links (`link-store.ts`). */
+  readonly links: LinkStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */

@@ -12,6 +12,7 @@ import type { MetadataStores } from './metadata-store.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { createSqlGroupStore } from './sql-group-store.js';
 import { createSqlImageStore } from './sql-image-store.js';
+import { createSqlLinkStore } from './sql-link-store.js';
 import { createSqlQuotaStore } from './sql-quota-store.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { createSqlUserStore } from './sql-user-store.js';
@@ -51,6 +52,7 @@ export function openMetadata(url: string): OpenMetadata {
     groups: createSqlGroupStore(db, dialect),
     images: createSqlImageStore(db, dialect),
     quotas: createSqlQuotaStore(db),
+    links: createSqlLinkStore(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -56,6 +56,12 @@ export class ImageEmptyError extends RepomanError {
   }
 }
 
+/** What a download of the image's current content serves; undefined for a slot without bytes. */
+export function downloadOf(image: ImageRecord): ImageDownload | undefined {
+  if (image.status !== 'ready' || image.blobKey === null || image.size === null || image.checksum === null) return undefined;
+  return { image, key: image.blobKey, size: image.size, sha256: image.checksum, uploaded: new Date(image.uploaded ?? image.modified) };
+}
+
 export interface ImageTransferOptions {
   /** `limits.max_image_bytes`; 0: no limit. */
   readonly maxImageBytes: number;
@@ -172,19 +178,12 @@ export function createImageTransferService(
      */
     async prepareDownload(caller: Caller, ref: ImageRef): Promise<ImageDownload> {
       const { image, privileged } = await locateImage(stores, caller, ref);
-      if (image.status !== 'ready' || image.blobKey === null || image.size === null || image.checksum === null) {
-        throw new ImageEmptyError(image);
-      }
+      const download = downloadOf(image);
+      if (download === undefined) throw new ImageEmptyError(image);
       if (!privileged && hasExpired(image.expires)) {
         throw new RepomanError('GONE', `${imageLabel(image)} expired on ${image.expires}`);
       }
-      return {
-        image,
-        key: image.blobKey,
-        size: image.size,
-        sha256: image.checksum,
-        uploaded: new Date(image.uploaded ?? image.modified),
-      };
+      return download;
     },
 
     /**

@@ -94,6 +94,7 @@ const REFERENCES = [
   ['image_user_shares', 'user_id', 'users'],
   ['image_group_shares', 'image_id', 'images'],
   ['image_group_shares', 'group_id', 'groups'],
+  ['download_links', 'image_id', 'images'],
 ] as const;
 
 /**

@@ -20,15 +20,13 @@ import { ImageEmptyError } from '../../services/image-transfer.js';
 import { RepomanError } from '../../services/repoman-error.js';
 import { evaluatePreconditions, hasPreconditions } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
-import { HttpError } from '../http-error.js';
 import { sendContinue } from '../expect-continue.js';
 import { fileLinks } from '../file-links.js';
 import { lingerOnClose } from '../linger-close.js';
 import { RAW_URLS, type ImageParams } from '../image-ref.js';
 import { rawPath, toImageView } from '../image-views.js';
-import { decideRange } from '../range-request.js';
 import type { RouteContext, RoutePlugin } from '../route-context.js';
-import { sendBytes } from '../send-bytes.js';
+import { serveDownload } from '../serve-download.js';
 import { socketBody } from '../socket-body.js';
 import { WatchedBody } from '../watched-body.js';
 
@@ -64,30 +62,7 @@ async function download(context: RouteContext, request: RawRequest, reply: Fasti
     const { owner, name } = error.image;
     throw new RepomanError('IMAGE_EMPTY', `${error.message}: upload them with PUT ${rawPath(owner, name)}`, { cause: error });
   });
-  const etag = `"${found.sha256}"`;
-  reply
-    .header('etag', etag)
-    .header('last-modified', found.uploaded.toUTCString())
-    .header('accept-ranges', 'bytes')
-    .header('repr-digest', `sha-256=:${Buffer.from(found.sha256, 'hex').toString('base64')}:`);
-  const verdict = evaluatePreconditions(request.method, request.headers, { etag, lastModified: found.uploaded });
-  if (verdict === 'failed') throw new RepomanError('PRECONDITION_FAILED', `the image's bytes changed: its ETag is now ${etag}, uploaded ${found.uploaded.toUTCString()}`);
-  if (verdict === 'not-modified') return reply.status(304).send();
-
-  const range = decideRange(header(request, 'range'), header(request, 'if-range'), { size: found.size, etag, lastModified: found.uploaded });
-  if (range.kind === 'unsatisfiable') {
-    throw new HttpError('RANGE_NOT_SATISFIABLE', `the image has ${found.size} bytes; ask for a range within them`, { 'content-range': `bytes */${found.size}` });
-  }
-  const partial = range.kind === 'partial';
-  const length = partial ? range.end - range.start + 1 : found.size;
-  reply
-    .header('content-type', 'application/octet-stream')
-    .header('content-disposition', `attachment; filename="${found.image.name}"`)
-    .header('content-length', String(length));
-  if (partial) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${found.size}`);
-  if (request.method === 'HEAD') return reply.send();
-  const bytes = await context.transfer.openBytes(found, partial ? { start: range.start, end: range.end } : undefined);
-  return sendBytes(reply, bytes);
+  return serveDownload(request, reply, context.transfer, found);
 }
 
 /** The source an upload reads, for the lingering close to discard the rest of it. */

@@ -1,0 +1,136 @@
+/**
+ * Download links (SPEC §3 "Download links"): a machine without a grid credential (Glance's
+ * `web-download`, `qemu-img`, an image-list subscriber) fetches one image through a URL that
+ * holds a secret token, until the link expires or is revoked. Making, listing and revoking
+ * links needs the right to modify the image. The token is 32 random bytes (base64url, 43
+ * characters), returned once and stored only as its sha256: a download finds its link by that
+ * hash with one indexed lookup, so no token is ever compared and guessing (2^256 tokens) is
+ * useless whatever the rate. Every way a token can fail — malformed, unknown, expired, revoked,
+ * its image deleted, emptied or expired, its pinned version no longer current — is the same
+ * 404 LINK_NOT_FOUND with the same message, so that a caller learns nothing of other links or
+ * images. A link keeps working when its maker later loses the right to modify the image: it
+ * is revoked, not re-checked.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { LinkRecord } from '../metadata/link-store.js';
+import type { MetadataStores } from '../metadata/metadata-store.js';
+import { UniqueViolation } from '../metadata/store-errors.js';
+import { requireUser } from './access.js';
+import type { Caller } from './caller.js';
+import { hasExpired } from './image-fields.js';
+import { imageLabel, locateImage, requireImageRight, type ImageRef, type LocatedImage } from './image-access.js';
+import { downloadOf, type ImageDownload } from './image-transfer.js';
+import { RepomanError } from './repoman-error.js';
+
+/** How long a link lives when `expires_in` is not given (capped by the server's maximum). */
+export const DEFAULT_LINK_SECONDS = 7 * 24 * 3600;
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+export interface DownloadLinkOptions {
+  /** `[limits] max_link_seconds`. */
+  readonly maxLinkSeconds: number;
+}
+
+export interface LinkRequest {
+  /** Seconds until it expires; checked here (1 … maxLinkSeconds). */
+  readonly expiresIn?: unknown;
+  /** The version to pin; omitted: the link follows the current content. */
+  readonly version?: number | undefined;
+}
+
+/** A link as made: the only time its token exists outside the client. */
+export interface CreatedLink {
+  readonly link: LinkRecord;
+  readonly token: string;
+}
+
+/** A download through a link: the link and what it serves. */
+export interface LinkDownload {
+  readonly link: LinkRecord;
+  readonly download: ImageDownload;
+}
+
+export type DownloadLinkService = ReturnType<typeof createDownloadLinkService>;
+
+function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** The one answer to every token that opens nothing. */
+export function linkNotFound(): RepomanError {
+  return new RepomanError('LINK_NOT_FOUND');
+}
+
+export function createDownloadLinkService(stores: Pick<MetadataStores, 'users' | 'images' | 'links'>, options: DownloadLinkOptions) {
+  const now = (): Date => new Date();
+  const max = options.maxLinkSeconds;
+
+  function expiresInOf(value: unknown): number {
+    if (value === undefined) return Math.min(DEFAULT_LINK_SECONDS, max);
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= max) return value;
+    throw new RepomanError('BAD_REQUEST', `expires_in must be a whole number of seconds from 1 to ${max} (this server's [limits] max_link_seconds), not ${JSON.stringify(value)}`);
+  }
+
+  /** The image, if the caller may manage its links (the right to modify it). */
+  async function manageable(caller: Caller, ref: ImageRef): Promise<LocatedImage & { readonly by: string }> {
+    const { user } = requireUser(caller);
+    const located = await locateImage(stores, caller, ref);
+    requireImageRight(located, 'modify');
+    return { ...located, by: user.name };
+  }
+
+  return {
+    async create(caller: Caller, ref: ImageRef, request: LinkRequest): Promise<CreatedLink> {
+      const { image, by } = await manageable(caller, ref);
+      const expiresIn = expiresInOf(request.expiresIn);
+      // TODO(versions): once image versions are merged, accept any kept version (store.findVersion(image.id, n)).
+      if (request.version !== undefined && request.version !== image.version) {
+        throw new RepomanError('BAD_REQUEST', `version ${request.version} is not the current version of ${imageLabel(image)} (${image.version}); only the current version can be pinned, or leave version out for a link that follows the current content`);
+      }
+      const expires = new Date(now().getTime() + expiresIn * 1000).toISOString();
+      for (let attempt = 1; ; attempt++) {
+        const token = randomBytes(32).toString('base64url');
+        try {
+          const link = await stores.links.create({ id: randomBytes(6).toString('hex'), tokenHash: tokenHash(token), imageId: image.id, version: request.version ?? null, createdBy: by, expires });
+          return { link, token };
+        } catch (error) {
+          // Twelve hex digits of id may meet (2^-48); draw again, a few times at most.
+          if (!(error instanceof UniqueViolation) || attempt === 3) throw error;
+        }
+      }
+    },
+
+    /** The image's live links (neither expired nor revoked), newest first. */
+    async list(caller: Caller, ref: ImageRef): Promise<LinkRecord[]> {
+      const { image } = await manageable(caller, ref);
+      return stores.links.listLive(image.id, now());
+    },
+
+    /** Revokes one of the image's links: 404 LINK_NOT_FOUND when the image has no such live link. */
+    async revoke(caller: Caller, ref: ImageRef, id: string): Promise<void> {
+      const { image } = await manageable(caller, ref);
+      if (!(await stores.links.revoke(image.id, id, now()))) {
+        throw new RepomanError('LINK_NOT_FOUND', `${imageLabel(image)} has no link ${JSON.stringify(id)} that is not revoked (see its links with GET …/links)`);
+      }
+    },
+
+    /** What a token downloads, or the one 404 (see the header). */
+    async open(token: string): Promise<LinkDownload> {
+      if (!TOKEN.test(token)) throw linkNotFound();
+      const at = now();
+      const link = await stores.links.findLive(tokenHash(token), at);
+      const image = link === undefined ? undefined : await stores.images.findById(link.imageId);
+      const download = image === undefined ? undefined : downloadOf(image);
+      if (link === undefined || image === undefined || download === undefined || hasExpired(image.expires, at)) throw linkNotFound();
+      // TODO(versions): serve the pinned version's bytes (store.findVersion(image.id, link.version)) instead of refusing once it is not current.
+      if (link.version !== null && link.version !== image.version) throw linkNotFound();
+      return { link, download };
+    },
+
+    /** Counts one download through the link (in the database: every instance's count adds up). */
+    countDownload(link: LinkRecord): Promise<void> {
+      return stores.links.countDownload(link.id);
+    },
+  };
+}
