@@ -77,6 +77,9 @@ export const configSchema: ConfigSchema = {
     max_image_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
     idle_timeout: { kind: durationKind(), default: 60_000 },
   },
+  images: {
+    keep_versions: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 5 },
+  },
   quotas: {
     user_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
     user_images: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },

@@ -51,6 +51,12 @@ export interface LimitsConfig {
   readonly idle_timeout: number;
 }
 
+/** `[images]`: how images keep their history (SPEC §3 "Versions"). */
+export interface ImagesConfig {
+  /** Versions kept per image (the newest); 0: every version. */
+  readonly keep_versions: number;
+}
+
 /** The quotas of a user whose own were never set (SPEC §3 "Quotas"); 0: unlimited. */
 export interface QuotasConfig {
   readonly user_bytes: number;
@@ -82,6 +88,7 @@ export interface RepomanConfig {
   readonly database: DatabaseConfig;
   readonly storage: StorageConfig;
   readonly limits: LimitsConfig;
+  readonly images: ImagesConfig;
   readonly quotas: QuotasConfig;
   readonly admin: AdminConfig;
   readonly voms: VomsConfig;

@@ -12,6 +12,22 @@ import type { QuotaStore, QuotaUsage } from './quota-store.js';
 
 const bigintSum = (column: string) => sql<number>`cast(coalesce(sum(${sql.ref(column)}), 0) as bigint)`;
 
+/** The bytes of each image's kept versions, to join to its row. */
+const versionBytes = (db: Kysely<Database>) =>
+  db.selectFrom('image_versions').select(['image_id', bigintSum('size').as('bytes')]).groupBy('image_id').as('kept');
+
+/** Bytes of the versions beyond the newest `keep - 1` (those a new version pushes out); keep 0 keeps all. */
+async function pushedOut(executor: Kysely<Database>, imageId: number, keep: number): Promise<number> {
+  if (keep <= 0) return 0;
+  const row = await executor
+    .selectFrom('image_versions')
+    .select(bigintSum('size').as('bytes'))
+    .where('image_id', '=', imageId)
+    .where('version', 'not in', (eb) => eb.selectFrom('image_versions').select('version').where('image_id', '=', imageId).orderBy('version', 'desc').limit(keep - 1))
+    .executeTakeFirstOrThrow();
+  return Number(row.bytes);
+}
+
 async function lockUser(trx: Transaction<Database>, userId: number): Promise<boolean> {
   const row = await trx.updateTable('users').set((eb) => ({ modified: eb.ref('modified') })).where('id', '=', userId).returning('id').executeTakeFirst();
   return row !== undefined;
@@ -21,7 +37,8 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
   async function held(executor: Kysely<Database>, userId: number): Promise<QuotaUsage> {
     const images = await executor
       .selectFrom('images')
-      .select([bigintSum('size').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
+      .leftJoin(versionBytes(executor), 'kept.image_id', 'images.id')
+      .select([bigintSum('kept.bytes').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
       .where('owner_id', '=', userId)
       .executeTakeFirstOrThrow();
     const reserved = await executor
@@ -39,7 +56,8 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
       if (userIds.length === 0) return usage;
       const rows = await db
         .selectFrom('images')
-        .select(['owner_id', bigintSum('size').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
+        .leftJoin(versionBytes(db), 'kept.image_id', 'images.id')
+        .select(['owner_id', bigintSum('kept.bytes').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
         .where('owner_id', 'in', userIds)
         .groupBy('owner_id')
         .execute();
@@ -51,11 +69,7 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
       db.transaction().execute(async (trx) => {
         if (!(await lockUser(trx, request.userId))) return { ok: false, userGone: true as const };
         const usage = await held(trx, request.userId);
-        const replaced =
-          request.replacesImageId === undefined
-            ? 0
-            : ((await trx.selectFrom('images').select('size').where('id', '=', request.replacesImageId).where('owner_id', '=', request.userId).executeTakeFirst())
-                ?.size ?? 0);
+        const replaced = request.replacesImageId === undefined ? 0 : await pushedOut(trx, request.replacesImageId, request.keepVersions ?? 0);
         const bytes = Math.max(0, request.bytes - Number(replaced));
         const { limits } = request;
         if (request.images > 0 && limits.images > 0 && usage.images + request.images > limits.images) {
@@ -69,6 +83,8 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
           .executeTakeFirstOrThrow();
         return { ok: true, id };
       }),
+
+    pushedOutBytes: (imageId, keepVersions) => pushedOut(db, imageId, keepVersions),
 
     async renew(id, ttlMs) {
       await db.updateTable('quota_reservations').set({ expires: new Date(Date.now() + ttlMs).toISOString() }).where('id', '=', id).execute();

@@ -20,6 +20,7 @@ export const ERROR_MESSAGES = {
   GROUP_NOT_FOUND: 'No group has this name.',
   IMAGE_NOT_FOUND: 'No such image.',
   IMAGE_EMPTY: 'This image has no bytes yet; upload them with PUT on its raw URL.',
+  VERSION_NOT_FOUND: 'This image keeps no such version; list its versions.',
   NOT_FOUND: 'No such resource.',
   METHOD_NOT_ALLOWED: 'This method is not allowed on this resource.',
   REQUEST_TIMEOUT: 'The request was not received in time: its body stopped arriving.',
