@@ -8,6 +8,7 @@ import { healthRoutes } from './health-routes.js';
 import { imageRawRoutes } from './image-raw-routes.js';
 import { imageRoutes } from './image-routes.js';
 import { imageShareRoutes } from './image-share-routes.js';
+import { imageVersionRoutes } from './image-version-routes.js';
 import { membershipRoutes } from './membership-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
@@ -26,5 +27,6 @@ export const API_ROUTES: readonly RoutePlugin[] = [
   permissionRoutes,
   imageRoutes,
   imageShareRoutes,
+  imageVersionRoutes,
   imageRawRoutes,
 ];
