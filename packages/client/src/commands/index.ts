@@ -17,6 +17,7 @@ import { listGroupsCommand } from './list-groups.js';
 import { listImagesCommand } from './list-images.js';
 import { listPermissionsCommand } from './list-permissions.js';
 import { listUsersCommand } from './list-users.js';
+import { listVersionsCommand } from './list-versions.js';
 import { makeConfigCommand } from './make-config.js';
 import { modifyGroupCommand } from './modify-group.js';
 import { modifyImageCommand } from './modify-image.js';
@@ -26,7 +27,9 @@ import { removeImageCommand } from './remove-image.js';
 import { removePermissionsFromGroupCommand } from './remove-permissions-from-group.js';
 import { removeUserCommand } from './remove-user.js';
 import { removeUsersFromGroupCommand } from './remove-users-from-group.js';
+import { removeVersionCommand } from './remove-version.js';
 import { renameImageCommand } from './rename-image.js';
+import { rollbackImageCommand } from './rollback-image.js';
 import { saveImageCommand } from './save-image.js';
 import { shareImageCommand } from './share-image.js';
 import { unshareImageCommand } from './unshare-image.js';
@@ -46,6 +49,9 @@ export const COMMANDS: readonly AnyCommand[] = [
   renameImageCommand,
   removeImageCommand,
   cloneImageCommand,
+  listVersionsCommand,
+  rollbackImageCommand,
+  removeVersionCommand,
   shareImageCommand,
   unshareImageCommand,
   saveImageCommand,
