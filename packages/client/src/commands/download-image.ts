@@ -23,8 +23,8 @@ export interface DownloadImageOptions {
   readonly dest: string;
   readonly resume: boolean;
   readonly force: boolean;
-  /** A kept version; undefined: the current content. */
-  readonly version: number | undefined;
+  /** A kept version; absent: the current content. */
+  readonly version?: number;
 }
 
 export const downloadImageCommand = defineCommand<DownloadImageOptions>({
@@ -50,7 +50,7 @@ export const downloadImageCommand = defineCommand<DownloadImageOptions>({
     const resume = flags.continue === true;
     if (dest === '-' && resume) throw new UsageError('--continue needs a file DEST: a download to stdout cannot be resumed');
     const version = flags.version === undefined ? undefined : parseVersion(flags.version, '--version');
-    return { image, dest, resume, force: flags.force === true, version };
+    return { image, dest, resume, force: flags.force === true, ...(version !== undefined && { version }) };
   },
   async run(options, context) {
     if (options.dest === '-') {
