@@ -12,10 +12,6 @@ import type { QuotaStore, QuotaUsage } from './quota-store.js';
 
 const bigintSum = (column: string) => sql<number>`cast(coalesce(sum(${sql.ref(column)}), 0) as bigint)`;
 
-/** The bytes of each image's kept versions, to join to its row. */
-const versionBytes = (db: Kysely<Database>) =>
-  db.selectFrom('image_versions').select(['image_id', bigintSum('size').as('bytes')]).groupBy('image_id').as('kept');
-
 /** Bytes of the versions beyond the newest `keep - 1` (those a new version pushes out); keep 0 keeps all. */
 async function pushedOut(executor: Kysely<Database>, imageId: number, keep: number): Promise<number> {
   if (keep <= 0) return 0;
@@ -34,20 +30,19 @@ async function lockUser(trx: Transaction<Database>, userId: number): Promise<boo
 }
 
 export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
+  // One statement, so one snapshot on PostgreSQL: an image committed and its reservation
+  // released between two statements would otherwise be counted by neither.
   async function held(executor: Kysely<Database>, userId: number): Promise<QuotaUsage> {
-    const images = await executor
-      .selectFrom('images')
-      .leftJoin(versionBytes(executor), 'kept.image_id', 'images.id')
-      .select([bigintSum('kept.bytes').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
-      .where('owner_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    const reserved = await executor
-      .selectFrom('quota_reservations')
-      .select([bigintSum('bytes').as('bytes'), bigintSum('images').as('images')])
-      .where('user_id', '=', userId)
-      .where('expires', '>', new Date().toISOString())
-      .executeTakeFirstOrThrow();
-    return { bytes: Number(images.bytes) + Number(reserved.bytes), images: Number(images.images) + Number(reserved.images) };
+    const now = new Date().toISOString();
+    const { rows } = await sql<{ images: number; bytes: number; reserved_images: number; reserved_bytes: number }>`
+      select
+        (select count(*) from images where owner_id = ${userId}) as images,
+        (select ${bigintSum('v.size')} from image_versions as v inner join images as i on i.id = v.image_id where i.owner_id = ${userId}) as bytes,
+        (select ${bigintSum('images')} from quota_reservations where user_id = ${userId} and expires > ${now}) as reserved_images,
+        (select ${bigintSum('bytes')} from quota_reservations where user_id = ${userId} and expires > ${now}) as reserved_bytes`.execute(executor);
+    const row = rows[0];
+    if (row === undefined) throw new Error('the usage query answered no row');
+    return { bytes: Number(row.bytes) + Number(row.reserved_bytes), images: Number(row.images) + Number(row.reserved_images) };
   }
 
   return {
@@ -56,10 +51,10 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
       if (userIds.length === 0) return usage;
       const rows = await db
         .selectFrom('images')
-        .leftJoin(versionBytes(db), 'kept.image_id', 'images.id')
-        .select(['owner_id', bigintSum('kept.bytes').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
-        .where('owner_id', 'in', userIds)
-        .groupBy('owner_id')
+        .leftJoin('image_versions as v', 'v.image_id', 'images.id')
+        .select(['images.owner_id', bigintSum('v.size').as('bytes'), (eb) => eb.fn.count<number>('images.id').distinct().as('images')])
+        .where('images.owner_id', 'in', userIds)
+        .groupBy('images.owner_id')
         .execute();
       for (const row of rows) usage.set(row.owner_id, { bytes: Number(row.bytes), images: Number(row.images) });
       return usage;
