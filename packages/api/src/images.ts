@@ -36,7 +36,8 @@ export const Image = Type.Object(
     hypervisor: Type.String(),
     size: orNull(Type.Integer({ minimum: 0, description: 'bytes; null while the image is an empty slot' })),
     checksum: ImageChecksum,
-    version: Type.Integer({ minimum: 0, description: 'counts completed uploads' }),
+    version: Type.Integer({ minimum: 0, description: 'counts completed uploads and rollbacks: the current version' }),
+    versions: Type.Integer({ minimum: 0, description: 'how many versions are kept (GET …/versions lists them)' }),
     status: Type.Union([Type.Literal('empty'), Type.Literal('ready')]),
     created: Time,
     uploaded: orNull(Time),
@@ -91,6 +92,36 @@ export type ImageChanges = Static<typeof ImageChanges>;
 /** `POST /api/images/…/clone`: the name of the copy in the caller's namespace. */
 export const CloneImage = Type.Object({ name: ImageName }, closed);
 export type CloneImage = Static<typeof CloneImage>;
+
+/** A version number as a URL or query gives it. */
+export const VersionNumber = Type.Integer({ minimum: 1, maximum: MAX_MINIMUM, description: 'a version number, from GET …/versions' });
+
+/** One kept version of an image (SPEC §3 "Versions"). */
+export const ImageVersion = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    size: Type.Integer({ minimum: 0, description: 'bytes' }),
+    checksum: Type.Object({ type: Type.Literal('sha256'), value: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, closed),
+    disk_format: orNull(Type.Union(DISK_FORMATS.map((format) => Type.Literal(format)))),
+    virtual_size: orNull(Type.Integer({ minimum: 0 })),
+    uploaded: Time,
+    uploaded_by: orNull(Type.String({ description: "the uploader's user name; null for versions from before versions were kept" })),
+    current: Type.Boolean({ description: "the image's current content" }),
+  },
+  closed,
+);
+export type ImageVersion = Static<typeof ImageVersion>;
+
+/** `GET /api/images/…/versions`: the kept versions, newest first. */
+export const ImageVersionList = Type.Array(ImageVersion);
+
+/** `POST /api/images/…/rollback`: the version whose bytes become current again (as a new version). */
+export const Rollback = Type.Object({ version: VersionNumber }, closed);
+export type Rollback = Static<typeof Rollback>;
+
+/** `GET /api/images/raw/…` query: a kept version instead of the current content; other parameters (a cache buster) are ignored, as before versions. */
+export const DownloadQuery = Type.Object({ version: Type.Optional(VersionNumber) });
+export type DownloadQuery = Static<typeof DownloadQuery>;
 
 /**
  * Paging of every image listing (the total goes in `X-Total-Count`; while more follow,

@@ -10,7 +10,7 @@ import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/ty
 import { GroupName, Health, ImageName, Permission, UserName } from './common.js';
 import { COMMON_ERRORS, type ErrorCode } from './errors.js';
 import { Group, GroupChanges, GroupList, GroupNameList, NewGroup, PermissionList, UserNameList } from './groups.js';
-import { CloneImage, Image, ImageChanges, ImageList, ImageQuery, NewImage, PageQuery } from './images.js';
+import { CloneImage, DownloadQuery, Image, ImageChanges, ImageList, ImageQuery, ImageVersionList, NewImage, PageQuery, Rollback, VersionNumber } from './images.js';
 import { CreatedLink, LinkId, LinkList, NewLink } from './links.js';
 import { ModifiedUser, NewUser, User, UserChanges, UserList, Whoami } from './users.js';
 
@@ -164,15 +164,28 @@ const imageRoutes: RouteDescriptor[] = [
       })),
     ),
   ),
+  ...inBothNamespaces('/versions', {}, (where) => ({
+    id: 'listVersions', methods: ['GET'], summary: `The kept versions of an image ${where}, newest first`,
+    responses: { 200: json(ImageVersionList, 'the versions') }, errors: ['IMAGE_NOT_FOUND'],
+  })),
+  ...inBothNamespaces('/versions/:version', { version: VersionNumber }, (where) => ({
+    id: 'deleteVersion', methods: ['DELETE'], summary: `Drop a kept version of an image ${where} (not the current one: 409)`,
+    responses: { 204: noContent('dropped; its bytes are swept once nothing names them') }, errors: ['IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND', 'IMAGE_READ_ONLY', 'CONFLICT'],
+  })),
+  ...inBothNamespaces('/rollback', {}, (where) => ({
+    id: 'rollbackImage', methods: ['POST'], summary: `Make a kept version's bytes current again, ${where}, as a new version (no byte copied)`, body: Rollback,
+    responses: { 200: json(Image, 'the image with its new version') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND', 'IMAGE_READ_ONLY'],
+  })),
   ...inBothNamespaces('', {}, (where) => ({
-    id: 'downloadImage', methods: ['GET', 'HEAD'], anonymous: true, conditional: true, summary: `Download an image's bytes, ${where} (ranges, conditional requests)`,
+    id: 'downloadImage', methods: ['GET', 'HEAD'], anonymous: true, conditional: true, summary: `Download an image's bytes, ${where} (ranges, conditional requests); ?version=n a kept version`,
+    query: DownloadQuery,
     responses: {
       200: { description: 'the bytes', contentType: 'application/octet-stream', headers: DOWNLOAD_HEADERS },
       206: { description: 'the requested range', contentType: 'application/octet-stream', headers: { ...DOWNLOAD_HEADERS, 'Content-Range': 'bytes start-end/size' } },
       304: noContent('not modified (If-None-Match, If-Modified-Since)'),
     },
     // 412: If-Match or If-Unmodified-Since (PRECONDITION_FAILED, added by withConditionals).
-    errors: ['IMAGE_NOT_FOUND', 'IMAGE_EMPTY', 'GONE', 'RANGE_NOT_SATISFIABLE'],
+    errors: ['IMAGE_NOT_FOUND', 'IMAGE_EMPTY', 'VERSION_NOT_FOUND', 'GONE', 'RANGE_NOT_SATISFIABLE'],
   }), rawPrefix),
   ...inBothNamespaces('', {}, (where) => ({
     id: 'uploadImage', methods: ['PUT'], conditional: true, summary: `Upload an image's bytes, ${where}: the raw body, streamed; Content-Length or chunked; optional Repr-Digest or X-Checksum-Sha256`,
@@ -185,7 +198,7 @@ const imageRoutes: RouteDescriptor[] = [
 const linkRoutes: RouteDescriptor[] = [
   ...inBothNamespaces('/links', {}, (where) => ({
     id: 'createLink', methods: ['POST'], summary: `Make a download link to an image ${where} (needs the right to modify it); the token is shown in this answer only`,
-    body: NewLink, responses: { 201: json(CreatedLink, 'the new link, with its URL') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND'],
+    body: NewLink, responses: { 201: json(CreatedLink, 'the new link, with its URL') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND'],
   })),
   ...inBothNamespaces('/links', {}, (where) => ({
     id: 'listLinks', methods: ['GET'], summary: `The live download links of an image ${where} (neither expired nor revoked), never their tokens`,

@@ -104,6 +104,7 @@ const image: Image = {
   size: null,
   checksum: { type: 'sha256', value: null },
   version: 0,
+  versions: 0,
   status: 'empty',
   created: '2026-12-07T06:00:00.000Z',
   uploaded: null,

@@ -6,6 +6,7 @@
  *   const client = new RepomanClient({ server: 'https://repo.example.org:8443', credential: loadProxyCredential(path) });
  *   const mine = await client.listImages({ owner: (await client.whoami()).user_name });
  */
+import type { Image } from '@repoman/api';
 import type { Writable } from 'node:stream';
 import { RepomanApi } from './api/repoman-api.js';
 import { downloadToFile, downloadToStream, type DownloadOptions, type DownloadResult } from './transfer/download-file.js';
@@ -13,7 +14,7 @@ import { uploadFile, type UploadOptions, type UploadResult } from './transfer/up
 import { HttpTransport } from './transport/http-transport.js';
 import type { RetryPolicy } from './transport/retry.js';
 import { ApiError } from './wire/api-errors.js';
-import { refOf, type ImageName } from './wire/image-ref.js';
+import { refOf, type ImageName, type ImageRef } from './wire/image-ref.js';
 
 export interface RepomanClientOptions {
   /** `https://host:port` (a path prefix is kept). */
@@ -47,7 +48,7 @@ export class RepomanClient extends RepomanApi {
    */
   async downloadImage(image: ImageName, dest: string | Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
     const target = refOf(image);
-    const record = await this.getImage(target);
+    const record = options.version === undefined ? await this.getImage(target) : await this.versionRecord(target, options.version);
     if (record.status !== 'ready') {
       throw new ApiError(409, 'IMAGE_EMPTY', `${record.owner}/${record.name} has no bytes yet: upload them with repoman upload-image`);
     }
@@ -55,6 +56,17 @@ export class RepomanClient extends RepomanApi {
     return typeof dest === 'string'
       ? downloadToFile(this.transport, target, record, dest, merged)
       : downloadToStream(this.transport, target, record, dest, merged);
+  }
+
+  /** The image record with a kept version's size and checksum in place of the current ones. */
+  private async versionRecord(image: ImageRef, version: number): Promise<Image> {
+    const [record, versions] = await Promise.all([this.getImage(image), this.listVersions(image)]);
+    const kept = versions.find((entry) => entry.version === version);
+    if (kept === undefined) {
+      const list = versions.map((entry) => entry.version).join(', ') || 'none';
+      throw new ApiError(404, 'VERSION_NOT_FOUND', `${record.owner}/${record.name} keeps no version ${version} (kept: ${list})`);
+    }
+    return { ...record, status: 'ready', size: kept.size, checksum: kept.checksum };
   }
 
   /** Closes idle connections; call when done so that the process may exit at once. */

@@ -221,6 +221,15 @@ describe('other options', () => {
     assert.equal(await parseCommandLine(COMMANDS, ['li', '--help']), undefined);
     assert.equal(await parseCommandLine(COMMANDS, ['save-image', '--help']), undefined);
     assert.equal(await parseCommandLine(COMMANDS, ['--version']), undefined);
+    assert.equal(await parseCommandLine(COMMANDS, ['--server', 'repo.example.org', '--version']), undefined);
+  });
+
+  it('after a command, --version is an image version: download-image --version N', async () => {
+    assert.equal((await parse(['download-image', 'a.img', '--version', '3'])).options.version, 3);
+    assert.equal((await parse(['gi', 'a.img', 'out.img', '--version=12'])).options.version, 12);
+    assert.deepEqual((await parse(['rollback-image', 'bob/a.img', '2'])).options, { image: { owner: 'bob', name: 'a.img' }, version: 2, json: false });
+    assert.deepEqual((await parse(['remove-version', 'a.img', '4', '-f'])).options, { image: { name: 'a.img' }, version: 4, force: true });
+    assert.deepEqual((await parse(['lv', 'a.img'])).options, { image: { name: 'a.img' }, json: false });
   });
 });
 
@@ -230,6 +239,9 @@ describe('usage errors exit 2 with one line saying what to do', () => {
     [['li', '--bogus'], /unknown option '--bogus'/],
     [['di'], /missing required argument 'IMAGE'/],
     [['di', 'a/b/c'], /NAME or OWNER\/NAME/],
+    [['download-image', 'a.img', '--version', 'abc'], /--version takes a version number from 1/],
+    [['rollback-image', 'a.img', '0'], /VERSION takes a version number from 1/],
+    [['remove-version', 'a.img'], /missing required argument 'VERSION'/],
     [['di', 'bob/a.img', '--owner', 'pam'], /--owner/],
     [['di', '.hidden'], /not a valid image name/],
     [['di', 'Bob/a.img'], /not a valid user name/],

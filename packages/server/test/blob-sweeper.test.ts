@@ -19,7 +19,8 @@ const uploadFiles = async (): Promise<string[]> => (await storageFiles(t)).filte
 const sweeperAt = (offsetMs: number) => createBlobSweeper(t.metadata.images, t.blobs, { now: () => Date.now() + offsetMs });
 
 before(async () => {
-  t = await createTestApp();
+  // One version kept: a new upload drops the previous bytes (kept versions: image-versions.test.ts).
+  t = await createTestApp({ env: { REPOMAN_IMAGES_KEEP_VERSIONS: '1' } });
   await t.addUser('bob', BOB);
 });
 after(() => t.close());

@@ -160,7 +160,7 @@ describe('download links', () => {
     assert.equal(errorOf(await t.request('DELETE', '/api/images/disk.img/links/nope', { dn: BOB })).code, 'LINK_NOT_FOUND');
   });
 
-  test('a link follows the current content; a pinned one serves its version only while it is current', async () => {
+  test('a link follows the current content; a pinned one serves its version while it is kept', async () => {
     await createWithBytes(t, BOB, 'bob', 'moving.img', content);
     const followed = await make('moving.img');
     const pinned = await make('moving.img', { version: 1 });
@@ -168,10 +168,15 @@ describe('download links', () => {
     assert.deepEqual((await t.request('GET', pathOf(pinned))).rawPayload, content);
     assert.equal((await putBytes(t, BOB, '/api/images/raw/moving.img', newer)).statusCode, 200);
     assert.deepEqual((await t.request('GET', pathOf(followed))).rawPayload, newer);
-    assert.equal(errorOf(await t.request('GET', pathOf(pinned))).code, 'LINK_NOT_FOUND');
-    const old = await t.request('POST', '/api/images/moving.img/links', { dn: BOB, json: { version: 1 } });
-    assert.equal(old.statusCode, 400);
-    assert.match(errorOf(old).message, /version 1 is not the current version .*\(2\)/);
+    assert.deepEqual((await t.request('GET', pathOf(pinned))).rawPayload, content, 'version 1 is still kept');
+    const later = await make('moving.img', { version: 1 });
+    assert.deepEqual((await t.request('GET', pathOf(later))).rawPayload, content, 'an older kept version can be pinned');
+    const missing = await t.request('POST', '/api/images/moving.img/links', { dn: BOB, json: { version: 99 } });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(errorOf(missing).code, 'VERSION_NOT_FOUND');
+    assert.equal((await t.request('DELETE', '/api/images/moving.img/versions/1', { dn: BOB })).statusCode, 204);
+    assert.equal(errorOf(await t.request('GET', pathOf(pinned))).code, 'LINK_NOT_FOUND', 'a dropped version is the same 404');
+    assert.deepEqual((await t.request('GET', pathOf(followed))).rawPayload, newer);
   });
 
   test('deleting the image, letting it expire, or a slot without bytes answers the same 404', async () => {
@@ -211,7 +216,7 @@ describe('download links', () => {
     assert.match(errorOf(form).message, new RegExp(`from 1 to ${MAX}`));
     const unknownField = await t.request('POST', '/api/images/disk.img/links', { dn: BOB, json: { expires: 5, expires_in: 0 } });
     assert.equal(errorOf(unknownField).code, 'UNKNOWN_FIELD');
-    for (const version of [0, 'one', 99]) {
+    for (const version of [0, 'one', -1]) {
       const response = await t.request('POST', '/api/images/disk.img/links', { dn: BOB, json: { version } });
       assert.equal(response.statusCode, 400, `${JSON.stringify(version)}: ${response.body}`);
     }

@@ -13,7 +13,7 @@ const BOB = '/O=Grid/CN=Bob';
 const PAM = '/O=Grid/CN=Pam';
 
 const RECORD_FIELDS = [
-  'name', 'owner', 'uuid', 'description', 'os_variant', 'os_type', 'os_arch', 'hypervisor', 'size', 'checksum', 'version',
+  'name', 'owner', 'uuid', 'description', 'os_variant', 'os_type', 'os_arch', 'hypervisor', 'size', 'checksum', 'version', 'versions',
   'status', 'created', 'uploaded', 'modified', 'expires', 'read_only', 'unauthenticated_access', 'shared_with', 'file_url',
   'http_file_url', 'disk_format', 'virtual_size', 'min_disk', 'min_ram',
 ];

@@ -15,6 +15,7 @@ import { listingContracts } from './metadata-conformance/listing-contracts.js';
 import { migrationContracts } from './metadata-conformance/migration-contracts.js';
 import { quotaRaces } from './metadata-conformance/quota-races.js';
 import { userContracts } from './metadata-conformance/user-contracts.js';
+import { versionContracts } from './metadata-conformance/version-contracts.js';
 
 export type { MetadataBackend } from './metadata-conformance/harness.js';
 
@@ -29,5 +30,6 @@ export function metadataConformance(backend: MetadataBackend): void {
     describe('races between two instances: images', () => imageRaces(backend));
     describe('quotas, alone and racing between two instances', () => quotaRaces(backend));
     describe('download links', () => linkContracts(backend));
+    describe('image versions, alone and racing between two instances', () => versionContracts(backend));
   });
 }

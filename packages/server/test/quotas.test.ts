@@ -26,8 +26,9 @@ let base: string;
 let dir: string;
 
 before(async () => {
-  // Defaults: 3 images and 100 bytes for whoever has no quota of its own.
-  t = await createTestApp({ env: { REPOMAN_QUOTAS_USER_IMAGES: '3', REPOMAN_QUOTAS_USER_BYTES: '100' } });
+  // Defaults: 3 images and 100 bytes for whoever has no quota of its own. One version kept, so
+  // that an upload replaces what it counts (kept versions counting: image-versions.test.ts).
+  t = await createTestApp({ env: { REPOMAN_QUOTAS_USER_IMAGES: '3', REPOMAN_QUOTAS_USER_BYTES: '100', REPOMAN_IMAGES_KEEP_VERSIONS: '1' } });
   await t.addUser('bob', BOB);
   await t.addUser('pam', PAM);
   ({ base } = await listen(t));

@@ -8,7 +8,7 @@
  * transfer/; `RepomanClient` puts the two together.
  */
 import type {
-  CreatedLink, GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, Link, ModifiedUser, NewGroup, NewLink, NewUser, UserChanges, User, Whoami,
+  CreatedLink, GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, ImageVersion, Link, ModifiedUser, NewGroup, NewLink, NewUser, UserChanges, User, Whoami,
 } from '@repoman/api';
 import { errorFrom, readBody, type HttpTransport, type QueryValue } from '../transport/http-transport.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
@@ -52,6 +52,21 @@ export class RepomanApi {
   /** Copies an image (own, shared or public) into the caller's namespace as `name`. */
   cloneImage(image: ImageName, name: string): Promise<Image> {
     return this.call('POST', `${imagePath(refOf(image))}/clone`, { json: { name } });
+  }
+
+  /** The kept versions of an image, newest first. */
+  listVersions(image: ImageName): Promise<ImageVersion[]> {
+    return this.call('GET', `${imagePath(refOf(image))}/versions`);
+  }
+
+  /** Makes version `version`'s bytes current again, as a new version (no byte copied). */
+  rollbackImage(image: ImageName, version: number): Promise<Image> {
+    return this.call('POST', `${imagePath(refOf(image))}/rollback`, { json: { version } });
+  }
+
+  /** Drops a kept version (not the current one). */
+  async deleteVersion(image: ImageName, version: number): Promise<void> {
+    await this.call('DELETE', `${imagePath(refOf(image))}/versions/${version}`);
   }
 
   shareImage(image: ImageName, with_: { user: string } | { group: string }): Promise<unknown> {

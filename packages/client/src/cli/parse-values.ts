@@ -29,6 +29,13 @@ export function parseWhole(text: string, flag: string, unit: string): number {
   return value;
 }
 
+/** `--version 3`, `rollback-image IMAGE 3` → 3: a version number from 1 (list-versions shows them). */
+export function parseVersion(text: unknown, what: string): number {
+  const value = typeof text === 'string' && /^\s*\d{1,10}\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= 1 && value <= MAX_WHOLE)) throw new UsageError(`${what} takes a version number from 1 (see repoman list-versions), not "${String(text)}"`);
+  return value;
+}
+
 // @repoman/api is types only in the installed client: the record makes the compiler keep this list its DISK_FORMATS.
 const KNOWN_FORMATS: Readonly<Record<DiskFormat, true>> = {
   raw: true, qcow2: true, vmdk: true, vdi: true, vhd: true, vhdx: true, iso: true, ova: true, gzip: true, other: true,

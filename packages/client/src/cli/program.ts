@@ -23,7 +23,8 @@ type Dispatch = (spec: AnyCommand, options: unknown, globals: GlobalOptions) => 
 export function buildProgram(commands: readonly AnyCommand[], dispatch: Dispatch, write: { out: (text: string) => void; err: (text: string) => void }): Command {
   const program = new Command('repoman')
     .description('repoman: upload, share and download virtual-machine images in a Repoman repository, with your grid proxy')
-    .version(CLIENT_VERSION, '-V, --version')
+    // `--version` before a command is rewritten to -V (normalize-argv.ts): after one it is download-image's.
+    .version(CLIENT_VERSION, '-V', 'output the version number (also --version, before any command)')
     .option('--server <HOST[:PORT]|URL>', 'the repository (default: $REPOMAN_SERVER, then the config files)')
     .option('--proxy <FILE>', 'grid proxy to use (default: config, $X509_USER_PROXY, /tmp/x509up_u<uid>)')
     .option('--ca-dir <DIR>', 'grid CA directory to verify the server (default: config, $X509_CERT_DIR, /etc/grid-security/certificates)')

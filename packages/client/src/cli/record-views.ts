@@ -42,6 +42,8 @@ export function printImage(io: IOStreams, image: Image): void {
     ['size', image.size === null ? '-' : `${formatBytes(image.size)} (${image.size} bytes)`],
     ['sha256', image.checksum?.value ?? '-'],
     ['version', String(image.version)],
+    // Servers older than SPEC §3's versions do not send it.
+    ...(image.versions === undefined ? [] : [['versions kept', String(image.versions)] as [string, string]]),
     ['created', formatTime(image.created)],
     ['uploaded', formatTime(image.uploaded)],
     ['modified', formatTime(image.modified)],

@@ -7,6 +7,7 @@
  * a partial DEST in place (as `wget -c`), verified like any download. A checksum mismatch
  * removes the `.part` and fails. Replacing an existing DEST asks first (`--force` skips the
  * question). A missing directory (`DIR/`, or DEST's parent) is refused before anything is fetched.
+ * `--version N` fetches a kept version instead of the current content (resumable the same way).
  */
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +15,7 @@ import { formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { UsageError } from '../cli/cli-errors.js';
 import { formatBytes } from '../cli/format.js';
-import { parseImageArg } from '../cli/parse-values.js';
+import { parseImageArg, parseVersion } from '../cli/parse-values.js';
 
 export interface DownloadImageOptions {
   readonly image: ImageRef;
@@ -22,6 +23,8 @@ export interface DownloadImageOptions {
   readonly dest: string;
   readonly resume: boolean;
   readonly force: boolean;
+  /** A kept version; absent: the current content. */
+  readonly version?: number;
 }
 
 export const downloadImageCommand = defineCommand<DownloadImageOptions>({
@@ -32,19 +35,22 @@ export const downloadImageCommand = defineCommand<DownloadImageOptions>({
     'repoman download-image bob/debian6.img.gz /scratch/debian6.img.gz',
     'repoman get-image sl55.img --continue',
     'repoman gi sl55.img - | gunzip > sl55.raw',
+    'repoman download-image sl55.img old-sl55.img --version 3',
   ],
   configure: (command) => command
     .argument('<IMAGE>', 'NAME or OWNER/NAME')
     .argument('[DEST]', 'file or directory to write to; - for stdout (default: ./NAME)')
     .option('--owner <USER>', 'the image is in this user\'s namespace')
     .option('-c, --continue', 'resume from DEST.part left by an interrupted download')
-    .option('-f, --force', 'replace an existing DEST without asking'),
+    .option('-f, --force', 'replace an existing DEST without asking')
+    .option('--version <N>', 'a kept version instead of the current content (see list-versions)'),
   parse: ({ args, flags }) => {
     const image = parseImageArg(args[0], flags.owner);
     const dest = typeof args[1] === 'string' && args[1] !== '' ? args[1] : image.name;
     const resume = flags.continue === true;
     if (dest === '-' && resume) throw new UsageError('--continue needs a file DEST: a download to stdout cannot be resumed');
-    return { image, dest, resume, force: flags.force === true };
+    const version = flags.version === undefined ? undefined : parseVersion(flags.version, '--version');
+    return { image, dest, resume, force: flags.force === true, ...(version !== undefined && { version }) };
   },
   async run(options, context) {
     if (options.dest === '-') {
@@ -52,7 +58,7 @@ export const downloadImageCommand = defineCommand<DownloadImageOptions>({
       const bar = context.progress(formatImageRef(options.image));
       try {
         const onProgress = context.io.stdoutIsTTY ? undefined : bar.listener;
-        await context.client().downloadImage(options.image, context.io.stdout, { signal: context.signal, onProgress });
+        await context.client().downloadImage(options.image, context.io.stdout, { signal: context.signal, onProgress, version: options.version });
       } finally {
         bar.stop();
       }
@@ -69,11 +75,12 @@ export const downloadImageCommand = defineCommand<DownloadImageOptions>({
     const client = context.client();
     const bar = context.progress(formatImageRef(options.image));
     try {
-      const result = await client.downloadImage(options.image, dest, { resume: options.resume, onProgress: bar.listener, signal: context.signal });
+      const result = await client.downloadImage(options.image, dest, { resume: options.resume, onProgress: bar.listener, signal: context.signal, version: options.version });
       bar.stop();
       if (context.chatty) {
         const resumed = result.resumedFrom > 0 ? `, resumed at ${formatBytes(result.resumedFrom)}` : '';
-        context.note(`downloaded ${formatImageRef(options.image)} to ${dest}: ${formatBytes(result.size)}${resumed}, sha256 ${result.sha256} verified`);
+        const which = options.version === undefined ? '' : ` version ${options.version}`;
+        context.note(`downloaded ${formatImageRef(options.image)}${which} to ${dest}: ${formatBytes(result.size)}${resumed}, sha256 ${result.sha256} verified`);
       }
     } finally {
       bar.stop();

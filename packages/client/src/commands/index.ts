@@ -19,6 +19,7 @@ import { listImagesCommand } from './list-images.js';
 import { listLinksCommand } from './list-links.js';
 import { listPermissionsCommand } from './list-permissions.js';
 import { listUsersCommand } from './list-users.js';
+import { listVersionsCommand } from './list-versions.js';
 import { makeConfigCommand } from './make-config.js';
 import { modifyGroupCommand } from './modify-group.js';
 import { modifyImageCommand } from './modify-image.js';
@@ -28,8 +29,10 @@ import { removeImageCommand } from './remove-image.js';
 import { removePermissionsFromGroupCommand } from './remove-permissions-from-group.js';
 import { removeUserCommand } from './remove-user.js';
 import { removeUsersFromGroupCommand } from './remove-users-from-group.js';
+import { removeVersionCommand } from './remove-version.js';
 import { renameImageCommand } from './rename-image.js';
 import { revokeLinkCommand } from './revoke-link.js';
+import { rollbackImageCommand } from './rollback-image.js';
 import { saveImageCommand } from './save-image.js';
 import { shareImageCommand } from './share-image.js';
 import { unshareImageCommand } from './unshare-image.js';
@@ -49,6 +52,9 @@ export const COMMANDS: readonly AnyCommand[] = [
   renameImageCommand,
   removeImageCommand,
   cloneImageCommand,
+  listVersionsCommand,
+  rollbackImageCommand,
+  removeVersionCommand,
   shareImageCommand,
   unshareImageCommand,
   linkImageCommand,

@@ -2,8 +2,8 @@
  * `repoman link-image IMAGE [--expires-in 7d] [--version N]`: makes a download link to an
  * image you may modify, for a machine without a grid proxy (Glance's web-download,
  * `qemu-img convert https://…`, wget). Prints the URL on stdout: the only time it is shown,
- * since the server keeps only a hash of its token. `--version N` reaches here as
- * `--image-version` (normalize-argv.ts); `--expires` is SPEC §4's spelling of `--expires-in`.
+ * since the server keeps only a hash of its token. `--expires` is SPEC §4's spelling of
+ * `--expires-in`.
  */
 import { Option } from 'commander';
 import { formatImageRef, type ImageRef } from '../wire/image-ref.js';
@@ -11,7 +11,7 @@ import { UsageError } from '../cli/cli-errors.js';
 import { defineCommand } from '../cli/command-spec.js';
 import { println } from '../cli/io-streams.js';
 import { printJson } from '../cli/output.js';
-import { parseImageArg, parseSeconds, parseWhole } from '../cli/parse-values.js';
+import { parseImageArg, parseSeconds, parseVersion } from '../cli/parse-values.js';
 
 export interface LinkImageOptions {
   readonly image: ImageRef;
@@ -36,13 +36,12 @@ export const linkImageCommand = defineCommand<LinkImageOptions>({
     .option('--owner <USER>', 'the image is in this user\'s namespace')
     .option('--expires-in <TIME>', 'lifetime: seconds, or 30m, 12h, 7d, 2w (default 7d, at most the server\'s max_link_seconds); also --expires')
     .addOption(new Option('--expires <TIME>').hideHelp())
-    .option('--version <N>', 'pin this version (it must be the current one for now); default: the link follows the current content')
-    .addOption(new Option('--image-version <N>').hideHelp())
+    .option('--version <N>', 'pin this kept version (see list-versions); default: the link follows the current content')
     .option('--json', 'print the answer (id, url, expires, version) as JSON'),
   parse: ({ args, flags }) => ({
     image: parseImageArg(args[0], flags.owner),
     expiresIn: lifetime(flags),
-    version: typeof flags.imageVersion === 'string' ? parseWhole(flags.imageVersion, '--version', 'versions') : undefined,
+    version: flags.version === undefined ? undefined : parseVersion(flags.version, '--version'),
     json: flags.json === true,
   }),
   async run(options, context) {

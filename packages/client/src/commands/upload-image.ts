@@ -23,7 +23,7 @@ export interface UploadImageOptions {
 export const uploadImageCommand = defineCommand<UploadImageOptions>({
   name: 'upload-image',
   aliases: ['up', 'put-image', 'pi'],
-  summary: 'upload a file as an image\'s bytes (replacing the previous version atomically)',
+  summary: 'upload a file as an image\'s bytes: a new version, made current atomically (earlier ones stay listed by list-versions)',
   examples: ['repoman upload-image debian6.img.gz ./debian6.img.gz', 'repoman up win.img ./win.img --disk-format vhd'],
   configure: (command) => command
     .argument('<IMAGE>', 'NAME or OWNER/NAME')

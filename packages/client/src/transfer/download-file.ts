@@ -38,6 +38,8 @@ import type { ProgressListener } from './transfer-progress.js';
 export interface DownloadOptions {
   /** Continue a kept `DEST.part` (files only). */
   readonly resume?: boolean | undefined;
+  /** A kept version instead of the current content (`?version=n`; its own ETag keeps a resume to it). */
+  readonly version?: number | undefined;
   readonly onProgress?: ProgressListener | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly retry?: RetryPolicy | undefined;
@@ -198,7 +200,8 @@ async function fetchInto(
   options: DownloadOptions, keepEtag: (etag: string) => Promise<void>,
 ): Promise<void> {
   const total = image.size ?? 0;
-  const url = transport.url(rawImagePath(ref));
+  const path = options.version === undefined ? rawImagePath(ref) : `${rawImagePath(ref)}?version=${options.version}`;
+  const url = transport.url(path);
   const fetchOnce = async (): Promise<void> => {
     if (total > 0 && transfer.offset === total) return; // a complete .part: only the check remains
     if (total > 0 && transfer.offset > total) await restart(transfer, destination);
@@ -212,7 +215,7 @@ async function fetchInto(
     const early: Buffer[] = [];
     let onHead!: (head: ResponseHead) => void;
     const headArrived = new Promise<ResponseHead>((resolve) => (onHead = resolve));
-    const get = transport.getBody({ path: rawImagePath(ref), headers, signal: options.signal }, {
+    const get = transport.getBody({ path, headers, signal: options.signal }, {
       onHead,
       onBody: (bytes) => {
         if (sink !== undefined) return sink(bytes);

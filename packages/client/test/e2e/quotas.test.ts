@@ -20,7 +20,8 @@ interface UserJson {
 describe('quotas with the client and curl against a real server', () => {
   let s: ClientSite;
   before(async () => {
-    s = await makeClientSite();
+    // One version kept: an upload replaces what it counts (kept versions counting: versions.test.ts).
+    s = await makeClientSite({ extraToml: '[images]\nkeep_versions = 1\n' });
   });
   after(async () => {
     await s?.cleanup();

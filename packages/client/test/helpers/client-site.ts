@@ -30,12 +30,12 @@ export interface ClientSite {
   cleanup(): Promise<void>;
 }
 
-export async function makeClientSite(): Promise<ClientSite> {
+export async function makeClientSite(options: { extraToml?: string } = {}): Promise<ClientSite> {
   const site = await makeGridSite();
   const admin = await site.user('admin');
   const bob = await site.user('bob');
   const pam = await site.user('pam');
-  const repo = await startRepository({ site, adminDns: [admin.dn] });
+  const repo = await startRepository({ site, adminDns: [admin.dn], ...(options.extraToml !== undefined && { extraToml: options.extraToml }) });
   const register = (user: GridUser): void => {
     const created = curl(`${repo.url}/api/users`, { caDir: site.caDir, credential: admin.proxyPath, method: 'POST', json: { user_name: user.name, client_dn: user.dn } });
     if (created.status !== 201) throw new Error(`registering ${user.name}: ${created.status} ${created.body}`);

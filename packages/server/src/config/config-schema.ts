@@ -81,6 +81,9 @@ export const configSchema: ConfigSchema = {
     idle_timeout: { kind: durationKind(), default: 60_000 },
     max_link_seconds: { kind: integerKind(1, Number.MAX_SAFE_INTEGER), default: 30 * 24 * 3600 },
   },
+  images: {
+    keep_versions: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 5 },
+  },
   quotas: {
     user_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
     user_images: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },

@@ -57,6 +57,12 @@ export interface LimitsConfig {
   readonly max_link_seconds: number;
 }
 
+/** `[images]`: how images keep their history (SPEC §3 "Versions"). */
+export interface ImagesConfig {
+  /** Versions kept per image (the newest); 0: every version. */
+  readonly keep_versions: number;
+}
+
 /** The quotas of a user whose own were never set (SPEC §3 "Quotas"); 0: unlimited. */
 export interface QuotasConfig {
   readonly user_bytes: number;
@@ -88,6 +94,7 @@ export interface RepomanConfig {
   readonly database: DatabaseConfig;
   readonly storage: StorageConfig;
   readonly limits: LimitsConfig;
+  readonly images: ImagesConfig;
   readonly quotas: QuotasConfig;
   readonly admin: AdminConfig;
   readonly voms: VomsConfig;

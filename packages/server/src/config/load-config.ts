@@ -138,6 +138,7 @@ function resolveConfig(raw: ConfigSections, cwd: string, problems: string[]): Co
     database: { url: resolveDatabaseUrl(raw.database.url === DERIVED ? derived.databaseUrl : raw.database.url, absolute, problems) },
     storage: { ...storage, path: absolute(storage.path === DERIVED ? derived.storagePath : storage.path) },
     limits: { ...raw.limits },
+    images: { ...raw.images },
     quotas: { ...raw.quotas },
     admin: { dns: [...raw.admin.dns] },
     voms: { ...raw.voms, vomsdir: absolute(raw.voms.vomsdir) },

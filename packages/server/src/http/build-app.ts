@@ -16,6 +16,7 @@ import { createGroupService } from '../services/group-service.js';
 import { createImageService } from '../services/image-service.js';
 import { createImageSharingService } from '../services/image-sharing.js';
 import { createImageTransferService } from '../services/image-transfer.js';
+import { createImageVersionService } from '../services/image-versions.js';
 import { createReadinessProbe } from '../services/readiness.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
@@ -122,6 +123,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
   installRequestLog(app);
 
+  const keepVersions = deps.config.images.keep_versions;
   const quotaDefaults = { userBytes: deps.config.quotas.user_bytes, userImages: deps.config.quotas.user_images };
   const context: RouteContext = {
     config: deps.config,
@@ -130,8 +132,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     groups: createGroupService(deps.metadata),
     images: createImageService(deps.metadata, quotaDefaults),
     sharing: createImageSharingService(deps.metadata),
-    transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults }),
     links: createDownloadLinkService(deps.metadata, { maxLinkSeconds: deps.config.limits.max_link_seconds }),
+    transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults, keepVersions }),
+    versions: createImageVersionService(deps.metadata, { keepVersions }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
   };

@@ -5,6 +5,7 @@
  * services answer records (`SharedImage`); the routes render them here, with the base URLs
  * (`FileLinks`, see `file-links.ts`) from the configured `public_url` or the request's Host.
  */
+import type { ImageRecord, ImageVersion } from '../metadata/image-store.js';
 import type { SharedImage } from '../services/shared-image.js';
 
 /** Base URLs (scheme, host and port, no trailing slash) of the two listeners. */
@@ -28,6 +29,8 @@ export interface ImageView {
   /** `value` is null while the image is an empty slot. */
   readonly checksum: { readonly type: 'sha256'; readonly value: string | null };
   readonly version: number;
+  /** How many versions are kept. */
+  readonly versions: number;
   readonly status: 'empty' | 'ready';
   readonly created: string;
   readonly uploaded: string | null;
@@ -64,6 +67,7 @@ export function toImageView({ image, shares }: SharedImage, links: FileLinks): I
     size: image.size,
     checksum: { type: 'sha256', value: image.checksum },
     version: image.version,
+    versions: image.versions,
     status: image.status,
     created: image.created,
     uploaded: image.uploaded,
@@ -78,5 +82,31 @@ export function toImageView({ image, shares }: SharedImage, links: FileLinks): I
     virtual_size: image.virtualSize,
     min_disk: image.minDisk,
     min_ram: image.minRam,
+  };
+}
+
+/** One kept version as `GET …/versions` lists it. */
+export interface VersionView {
+  readonly version: number;
+  readonly size: number;
+  readonly checksum: { readonly type: 'sha256'; readonly value: string };
+  readonly disk_format: string | null;
+  readonly virtual_size: number | null;
+  readonly uploaded: string;
+  readonly uploaded_by: string | null;
+  /** The image's current content. */
+  readonly current: boolean;
+}
+
+export function toVersionView(version: ImageVersion, image: Pick<ImageRecord, 'version'>): VersionView {
+  return {
+    version: version.version,
+    size: version.size,
+    checksum: { type: 'sha256', value: version.sha256 },
+    disk_format: version.diskFormat,
+    virtual_size: version.virtualSize,
+    uploaded: version.uploaded,
+    uploaded_by: version.uploadedBy,
+    current: version.version === image.version,
   };
 }

@@ -12,6 +12,7 @@ import type { GroupService } from '../services/group-service.js';
 import type { ImageService } from '../services/image-service.js';
 import type { ImageSharingService } from '../services/image-sharing.js';
 import type { ImageTransferService } from '../services/image-transfer.js';
+import type { ImageVersionService } from '../services/image-versions.js';
 import type { ReadinessProbe } from '../services/readiness.js';
 import type { UserService } from '../services/user-service.js';
 import type { Metrics } from './metrics.js';
@@ -25,6 +26,7 @@ export interface RouteContext {
   readonly sharing: ImageSharingService;
   readonly transfer: ImageTransferService;
   readonly links: DownloadLinkService;
+  readonly versions: ImageVersionService;
   readonly metrics: Metrics;
   /** Whether the database and the storage accept writes (`/healthz`). */
   readonly readiness: ReadinessProbe;

@@ -114,6 +114,22 @@ export interface DownloadLinksTable {
   downloads: Generated<number>;
 }
 
+/** One kept version of an image (migration 0006); the image row holds the current one's copy. */
+export interface ImageVersionsTable {
+  id: Generated<number>;
+  image_id: number;
+  /** Unique per image; the current version is the image's `version`. */
+  version: number;
+  blob_key: string;
+  size: number;
+  sha256: string;
+  disk_format: string | null;
+  virtual_size: number | null;
+  uploaded: string;
+  /** The uploader's user name (not a reference: a deleted user leaves it); null before 0006. */
+  uploaded_by: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -124,4 +140,5 @@ export interface Database {
   image_group_shares: ImageGroupSharesTable;
   quota_reservations: QuotaReservationsTable;
   download_links: DownloadLinksTable;
+  image_versions: ImageVersionsTable;
 }

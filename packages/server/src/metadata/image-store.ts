@@ -7,7 +7,9 @@
  * blob store; a row only names its blob by key, and several rows may name the same key
  * (identical content, clones), so a row change never deletes a blob (the sweeper does).
  * Like every store, it is safe under several server instances: a lost race throws UniqueViolation
- * or MissingReference (`store-errors.ts`), never an engine error.
+ * or MissingReference (`store-errors.ts`), never an engine error. Each completed upload, clone
+ * and rollback is also a version row (SPEC §3 "Versions"); the image row holds a copy of the
+ * current one (the highest number), so reads of the current content need no join.
  */
 
 export type ImageStatus = 'empty' | 'ready';
@@ -30,8 +32,10 @@ export interface ImageRecord {
   readonly checksum: string | null;
   /** Blob store key of the current content; null while empty. */
   readonly blobKey: string | null;
-  /** Number of completed uploads. */
+  /** Number of completed uploads (and rollbacks): the current version's number. */
   readonly version: number;
+  /** How many versions are kept (0 for an empty slot). */
+  readonly versions: number;
   readonly status: ImageStatus;
   readonly created: string;
   readonly uploaded: string | null;
@@ -66,6 +70,8 @@ export interface ImageFields {
 
 /** Content a new row starts with (a clone): the source's blob, taken as is. */
 export interface ImageContent {
+  /** Who makes it (the cloner's name): its version row's `uploadedBy`. */
+  readonly uploadedBy?: string;
   readonly blobKey: string;
   readonly size: number;
   readonly checksum: string;
@@ -95,6 +101,35 @@ export interface UploadedBlob {
   /** What the bytes were detected as; kept out of the record when the uploader set the format. */
   readonly detected?: { readonly diskFormat: string; readonly virtualSize: number | null };
 }
+
+/** One kept version of an image's content. */
+export interface ImageVersion {
+  readonly version: number;
+  readonly blobKey: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly diskFormat: string | null;
+  readonly virtualSize: number | null;
+  /** ISO 8601 UTC. */
+  readonly uploaded: string;
+  /** The uploader's user name; null for versions older than the versions upgrade (0006). */
+  readonly uploadedBy: string | null;
+}
+
+/** How a new version is recorded. */
+export interface NewVersionOptions {
+  /** The caller's user name, kept with the version. */
+  readonly uploadedBy?: string;
+  /** `[images] keep_versions`: older versions than the last this many are dropped; 0 or absent: keep all. */
+  readonly keepVersions?: number;
+}
+
+export type RollbackResult =
+  | { readonly kind: 'done'; readonly image: ImageRecord }
+  /** The image row is gone, or the version is not kept. */
+  | { readonly kind: 'image-missing' | 'version-missing' | 'read-only' };
+
+export type DeleteVersionResult = 'deleted' | 'current' | 'missing';
 
 export interface ImageShares {
   readonly users: readonly string[];
@@ -167,9 +202,23 @@ export interface ImageStore {
    * that concurrent uploads each count and the last one to commit wins; the record returned
    * is the one this upload made (read in the same transaction). With `detected`, the format
    * (unless the uploader set one) and the virtual size are the bytes'. Does nothing and returns
-   * undefined when the row is gone or has become read-only meanwhile.
+   * undefined when the row is gone or has become read-only meanwhile. In the same transaction
+   * the new version row is inserted (numbered as the row now is) and versions beyond
+   * `keepVersions` are dropped (their blobs are left to the sweeper).
    */
-  recordUpload(id: number, blob: UploadedBlob): Promise<ImageRecord | undefined>;
+  recordUpload(id: number, blob: UploadedBlob, options?: NewVersionOptions): Promise<ImageRecord | undefined>;
+  /** The kept versions of an image, newest first (empty for a slot or a missing image). */
+  listVersions(imageId: number): Promise<ImageVersion[]>;
+  /** Version `version` of the image, if kept. */
+  findVersion(imageId: number, version: number): Promise<ImageVersion | undefined>;
+  /**
+   * Makes version `version`'s blob current again as a new version (as recordUpload does, same
+   * transaction, same trimming): no byte is copied, the history is kept. Nothing changes when
+   * the image is gone or read-only or the version is not kept.
+   */
+  rollback(imageId: number, version: number, options?: NewVersionOptions): Promise<RollbackResult>;
+  /** Drops a kept version; the current one is refused ("current"). Its blob is left to the sweeper. */
+  deleteVersion(imageId: number, version: number): Promise<DeleteVersionResult>;
   /** Deletes the row and its shares; false when it did not exist. Its blob is left to the sweeper. */
   delete(id: number): Promise<boolean>;
   list(query: ImageQuery): Promise<ImagePage>;
@@ -186,8 +235,8 @@ export interface ImageStore {
   shareWithGroup(imageId: number, groupId: number): Promise<void>;
   unshareWithGroup(imageId: number, groupId: number): Promise<boolean>;
 
-  /** Every blob key some row references (for the sweeper). */
+  /** Every blob key some image or kept version references (for the sweeper). */
   referencedBlobKeys(): Promise<Set<string>>;
-  /** Whether some row references `key` (the sweeper's last check before deleting). */
+  /** Whether some image or kept version references `key` (the sweeper's last check before deleting). */
   isBlobReferenced(key: string): Promise<boolean>;
 }

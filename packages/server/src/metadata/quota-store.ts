@@ -8,7 +8,7 @@
  * implements it for every SQL dialect.
  */
 
-/** What a user's images hold: bytes of their content, and how many images (slots included). */
+/** What a user's images hold: bytes of every kept version (SPEC §3), and how many images (slots included). */
 export interface QuotaUsage {
   readonly bytes: number;
   readonly images: number;
@@ -26,8 +26,10 @@ export interface ReservationRequest {
   readonly bytes: number;
   /** Images claimed: 1 for a new slot, 0 for an upload. */
   readonly images: number;
-  /** An upload replaces this image's current bytes: they no longer count once it commits. */
+  /** An upload makes a new version of this image: the versions it pushes out no longer count once it commits. */
   readonly replacesImageId?: number;
+  /** `[images] keep_versions` (0: all kept, nothing pushed out). */
+  readonly keepVersions?: number;
   readonly limits: QuotaLimits;
   /** Milliseconds until the reservation lapses unless renewed. */
   readonly ttlMs: number;
@@ -45,10 +47,12 @@ export interface QuotaStore {
   usageOf(userIds: readonly number[]): Promise<Map<number, QuotaUsage>>;
   /**
    * Under the user's row lock: refuses when usage + live reservations + this claim (less the
-   * bytes of `replacesImageId`) would pass a non-zero limit; otherwise records the claim. A
-   * claim that frees bytes (a smaller replacement) reserves none.
+   * bytes of the versions of `replacesImageId` it pushes out) would pass a non-zero limit;
+   * otherwise records the claim. A claim that frees bytes reserves none.
    */
   reserve(request: ReservationRequest): Promise<ReservationResult>;
+  /** Bytes of the versions a new version of the image pushes out when `keepVersions` are kept (0: keeps all: none). */
+  pushedOutBytes(imageId: number, keepVersions: number): Promise<number>;
   /** Pushes a live reservation's expiry `ttlMs` from now (a long upload still running). */
   renew(id: number, ttlMs: number): Promise<void>;
   /** Drops a reservation; a no-op when it is gone. */

@@ -5,7 +5,8 @@
  * directly or through a group, or public") is one SQL condition, so that paging and counting
  * happen in the database. An upload's switch (`version = version + 1`) and the read of the
  * record it made share one transaction, so that each concurrent upload answers its own
- * version. Shares of an image or user deleted meanwhile give MissingReference (foreign keys).
+ * version; the version row (`sql-image-versions.ts`) is written in that transaction too.
+ * Shares of an image or user deleted meanwhile give MissingReference (foreign keys).
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
@@ -13,10 +14,18 @@ import { guardConstraints } from './constraint-guard.js';
 import type { Database, ImagesTable, UsersTable } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { ImageChanges, ImageFields, ImageQuery, ImageRecord, ImageShares, ImageStore, NewImage } from './image-store.js';
+import { findVersion, listVersions, recordCurrentVersion } from './sql-image-versions.js';
 
 type Joined = Database & { owner: UsersTable };
 type ImageExpressions = ExpressionBuilder<Joined, 'images' | 'owner'>;
-type ImageRow = Selectable<ImagesTable> & { owner_name: string };
+type ImageRow = Selectable<ImagesTable> & { owner_name: string; version_count: number | string | null };
+
+/** How many versions the image keeps: one indexed count per row. */
+const versionCount = (eb: ImageExpressions) =>
+  eb.selectFrom('image_versions as iv').select((s) => s.fn.countAll<number>().as('n')).whereRef('iv.image_id', '=', 'images.id').as('version_count');
+
+/** Thrown inside a rollback's transaction to undo it when the version is not kept. */
+class VersionMissing extends Error {}
 
 function toImageRecord(row: ImageRow): ImageRecord {
   return {
@@ -34,6 +43,7 @@ function toImageRecord(row: ImageRow): ImageRecord {
     checksum: row.checksum,
     blobKey: row.blob_key,
     version: Number(row.version),
+    versions: Number(row.version_count ?? 0),
     status: row.status,
     created: row.created,
     uploaded: row.uploaded,
@@ -102,7 +112,7 @@ function containsPattern(text: string): string {
 
 export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDialect): ImageStore {
   const joined = (executor: Kysely<Database> = db) => executor.selectFrom('images').innerJoin('users as owner', 'owner.id', 'images.owner_id');
-  const selectRecord = (executor: Kysely<Database> = db) => joined(executor).selectAll('images').select('owner.name as owner_name');
+  const selectRecord = (executor: Kysely<Database> = db) => joined(executor).selectAll('images').select(['owner.name as owner_name', versionCount]);
 
   async function findById(id: number, executor: Kysely<Database> = db): Promise<ImageRecord | undefined> {
     const row = await selectRecord(executor).where('images.id', '=', id).executeTakeFirst();
@@ -158,33 +168,38 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       guardConstraints(dialect, { unique: `an image named ${image.name} of this owner`, missing: 'the owner' }, async () => {
         const now = new Date().toISOString();
         const content = image.content;
-        const { id } = await db
-          .insertInto('images')
-          .values({
-            owner_id: image.ownerId,
-            name: image.name,
-            uuid: randomUUID(),
-            description: '',
-            os_variant: '',
-            os_type: '',
-            os_arch: '',
-            hypervisor: '',
-            read_only: 0,
-            unauthenticated_access: 0,
-            ...fieldColumns(image),
-            ...(content?.diskFormat != null && image.diskFormat === undefined && { disk_format: content.diskFormat }),
-            virtual_size: content?.virtualSize ?? null,
-            size: content?.size ?? null,
-            checksum: content?.checksum ?? null,
-            blob_key: content?.blobKey ?? null,
-            version: content?.version ?? 0,
-            status: content === undefined ? 'empty' : 'ready',
-            created: now,
-            uploaded: content?.uploaded ?? null,
-            modified: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
+        const id = await db.transaction().execute(async (trx) => {
+          const row = await trx
+            .insertInto('images')
+            .values({
+              owner_id: image.ownerId,
+              name: image.name,
+              uuid: randomUUID(),
+              description: '',
+              os_variant: '',
+              os_type: '',
+              os_arch: '',
+              hypervisor: '',
+              read_only: 0,
+              unauthenticated_access: 0,
+              ...fieldColumns(image),
+              ...(content?.diskFormat != null && image.diskFormat === undefined && { disk_format: content.diskFormat }),
+              virtual_size: content?.virtualSize ?? null,
+              size: content?.size ?? null,
+              checksum: content?.checksum ?? null,
+              blob_key: content?.blobKey ?? null,
+              version: content?.version ?? 0,
+              status: content === undefined ? 'empty' : 'ready',
+              created: now,
+              uploaded: content?.uploaded ?? null,
+              modified: now,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          // A clone starts with one version: the source's current one.
+          if (content !== undefined) await recordCurrentVersion(trx, row.id, { ...(content.uploadedBy !== undefined && { uploadedBy: content.uploadedBy }) });
+          return row.id;
+        });
         const record = await findById(id);
         if (record === undefined) throw new Error(`image ${id} vanished right after its insertion`);
         return record;
@@ -212,7 +227,7 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
         return result.numUpdatedRows > 0n ? findById(id) : undefined;
       }),
 
-    recordUpload: (id, blob) =>
+    recordUpload: (id, blob, options) =>
       db.transaction().execute(async (trx) => {
         const now = new Date().toISOString();
         const result = await trx
@@ -233,7 +248,57 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
           .where('id', '=', id)
           .where('read_only', '=', 0)
           .executeTakeFirst();
-        return result.numUpdatedRows > 0n ? findById(id, trx) : undefined;
+        if (result.numUpdatedRows === 0n) return undefined;
+        await recordCurrentVersion(trx, id, options);
+        return findById(id, trx);
+      }),
+
+    listVersions: (imageId) => listVersions(db, imageId),
+
+    findVersion: (imageId, version) => findVersion(db, imageId, version),
+
+    rollback: (imageId, version, options) =>
+      db.transaction().execute(async (trx) => {
+        // The image row first: its lock orders this against uploads, rollbacks and deletions of versions.
+        const image = await trx.updateTable('images').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', imageId).where('read_only', '=', 0).returning('id').executeTakeFirst();
+        if (image === undefined) {
+          const exists = await trx.selectFrom('images').select('id').where('id', '=', imageId).executeTakeFirst();
+          return { kind: exists === undefined ? ('image-missing' as const) : ('read-only' as const) };
+        }
+        const old = await findVersion(trx, imageId, version);
+        // Throwing undoes the bump above.
+        if (old === undefined) throw new VersionMissing();
+        const now = new Date().toISOString();
+        await trx
+          .updateTable('images')
+          .set({
+            blob_key: old.blobKey,
+            size: old.size,
+            checksum: old.sha256,
+            disk_format: old.diskFormat,
+            virtual_size: old.virtualSize,
+            status: 'ready' as const,
+            uploaded: now,
+            modified: now,
+          })
+          .where('id', '=', imageId)
+          .execute();
+        await recordCurrentVersion(trx, imageId, options);
+        const record = await findById(imageId, trx);
+        if (record === undefined) throw new Error(`image ${imageId} vanished inside its own transaction`);
+        return { kind: 'done' as const, image: record };
+      }).catch((error: unknown) => {
+        if (error instanceof VersionMissing) return { kind: 'version-missing' as const };
+        throw error;
+      }),
+
+    deleteVersion: (imageId, version) =>
+      db.transaction().execute(async (trx) => {
+        const image = await trx.updateTable('images').set((eb) => ({ modified: eb.ref('modified') })).where('id', '=', imageId).returning('version').executeTakeFirst();
+        if (image === undefined) return 'missing' as const;
+        if (Number(image.version) === version) return 'current' as const;
+        const result = await trx.deleteFrom('image_versions').where('image_id', '=', imageId).where('version', '=', version).executeTakeFirst();
+        return result.numDeletedRows > 0n ? ('deleted' as const) : ('missing' as const);
       }),
 
     async delete(id) {
@@ -255,7 +320,7 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
             ),
           )
           .selectAll('images')
-          .select('owner.name as owner_name')
+          .select(['owner.name as owner_name', versionCount])
           .orderBy('owner.name')
           .orderBy('images.name')
           .orderBy('images.id')
@@ -341,13 +406,19 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     },
 
     async referencedBlobKeys() {
-      const rows = await db.selectFrom('images').select('blob_key').distinct().where('blob_key', 'is not', null).execute();
-      return new Set(rows.map((row) => row.blob_key).filter((key): key is string => key !== null));
+      const [current, kept] = await Promise.all([
+        db.selectFrom('images').select('blob_key').distinct().where('blob_key', 'is not', null).execute(),
+        db.selectFrom('image_versions').select('blob_key').distinct().execute(),
+      ]);
+      return new Set([...current.map((row) => row.blob_key), ...kept.map((row) => row.blob_key)].filter((key): key is string => key !== null));
     },
 
     async isBlobReferenced(key) {
-      const row = await db.selectFrom('images').select('id').where('blob_key', '=', key).limit(1).executeTakeFirst();
-      return row !== undefined;
+      const [image, version] = await Promise.all([
+        db.selectFrom('images').select('id').where('blob_key', '=', key).limit(1).executeTakeFirst(),
+        db.selectFrom('image_versions').select('id').where('blob_key', '=', key).limit(1).executeTakeFirst(),
+      ]);
+      return image !== undefined || version !== undefined;
     },
   };
 }

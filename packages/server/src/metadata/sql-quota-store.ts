@@ -12,25 +12,37 @@ import type { QuotaStore, QuotaUsage } from './quota-store.js';
 
 const bigintSum = (column: string) => sql<number>`cast(coalesce(sum(${sql.ref(column)}), 0) as bigint)`;
 
+/** Bytes of the versions beyond the newest `keep - 1` (those a new version pushes out); keep 0 keeps all. */
+async function pushedOut(executor: Kysely<Database>, imageId: number, keep: number): Promise<number> {
+  if (keep <= 0) return 0;
+  const row = await executor
+    .selectFrom('image_versions')
+    .select(bigintSum('size').as('bytes'))
+    .where('image_id', '=', imageId)
+    .where('version', 'not in', (eb) => eb.selectFrom('image_versions').select('version').where('image_id', '=', imageId).orderBy('version', 'desc').limit(keep - 1))
+    .executeTakeFirstOrThrow();
+  return Number(row.bytes);
+}
+
 async function lockUser(trx: Transaction<Database>, userId: number): Promise<boolean> {
   const row = await trx.updateTable('users').set((eb) => ({ modified: eb.ref('modified') })).where('id', '=', userId).returning('id').executeTakeFirst();
   return row !== undefined;
 }
 
 export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
+  // One statement, so one snapshot on PostgreSQL: an image committed and its reservation
+  // released between two statements would otherwise be counted by neither.
   async function held(executor: Kysely<Database>, userId: number): Promise<QuotaUsage> {
-    const images = await executor
-      .selectFrom('images')
-      .select([bigintSum('size').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
-      .where('owner_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    const reserved = await executor
-      .selectFrom('quota_reservations')
-      .select([bigintSum('bytes').as('bytes'), bigintSum('images').as('images')])
-      .where('user_id', '=', userId)
-      .where('expires', '>', new Date().toISOString())
-      .executeTakeFirstOrThrow();
-    return { bytes: Number(images.bytes) + Number(reserved.bytes), images: Number(images.images) + Number(reserved.images) };
+    const now = new Date().toISOString();
+    const { rows } = await sql<{ images: number; bytes: number; reserved_images: number; reserved_bytes: number }>`
+      select
+        (select count(*) from images where owner_id = ${userId}) as images,
+        (select ${bigintSum('v.size')} from image_versions as v inner join images as i on i.id = v.image_id where i.owner_id = ${userId}) as bytes,
+        (select ${bigintSum('images')} from quota_reservations where user_id = ${userId} and expires > ${now}) as reserved_images,
+        (select ${bigintSum('bytes')} from quota_reservations where user_id = ${userId} and expires > ${now}) as reserved_bytes`.execute(executor);
+    const row = rows[0];
+    if (row === undefined) throw new Error('the usage query answered no row');
+    return { bytes: Number(row.bytes) + Number(row.reserved_bytes), images: Number(row.images) + Number(row.reserved_images) };
   }
 
   return {
@@ -39,9 +51,10 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
       if (userIds.length === 0) return usage;
       const rows = await db
         .selectFrom('images')
-        .select(['owner_id', bigintSum('size').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
-        .where('owner_id', 'in', userIds)
-        .groupBy('owner_id')
+        .leftJoin('image_versions as v', 'v.image_id', 'images.id')
+        .select(['images.owner_id', bigintSum('v.size').as('bytes'), (eb) => eb.fn.count<number>('images.id').distinct().as('images')])
+        .where('images.owner_id', 'in', userIds)
+        .groupBy('images.owner_id')
         .execute();
       for (const row of rows) usage.set(row.owner_id, { bytes: Number(row.bytes), images: Number(row.images) });
       return usage;
@@ -51,11 +64,7 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
       db.transaction().execute(async (trx) => {
         if (!(await lockUser(trx, request.userId))) return { ok: false, userGone: true as const };
         const usage = await held(trx, request.userId);
-        const replaced =
-          request.replacesImageId === undefined
-            ? 0
-            : ((await trx.selectFrom('images').select('size').where('id', '=', request.replacesImageId).where('owner_id', '=', request.userId).executeTakeFirst())
-                ?.size ?? 0);
+        const replaced = request.replacesImageId === undefined ? 0 : await pushedOut(trx, request.replacesImageId, request.keepVersions ?? 0);
         const bytes = Math.max(0, request.bytes - Number(replaced));
         const { limits } = request;
         if (request.images > 0 && limits.images > 0 && usage.images + request.images > limits.images) {
@@ -69,6 +78,8 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
           .executeTakeFirstOrThrow();
         return { ok: true, id };
       }),
+
+    pushedOutBytes: (imageId, keepVersions) => pushedOut(db, imageId, keepVersions),
 
     async renew(id, ttlMs) {
       await db.updateTable('quota_reservations').set({ expires: new Date(Date.now() + ttlMs).toISOString() }).where('id', '=', id).execute();

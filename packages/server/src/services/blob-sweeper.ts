@@ -3,7 +3,7 @@
  * blobs). Two kinds of leftovers: temporary uploads nobody settled (a killed server) — removed
  * by the blob store once older than `uploadAgeMs` (24 h: uploads in progress in another
  * instance are protected by their age only) — and committed blobs no image row names any more
- * (a deleted or re-uploaded image) — removed once their committedAt is older than `graceMs`
+ * nor kept version names (a deleted image, a dropped version) — removed once their committedAt is older than `graceMs`
  * (1 h), so that an upload that committed its blob but has not yet switched its row is never
  * robbed. Keys are re-checked against the rows right before each delete. It runs once at
  * start and then on a timer; a failing sweep is reported and retried at the next tick.

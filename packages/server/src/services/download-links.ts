@@ -6,12 +6,13 @@
  * characters), returned once and stored only as its sha256: a download finds its link by that
  * hash with one indexed lookup, so no token is ever compared and guessing (2^256 tokens) is
  * useless whatever the rate. Every way a token can fail — malformed, unknown, expired, revoked,
- * its image deleted, emptied or expired, its pinned version no longer current — is the same
+ * its image deleted, emptied or expired, its pinned version no longer kept — is the same
  * 404 LINK_NOT_FOUND with the same message, so that a caller learns nothing of other links or
  * images. A link keeps working when its maker later loses the right to modify the image: it
  * is revoked, not re-checked.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { ImageRecord } from '../metadata/image-store.js';
 import type { LinkRecord } from '../metadata/link-store.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import { UniqueViolation } from '../metadata/store-errors.js';
@@ -19,7 +20,8 @@ import { requireUser } from './access.js';
 import type { Caller } from './caller.js';
 import { hasExpired } from './image-fields.js';
 import { imageLabel, locateImage, requireImageRight, type ImageRef, type LocatedImage } from './image-access.js';
-import { downloadOf, type ImageDownload } from './image-transfer.js';
+import { downloadOf, downloadOfVersion, type ImageDownload } from './image-transfer.js';
+import { versionNotFound } from './image-versions.js';
 import { RepomanError } from './repoman-error.js';
 
 /** How long a link lives when `expires_in` is not given (capped by the server's maximum). */
@@ -80,13 +82,18 @@ export function createDownloadLinkService(stores: Pick<MetadataStores, 'users' |
     return { ...located, by: user.name };
   }
 
+  /** What a link pinned to `version` serves; undefined once that version is no longer kept. */
+  async function pinnedDownload(image: ImageRecord, version: number): Promise<ImageDownload | undefined> {
+    const kept = await stores.images.findVersion(image.id, version);
+    return kept === undefined ? undefined : downloadOfVersion(image, kept);
+  }
+
   return {
     async create(caller: Caller, ref: ImageRef, request: LinkRequest): Promise<CreatedLink> {
       const { image, by } = await manageable(caller, ref);
       const expiresIn = expiresInOf(request.expiresIn);
-      // TODO(versions): once image versions are merged, accept any kept version (store.findVersion(image.id, n)).
-      if (request.version !== undefined && request.version !== image.version) {
-        throw new RepomanError('BAD_REQUEST', `version ${request.version} is not the current version of ${imageLabel(image)} (${image.version}); only the current version can be pinned, or leave version out for a link that follows the current content`);
+      if (request.version !== undefined && (await stores.images.findVersion(image.id, request.version)) === undefined) {
+        throw versionNotFound(image, request.version);
       }
       const expires = new Date(now().getTime() + expiresIn * 1000).toISOString();
       for (let attempt = 1; ; attempt++) {
@@ -121,10 +128,9 @@ export function createDownloadLinkService(stores: Pick<MetadataStores, 'users' |
       const at = now();
       const link = await stores.links.findLive(tokenHash(token), at);
       const image = link === undefined ? undefined : await stores.images.findById(link.imageId);
-      const download = image === undefined ? undefined : downloadOf(image);
-      if (link === undefined || image === undefined || download === undefined || hasExpired(image.expires, at)) throw linkNotFound();
-      // TODO(versions): serve the pinned version's bytes (store.findVersion(image.id, link.version)) instead of refusing once it is not current.
-      if (link.version !== null && link.version !== image.version) throw linkNotFound();
+      if (link === undefined || image === undefined || hasExpired(image.expires, at)) throw linkNotFound();
+      const download = link.version === null ? downloadOf(image) : await pinnedDownload(image, link.version);
+      if (download === undefined) throw linkNotFound();
       return { link, download };
     },
 

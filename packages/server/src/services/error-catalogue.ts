@@ -21,6 +21,7 @@ export const ERROR_MESSAGES = {
   IMAGE_NOT_FOUND: 'No such image.',
   IMAGE_EMPTY: 'This image has no bytes yet; upload them with PUT on its raw URL.',
   LINK_NOT_FOUND: "No download link matches this URL: it never existed, expired or was revoked, or its image is gone; ask the image's owner for a new link.",
+  VERSION_NOT_FOUND: 'This image keeps no such version; list its versions.',
   NOT_FOUND: 'No such resource.',
   METHOD_NOT_ALLOWED: 'This method is not allowed on this resource.',
   REQUEST_TIMEOUT: 'The request was not received in time: its body stopped arriving.',

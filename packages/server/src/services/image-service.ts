@@ -4,7 +4,8 @@
  * the new image in the caller's namespace. Renaming is a row update (blobs are addressed by
  * content, not by name); giving an image to another user (`owner`) is for admins only.
  * A read-only image refuses modification (except one that clears read_only) and deletion
- * with 409 IMAGE_READ_ONLY. A clone is a new row naming the same blob: no byte is copied.
+ * with 409 IMAGE_READ_ONLY. A clone is a new row naming the same blob: no byte is copied; it
+ * starts with one version, the source's current one (not its history).
  * The bytes themselves are handled by `image-transfer.ts`. Two instances creating the same
  * image race on the unique (owner, name) constraint: one succeeds, the other answers 409.
  */
@@ -216,7 +217,9 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
               size: image.size,
               checksum: image.checksum,
               uploaded: image.uploaded ?? image.modified,
+              // The clone starts with one version, the source's current one, made by the cloner.
               version: 1,
+              uploadedBy: cloner.user.name,
               diskFormat: image.diskFormat,
               virtualSize: image.virtualSize,
             }

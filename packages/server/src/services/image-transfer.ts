@@ -10,10 +10,10 @@
  * a key may be shared by other rows (identical content, clones). The disk format and virtual
  * size are found on the way too (`disk-format.ts`), from a copy of the first bytes only. The
  * owner's quota is claimed before the first byte is read (`quotas.ts`) and released once the
- * upload is done either way.
+ * upload is done either way. Each upload is a new version; a download may ask for any kept one.
  */
 import { Readable } from 'node:stream';
-import type { ImageRecord } from '../metadata/image-store.js';
+import type { ImageRecord, ImageVersion } from '../metadata/image-store.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import { BlobTooLargeError, UploadAbortedError, type BlobBody, type BlobStore, type ByteRange, type UploadSource } from '../storage/index.js';
 import { hasExpired } from './image-fields.js';
@@ -22,6 +22,7 @@ import type { Caller } from './caller.js';
 import { DiskFormatProbe } from './disk-format.js';
 import { createQuotaService, UNLIMITED, type QuotaClaim, type QuotaDefaults } from './quotas.js';
 import { RepomanError } from './repoman-error.js';
+import { versionNotFound } from './image-versions.js';
 import { withShares, type SharedImage } from './shared-image.js';
 
 export interface UploadRequest {
@@ -37,9 +38,11 @@ export interface UploadRequest {
   readonly signal: AbortSignal;
 }
 
-/** What a download serves: the image's content as of the moment it was looked up. */
+/** What a download serves: the image's content (or one kept version's) as of the moment it was looked up. */
 export interface ImageDownload {
   readonly image: ImageRecord;
+  /** The version served. */
+  readonly version: number;
   readonly key: string;
   readonly size: number;
   readonly sha256: string;
@@ -59,7 +62,12 @@ export class ImageEmptyError extends RepomanError {
 /** What a download of the image's current content serves; undefined for a slot without bytes. */
 export function downloadOf(image: ImageRecord): ImageDownload | undefined {
   if (image.status !== 'ready' || image.blobKey === null || image.size === null || image.checksum === null) return undefined;
-  return { image, key: image.blobKey, size: image.size, sha256: image.checksum, uploaded: new Date(image.uploaded ?? image.modified) };
+  return { image, version: image.version, key: image.blobKey, size: image.size, sha256: image.checksum, uploaded: new Date(image.uploaded ?? image.modified) };
+}
+
+/** What a download of one kept version of the image serves. */
+export function downloadOfVersion(image: ImageRecord, kept: ImageVersion): ImageDownload {
+  return { image, version: kept.version, key: kept.blobKey, size: kept.size, sha256: kept.sha256, uploaded: new Date(kept.uploaded) };
 }
 
 export interface ImageTransferOptions {
@@ -67,6 +75,8 @@ export interface ImageTransferOptions {
   readonly maxImageBytes: number;
   /** `[quotas]`; omitted: unlimited. */
   readonly quotas?: QuotaDefaults;
+  /** `[images] keep_versions`; omitted or 0: every version is kept. */
+  readonly keepVersions?: number;
 }
 
 export type ImageTransferService = ReturnType<typeof createImageTransferService>;
@@ -98,6 +108,7 @@ export function createImageTransferService(
   const { images, users } = stores;
   const maxBytes = options.maxImageBytes > 0 ? options.maxImageBytes : undefined;
   const quotas = createQuotaService(stores.quotas, options.quotas ?? UNLIMITED);
+  const keepVersions = options.keepVersions ?? 0;
 
   function tooLarge(): RepomanError {
     return new RepomanError('PAYLOAD_TOO_LARGE', `an image may hold at most ${maxBytes} bytes (limits.max_image_bytes)`, { unreadBody: true });
@@ -118,9 +129,9 @@ export function createImageTransferService(
       const what = (size: number) => `an upload of ${size} bytes to ${imageLabel(image)}`;
       const claims: QuotaClaim[] = [];
       if (request.length !== null) {
-        claims.push(await quotas.claim(owner, { bytes: request.length, images: 0, replacesImageId: image.id, what: what(request.length), unreadBody: true }));
+        claims.push(await quotas.claim(owner, { bytes: request.length, images: 0, replacesImageId: image.id, keepVersions, what: what(request.length), unreadBody: true }));
       }
-      const room = request.length === null ? await quotas.roomFor(owner, image.size ?? 0) : undefined;
+      const room = request.length === null ? await quotas.roomFor(owner, await stores.quotas.pushedOutBytes(image.id, keepVersions)) : undefined;
       const quotaCut = room !== undefined && (maxBytes === undefined || room < maxBytes);
       const limit = quotaCut ? room : maxBytes;
 
@@ -159,9 +170,10 @@ export function createImageTransferService(
             `the ${written.size} bytes received have sha256 ${written.sha256}, not the announced ${expected}; the image was not changed`,
           );
         }
-        if (request.length === null) claims.push(await quotas.claim(owner, { bytes: written.size, images: 0, replacesImageId: image.id, what: what(written.size) }));
+        if (request.length === null) claims.push(await quotas.claim(owner, { bytes: written.size, images: 0, replacesImageId: image.id, keepVersions, what: what(written.size) }));
         const blob = await upload.commit();
-        const updated = await images.recordUpload(image.id, { ...blob, detected: probe.result(written.size) });
+        const uploader = caller.kind === 'user' ? { uploadedBy: caller.user.name } : {};
+        const updated = await images.recordUpload(image.id, { ...blob, detected: probe.result(written.size) }, { ...uploader, keepVersions });
         if (updated !== undefined) return withShares(images, updated);
         const now = await images.findById(image.id);
         if (now === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted during the upload`);
@@ -173,16 +185,24 @@ export function createImageTransferService(
     },
 
     /**
-     * Looks up what a download of `ref` serves: 404 IMAGE_EMPTY for a slot without bytes,
-     * 410 GONE after `expires` for anyone but the owner and admins.
+     * Looks up what a download of `ref` serves — its current content, or kept version
+     * `version`: 404 IMAGE_EMPTY for a slot without bytes, 404 VERSION_NOT_FOUND for a version
+     * not kept, 410 GONE after `expires` for anyone but the owner and admins.
      */
-    async prepareDownload(caller: Caller, ref: ImageRef): Promise<ImageDownload> {
+    async prepareDownload(caller: Caller, ref: ImageRef, version?: number): Promise<ImageDownload> {
       const { image, privileged } = await locateImage(stores, caller, ref);
+      const refuseExpired = (): void => {
+        if (!privileged && hasExpired(image.expires)) throw new RepomanError('GONE', `${imageLabel(image)} expired on ${image.expires}`);
+      };
+      if (version !== undefined) {
+        refuseExpired();
+        const kept = await images.findVersion(image.id, version);
+        if (kept === undefined) throw versionNotFound(image, version);
+        return downloadOfVersion(image, kept);
+      }
       const download = downloadOf(image);
       if (download === undefined) throw new ImageEmptyError(image);
-      if (!privileged && hasExpired(image.expires)) {
-        throw new RepomanError('GONE', `${imageLabel(image)} expired on ${image.expires}`);
-      }
+      refuseExpired();
       return download;
     },
 

@@ -35,8 +35,10 @@ export interface ClaimRequest {
   readonly bytes: number;
   /** 1 for a new slot, 0 for an upload. */
   readonly images: number;
-  /** The image whose current bytes the upload replaces. */
+  /** The image the upload makes a new version of. */
   readonly replacesImageId?: number;
+  /** `[images] keep_versions`: which of its versions the new one pushes out (0: none). */
+  readonly keepVersions?: number;
   /** Why, for the message: "an upload of 10 bytes to bob/centos". */
   readonly what: string;
   /** Set on uploads: the body is not read, so the connection is closed after the answer. */
@@ -65,7 +67,7 @@ export function createQuotaService(quotas: QuotaStore, defaults: QuotaDefaults) 
     },
 
     /**
-     * How many more bytes `owner`'s images may take when an upload replaces `replacedBytes`
+     * How many more bytes `owner`'s images may take when an upload pushes out `replacedBytes`
      * (a chunked upload is stopped there); undefined when unlimited. Only a bound: the claim
      * taken once the size is known decides.
      */
@@ -85,7 +87,7 @@ export function createQuotaService(quotas: QuotaStore, defaults: QuotaDefaults) 
         userId: owner.id,
         bytes: request.bytes,
         images: request.images,
-        ...(request.replacesImageId !== undefined && { replacesImageId: request.replacesImageId }),
+        ...(request.replacesImageId !== undefined && { replacesImageId: request.replacesImageId, keepVersions: request.keepVersions ?? 0 }),
         limits,
         ttlMs: RESERVATION_TTL_MS,
       });

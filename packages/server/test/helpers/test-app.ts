@@ -132,7 +132,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 
 /** Every row of every account and image table, for "nothing changed" comparisons. */
 export async function dumpDatabase(metadata: OpenMetadata): Promise<Record<string, unknown[]>> {
-  const tables = ['users', 'groups', 'group_members', 'group_permissions', 'images', 'image_user_shares', 'image_group_shares'] as const;
+  const tables = ['users', 'groups', 'group_members', 'group_permissions', 'images', 'image_user_shares', 'image_group_shares', 'image_versions'] as const;
   const dump: Record<string, unknown[]> = {};
   for (const table of tables) {
     const rows = await metadata.db.selectFrom(table).selectAll().execute();

@@ -71,7 +71,7 @@ export async function groupId(metadata: OpenMetadata, name: string): Promise<num
   return group.id;
 }
 
-const TABLES = ['users', 'groups', 'group_members', 'group_permissions', 'images', 'image_user_shares', 'image_group_shares'] as const;
+const TABLES = ['users', 'groups', 'group_members', 'group_permissions', 'images', 'image_user_shares', 'image_group_shares', 'image_versions'] as const;
 export type TableCounts = Record<(typeof TABLES)[number], number>;
 
 /** The number of rows of every table (to show that a refused write wrote nothing). */
@@ -95,6 +95,7 @@ const REFERENCES = [
   ['image_group_shares', 'image_id', 'images'],
   ['image_group_shares', 'group_id', 'groups'],
   ['download_links', 'image_id', 'images'],
+  ['image_versions', 'image_id', 'images'],
 ] as const;
 
 /**

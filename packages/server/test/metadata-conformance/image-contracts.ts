@@ -23,7 +23,7 @@ export function imageContracts(backend: MetadataBackend): void {
       assert.match(image.uuid, UUID);
       assert.deepEqual({ ...image, id: 0, uuid: '', created: '', modified: '' }, {
         id: 0, ownerId: bob.id, owner: 'bob', name: 'Debian6.img.gz', uuid: '', description: 'Squeeze', osVariant: '', osType: '', osArch: 'x86_64',
-        hypervisor: '', size: null, checksum: null, blobKey: null, version: 0, status: 'empty', created: '', uploaded: null, modified: '',
+        hypervisor: '', size: null, checksum: null, blobKey: null, version: 0, versions: 0, status: 'empty', created: '', uploaded: null, modified: '',
         expires: '2031-01-01T00:00:00.000Z', readOnly: false, unauthenticatedAccess: true, diskFormat: null, virtualSize: null, minDisk: 0, minRam: 0,
       });
       assert.deepEqual(await metadata.images.find(bob.id, 'Debian6.img.gz'), image);

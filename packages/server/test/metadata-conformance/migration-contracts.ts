@@ -3,7 +3,7 @@
  * instances start on a fresh database at the same moment; the built-in groups are seeded with
  * their permissions; the database answers ping; a database of an earlier version is upgraded in
  * place, its rows kept (0003: groups; 0004: images, whose disk format stays unknown until
- * their next upload).
+ * their next upload; 0006: each image's current content becomes its version row, same blob).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -110,6 +110,47 @@ export function migrationContracts(backend: MetadataBackend): void {
         assert.deepEqual([image?.diskFormat, image?.virtualSize, image?.minDisk, image?.minRam], [null, null, 0, 0]);
         const uploaded = await metadata.images.recordUpload(id, { key: 'k', size: 1, sha256: 'b'.repeat(64), detected: { diskFormat: 'raw', virtualSize: 1 } });
         assert.deepEqual([uploaded?.diskFormat, uploaded?.virtualSize, uploaded?.version], ['raw', 1, 4]);
+      },
+      { migrate: false },
+    ),
+  );
+
+  test(
+    '0006 upgrades a database of version 0005 in place: the current content of each image becomes its version n, naming the same blob',
+    withDatabase(
+      backend,
+      async ({ metadata }) => {
+        const migrator = new Migrator({ db: metadata.db, provider: { getMigrations: async () => migrationsFor(metadata.dialect) } });
+        assert.equal((await migrator.migrateTo('0005-quotas')).error, undefined);
+        const now = new Date().toISOString();
+        const user = await metadata.db.insertInto('users').values({ name: 'bob', client_dn: '/O=Grid/CN=bob', full_name: '', email: '', suspended: 0, created: now, modified: now }).returning('id').executeTakeFirstOrThrow();
+        const base = {
+          owner_id: user.id, description: '', os_variant: '', os_type: '', os_arch: '', hypervisor: '', created: now, modified: now, expires: null,
+          read_only: 0, unauthenticated_access: 0, disk_format_set: 0, min_disk: 0, min_ram: 0,
+        };
+        const ready = await metadata.db
+          .insertInto('images')
+          .values({ ...base, name: 'sl6.img', uuid: '6f1c0b8e-3a57-4c1e-9f55-0d7e7d0b2a11', size: 5 * 1024 ** 3, checksum: 'a'.repeat(64), blob_key: 'blobs/aa/bb', version: 7, status: 'ready', uploaded: '2011-05-01T10:00:00.000Z', disk_format: 'qcow2', virtual_size: 10 * 1024 ** 3 } as never)
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const empty = await metadata.db
+          .insertInto('images')
+          .values({ ...base, name: 'slot.img', uuid: '6f1c0b8e-3a57-4c1e-9f55-0d7e7d0b2a12', size: null, checksum: null, blob_key: null, version: 0, status: 'empty', uploaded: null, disk_format: null, virtual_size: null } as never)
+          .returning('id')
+          .executeTakeFirstOrThrow();
+
+        assert.deepEqual((await metadata.migrate()).applied, ['0006-image-versions']);
+        assert.deepEqual(await metadata.images.listVersions(ready.id), [
+          { version: 7, blobKey: 'blobs/aa/bb', size: 5 * 1024 ** 3, sha256: 'a'.repeat(64), diskFormat: 'qcow2', virtualSize: 10 * 1024 ** 3, uploaded: '2011-05-01T10:00:00.000Z', uploadedBy: null },
+        ]);
+        assert.deepEqual(await metadata.images.listVersions(empty.id), []);
+        const image = await metadata.images.findById(ready.id);
+        assert.deepEqual([image?.version, image?.versions, image?.blobKey, image?.modified], [7, 1, 'blobs/aa/bb', now], 'the image row is unchanged');
+        assert.deepEqual((await metadata.quotas.usageOf([user.id])).get(user.id), { bytes: 5 * 1024 ** 3, images: 2 }, 'usage as before the upgrade');
+        const uploaded = await metadata.images.recordUpload(ready.id, { key: 'blobs/cc', size: 1, sha256: 'b'.repeat(64) }, { uploadedBy: 'bob', keepVersions: 5 });
+        assert.deepEqual([uploaded?.version, uploaded?.versions], [8, 2]);
+        const rolled = await metadata.images.rollback(ready.id, 7);
+        assert.equal(rolled.kind === 'done' && rolled.image.blobKey, 'blobs/aa/bb', 'the pre-upgrade version rolls back like any other');
       },
       { migrate: false },
     ),

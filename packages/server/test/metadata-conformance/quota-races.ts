@@ -91,7 +91,8 @@ export function quotaRaces(backend: MetadataBackend): void {
       const dir = await mkdtemp(join(tmpdir(), 'repoman-quota-race-'));
       try {
         const blobs = await FsBlobStore.open(dir);
-        const transfers = [a, b].map((instance) => createImageTransferService(instance.metadata, blobs, { maxImageBytes: 0 }));
+        // One version kept: an upload replaces the bytes it counts.
+        const transfers = [a, b].map((instance) => createImageTransferService(instance.metadata, blobs, { maxImageBytes: 0, keepVersions: 1 }));
         await a.metadata.users.update(admin.user.id, { quotaBytes: 100 });
         const caller = await adminNow(a.metadata);
         await a.images.create(caller, { name: 'one.img' });

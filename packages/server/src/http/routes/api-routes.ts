@@ -9,6 +9,7 @@ import { imageRawRoutes } from './image-raw-routes.js';
 import { imageRoutes } from './image-routes.js';
 import { imageShareRoutes } from './image-share-routes.js';
 import { linkRoutes } from './link-routes.js';
+import { imageVersionRoutes } from './image-version-routes.js';
 import { membershipRoutes } from './membership-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
@@ -27,6 +28,7 @@ export const API_ROUTES: readonly RoutePlugin[] = [
   permissionRoutes,
   imageRoutes,
   imageShareRoutes,
+  imageVersionRoutes,
   imageRawRoutes,
   linkRoutes,
 ];

@@ -12,7 +12,10 @@
  * body of known length is read straight from the socket (socket-body.ts), after which the
  * connection closes too. `100 Continue` is sent only once the upload is accepted, and a body
  * that sends nothing for `limits.idle_timeout` is aborted with 408 (watched-body.ts).
+ * `?version=n` downloads a kept version instead, with that version's ETag (its sha256) and
+ * Last-Modified, so that a resume (If-Range) of one version never mixes in another's bytes.
  */
+import type { DownloadQuery } from '@repoman/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -31,6 +34,7 @@ import { socketBody } from '../socket-body.js';
 import { WatchedBody } from '../watched-body.js';
 
 type RawRequest = FastifyRequest<{ Params: ImageParams }>;
+type DownloadRequest = FastifyRequest<{ Params: ImageParams; Querystring: DownloadQuery }>;
 
 export const imageRawRoutes: RoutePlugin = (app, context) => {
   app.removeAllContentTypeParsers();
@@ -45,7 +49,7 @@ export const imageRawRoutes: RoutePlugin = (app, context) => {
   });
 
   for (const url of RAW_URLS) {
-    app.route<{ Params: ImageParams }>({
+    app.route<{ Params: ImageParams; Querystring: DownloadQuery }>({
       method: ['GET', 'HEAD'],
       url,
       exposeHeadRoute: false,
@@ -55,9 +59,9 @@ export const imageRawRoutes: RoutePlugin = (app, context) => {
   }
 };
 
-async function download(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function download(context: RouteContext, request: DownloadRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ref = { owner: request.params.owner, name: request.params.image };
-  const found = await context.transfer.prepareDownload(request.caller, ref).catch((error: unknown) => {
+  const found = await context.transfer.prepareDownload(request.caller, ref, request.query.version).catch((error: unknown) => {
     if (!(error instanceof ImageEmptyError)) throw error;
     const { owner, name } = error.image;
     throw new RepomanError('IMAGE_EMPTY', `${error.message}: upload them with PUT ${rawPath(owner, name)}`, { cause: error });
