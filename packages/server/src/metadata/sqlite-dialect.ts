@@ -52,6 +52,7 @@ export const sqliteDialect: MetadataDialect = {
   probe: async () => {},
   serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
   byteOrderCollation: null,
+  substringIndex: 'fts5-trigram',
   isUniqueViolation: (error) => codeOf(error) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
   isForeignKeyViolation: (error) => codeOf(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY',
 };
