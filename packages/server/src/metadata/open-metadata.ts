@@ -16,6 +16,7 @@ import { createSqlQuotaStore } from './sql-quota-store.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { countingWrites, WriteCounter } from './write-counter.js';
 
 const DIALECTS: readonly MetadataDialect[] = [sqliteDialect, postgresDialect];
 
@@ -44,11 +45,13 @@ export function probeMetadata(url: string): Promise<void> {
 export function openMetadata(url: string): OpenMetadata {
   const dialect = dialectFor(url);
   const db = dialect.open(url);
+  const accountWrites = new WriteCounter();
   return {
     db,
     dialect,
-    users: createSqlUserStore(db, dialect),
-    groups: createSqlGroupStore(db, dialect),
+    users: countingWrites(createSqlUserStore(db, dialect), ['create', 'update', 'delete'], accountWrites),
+    groups: countingWrites(createSqlGroupStore(db, dialect), ['create', 'rename', 'setVoms', 'delete', 'addMember', 'removeMember', 'grant', 'revoke'], accountWrites),
+    accountWrites,
     images: createSqlImageStore(db, dialect),
     quotas: createSqlQuotaStore(db),
     async ping() {
