@@ -5,7 +5,7 @@
 // servers get the other, alike. Answers what ab printed that the bench uses: requests per
 // second, the 99th percentile of the total time per request, and the failures (connection
 // errors, wrong length, and non-2xx answers).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export interface AbOptions {
   readonly url: string;
@@ -24,6 +24,14 @@ export interface AbResult {
   readonly requestsPerSecond: number;
   readonly p99Ms: number;
   readonly failures: readonly string[];
+}
+
+/** Installs apache2-utils when there is no ab (as nginx-server.ts does for nginx); throws when that fails. */
+export function ensureAb(log: (line: string) => void): void {
+  if (spawnSync('sh', ['-c', 'command -v ab'], { stdio: 'ignore' }).status === 0) return;
+  log('bench: ab is missing: apt-get install apache2-utils');
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'apache2-utils'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, encoding: 'utf8', timeout: 300_000 });
+  if (install.status !== 0) throw new Error(`apt-get install apache2-utils failed:\n${install.stdout}${install.stderr}`);
 }
 
 function field(output: string, pattern: RegExp): number {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { freePort } from '../../packages/server/test/helpers/free-ports.js';
 import { makeGridSite, type GridUser } from '../../packages/server/test/helpers/grid-site.js';
 import { startPostgres } from '../../packages/server/test/helpers/test-services.js';
-import { runAb } from './ab-run.js';
+import { ensureAb, runAb } from './ab-run.js';
 import { seedDataset } from './api-dataset.js';
 import { ensureNginx, startNginx } from './nginx-server.js';
 import { cpuSeconds, sampleResident } from './proc-stats.js';
@@ -90,6 +90,7 @@ async function measure(pids: () => number[], run: () => ReturnType<typeof runAb>
 
 export async function runApiBench(o: ApiBenchOptions, progress: (result: ApiRowResult) => void): Promise<ApiRowResult[]> {
   ensureNginx(o.log);
+  ensureAb(o.log);
   const dir = await mkdtemp(join(tmpdir(), 'repoman-api-bench-'));
   const cleanups: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })];
   const results: ApiRowResult[] = [];
