@@ -16,7 +16,11 @@ import { createSqlQuotaStore } from './sql-quota-store.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { ShortCache } from './short-cache.js';
 import { countingWrites, WriteCounter } from './write-counter.js';
+
+/** How long a listing's total may lag behind writes made through another instance (X-Total-Count). */
+export const TOTAL_CACHE_MS = 1_000;
 
 const DIALECTS: readonly MetadataDialect[] = [sqliteDialect, postgresDialect];
 
@@ -46,13 +50,21 @@ export function openMetadata(url: string): OpenMetadata {
   const dialect = dialectFor(url);
   const db = dialect.open(url);
   const accountWrites = new WriteCounter();
+  // Listing totals depend on the images, their shares and the group memberships: any write to
+  // those through these stores empties the cache; other instances' writes show within 1 s.
+  const imageWrites = new WriteCounter();
+  const totals = new ShortCache<number>(() => accountWrites.count + imageWrites.count, TOTAL_CACHE_MS);
   return {
     db,
     dialect,
     users: countingWrites(createSqlUserStore(db, dialect), ['create', 'update', 'delete'], accountWrites),
     groups: countingWrites(createSqlGroupStore(db, dialect), ['create', 'rename', 'setVoms', 'delete', 'addMember', 'removeMember', 'grant', 'revoke'], accountWrites),
     accountWrites,
-    images: createSqlImageStore(db, dialect),
+    images: countingWrites(
+      createSqlImageStore(db, dialect, totals),
+      ['create', 'update', 'delete', 'shareWithUser', 'unshareWithUser', 'shareWithGroup', 'unshareWithGroup'],
+      imageWrites,
+    ),
     quotas: createSqlQuotaStore(db),
     async ping() {
       await sql`select 1`.execute(db);

@@ -10,8 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import { guardConstraints } from './constraint-guard.js';
-import type { Database, ImagesTable, UsersTable } from './database-schema.js';
+import type { Database, ImagesTable, IntBoolean, UsersTable } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
+import type { ShortCache } from './short-cache.js';
 import type { ImageChanges, ImageFields, ImageQuery, ImageRecord, ImageShares, ImageStore, NewImage } from './image-store.js';
 
 type Joined = Database & { owner: UsersTable };
@@ -95,12 +96,19 @@ const sharedThroughGroup = (eb: ImageExpressions, userId: number, viaGroups: rea
   return eb.or([stored, perRequest]);
 };
 
+const PUBLIC = sql.lit<IntBoolean>(1);
+
 /** A LIKE pattern matching `text` anywhere, with LIKE's own characters escaped by "\". */
 function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDialect): ImageStore {
+/**
+ * `totals` keeps the listings' totals (X-Total-Count) for a moment, so that paging through a
+ * large listing counts it once rather than on every page (see open-metadata.ts for what
+ * empties it); without it, every listing counts.
+ */
+export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDialect, totals?: ShortCache<number>): ImageStore {
   const joined = (executor: Kysely<Database> = db) => executor.selectFrom('images').innerJoin('users as owner', 'owner.id', 'images.owner_id');
   const selectRecord = (executor: Kysely<Database> = db) => joined(executor).selectAll('images').select('owner.name as owner_name');
 
@@ -109,10 +117,13 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     return row && toImageRecord(row);
   }
 
-  /** Every image `viewer` may read, as a union of index lookups (migration 0010's public index among them). */
+  /**
+   * Every image `viewer` may read, as a union of index lookups. The 1 of "public" is written
+   * into the SQL: SQLite uses migration 0010's partial index only when it can see that value.
+   */
   function readableIds(viewer: number, viaGroups: readonly number[] = []) {
     const union = db.selectFrom('images').select('images.id').where('images.owner_id', '=', viewer)
-      .union(db.selectFrom('images').select('images.id').where('images.unauthenticated_access', '=', 1))
+      .union(db.selectFrom('images').select('images.id').where('images.unauthenticated_access', '=', PUBLIC))
       .union(db.selectFrom('image_user_shares').select('image_user_shares.image_id as id').where('image_user_shares.user_id', '=', viewer))
       .union(db.selectFrom('image_group_shares as gs').innerJoin('group_members as gm', 'gm.group_id', 'gs.group_id').select('gs.image_id as id').where('gm.user_id', '=', viewer));
     return viaGroups.length === 0 ? union : union.union(db.selectFrom('image_group_shares').select('image_group_shares.image_id as id').where('image_group_shares.group_id', 'in', [...viaGroups]));
@@ -168,6 +179,14 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       ? joined()
       : db.selectFrom('users as owner').crossJoin('images').whereRef('owner.id', '=', 'images.owner_id');
     return rows.where((eb) => conditions(eb as unknown as ExpressionBuilder<Database, 'images'>, query));
+  }
+
+  function countOf(query: ImageQuery): Promise<number> {
+    const count = async () =>
+      Number((await db.selectFrom('images').where((eb) => conditions(eb, query)).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    if (totals === undefined) return count();
+    const { readableBy, ownerId, sharedWith, sharedWithGroup, viaGroups, text } = query;
+    return totals.get(JSON.stringify([readableBy, ownerId, sharedWith, sharedWithGroup, viaGroups, text]), count);
   }
 
   return {
@@ -280,13 +299,9 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
           .limit(query.limit + 1)
           .offset(query.offset)
           .execute(),
-        db
-          .selectFrom('images')
-          .where((eb) => conditions(eb, query))
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow(),
+        countOf(query),
       ]);
-      return { images: rows.slice(0, query.limit).map(toImageRecord), total: Number(count.n), more: rows.length > query.limit };
+      return { images: rows.slice(0, query.limit).map(toImageRecord), total: count, more: rows.length > query.limit };
     },
 
     async sharesOf(imageIds) {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { ImageListPosition, ImageQuery, ImageRecord } from '../../src/metadata/image-store.js';
-import type { OpenMetadata } from '../../src/metadata/open-metadata.js';
+import { TOTAL_CACHE_MS, type OpenMetadata } from '../../src/metadata/open-metadata.js';
 import { addImage, addUser, withDatabase, type MetadataBackend } from './harness.js';
 
 /** Six images of bob, pam and cy; cy is in team. */
@@ -111,6 +111,28 @@ export function listingContracts(backend: MetadataBackend): void {
       });
       const text = JSON.stringify(plan.rows);
       assert.match(text, metadata.dialect.substringIndex === 'fts5-trigram' ? /VIRTUAL TABLE INDEX/ : /images_name_trgm_idx/);
+    }),
+  );
+
+  test(
+    'the total is kept while nothing is written through the stores, follows every such write at once, and any other within TOTAL_CACHE_MS',
+    withDatabase(backend, async ({ metadata }) => {
+      const { pam, cy, team } = await world(metadata);
+      const total = async (): Promise<number> => (await metadata.images.list({ limit: 1, offset: 0, readableBy: pam.id })).total;
+      const behindTheStores = (name: string, unauthenticated: 0 | 1) =>
+        metadata.db.updateTable('images').set({ unauthenticated_access: unauthenticated }).where('name', '=', name).execute();
+      assert.equal(await total(), 3);
+      await behindTheStores('alpha.img', 1); // as another instance would
+      assert.equal(await total(), 3);
+      const extra = await addImage(metadata, cy, 'new.img', { unauthenticatedAccess: true });
+      assert.equal(await total(), 5);
+      await metadata.groups.addMember(team.id, pam.id);
+      assert.equal(await total(), 6);
+      await metadata.images.delete(extra.id);
+      assert.equal(await total(), 5);
+      await behindTheStores('alpha.img', 0);
+      await new Promise((done) => setTimeout(done, TOTAL_CACHE_MS + 50));
+      assert.equal(await total(), 4);
     }),
   );
 
