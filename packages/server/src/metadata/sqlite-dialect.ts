@@ -14,6 +14,7 @@ import { Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import { SqliteFileDialect } from './sqlite-file-driver.js';
+import { withStatementCache } from './statement-cache.js';
 import { MetadataUnavailable } from './store-errors.js';
 
 /**
@@ -47,7 +48,7 @@ export const sqliteDialect: MetadataDialect = {
       database?.close();
       throw new MetadataUnavailable(`cannot open the database ${url}: ${(error as Error).message}`, { cause: error });
     }
-    return new Kysely<Database>({ dialect: new SqliteFileDialect({ database }, path) });
+    return new Kysely<Database>({ dialect: new SqliteFileDialect({ database: withStatementCache(database) }, path) });
   },
   probe: async () => {},
   serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
