@@ -19,18 +19,19 @@ async function lockUser(trx: Transaction<Database>, userId: number): Promise<boo
 
 export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
   async function held(executor: Kysely<Database>, userId: number): Promise<QuotaUsage> {
-    const images = await executor
-      .selectFrom('images')
-      .select([bigintSum('size').as('bytes'), (eb) => eb.fn.countAll<number>().as('images')])
-      .where('owner_id', '=', userId)
+    // One statement, so one snapshot: a concurrent claim's image (committed before its
+    // reservation is released) is seen either as the image or as the reservation, never as
+    // neither, as two statements under PostgreSQL's READ COMMITTED could.
+    const now = new Date().toISOString();
+    const row = await executor
+      .selectNoFrom((eb) => [
+        eb.selectFrom('images').select(bigintSum('size').as('v')).where('owner_id', '=', userId).as('image_bytes'),
+        eb.selectFrom('images').select((e) => e.fn.countAll<number>().as('v')).where('owner_id', '=', userId).as('image_count'),
+        eb.selectFrom('quota_reservations').select(bigintSum('bytes').as('v')).where('user_id', '=', userId).where('expires', '>', now).as('reserved_bytes'),
+        eb.selectFrom('quota_reservations').select(bigintSum('images').as('v')).where('user_id', '=', userId).where('expires', '>', now).as('reserved_images'),
+      ])
       .executeTakeFirstOrThrow();
-    const reserved = await executor
-      .selectFrom('quota_reservations')
-      .select([bigintSum('bytes').as('bytes'), bigintSum('images').as('images')])
-      .where('user_id', '=', userId)
-      .where('expires', '>', new Date().toISOString())
-      .executeTakeFirstOrThrow();
-    return { bytes: Number(images.bytes) + Number(reserved.bytes), images: Number(images.images) + Number(reserved.images) };
+    return { bytes: Number(row.image_bytes) + Number(row.reserved_bytes), images: Number(row.image_count) + Number(row.reserved_images) };
   }
 
   return {
