@@ -2,7 +2,9 @@
  * Opens the metadata database named by `database.url`: picks the dialect that serves the URL
  * (SQLite or PostgreSQL), opens kysely on it, and hands out the account and image stores over
  * that one connection (pool). `migrate()` brings the schema to the latest version; callers run
- * it before serving. `probeMetadata` checks that a database can be reached without changing
+ * it before serving. The account and image stores count their writes (`write-counter.ts`), so
+ * that the caller cache and the listing totals (`short-cache.ts`) never outlive a change made
+ * through them. `probeMetadata` checks that a database can be reached without changing
  * it (`check-config`). Another engine is one dialect file and one entry in DIALECTS.
  */
 import { sql, type Kysely } from 'kysely';
