@@ -4,13 +4,17 @@
 // 150 simultaneous downloads. Prints one table with the ratios repoman/nginx and the targets,
 // and writes results.csv, results.svg and results.txt under --out (bench/results). Exits 1 when
 // any transfer failed (curl error, wrong status, size or sha256), never because of a ratio.
-// --smoke prints only whether every transfer arrived whole (lib/smoke-summary.ts).
+// --smoke prints only whether every transfer arrived whole (lib/smoke-summary.ts), then runs
+// the API rows for a second each. --api runs the metadata API bench (lib/api-bench.ts) instead
+// of the transfer rows and writes api-results.txt; it exits 1 when a request failed.
 // See docs/performance.md; options: bench/lib/bench-options.ts.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_ROWS, parseBenchOptions, THROUGHPUT_ROWS, type BenchOptions } from './lib/bench-options.js';
+import { runApiBench, type ApiRowResult } from './lib/api-bench.js';
+import { checkApiTargets, formatApiTable } from './lib/api-table.js';
 import { openBenchSite } from './lib/bench-site.js';
 import { runClientRow } from './lib/client-rows.js';
 import { describeMachine } from './lib/machine-info.js';
@@ -31,7 +35,35 @@ function progress(result: RowResult): void {
     + `  ${result.cpuSecondsPerGb.toFixed(2).padStart(5)} CPU s/GB  peak ${peakMb(result).toFixed(0).padStart(4)} MB  (${result.seconds.toFixed(1)} s)${runs}${status}`);
 }
 
+function apiProgress(r: ApiRowResult): void {
+  log(`bench: ${r.row.padEnd(24)} ${r.server.padEnd(17)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  ${r.cpuMsPerRequest.toFixed(3)} CPU ms/req`
+    + `  p99 ${r.p99Ms} ms  peak ${r.peakMb.toFixed(0)} MB${r.failures.length > 0 ? `  FAILED: ${r.failures.join('; ')}` : ''}`);
+}
+
+/** The API bench; answers its failures (one line each). */
+async function apiBench(options: BenchOptions): Promise<string[]> {
+  const started = Date.now();
+  const results = await runApiBench({ databases: options.apiDatabases, seconds: options.apiSeconds, concurrency: options.apiConnections, log }, apiProgress);
+  const caption = `repoman metadata API vs nginx (static answers), ab over HTTPS, ${options.apiConnections} connections, ${options.apiSeconds} s per row`;
+  const table = formatApiTable(results);
+  const targets = checkApiTargets(results);
+  const failures = results.flatMap((r) => r.failures.map((f) => `${r.row} ${r.server}: ${f}`));
+  await mkdir(options.out, { recursive: true });
+  await writeFile(join(options.out, 'api-results.txt'), [caption, describeMachine({}), '', table, '', ...targets, '', `${failures.length} failed rows; ${((Date.now() - started) / 60_000).toFixed(1)} min`, ...failures, ''].join('\n'));
+  const smokeLine = `api smoke: ${results.length} measurements, ${failures.length === 0 ? 'every request answered' : `${failures.length} FAILED`}`;
+  // After the transfer smoke, its one stdout line stays the run's result (CI reads it); this one goes to the log.
+  if (options.smoke && !options.api) log(`bench: ${smokeLine}`);
+  else process.stdout.write(options.smoke ? `${smokeLine}\n` : `\n${table}\n\n${targets.join('\n')}\n\n`);
+  log(`bench: wrote ${join(options.out, 'api-results.txt')}`);
+  return failures;
+}
+
 async function main(options: BenchOptions): Promise<number> {
+  if (options.api) {
+    const failures = await apiBench(options);
+    if (failures.length > 0) log(`bench: ${failures.length} API row(s) failed:\n  ${failures.join('\n  ')}`);
+    return failures.length > 0 ? 1 : 0;
+  }
   for (const cli of ['packages/server/dist/cli.js', 'packages/client/dist/cli.bundle.js']) {
     if (!existsSync(join(ROOT, cli))) throw new Error(`${cli} is missing: run npm run build first`);
   }
@@ -66,6 +98,7 @@ async function main(options: BenchOptions): Promise<number> {
   await writeFile(join(options.out, 'results.txt'), text);
   process.stdout.write(options.smoke ? `${smokeSummary(results, failures)}\n` : `\n${table}\n\n${targets.join('\n')}\n\n`);
   log(`bench: wrote ${join(options.out, 'results.{csv,svg,txt}')} in ${minutes} min`);
+  if (options.smoke) failures.push(...await apiBench(options));
   if (failures.length > 0) {
     log(`bench: ${failures.length} transfer(s) failed:\n  ${failures.join('\n  ')}`);
     return 1;

@@ -1,9 +1,12 @@
 // The bench's command line: `npm run bench -- [--size 1G] [--clients 1,3,5,7,9 | 1-9]
 // [--rows a,b,…] [--servers nginx,repoman] [--scale-clients 150] [--scale-size 64M]
-// [--repeat N] [--verify] [--out DIR] [--smoke]`. --smoke is a quick correctness run for CI (4 MiB, 2
-// clients, every row, both servers, a 10-client scale run, every download's sha256 checked);
-// it fails on errors, never on ratios.
+// [--repeat N] [--verify] [--out DIR] [--smoke]`, or `--api [--api-databases sqlite,postgres]
+// [--api-seconds 5] [--api-connections 64]` for the metadata API bench (lib/api-bench.ts).
+// --smoke is a quick correctness run for CI (4 MiB, 2 clients, every row, both servers, a
+// 10-client scale run, every download's sha256 checked; then the API rows on SQLite for a
+// second each, 8 connections); it fails on errors, never on ratios.
 import { resolve } from 'node:path';
+import type { ApiDatabase } from './api-bench.js';
 
 export const THROUGHPUT_ROWS = ['https-get', 'http-get', 'https-put-disk', 'https-put-tmpfs'] as const;
 export const CLIENT_ROWS = ['client-download', 'client-download-stdout', 'client-upload'] as const;
@@ -24,6 +27,11 @@ export interface BenchOptions {
   readonly verify: boolean;
   readonly out: string;
   readonly smoke: boolean;
+  /** The metadata API bench instead of the transfer rows. */
+  readonly api: boolean;
+  readonly apiDatabases: readonly ApiDatabase[];
+  readonly apiSeconds: number;
+  readonly apiConnections: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -36,7 +44,11 @@ export const USAGE = `usage: npm run bench -- [options]
   --repeat N            runs per measurement, the fastest kept (default 1)
   --verify              check the sha256 of every download (default: only smoke and scale runs)
   --out DIR             where the CSV, SVG and text go (default bench/results)
-  --smoke               4M, 2 clients, scale run of 10, sha256 checked, out bench/results/smoke`;
+  --smoke               4M, 2 clients, scale run of 10, sha256 checked, API rows 1 s; out bench/results/smoke
+  --api                 the metadata API bench (20,000 images) instead of the transfer rows
+  --api-databases LIST  sqlite,postgres (default both; smoke: sqlite)
+  --api-seconds N       seconds per API measurement (default 5; smoke: 1)
+  --api-connections N   simultaneous connections of the API bench (default 64; smoke: 8)`;
 
 export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
@@ -63,19 +75,23 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
-    if (arg === '--smoke' || arg === '--verify' || arg === '--help') flags.add(arg);
+    if (arg === '--smoke' || arg === '--verify' || arg === '--help' || arg === '--api') flags.add(arg);
     else if (arg.startsWith('--') && arg.includes('=')) values.set(arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1));
     else if (arg.startsWith('--') && i + 1 < argv.length) values.set(arg, argv[(i += 1)] ?? '');
     else throw new Error(`unexpected argument ${arg}\n${USAGE}`);
   }
   if (flags.has('--help')) throw new Error(USAGE);
-  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--repeat', '--out'];
+  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--repeat', '--out', '--api-databases', '--api-seconds', '--api-connections'];
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option ${key}\n${USAGE}`);
   const smoke = flags.has('--smoke');
   const scaleClients = Number(values.get('--scale-clients') ?? (smoke ? 10 : 150));
   if (!Number.isInteger(scaleClients) || scaleClients < 1 || scaleClients > 500) throw new Error('--scale-clients: 1 to 500');
   const repeat = Number(values.get('--repeat') ?? 1);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10) throw new Error('--repeat: 1 to 10');
+  const apiSeconds = Number(values.get('--api-seconds') ?? (smoke ? 1 : 5));
+  if (!Number.isInteger(apiSeconds) || apiSeconds < 1 || apiSeconds > 600) throw new Error('--api-seconds: 1 to 600');
+  const apiConnections = Number(values.get('--api-connections') ?? (smoke ? 8 : 64));
+  if (!Number.isInteger(apiConnections) || apiConnections < 1 || apiConnections > 1000) throw new Error('--api-connections: 1 to 1000');
   return {
     size: parseSize(values.get('--size') ?? (smoke ? '4M' : '1G')),
     clients: parseClients(values.get('--clients') ?? (smoke ? '2' : '1,3,5,7,9')),
@@ -87,5 +103,9 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     verify: smoke || flags.has('--verify'),
     out: resolve(root, values.get('--out') ?? (smoke ? 'bench/results/smoke' : 'bench/results')),
     smoke,
+    api: flags.has('--api'),
+    apiDatabases: values.has('--api-databases') ? parseList(values.get('--api-databases') ?? '', ['sqlite', 'postgres'] as const, 'database') : smoke ? ['sqlite'] : ['sqlite', 'postgres'],
+    apiSeconds,
+    apiConnections,
   };
 }

@@ -1,7 +1,7 @@
 // Runs the real `repoman-server` (the built packages/server/dist/cli.js) for the bench: a TOML
 // config in its own directory, the grid site's host certificate and CA directory, the given
 // admin, a plain-HTTP listener, image storage at `storagePath` (a directory on disk, or on a
-// tmpfs for the "storage that discards" row). Its JSON request log goes to a file. node gets
+// tmpfs for the "storage that discards" row), a database (default: SQLite in its directory). Its JSON request log goes to a file. node gets
 // the flags of the executable's shebang (packages/server/bin/repoman-server.js:
 // `--single-threaded-gc`), as when it runs as `repoman-server`, plus any from `nodeArgs` or
 // $BENCH_NODE_ARGS (e.g. `--cpu-prof`).
@@ -30,6 +30,8 @@ export interface RepomanOptions {
   readonly adminDn: string;
   readonly httpsPort: number;
   readonly httpPort: number;
+  /** `database.url`; default: SQLite in `dir`. */
+  readonly databaseUrl?: string;
   readonly nodeArgs?: readonly string[];
 }
 
@@ -47,6 +49,7 @@ export async function startRepoman(o: RepomanOptions): Promise<RepomanServer> {
     '[server]', 'host = "127.0.0.1"', `https_port = ${o.httpsPort}`, `http_port = ${o.httpPort}`, `data_dir = ${JSON.stringify(o.dir)}`,
     '[tls]', `cert = ${JSON.stringify(o.hostCert)}`, `key = ${JSON.stringify(o.hostKey)}`, `ca_dir = ${JSON.stringify(o.caDir)}`,
     '[storage]', `path = ${JSON.stringify(o.storagePath)}`,
+    ...(o.databaseUrl === undefined ? [] : ['[database]', `url = ${JSON.stringify(o.databaseUrl)}`]),
     '[admin]', `dns = ${JSON.stringify([o.adminDn])}`, '',
   ].join('\n'));
   const env = { ...process.env };

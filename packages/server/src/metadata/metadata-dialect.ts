@@ -33,6 +33,11 @@ export interface MetadataDialect {
    * listings come out in the same order on every engine.
    */
   readonly byteOrderCollation: string | null;
+  /**
+   * How the engine indexes substrings for the listing's `q=` (migration 0010): an FTS5 table
+   * with the trigram tokenizer on SQLite, `pg_trgm` GIN indexes on PostgreSQL.
+   */
+  readonly substringIndex: 'fts5-trigram' | 'pg-trgm';
   /** True when `error` is the engine's unique (or primary key) constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True when `error` is the engine's foreign key violation (the referenced row is gone). */

@@ -10,6 +10,7 @@
  * the errors of `store-errors.ts` (UniqueViolation, MissingReference, LastMember) and writes
  * nothing, never an engine error.
  */
+import type { WriteCounter } from './write-counter.js';
 import type { ImageStore } from './image-store.js';
 import type { LinkStore } from './link-store.js';
 import type { QuotaStore } from './quota-store.js';
@@ -148,6 +149,8 @@ export interface MetadataStores {
   readonly quotas: QuotaStore;
   /** Download links (`link-store.ts`). */
   readonly links: LinkStore;
+  /** Counts the writes made through `users` and `groups` (the caller cache's staleness test). */
+  readonly accountWrites: WriteCounter;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */

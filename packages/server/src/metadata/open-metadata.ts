@@ -2,7 +2,9 @@
  * Opens the metadata database named by `database.url`: picks the dialect that serves the URL
  * (SQLite or PostgreSQL), opens kysely on it, and hands out the account and image stores over
  * that one connection (pool). `migrate()` brings the schema to the latest version; callers run
- * it before serving. `probeMetadata` checks that a database can be reached without changing
+ * it before serving. The account and image stores count their writes (`write-counter.ts`), so
+ * that the caller cache and the listing totals (`short-cache.ts`) never outlive a change made
+ * through them. `probeMetadata` checks that a database can be reached without changing
  * it (`check-config`). Another engine is one dialect file and one entry in DIALECTS.
  */
 import { sql, type Kysely } from 'kysely';
@@ -17,6 +19,11 @@ import { createSqlQuotaStore } from './sql-quota-store.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { ShortCache } from './short-cache.js';
+import { countingWrites, WriteCounter } from './write-counter.js';
+
+/** How long a listing's total may lag behind writes made through another instance (X-Total-Count). */
+export const TOTAL_CACHE_MS = 1_000;
 
 const DIALECTS: readonly MetadataDialect[] = [sqliteDialect, postgresDialect];
 
@@ -45,12 +52,22 @@ export function probeMetadata(url: string): Promise<void> {
 export function openMetadata(url: string): OpenMetadata {
   const dialect = dialectFor(url);
   const db = dialect.open(url);
+  const accountWrites = new WriteCounter();
+  // Listing totals depend on the images, their shares and the group memberships: any write to
+  // those through these stores empties the cache; other instances' writes show within 1 s.
+  const imageWrites = new WriteCounter();
+  const totals = new ShortCache<number>(() => accountWrites.count + imageWrites.count, TOTAL_CACHE_MS);
   return {
     db,
     dialect,
-    users: createSqlUserStore(db, dialect),
-    groups: createSqlGroupStore(db, dialect),
-    images: createSqlImageStore(db, dialect),
+    users: countingWrites(createSqlUserStore(db, dialect), ['create', 'update', 'delete'], accountWrites),
+    groups: countingWrites(createSqlGroupStore(db, dialect), ['create', 'rename', 'setVoms', 'delete', 'addMember', 'removeMember', 'grant', 'revoke'], accountWrites),
+    accountWrites,
+    images: countingWrites(
+      createSqlImageStore(db, dialect, totals),
+      ['create', 'update', 'delete', 'shareWithUser', 'unshareWithUser', 'shareWithGroup', 'unshareWithGroup'],
+      imageWrites,
+    ),
     quotas: createSqlQuotaStore(db),
     links: createSqlLinkStore(db, dialect),
     async ping() {

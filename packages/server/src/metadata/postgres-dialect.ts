@@ -88,6 +88,7 @@ export const postgresDialect: MetadataDialect = {
   },
   serialPrimaryKey: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
   byteOrderCollation: 'C',
+  substringIndex: 'pg-trgm',
   isUniqueViolation: (error) => codeOf(error) === '23505',
   isForeignKeyViolation: (error) => codeOf(error) === '23503',
 };

@@ -14,6 +14,7 @@ import { Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import { SqliteFileDialect } from './sqlite-file-driver.js';
+import { withStatementCache } from './statement-cache.js';
 import { MetadataUnavailable } from './store-errors.js';
 
 /**
@@ -47,11 +48,12 @@ export const sqliteDialect: MetadataDialect = {
       database?.close();
       throw new MetadataUnavailable(`cannot open the database ${url}: ${(error as Error).message}`, { cause: error });
     }
-    return new Kysely<Database>({ dialect: new SqliteFileDialect({ database }, path) });
+    return new Kysely<Database>({ dialect: new SqliteFileDialect({ database: withStatementCache(database) }, path) });
   },
   probe: async () => {},
   serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
   byteOrderCollation: null,
+  substringIndex: 'fts5-trigram',
   isUniqueViolation: (error) => codeOf(error) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
   isForeignKeyViolation: (error) => codeOf(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY',
 };

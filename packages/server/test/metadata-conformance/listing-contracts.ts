@@ -7,8 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import type { ImageListPosition, ImageQuery, ImageRecord } from '../../src/metadata/image-store.js';
-import type { OpenMetadata } from '../../src/metadata/open-metadata.js';
+import { TOTAL_CACHE_MS, type OpenMetadata } from '../../src/metadata/open-metadata.js';
 import { addImage, addUser, withDatabase, type MetadataBackend } from './harness.js';
 
 /** Six images of bob, pam and cy; cy is in team. */
@@ -81,6 +82,57 @@ export function listingContracts(backend: MetadataBackend): void {
       assert.deepEqual(await names(metadata, { text: '_' }), ['pam/pam.img']);
       assert.deepEqual(await names(metadata, { text: '\\' }), []);
       assert.deepEqual(await names(metadata, { text: '' }), await names(metadata, {}));
+    }),
+  );
+
+  test(
+    'text search follows renames, new descriptions and deletions, takes quotes literally, and a substring index serves it (migration 0010)',
+    withDatabase(backend, async ({ metadata }) => {
+      const { bob, pam } = await world(metadata);
+      const alpha = await metadata.images.find(bob.id, 'alpha.img');
+      await metadata.images.update(alpha!.id, { name: 'omega.img', description: 'Say "CentOS" 7' });
+      assert.deepEqual(await names(metadata, { text: 'alpha' }), []);
+      assert.deepEqual(await names(metadata, { text: 'OMEGA' }), ['bob/omega.img']);
+      assert.deepEqual(await names(metadata, { text: '"centos" 7' }), ['bob/omega.img']);
+      assert.deepEqual(await names(metadata, { text: 'say "' }), ['bob/omega.img']);
+      assert.deepEqual(await names(metadata, { text: 'ga.img', readableBy: pam.id }), []);
+      await metadata.images.delete(alpha!.id);
+      assert.deepEqual(await names(metadata, { text: 'omega' }), []);
+      const page = await metadata.images.list({ limit: 1, offset: 0, text: '.img', readableBy: pam.id });
+      assert.deepEqual([page.images.map((image) => image.name), page.total, page.more], [['Zeta.img'], 3, true]);
+
+      // The index the dialect promises exists, and the planner can answer a substring with it.
+      const plan = await metadata.db.transaction().execute(async (trx) => {
+        if (metadata.dialect.substringIndex === 'fts5-trigram') {
+          return sql<Record<string, unknown>>`explain query plan select rowid from images_search where images_search match '"lpha"'`.execute(trx);
+        }
+        await sql`set local enable_seqscan = off`.execute(trx);
+        return sql<Record<string, unknown>>`explain select id from images where lower(name) like '%lpha%'`.execute(trx);
+      });
+      const text = JSON.stringify(plan.rows);
+      assert.match(text, metadata.dialect.substringIndex === 'fts5-trigram' ? /VIRTUAL TABLE INDEX/ : /images_name_trgm_idx/);
+    }),
+  );
+
+  test(
+    'the total is kept while nothing is written through the stores, follows every such write at once, and any other within TOTAL_CACHE_MS',
+    withDatabase(backend, async ({ metadata }) => {
+      const { pam, cy, team } = await world(metadata);
+      const total = async (): Promise<number> => (await metadata.images.list({ limit: 1, offset: 0, readableBy: pam.id })).total;
+      const behindTheStores = (name: string, unauthenticated: 0 | 1) =>
+        metadata.db.updateTable('images').set({ unauthenticated_access: unauthenticated }).where('name', '=', name).execute();
+      assert.equal(await total(), 3);
+      await behindTheStores('alpha.img', 1); // as another instance would
+      assert.equal(await total(), 3);
+      const extra = await addImage(metadata, cy, 'new.img', { unauthenticatedAccess: true });
+      assert.equal(await total(), 5);
+      await metadata.groups.addMember(team.id, pam.id);
+      assert.equal(await total(), 6);
+      await metadata.images.delete(extra.id);
+      assert.equal(await total(), 5);
+      await behindTheStores('alpha.img', 0);
+      await new Promise((done) => setTimeout(done, TOTAL_CACHE_MS + 50));
+      assert.equal(await total(), 4);
     }),
   );
 
