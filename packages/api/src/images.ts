@@ -112,6 +112,7 @@ export const ImageQuery = Type.Object(
     owner: Type.Optional(UserName),
     shared: Type.Optional(Type.Union([Type.Boolean(), booleanWord(true)], { description: 'only images shared with the caller' })),
     group: Type.Optional(Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'only images shared with this group' })),
+    public: Type.Optional(Type.Union([Type.Boolean(), booleanWord(true)], { description: 'only public images (unauthenticated_access)' })),
     q: Type.Optional(Type.String({ description: 'matches the name or the description' })),
     ...paging,
   },
@@ -119,4 +120,4 @@ export const ImageQuery = Type.Object(
 );
 export type ImageQuery = Static<typeof ImageQuery>;
 /** The filters as a client sets them (booleans as booleans). */
-export type ImageFilter = Omit<Static<typeof ImageQuery>, 'shared'> & { shared?: boolean };
+export type ImageFilter = Omit<Static<typeof ImageQuery>, 'shared' | 'public'> & { shared?: boolean; public?: boolean };

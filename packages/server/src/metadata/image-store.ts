@@ -120,6 +120,8 @@ export interface ImageQuery {
   readonly viaGroups?: readonly number[];
   /** Case-insensitive substring of the name or the description. */
   readonly text?: string;
+  /** Only public images (unauthenticated_access). */
+  readonly publicOnly?: boolean;
   readonly limit: number;
   /** Rows skipped (after `after`, when both are given). */
   readonly offset: number;

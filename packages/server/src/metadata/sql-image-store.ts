@@ -124,6 +124,7 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
         );
       }
       if (query.ownerId !== undefined) conditions.push(eb('images.owner_id', '=', query.ownerId));
+      if (query.publicOnly === true) conditions.push(eb('images.unauthenticated_access', '=', 1));
       if (query.sharedWith !== undefined) {
         conditions.push(eb('images.owner_id', '!=', query.sharedWith));
         conditions.push(eb.or([sharedDirectly(eb, query.sharedWith), sharedThroughGroup(eb, query.sharedWith, query.viaGroups)]));
