@@ -4,7 +4,7 @@
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
  * in order: the request schemas of `@repoman/api`'s route table, the route table (for 405s), error
  * handling, the contract check (tests only), body parsers, metrics, the cross-site guard, the
- * caller hook, the request log, and the route files of `routes/api-routes.ts`. The
+ * caller hook, the request log, the web UI (HTTPS only), and the route files of `routes/api-routes.ts`. The
  * caller listens (see `tls/start-server.ts`) or injects requests (tests).
  */
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
@@ -31,6 +31,7 @@ import type { RouteContext } from './route-context.js';
 import { installRouteSchemas } from './route-schemas.js';
 import { RouteTable } from './route-table.js';
 import { API_ROUTES } from './routes/api-routes.js';
+import { installWebUi, type WebFiles } from './web-ui.js';
 
 /** A sink for JSON log lines (process.stdout in production, a collector in tests). */
 export interface LogDestination {
@@ -56,6 +57,8 @@ export interface AppDeps {
   readonly contractCheck?: boolean;
   /** Log level; default "info". */
   readonly logLevel?: string;
+  /** The built web UI served at `/` on HTTPS (`loadWebFiles`); default none (`/` then says how to build it). */
+  readonly webFiles?: WebFiles;
 }
 
 /** The URL without the slashes ending its path (the query kept); `/` stays `/`. */
@@ -105,6 +108,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installCrossSiteGuard(app, { publicUrl: deps.config.server.public_url, plainHttp: deps.plainHttp ?? false });
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
   installRequestLog(app);
+  if (deps.plainHttp !== true) installWebUi(app, { files: deps.webFiles ?? new Map() });
 
   const quotaDefaults = { userBytes: deps.config.quotas.user_bytes, userImages: deps.config.quotas.user_images };
   const context: RouteContext = {
