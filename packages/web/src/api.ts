@@ -1,0 +1,83 @@
+/**
+ * The UI's only way to the server: typed calls of the public API (`/api`, same origin, so the
+ * browser presents the user's certificate on the TLS connection). Types are the Static<> of
+ * `@repoman/api`'s TypeBox schemas (type imports only: nothing of the schemas ships to the
+ * browser). Bodies are JSON, which the cross-site guard lets through from this origin only.
+ * Every error answer becomes an `ApiError` carrying the server's code and message, which the
+ * pages show as they are.
+ */
+import type { Group, Image, ImageChanges, ImageFilter, ModifiedUser, NewGroup, NewImage, NewUser, User, UserChanges, Whoami } from '@repoman/api';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+async function call<T>(method: Method, path: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the server cannot be reached: check your connection and reload the page');
+  }
+  const text = await response.text();
+  const parsed: unknown = text === '' ? undefined : safeJson(text);
+  if (!response.ok) {
+    const envelope = parsed as { error?: { code?: string; message?: string } } | undefined;
+    throw new ApiError(response.status, envelope?.error?.code ?? 'HTTP_' + response.status, envelope?.error?.message ?? `the server answered ${response.status} ${response.statusText}`);
+  }
+  return { data: parsed as T, headers: response.headers };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const segment = encodeURIComponent;
+const imagePath = (owner: string, name: string) => `/api/images/${segment(owner)}/${segment(name)}`;
+
+export interface ImagePage {
+  readonly images: Image[];
+  readonly total: number;
+}
+
+export const api = {
+  whoami: async () => (await call<Whoami>('GET', '/api/whoami')).data,
+
+  listImages: async (filter: ImageFilter): Promise<ImagePage> => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) if (value !== undefined && value !== '') query.set(key, String(value));
+    const { data, headers } = await call<Image[]>('GET', `/api/images?${query}`);
+    return { images: data, total: Number(headers.get('x-total-count') ?? data.length) };
+  },
+  getImage: async (owner: string, name: string) => (await call<Image>('GET', imagePath(owner, name))).data,
+  createImage: async (image: NewImage) => (await call<Image>('POST', '/api/images', image)).data,
+  modifyImage: async (owner: string, name: string, changes: ImageChanges) => (await call<Image>('PATCH', imagePath(owner, name), changes)).data,
+  deleteImage: async (owner: string, name: string) => void (await call('DELETE', imagePath(owner, name))),
+  share: async (owner: string, name: string, kind: 'user' | 'group', who: string, on: boolean) =>
+    void (await call(on ? 'PUT' : 'DELETE', `${imagePath(owner, name)}/share/${kind}/${segment(who)}`)),
+
+  listGroups: async () => (await call<Group[]>('GET', '/api/groups')).data,
+  createGroup: async (group: NewGroup) => (await call<Group>('POST', '/api/groups', group)).data,
+  member: async (group: string, user: string, on: boolean) => (await call<Group>(on ? 'PUT' : 'DELETE', `/api/groups/${segment(group)}/users/${segment(user)}`)).data,
+
+  listUsers: async () => (await call<User[]>('GET', '/api/users')).data,
+  createUser: async (user: NewUser) => (await call<User>('POST', '/api/users', user)).data,
+  modifyUser: async (name: string, changes: UserChanges) => (await call<ModifiedUser>('PATCH', `/api/users/${segment(name)}`, changes)).data,
+};

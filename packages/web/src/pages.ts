@@ -1,0 +1,31 @@
+/**
+ * The UI's pages by URL: the first path segment picks one. The server answers index.html for
+ * these segments (`UI_PAGES` in packages/server/src/http/web-ui.ts: keep both lists equal; a
+ * test checks it). Pages for versions, uploads, links and image lists slot in here.
+ */
+import type { FunctionComponent } from 'preact';
+import { GroupsPage } from './pages/groups-page.js';
+import { ImagePage } from './pages/image-page.js';
+import { ImagesPage } from './pages/images-page.js';
+import { MePage } from './pages/me-page.js';
+import { NotFoundPage } from './pages/not-found-page.js';
+import { UsersPage } from './pages/users-page.js';
+
+export interface PageEntry {
+  readonly title: string;
+  readonly component: FunctionComponent;
+}
+
+export const PAGES: Readonly<Record<string, PageEntry>> = {
+  images: { title: 'Images', component: ImagesPage },
+  groups: { title: 'Groups', component: GroupsPage },
+  me: { title: 'Me', component: MePage },
+  users: { title: 'Users', component: UsersPage },
+};
+
+export function pageFor(path: string): PageEntry {
+  const [first = '', ...rest] = path.split('/').filter(Boolean);
+  if (first === '') return PAGES.images!;
+  if (first === 'images' && rest.length === 2) return { title: decodeURIComponent(rest[1]!), component: ImagePage };
+  return PAGES[first] ?? { title: 'Not found', component: NotFoundPage };
+}
