@@ -52,6 +52,18 @@ function safeJson(text: string): unknown {
 const segment = encodeURIComponent;
 const imagePath = (owner: string, name: string) => `/api/images/${segment(owner)}/${segment(name)}`;
 
+/**
+ * The first page of the images list, asked for while whoami is still on its way (`prefetch`):
+ * it is the same for a logged-in user's default tab and an anonymous visitor, and saves a
+ * round trip on the page most visits start with. Used once, by the listing that matches it.
+ */
+let prefetched: { path: string; answer: Promise<{ data: Image[]; headers: Headers }> } | undefined;
+
+export function prefetch(path: string): void {
+  prefetched = { path, answer: call<Image[]>('GET', path) };
+  prefetched.answer.catch(() => {}); // its error, if any, is shown by the listing that uses it
+}
+
 export interface ImagePage {
   readonly images: Image[];
   readonly total: number;
@@ -63,7 +75,10 @@ export const api = {
   listImages: async (filter: ImageFilter): Promise<ImagePage> => {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(filter)) if (value !== undefined && value !== '') query.set(key, String(value));
-    const { data, headers } = await call<Image[]>('GET', `/api/images?${query}`);
+    const path = `/api/images?${query}`;
+    const early = prefetched?.path === path ? prefetched.answer : undefined;
+    prefetched = undefined;
+    const { data, headers } = await (early ?? call<Image[]>('GET', path));
     return { images: data, total: Number(headers.get('x-total-count') ?? data.length) };
   },
   getImage: async (owner: string, name: string) => (await call<Image>('GET', imagePath(owner, name))).data,

@@ -15,6 +15,8 @@ import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 
 export const PAGE_SIZE = 25;
+/** The API path of the listing `/` and `/images` open with (main.tsx asks for it first thing). */
+export const FIRST_PAGE = `/api/images?limit=${PAGE_SIZE}&offset=0`;
 
 const TABS = [
   { id: 'all', label: 'All I can see' },
