@@ -171,6 +171,23 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     }
   });
 
+  it('lets the admin suspend and reinstate a user and set quotas', async () => {
+    const page = await open(admin, '/users');
+    const bobRow = page.getByRole('row', { name: /bob/ });
+    await bobRow.getByRole('button', { name: 'Suspend bob' }).click();
+    await bobRow.getByRole('button', { name: 'Reinstate bob' }).waitFor();
+    assert.equal((asAdmin('/api/users/bob').json as { suspended: boolean }).suspended, true);
+    await bobRow.getByRole('button', { name: 'Reinstate bob' }).click();
+    await bobRow.getByRole('button', { name: 'Suspend bob' }).waitFor();
+
+    await bobRow.getByLabel('GiB').fill('2');
+    await bobRow.getByLabel('Images').fill('7');
+    await bobRow.getByRole('button', { name: 'Save quotas of bob' }).click();
+    await page.waitForResponse((response) => response.url().endsWith('/api/users') && response.request().method() === 'GET');
+    const bobRecord = asAdmin('/api/users/bob').json as { suspended: boolean; quota_bytes: number; quota_images: number };
+    assert.deepEqual([bobRecord.suspended, bobRecord.quota_bytes, bobRecord.quota_images], [false, 2 * 1024 ** 3, 7]);
+  });
+
   it('refuses a state-changing form posted from another site with the admin’s certificate', async () => {
     const context = await userContext(browser, { origins: [repo.url], certPath: admin.certPath, keyPath: admin.keyPath });
     contexts.push(context);
@@ -192,7 +209,7 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     assert.equal((asAdmin('/api/images/private.img').json as { unauthenticated_access: boolean }).unauthenticated_access, false);
   });
 
-  it('fits a 360 px screen and is reachable by keyboard', async () => {
+  it('fits a 360 px screen, and at 1920 px is reachable by keyboard', async () => {
     for (const path of ['/images', '/images/admin/public.img', '/users', '/me', '/groups']) {
       const page = await open(admin, path, { width: 360, height: 740 });
       await page.locator('main h1').first().waitFor();
@@ -200,7 +217,7 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
       assert.ok(width <= 360, `${path} is ${width} px wide at 360`);
       if (path === '/images/admin/public.img') await screenshot(page, 'image-360');
     }
-    const page = await open(admin, '/images');
+    const page = await open(admin, '/images', { width: 1920, height: 1080 });
     await page.getByRole('link', { name: 'public.img' }).waitFor();
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
