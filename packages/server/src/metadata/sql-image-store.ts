@@ -125,6 +125,11 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       }
       if (query.ownerId !== undefined) conditions.push(eb('images.owner_id', '=', query.ownerId));
       if (query.publicOnly === true) conditions.push(eb('images.unauthenticated_access', '=', 1));
+      if (query.diskFormat !== undefined) conditions.push(eb('images.disk_format', '=', query.diskFormat));
+      if (query.os !== undefined) {
+        const os = query.os.toLowerCase();
+        conditions.push(eb.or([sql<boolean>`lower(${eb.ref('images.os_type')}) = ${os}`, sql<boolean>`lower(${eb.ref('images.os_variant')}) = ${os}`]));
+      }
       if (query.sharedWith !== undefined) {
         conditions.push(eb('images.owner_id', '!=', query.sharedWith));
         conditions.push(eb.or([sharedDirectly(eb, query.sharedWith), sharedThroughGroup(eb, query.sharedWith, query.viaGroups)]));

@@ -8,6 +8,7 @@
  * The bytes themselves are handled by `image-transfer.ts`. Two instances creating the same
  * image race on the unique (owner, name) constraint: one succeeds, the other answers 409.
  */
+import type { DiskFormat } from '@repoman/api';
 import type { ImageQuery } from '../metadata/image-store.js';
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
 import { MissingReference, UniqueViolation } from '../metadata/store-errors.js';
@@ -41,6 +42,10 @@ export interface ImageListFilters {
   readonly q?: string | undefined;
   /** Only public images (unauthenticated_access). */
   readonly public?: boolean | undefined;
+  /** Only images whose os_type or os_variant is this, case-insensitively. */
+  readonly os?: string | undefined;
+  /** Only images of this disk format. */
+  readonly format?: DiskFormat | undefined;
 }
 
 /** Which page of a listing: `limit` images after `cursor` (keyset) or after `offset` (kept for old clients). */
@@ -136,6 +141,8 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
           ...(filters.owner !== undefined && { ownerId: (await userNamed(filters.owner)).id }),
           ...(viewer !== null && { sharedWith: viewer.user.id }),
           ...(filters.public === true && { publicOnly: true }),
+          ...(filters.os !== undefined && filters.os !== '' && { os: filters.os }),
+          ...(filters.format !== undefined && { diskFormat: filters.format }),
           ...(sharedWithGroup !== undefined && { sharedWithGroup }),
           ...(filters.q !== undefined && { text: filters.q }),
         },

@@ -74,6 +74,12 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     assert.match(await hint.innerText(), /not logged in[\s\S]*PKCS#12[\s\S]*admin\.p12/);
     assert.equal(await page.getByRole('link', { name: 'Groups' }).count(), 0);
     await screenshot(page, 'images-anonymous');
+    // Filters go to the server (format=, os=) and into the URL.
+    await page.getByLabel('Format').selectOption('vhdx');
+    await page.getByText('No image matches these filters.').waitFor();
+    assert.match(page.url(), /format=vhdx/);
+    await page.getByLabel('Format').selectOption('raw');
+    await page.getByRole('link', { name: 'public.img' }).waitFor();
 
     await page.getByRole('link', { name: 'public.img' }).click();
     await page.getByRole('heading', { name: 'public.img', level: 1 }).waitFor();

@@ -1,16 +1,17 @@
 /**
  * The images: tabs (everything I can see, mine, shared with me, public), a search over name and
- * description, a filter by owner, and server-side paging (`limit`/`offset`, the total from
+ * description, filters by owner, OS and disk format, and server-side paging (`limit`/`offset`, the total from
  * `X-Total-Count`), all kept in the URL's query so a reload or a shared link shows the same
  * page. Without a certificate only the public tab exists. Logged-in users create an image here.
  */
-import type { ImageFilter } from '@repoman/api';
+import type { DiskFormat, ImageFilter } from '@repoman/api';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
 import { NewImageForm } from '../components/new-image-form.js';
 import { useLoad } from '../components/use-load.js';
 import { formatBytes, formatTime } from '../format.js';
+import { DISK_FORMATS, TEXT_FIELD_MAX } from '../limits.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 
@@ -32,6 +33,8 @@ export function ImagesPage() {
   const tab: Tab = me === null ? 'public' : ((TABS.find((t) => t.id === query.get('tab'))?.id ?? 'all') as Tab);
   const q = query.get('q') ?? '';
   const owner = tab === 'own' ? (me?.user_name ?? '') : (query.get('owner') ?? '');
+  const os = query.get('os') ?? '';
+  const format = (DISK_FORMATS as readonly string[]).includes(query.get('format') ?? '') ? (query.get('format') as DiskFormat) : '';
   const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
   const [creating, setCreating] = useState(false);
 
@@ -40,10 +43,12 @@ export function ImagesPage() {
     ...(owner !== '' && { owner }),
     ...(tab === 'shared' && { shared: true }),
     ...(tab === 'public' && me !== null && { public: true }),
+    ...(os !== '' && { os }),
+    ...(format !== '' && { format }),
     limit: PAGE_SIZE,
     offset: (page - 1) * PAGE_SIZE,
   };
-  const listing = useLoad(() => api.listImages(filter), [tab, q, owner, page, me?.user_name]);
+  const listing = useLoad(() => api.listImages(filter), [tab, q, owner, os, format, page, me?.user_name]);
 
   /** A new URL for this page with `changes` (empty values dropped); a new filter goes back to page 1. */
   const go = (changes: Record<string, string>, replace = false) => {
@@ -93,9 +98,24 @@ export function ImagesPage() {
             <input type="text" name="owner" value={owner} placeholder="user name" onChange={(event) => go({ owner: event.currentTarget.value.trim() })} />
           </label>
         )}
+        <label>
+          OS
+          <input type="text" name="os" value={os} maxLength={TEXT_FIELD_MAX} placeholder="linux, debian12…" onChange={(event) => go({ os: event.currentTarget.value.trim() })} />
+        </label>
+        <label>
+          Format
+          <select name="format" value={format} onChange={(event) => go({ format: event.currentTarget.value })}>
+            <option value="">any</option>
+            {DISK_FORMATS.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
       </form>
       <ErrorNote error={listing.error} />
-      {listing.data !== undefined && listing.data.images.length === 0 && <EmptyState tab={tab} filtered={q !== '' || owner !== ''} />}
+      {listing.data !== undefined && listing.data.images.length === 0 && <EmptyState tab={tab} filtered={q !== '' || owner !== '' || os !== '' || format !== ''} />}
       {listing.data !== undefined && listing.data.images.length > 0 && (
         <div class="table-wrap">
           <table aria-busy={listing.loading}>
@@ -147,7 +167,7 @@ export function ImagesPage() {
 }
 
 function EmptyState({ tab, filtered }: { tab: Tab; filtered: boolean }) {
-  if (filtered) return <p class="empty">No image matches this search.</p>;
+  if (filtered) return <p class="empty">No image matches these filters.</p>;
   const text: Record<Tab, string> = {
     all: 'You cannot see any image yet: create one, or ask a colleague to share theirs.',
     own: 'You have no image yet. Create one here, or upload from your machine with `repoman save-image` or `repoman upload-image`.',
