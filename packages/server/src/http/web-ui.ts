@@ -5,7 +5,7 @@
  * index.html again for the UI's own paths (`/images/bob/x.img` reloaded in the browser), so
  * the single-page app routes them. They are not API routes: answered from an onRequest hook on
  * paths no API route has, they leave `/api`, `/healthz`, `/metrics` and every 404/405 of the
- * API as they are. Without a built UI (`webRoot` missing) the server still starts; `/` then
+ * API as they are. Without a built UI (no `dist/index.html`) the server still starts; `/` then
  * answers a 404 envelope saying how to build it.
  */
 import { createHash } from 'node:crypto';
@@ -15,7 +15,7 @@ import { dirname, extname, join, relative } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RepomanError } from '../services/repoman-error.js';
 
-/** The first path segments of the UI's pages (packages/web/src/routes.ts); a reload there gets index.html. */
+/** The first path segments of the UI's pages (`PAGE_NAMES` of packages/web/src/page-names.ts); a reload there gets index.html. */
 export const UI_PAGES = ['images', 'groups', 'me', 'users'] as const;
 
 const TYPES: Readonly<Record<string, string>> = {
