@@ -22,15 +22,18 @@ export function UsersPage() {
   const [notice, setNotice] = useState<string | null>(null);
   if (me === null) return <p>Log in with your certificate to manage users.</p>;
 
-  const act = async (work: () => Promise<{ warning?: string } | unknown>) => {
+  /** Runs a change, shows the server's warning or refusal, and reloads the list; true when it succeeded. */
+  const act = async (work: () => Promise<unknown>): Promise<boolean> => {
     setError(null);
     setNotice(null);
     try {
       const result = (await work()) as { warning?: string } | undefined;
       if (result?.warning !== undefined) setNotice(result.warning);
       users.reload();
+      return true;
     } catch (failure) {
       setError(failure);
+      return false;
     }
   };
 
@@ -66,7 +69,7 @@ export function UsersPage() {
   );
 }
 
-function UserRow({ user, act }: { user: User; act: (work: () => Promise<unknown>) => Promise<void> }) {
+function UserRow({ user, act }: { user: User; act: (work: () => Promise<unknown>) => Promise<boolean> }) {
   const saveQuotas = (event: SubmitEvent) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
@@ -108,7 +111,7 @@ function UserRow({ user, act }: { user: User; act: (work: () => Promise<unknown>
   );
 }
 
-function NewUserForm({ onCreate }: { onCreate: (fields: { user_name: string; client_dn: string; full_name: string; email: string }) => Promise<void> }) {
+function NewUserForm({ onCreate }: { onCreate: (fields: { user_name: string; client_dn: string; full_name: string; email: string }) => Promise<boolean> }) {
   const [error, setError] = useState<unknown>(null);
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -119,8 +122,8 @@ function NewUserForm({ onCreate }: { onCreate: (fields: { user_name: string; cli
     if (problem !== null) return setError(new Error(problem));
     if (!text('client_dn').startsWith('/')) return setError(new Error('The DN is written in the grid’s slash form: /C=CA/O=Grid/CN=Bob Smith'));
     setError(null);
-    await onCreate({ user_name: text('user_name'), client_dn: text('client_dn'), full_name: text('full_name'), email: text('email') });
-    element.reset();
+    // Kept as typed when the server refuses, so the user fixes what its message names.
+    if (await onCreate({ user_name: text('user_name'), client_dn: text('client_dn'), full_name: text('full_name'), email: text('email') })) element.reset();
   };
   return (
     <form class="panel grid" onSubmit={submit} aria-label="New user">
