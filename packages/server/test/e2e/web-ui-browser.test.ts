@@ -2,7 +2,8 @@
  * The web UI in a real browser (Debian's chromium through playwright-core) against the real
  * repoman-server over real TLS, logged in by the browser's certificate: an anonymous visitor
  * browses public images and is told how to log in; the admin creates, edits and shares an
- * image; the user it is shared with downloads it; a refused action shows the API's own
+ * image, manages a group's members and deletes an image after confirming; the user it is
+ * shared with downloads it; a refused action shows the API's own
  * message; `<script>` and `<img onerror>` in every text field stay text; a form on another
  * site cannot change anything (the cross-site guard); the pages fit 360 px and are keyboard
  * reachable. One browser for the file, one context per user.
@@ -192,6 +193,31 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     await page.waitForResponse((response) => response.url().endsWith('/api/users') && response.request().method() === 'GET');
     const bobRecord = asAdmin('/api/users/bob').json as { suspended: boolean; quota_bytes: number; quota_images: number };
     assert.deepEqual([bobRecord.suspended, bobRecord.quota_bytes, bobRecord.quota_images], [false, 2 * 1024 ** 3, 7]);
+  });
+
+  it('lets the admin make a group, add and remove bob, and delete an image after confirming', async () => {
+    const page = await open(admin, '/groups');
+    await page.getByLabel('New group').fill('physics');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'physics', level: 1 }).waitFor();
+    await page.getByLabel('Add member').fill('bob');
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('button', { name: 'Remove bob from physics' }).waitFor();
+    assert.deepEqual((asAdmin('/api/groups/physics').json as { users: string[] }).users, ['bob']);
+    await page.getByRole('button', { name: 'Remove bob from physics' }).click();
+    await page.getByText('No members yet.').waitFor();
+    assert.deepEqual((asAdmin('/api/groups/physics').json as { users: string[] }).users, []);
+
+    assert.equal(asAdmin('/api/images', { method: 'POST', json: { name: 'doomed.img' } }).status, 201);
+    await page.goto(`${repo.url}/images/admin/doomed.img`);
+    await page.getByRole('button', { name: 'Delete doomed.img…' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(asAdmin('/api/images/doomed.img').status, 200, 'cancel deletes nothing');
+    await page.getByRole('button', { name: 'Delete doomed.img…' }).click();
+    assert.match(await page.getByRole('alertdialog').innerText(), /Delete admin\/doomed\.img and all its bytes\?/);
+    await page.getByRole('button', { name: 'Yes, delete it' }).click();
+    await page.getByRole('heading', { name: 'Images', level: 1 }).waitFor();
+    assert.equal(asAdmin('/api/images/doomed.img').status, 404);
   });
 
   it('refuses a state-changing form posted from another site with the admin’s certificate', async () => {

@@ -16,7 +16,8 @@ export function GroupsPage() {
   const { path } = useLocation();
   const { me } = useSession();
   const selected = decodeURIComponent(path.split('/')[2] ?? '');
-  const groups = useLoad(() => api.listGroups(), []);
+  // Read again on every move between the list and a group, so a group just created is there.
+  const groups = useLoad(() => api.listGroups(), [selected]);
   const group = groups.data?.find((candidate) => candidate.name === selected);
 
   if (me === null) return <p>Log in with your certificate to see the groups.</p>;
@@ -142,7 +143,7 @@ function NewGroupForm() {
     }
   };
   return (
-    <form class="inline" onSubmit={submit} aria-label="New group">
+    <form class="inline" onSubmit={submit} aria-label="Create a group">
       <label>
         New group
         <input name="name" required maxLength={64} autoComplete="off" />
