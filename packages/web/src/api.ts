@@ -64,6 +64,27 @@ export function prefetch(path: string): void {
   prefetched.answer.catch(() => {}); // its error, if any, is shown by the listing that uses it
 }
 
+/**
+ * `PUT /api/images/raw/{owner}/{name}` with a file's bytes, streamed by the browser, reporting
+ * progress (fetch cannot tell how much of a body was sent; XMLHttpRequest can). Replaces the
+ * image atomically when complete; resumable uploads (tus) are for another page.
+ */
+function uploadBytes(owner: string, name: string, file: File, onProgress: (sent: number, total: number) => void): Promise<void> {
+  return new Promise((done, fail) => {
+    const request = new XMLHttpRequest();
+    request.open('PUT', `/api/images/raw/${segment(owner)}/${segment(name)}`);
+    request.setRequestHeader('content-type', 'application/octet-stream');
+    request.upload.onprogress = (event) => onProgress(event.loaded, event.total);
+    request.onerror = () => fail(new ApiError(0, 'NETWORK', 'the upload was cut: check your connection and upload again'));
+    request.onload = () => {
+      if (request.status >= 200 && request.status < 300) return done();
+      const envelope = safeJson(request.responseText) as { error?: { code?: string; message?: string } } | undefined;
+      fail(new ApiError(request.status, envelope?.error?.code ?? `HTTP_${request.status}`, envelope?.error?.message ?? `the server answered ${request.status}`));
+    };
+    request.send(file);
+  });
+}
+
 export interface ImagePage {
   readonly images: Image[];
   readonly total: number;
@@ -85,6 +106,7 @@ export const api = {
   createImage: async (image: NewImage) => (await call<Image>('POST', '/api/images', image)).data,
   modifyImage: async (owner: string, name: string, changes: ImageChanges) => (await call<Image>('PATCH', imagePath(owner, name), changes)).data,
   deleteImage: async (owner: string, name: string) => void (await call('DELETE', imagePath(owner, name))),
+  uploadBytes,
   share: async (owner: string, name: string, kind: 'user' | 'group', who: string, on: boolean) =>
     void (await call(on ? 'PUT' : 'DELETE', `${imagePath(owner, name)}/share/${kind}/${segment(who)}`)),
 

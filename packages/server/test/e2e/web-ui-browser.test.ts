@@ -1,8 +1,8 @@
 /**
  * The web UI in a real browser (Debian's chromium through playwright-core) against the real
  * repoman-server over real TLS, logged in by the browser's certificate: an anonymous visitor
- * browses public images and is told how to log in; the admin creates, edits and shares an
- * image, manages a group's members and deletes an image after confirming; the user it is
+ * browses public images and is told how to log in; the admin creates, edits, uploads (from a
+ * file chosen in the page) and shares an image, manages a group's members and deletes an image after confirming; the user it is
  * shared with downloads it; a refused action shows the API's own
  * message; `<script>` and `<img onerror>` in every text field stay text; a form on another
  * site cannot change anything (the cross-site guard); the pages fit 360 px and are keyboard
@@ -92,7 +92,7 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     assert.deepEqual(await readFile(await (await download).path()), BYTES);
   });
 
-  it('lets the admin create, edit and share an image, and bob download it', async () => {
+  it('lets the admin create, edit, upload and share an image, and bob download it', async () => {
     const page = await open(admin, '/images');
     await page.getByRole('link', { name: 'Users' }).waitFor();
     await page.getByRole('button', { name: 'New image' }).click();
@@ -114,8 +114,13 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     await page.getByRole('button', { name: 'Stop sharing with user bob' }).waitFor();
     await screenshot(page, 'image-admin');
 
-    const file = join(site.dir, 'bytes.img');
-    assert.equal(asAdmin('/api/images/raw/web.img', { method: 'PUT', args: ['--data-binary', `@${file}`] }).status, 200);
+    // The bytes from the browser: a file chosen in the form, PUT with progress.
+    await page.getByLabel('Image file').setInputFiles({ name: 'web.img', mimeType: 'application/octet-stream', buffer: BYTES });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('button', { name: 'Upload a new version' }).waitFor();
+    const uploaded = asAdmin('/api/images/web.img').json as { status: string; size: number; checksum: { value: string } };
+    assert.deepEqual([uploaded.status, uploaded.size], ['ready', BYTES.length]);
+    assert.equal(await page.getByLabel('sha256 checksum', { exact: true }).innerText(), uploaded.checksum.value);
 
     const bobs = await open(bob, '/images?tab=shared');
     await bobs.getByRole('link', { name: 'web.img' }).click();

@@ -1,8 +1,9 @@
 /**
  * One image (`/images/{owner}/{name}`): all of its metadata, the checksum and the commands that
  * download it (`repoman`, `curl`, `wget`) with copy buttons, a download button, and — for those
- * who may change it — sharing, editing and deleting (after a confirmation). Versions, download
- * links and browser uploads slot in here once the API has them.
+ * who may change it — uploading new bytes, sharing, editing and deleting (after a
+ * confirmation). Versions, download links and resumable (tus) uploads slot in here once the
+ * API has them.
  */
 import type { Image } from '@repoman/api';
 import { useState } from 'preact/hooks';
@@ -11,6 +12,7 @@ import { CopyText } from '../components/copy-text.js';
 import { ErrorNote } from '../components/error-note.js';
 import { ImageEditForm } from '../components/image-edit-form.js';
 import { ImageSharing } from '../components/image-sharing.js';
+import { ImageUpload } from '../components/image-upload.js';
 import { useLoad } from '../components/use-load.js';
 import { formatBytes, formatTime } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
@@ -52,6 +54,7 @@ export function ImagePage() {
           {image.description !== '' && <p class="description">{image.description}</p>}
           {editing && <ImageEditForm image={image} onSaved={changed} onCancel={() => setEditing(false)} />}
           <Download image={image} loggedIn={me !== null} />
+          {mayModify(me, image.owner) && <ImageUpload image={image} onUploaded={changed} />}
           <Metadata image={image} />
           {mayModify(me, image.owner) && <ImageSharing image={image} onChanged={changed} />}
           {mayDelete(me, image.owner) && <DeleteImage image={image} />}
@@ -66,7 +69,7 @@ function Download({ image, loggedIn }: { image: Image; loggedIn: boolean }) {
     return (
       <section aria-labelledby="download">
         <h2 id="download">Download</h2>
-        <p class="empty">No bytes yet: upload them with <code>repoman upload-image {image.name}</code> (as its owner).</p>
+        <p class="empty">No bytes yet: its owner uploads them here or with <code>repoman upload-image</code>.</p>
       </section>
     );
   }
