@@ -112,7 +112,6 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     await page.getByLabel('Share with user').fill('bob');
     await page.locator('form', { has: page.getByLabel('Share with user') }).getByRole('button', { name: 'Share' }).click();
     await page.getByRole('button', { name: 'Stop sharing with user bob' }).waitFor();
-    await screenshot(page, 'image-admin');
 
     // The bytes from the browser: a file chosen in the form, PUT with progress.
     await page.getByLabel('Image file').setInputFiles({ name: 'web.img', mimeType: 'application/octet-stream', buffer: BYTES });
@@ -121,6 +120,7 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     const uploaded = asAdmin('/api/images/web.img').json as { status: string; size: number; checksum: { value: string } };
     assert.deepEqual([uploaded.status, uploaded.size], ['ready', BYTES.length]);
     assert.equal(await page.getByLabel('sha256 checksum', { exact: true }).innerText(), uploaded.checksum.value);
+    await screenshot(page, 'image-admin');
 
     const bobs = await open(bob, '/images?tab=shared');
     await bobs.getByRole('link', { name: 'web.img' }).click();

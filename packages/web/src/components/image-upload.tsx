@@ -15,12 +15,14 @@ export function ImageUpload({ image, onUploaded }: { image: Image; onUploaded: (
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
-    const file = ((event.currentTarget as HTMLFormElement).elements.namedItem('file') as HTMLInputElement).files?.[0];
+    const form = event.currentTarget as HTMLFormElement;
+    const file = (form.elements.namedItem('file') as HTMLInputElement).files?.[0];
     if (file === undefined) return setError(new Error('Choose a file to upload first.'));
     setError(null);
     setProgress({ sent: 0, total: file.size });
     try {
       await api.uploadBytes(image.owner, image.name, file, (sent, total) => setProgress({ sent, total }));
+      form.reset();
       onUploaded(await api.getImage(image.owner, image.name));
     } catch (failure) {
       setError(failure);
