@@ -3,7 +3,7 @@
  * (`pages.ts`'s table). Without a registered certificate the navigation offers the public
  * images only and a note says how to log in.
  */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ErrorNote } from './components/error-note.js';
 import { LoginHint } from './components/login-hint.js';
 import { pageFor } from './pages.js';
@@ -12,12 +12,11 @@ import { loadSession, SessionContext, type Session } from './session.js';
 
 export function App() {
   const { path } = useLocation();
-  const [session, setSession] = useState<Omit<Session, 'refresh'> | null>(null);
+  const [session, setSession] = useState<Session | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
-  const refresh = useCallback(() => {
+  useEffect(() => {
     loadSession().then(setSession, setFailure);
   }, []);
-  useEffect(refresh, [refresh]);
 
   const page = pageFor(path);
   useEffect(() => {
@@ -29,7 +28,7 @@ export function App() {
   const me = session.me;
   const current = (prefix: string) => (path === prefix || path.startsWith(prefix + '/') ? 'page' : undefined);
   return (
-    <SessionContext.Provider value={{ ...session, refresh }}>
+    <SessionContext.Provider value={session}>
       <a class="skip" href="#main">Skip to content</a>
       <header class="bar">
         <Link href="/images" class="brand">Repoman</Link>

@@ -13,11 +13,9 @@ export interface Session {
   readonly me: Whoami | null;
   /** Why there is no user (the server's message), when `me` is null. */
   readonly reason: string | null;
-  /** Reads whoami again (after changing one's own record). */
-  readonly refresh: () => void;
 }
 
-export async function loadSession(): Promise<Omit<Session, 'refresh'>> {
+export async function loadSession(): Promise<Session> {
   try {
     return { me: await api.whoami(), reason: null };
   } catch (error) {
@@ -26,7 +24,7 @@ export async function loadSession(): Promise<Omit<Session, 'refresh'>> {
   }
 }
 
-export const SessionContext = createContext<Session>({ me: null, reason: null, refresh: () => {} });
+export const SessionContext = createContext<Session>({ me: null, reason: null });
 
 export const useSession = (): Session => useContext(SessionContext);
 
