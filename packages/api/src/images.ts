@@ -143,6 +143,9 @@ export const ImageQuery = Type.Object(
     owner: Type.Optional(UserName),
     shared: Type.Optional(Type.Union([Type.Boolean(), booleanWord(true)], { description: 'only images shared with the caller' })),
     group: Type.Optional(Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'only images shared with this group' })),
+    public: Type.Optional(Type.Union([Type.Boolean(), booleanWord(true)], { description: 'only public images (unauthenticated_access)' })),
+    os: Type.Optional(Type.String({ maxLength: 128, description: 'only images whose os_type or os_variant is this (case-insensitive)' })),
+    format: Type.Optional(Type.Union(DISK_FORMATS.map((format) => Type.Literal(format)), { description: 'only images of this disk_format' })),
     q: Type.Optional(Type.String({ description: 'matches the name or the description' })),
     ...paging,
   },
@@ -150,4 +153,4 @@ export const ImageQuery = Type.Object(
 );
 export type ImageQuery = Static<typeof ImageQuery>;
 /** The filters as a client sets them (booleans as booleans). */
-export type ImageFilter = Omit<Static<typeof ImageQuery>, 'shared'> & { shared?: boolean };
+export type ImageFilter = Omit<Static<typeof ImageQuery>, 'shared' | 'public'> & { shared?: boolean; public?: boolean };

@@ -136,14 +136,15 @@ const DOWNLOAD_HEADERS = {
 
 const imageRoutes: RouteDescriptor[] = [
   {
-    id: 'listImages', methods: ['GET'], url: '/api/images', tag: 'images', summary: 'Images the caller can see: own, shared with it, public (every image for admins)',
+    id: 'listImages', methods: ['GET'], url: '/api/images', tag: 'images', anonymous: true,
+    summary: 'Images the caller can see: own, shared with it, public (every image for admins); public ones only without a registered certificate (HTTPS)',
     query: ImageQuery, responses: { 200: json(ImageList, 'one page of images', { 'X-Total-Count': 'how many images match, over all pages' }) }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND', 'GROUP_NOT_FOUND'],
   },
   {
     id: 'createImage', methods: ['POST'], url: '/api/images', tag: 'images', summary: 'Create an empty image slot', body: NewImage,
     responses: { 201: created(Image, 'image', RAW_LOCATION) }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND', 'QUOTA_EXCEEDED'],
   },
-  ...inBothNamespaces('', {}, (where) => ({ id: 'getImage', methods: ['GET'], summary: `An image's record, ${where}`, responses: { 200: json(Image, 'the image') }, errors: ['IMAGE_NOT_FOUND'] })),
+  ...inBothNamespaces('', {}, (where) => ({ id: 'getImage', methods: ['GET'], anonymous: true, summary: `An image's record, ${where} (a public one also without a registered certificate, on HTTPS)`, responses: { 200: json(Image, 'the image') }, errors: ['IMAGE_NOT_FOUND'] })),
   ...inBothNamespaces('', {}, (where) => ({
     id: 'modifyImage', methods: ['PATCH', 'POST'], summary: `Modify an image ${where}: fields, rename with name, new owner (admins)`, body: ImageChanges,
     responses: { 200: json(Image, 'the image as changed') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'CONFLICT', 'USER_NOT_FOUND'],

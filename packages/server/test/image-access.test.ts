@@ -168,7 +168,7 @@ describe('image access over HTTPS', () => {
     assert.equal((await t.request('GET', '/api/images/raw/bob/expiring.img', { dn: ADMIN_DN })).statusCode, 200);
   });
 
-  test('anonymous callers (no certificate, or an unregistered one) download public images only; everything else is 401', async () => {
+  test('anonymous callers (no certificate, or an unregistered one) download and read public images only (listing: anonymous-listing.test.ts); everything else is 401', async () => {
     await createWithBytes(t, BOB, 'bob', 'public.img', 'for everyone', { unauthenticated_access: true });
     assert.equal((await t.request('GET', '/api/images/raw/bob/public.img')).body, 'for everyone');
     assert.equal((await t.request('HEAD', '/api/images/raw/bob/public.img')).statusCode, 200);
@@ -178,8 +178,8 @@ describe('image access over HTTPS', () => {
       ['GET', '/api/images/raw/bob/missing.img', {}],
       ['GET', '/api/images/raw/public.img', {}],
       ['PUT', '/api/images/raw/bob/public.img', { payload: 'anonymous bytes' }],
-      ['GET', '/api/images/bob/public.img', {}],
-      ['GET', '/api/images', {}],
+      ['GET', '/api/images/bob/rhel5.5.img', {}],
+      ['GET', '/api/images?shared=true', {}],
       ['POST', '/api/images', { json: { name: 'anon.img' } }],
       ['DELETE', '/api/images/bob/public.img', {}],
     ] as const) {

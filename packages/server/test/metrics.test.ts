@@ -55,7 +55,7 @@ test('requests in flight stay exact over real sockets: 401s are counted in and o
     const { port } = t.app.server.address() as AddressInfo;
     const base = `http://127.0.0.1:${port}`;
     // Refused in the caller hook, before the old onRequest increment: the gauge went negative.
-    for (let i = 0; i < 50; i++) assert.equal((await fetch(`${base}/api/images`)).status, 401);
+    for (let i = 0; i < 50; i++) assert.equal((await fetch(`${base}/api/whoami`)).status, 401);
     assert.equal(await inFlight(base), 1, 'only the scrape itself is in flight');
 
     // Downloads cut after their first bytes: fastify's onResponse never runs for them.

@@ -24,3 +24,4 @@ export { VomsValidator, type VomsValidatorOptions, type VomsVerdict, type Truste
 export { VomsDir, type VomsServerEntry } from './vomsdir.js';
 export { parseLscFile, lscMatches, type LscChain } from './lsc-file.js';
 export { AcName, parseVomsAc, splitVomsAcs, VOMS_OID, type VomsAc, type AcExtension } from './voms-ac.js';
+export { toPkcs12, type Pkcs12Options } from './pkcs12.js';

@@ -13,6 +13,7 @@
  */
 import type { RepomanConfig } from '../config/config-types.js';
 import { buildApp } from '../http/build-app.js';
+import { defaultWebRoot, loadWebFiles } from '../http/web-ui.js';
 import { createMetrics } from '../http/metrics.js';
 import { openMetadata } from '../metadata/open-metadata.js';
 import { applyAdminDns } from '../services/admin-bootstrap.js';
@@ -68,12 +69,14 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
     if (abandoned > 0) notice(`repoman-server: removed ${abandoned} abandoned upload(s) from image storage`);
     const tls = await resolveTls(config, metadata);
     const store = blobs;
+    const webFiles = loadWebFiles(defaultWebRoot());
+    if (webFiles.size === 0) notice('repoman-server: the web UI is not built (run `npm run build`); serving the API only');
     running = await deps.startServer({
       config,
       tls: tls.files,
       notice,
       // REPOMAN_CONTRACT_CHECK=1: the end-to-end suites check every answer against @repoman/api.
-      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
+      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, webFiles, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
     });
     if (tls.devPki) printNewcomerLines(tls.devPki, running.urls[0] ?? '', notice);
     sweeper.start();

@@ -4,9 +4,9 @@
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
  * in order: the request schemas of `@repoman/api`'s route table, the route table (for 405s), error
  * handling, conditional requests and caching headers, the contract check (tests only), body
- * parsers, metrics, HSTS (HTTPS), the cross-site guard, the caller hook, the request log, and
- * the route files of `routes/api-routes.ts`. The caller listens (see `tls/start-server.ts`) or
- * injects requests (tests).
+ * parsers, metrics, HSTS (HTTPS), the cross-site guard, the caller hook, the request log, the
+ * web UI (HTTPS only), and the route files of `routes/api-routes.ts`. The caller listens (see
+ * `tls/start-server.ts`) or injects requests (tests).
  */
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { RepomanConfig } from '../config/config-types.js';
@@ -37,6 +37,7 @@ import type { RouteContext } from './route-context.js';
 import { installRouteSchemas } from './route-schemas.js';
 import { RouteTable } from './route-table.js';
 import { API_ROUTES } from './routes/api-routes.js';
+import { installWebUi, type WebFiles } from './web-ui.js';
 
 /** How long a request's headers may take to arrive (a slow-headers guard; bodies have `limits.idle_timeout`). */
 const HEADERS_TIMEOUT_MS = 60_000;
@@ -65,6 +66,8 @@ export interface AppDeps {
   readonly contractCheck?: boolean;
   /** Log level; default "info". */
   readonly logLevel?: string;
+  /** The built web UI served at `/` on HTTPS (`loadWebFiles`); default none (`/` then says how to build it). */
+  readonly webFiles?: WebFiles;
 }
 
 /** The URL without the slashes ending its path (the query kept); `/` stays `/`. */
@@ -122,6 +125,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installCrossSiteGuard(app, { publicUrl: deps.config.server.public_url, plainHttp: deps.plainHttp ?? false });
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
   installRequestLog(app);
+  if (deps.plainHttp !== true) installWebUi(app, { files: deps.webFiles ?? new Map() });
 
   const keepVersions = deps.config.images.keep_versions;
   const quotaDefaults = { userBytes: deps.config.quotas.user_bytes, userImages: deps.config.quotas.user_images };

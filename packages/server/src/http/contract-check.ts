@@ -17,6 +17,7 @@ const NO_ROUTE: RouteDescriptor = { id: 'noRoute', methods: [], url: '', tag: 's
 
 export function installContractCheck(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
+    if (request.webUi) return payload; // the web UI's files (web-ui.ts), not an API answer
     const route = request.routeOptions.config.apiRoute ?? NO_ROUTE;
     // Streams (image bytes) are not read here, their headers and status still are; node drops the body of a HEAD answer.
     const body = request.method !== 'HEAD' && (typeof payload === 'string' || Buffer.isBuffer(payload)) ? payload : undefined;

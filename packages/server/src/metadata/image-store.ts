@@ -155,6 +155,12 @@ export interface ImageQuery {
   readonly viaGroups?: readonly number[];
   /** Case-insensitive substring of the name or the description. */
   readonly text?: string;
+  /** Only public images (unauthenticated_access). */
+  readonly publicOnly?: boolean;
+  /** Only images whose os_type or os_variant equals this, case-insensitively. */
+  readonly os?: string;
+  /** Only images of this disk format. */
+  readonly diskFormat?: string;
   readonly limit: number;
   /** Rows skipped (after `after`, when both are given). */
   readonly offset: number;

@@ -144,6 +144,12 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     const list = [];
     if (query.readableBy !== undefined) list.push(eb('images.id', 'in', readableIds(query.readableBy, query.viaGroups)));
     if (query.ownerId !== undefined) list.push(eb('images.owner_id', '=', query.ownerId));
+    if (query.publicOnly === true) list.push(eb('images.unauthenticated_access', '=', PUBLIC));
+    if (query.diskFormat !== undefined) list.push(eb('images.disk_format', '=', query.diskFormat));
+    if (query.os !== undefined) {
+      const os = query.os.toLowerCase();
+      list.push(eb.or([sql<boolean>`lower(${eb.ref('images.os_type')}) = ${os}`, sql<boolean>`lower(${eb.ref('images.os_variant')}) = ${os}`]));
+    }
     if (query.sharedWith !== undefined) {
       list.push(eb('images.owner_id', '!=', query.sharedWith));
       list.push(eb.or([sharedDirectly(eb, query.sharedWith), sharedThroughGroup(eb, query.sharedWith, query.viaGroups)]));
@@ -195,8 +201,8 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     const count = async () =>
       Number((await db.selectFrom('images').where((eb) => conditions(eb, query)).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     if (totals === undefined) return count();
-    const { readableBy, ownerId, sharedWith, sharedWithGroup, viaGroups, text } = query;
-    return totals.get(JSON.stringify([readableBy, ownerId, sharedWith, sharedWithGroup, viaGroups, text]), count);
+    const { readableBy, ownerId, publicOnly, diskFormat, os, sharedWith, sharedWithGroup, viaGroups, text } = query;
+    return totals.get(JSON.stringify([readableBy, ownerId, publicOnly, diskFormat, os, sharedWith, sharedWithGroup, viaGroups, text]), count);
   }
 
   return {

@@ -9,6 +9,7 @@
  * The bytes themselves are handled by `image-transfer.ts`. Two instances creating the same
  * image race on the unique (owner, name) constraint: one succeeds, the other answers 409.
  */
+import type { DiskFormat } from '@repoman/api';
 import type { ImageQuery } from '../metadata/image-store.js';
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
 import { MissingReference, UniqueViolation } from '../metadata/store-errors.js';
@@ -40,6 +41,12 @@ export interface ImageListFilters {
   readonly group?: string | undefined;
   /** Case-insensitive substring of the name or description. */
   readonly q?: string | undefined;
+  /** Only public images (unauthenticated_access). */
+  readonly public?: boolean | undefined;
+  /** Only images whose os_type or os_variant is this, case-insensitively. */
+  readonly os?: string | undefined;
+  /** Only images of this disk format. */
+  readonly format?: DiskFormat | undefined;
 }
 
 /** Which page of a listing: `limit` images after `cursor` (keyset) or after `offset` (kept for old clients). */
@@ -91,11 +98,17 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
     return user;
   }
 
-  async function page(caller: Caller, filters: Omit<ImageQuery, 'readableBy' | 'limit' | 'offset' | 'after'>, paging: Paging): Promise<ImageListPage> {
+  /** What a caller may list: a registered user what it can read; an anonymous HTTPS caller (the web UI without a certificate) public images only. */
+  function visibleTo(caller: Caller, filters: Pick<ImageQuery, 'sharedWith'>): Partial<ImageQuery> {
+    if (caller.kind === 'anonymous' && !caller.plainHttp && filters.sharedWith === undefined) return { publicOnly: true };
     const viewer = requireUser(caller);
     // The viewer's per-request VOMS groups; not when the listing is about another user's shares.
     const viaGroups = filters.sharedWith === undefined || filters.sharedWith === viewer.user.id ? viewer.vomsGroups.map((group) => group.id) : [];
-    const query = { ...filters, ...pageQuery(paging), ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }), viaGroups };
+    return { ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }), viaGroups };
+  }
+
+  async function page(caller: Caller, filters: Omit<ImageQuery, 'readableBy' | 'limit' | 'offset' | 'after'>, paging: Paging): Promise<ImageListPage> {
+    const query = { ...filters, ...pageQuery(paging), ...visibleTo(caller, filters) };
     const result = await images.list(query);
     const last = result.images.at(-1);
     return {
@@ -112,9 +125,10 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
   };
 
   return {
-    /** The images the caller can see (own, shared with it, public; every image for admins), filtered and paged. */
+    /** The images the caller can see (own, shared with it, public; every image for admins; public only for anonymous), filtered and paged. */
     async list(caller: Caller, filters: ImageListFilters, paging: Paging): Promise<ImageListPage> {
-      const viewer = requireUser(caller);
+      // Only "shared with me" needs a registered user; anonymous callers see public images (visibleTo).
+      const viewer = filters.shared === true ? requireUser(caller) : null;
       let sharedWithGroup: number | undefined;
       if (filters.group !== undefined) {
         checkAccountName('group', filters.group);
@@ -126,7 +140,10 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
         caller,
         {
           ...(filters.owner !== undefined && { ownerId: (await userNamed(filters.owner)).id }),
-          ...(filters.shared === true && { sharedWith: viewer.user.id }),
+          ...(viewer !== null && { sharedWith: viewer.user.id }),
+          ...(filters.public === true && { publicOnly: true }),
+          ...(filters.os !== undefined && filters.os !== '' && { os: filters.os }),
+          ...(filters.format !== undefined && { diskFormat: filters.format }),
           ...(sharedWithGroup !== undefined && { sharedWithGroup }),
           ...(filters.q !== undefined && { text: filters.q }),
         },
@@ -163,6 +180,8 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
     },
 
     async get(caller: Caller, ref: ImageRef): Promise<SharedImage> {
+      // Anonymous callers read public records on HTTPS only (the web UI); plain HTTP serves bytes alone.
+      if (caller.kind === 'anonymous' && caller.plainHttp) requireUser(caller);
       return withShares(images, (await locateImage(stores, caller, ref)).image);
     },
 

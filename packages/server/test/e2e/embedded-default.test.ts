@@ -1,7 +1,8 @@
 // The newcomer's path (SPEC §5, README's first command): `repoman-server` with no configuration
 // at all, in an empty directory, makes ./var (SQLite database, image directory, development PKI
 // with an RFC 3820 proxy of a registered admin) and prints lines that work exactly as printed,
-// for curl and for the real `repoman` client, with no other variable set. `npm start` runs that
+// for curl and for the real `repoman` client, with no other variable set, and a PKCS#12 copy of
+// the admin's certificate with its password with which a real browser logs in to the web UI. `npm start` runs that
 // same executable, with the node flags of its shebang. Its keys and database are private to the
 // server's user, and it answers on loopback only.
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { hasChromium, launchBrowser } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-ports.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -42,7 +44,7 @@ function waitForLines(child: ChildProcess, output: { text: string }): Promise<vo
     const timer = setTimeout(() => fail(new Error(`no start in 60 s:\n${output.text}`)), 60_000);
     child.stderr?.on('data', (chunk: Buffer) => {
       output.text += chunk.toString();
-      if (/npx repoman whoami/.test(output.text)) {
+      if (/then open the page and choose it/.test(output.text)) {
         clearTimeout(timer);
         ready();
       }
@@ -128,12 +130,30 @@ describe('the embedded default, started with no configuration', () => {
     const expected: Record<string, string> = {
       var: '700', 'var/pki': '700', 'var/pki/ca': '700', 'var/pki/admin': '700', 'var/pki/certificates': '700',
       'var/pki/ca/cakey.pem': '600', 'var/pki/hostkey.pem': '600', 'var/pki/admin/userkey.pem': '600', 'var/pki/admin/proxy.pem': '600',
+      'var/pki/admin/admin.p12': '600', 'var/pki/admin/admin.p12.password': '600',
       // The -wal and -shm files exist while the server runs.
       'var/repoman.db': '600', 'var/repoman.db-wal': '600', 'var/repoman.db-shm': '600',
     };
     const actual: Record<string, string> = {};
     for (const path of Object.keys(expected)) actual[path] = await modeOf(path);
     assert.deepEqual(actual, expected);
+  });
+
+  it('prints a PKCS#12 file and its password with which a real browser logs in to the web UI as the admin', { skip: !hasChromium() && 'no chromium' }, async () => {
+    const line = /log in to the web UI at (\S+)\/ as the admin: import (.+\.p12) \(password: (\S+)\)/.exec(printed);
+    assert.ok(line, printed);
+    const [, url, pfxPath, passphrase] = line as unknown as [string, string, string, string];
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true, clientCertificates: [{ origin: url, pfxPath, passphrase }] });
+      const page = await context.newPage();
+      await page.goto(`${url}/`);
+      await page.getByRole('link', { name: 'admin', exact: true }).click();
+      await page.getByText('Administrator').waitFor();
+      assert.match(await page.locator('main').innerText(), /Certificate DN\s+\/O=Repoman Development\/.*\/CN=Repoman Admin/);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('listens on 127.0.0.1 only, and logs https:// for its TLS port and http:// for the plain one', async () => {

@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { RepomanConfig } from '../../src/config/config-types.js';
 import { CONTRACT_VIOLATION_LOG } from '../../src/http/contract-check.js';
 import { buildApp } from '../../src/http/build-app.js';
+import type { WebFiles } from '../../src/http/web-ui.js';
 import type { MetadataStores } from '../../src/metadata/metadata-store.js';
 import { openMetadata, type OpenMetadata } from '../../src/metadata/open-metadata.js';
 import { ensureAdmin } from '../../src/services/admin-bootstrap.js';
@@ -58,6 +59,8 @@ export interface TestAppOptions {
   readonly env?: Record<string, string>;
   /** Replaces the blob store the app sees (e.g. to observe or delay it). */
   readonly wrapBlobs?: (blobs: BlobStore) => BlobStore;
+  /** The built web UI to serve (`loadWebFiles`); default none. */
+  readonly webFiles?: WebFiles;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -81,6 +84,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         : null;
     },
     plainHttp: options.plainHttp ?? false,
+    ...(options.webFiles !== undefined && { webFiles: options.webFiles }),
     // Every answer of every in-process test is checked against @repoman/api; close() fails on a mismatch.
     contractCheck: true,
   });

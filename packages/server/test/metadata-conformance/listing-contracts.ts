@@ -1,6 +1,6 @@
 /**
  * Conformance: the image listing. Visibility (own, public, shared directly or through a
- * group), the owner / shared-with / group filters, case-insensitive text search with LIKE's
+ * group), the owner / shared-with / group / public / OS / disk-format filters, case-insensitive text search with LIKE's
  * own characters taken literally, paging with the total of all pages, keyset paging (`after`)
  * that neither repeats nor skips an image while others are inserted and deleted, and one
  * order — owner name, then image name, byte by byte — on every engine and locale.
@@ -133,6 +133,22 @@ export function listingContracts(backend: MetadataBackend): void {
       await behindTheStores('alpha.img', 0);
       await new Promise((done) => setTimeout(done, TOTAL_CACHE_MS + 50));
       assert.equal(await total(), 4);
+    }),
+  );
+
+  test(
+    'publicOnly, os (os_type or os_variant, case-insensitive, whole value) and diskFormat narrow the listing',
+    withDatabase(backend, async ({ metadata }) => {
+      const { bob, pam } = await world(metadata);
+      await addImage(metadata, pam, 'deb.qcow2', { osType: 'Linux', osVariant: 'Debian12', diskFormat: 'qcow2', unauthenticatedAccess: true });
+      await addImage(metadata, pam, 'win.vhdx', { osType: 'windows', diskFormat: 'vhdx' });
+      assert.deepEqual(await names(metadata, { publicOnly: true }), ['bob/Zeta.img', 'pam/deb.qcow2']);
+      assert.deepEqual(await names(metadata, { publicOnly: true, ownerId: bob.id }), ['bob/Zeta.img']);
+      assert.deepEqual(await names(metadata, { os: 'linux' }), ['pam/deb.qcow2']);
+      assert.deepEqual(await names(metadata, { os: 'DEBIAN12' }), ['pam/deb.qcow2']);
+      assert.deepEqual(await names(metadata, { os: 'lin' }), []);
+      assert.deepEqual(await names(metadata, { diskFormat: 'vhdx' }), ['pam/win.vhdx']);
+      assert.deepEqual(await names(metadata, { diskFormat: 'qcow2', os: 'windows' }), []);
     }),
   );
 

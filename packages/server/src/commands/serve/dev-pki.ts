@@ -2,7 +2,9 @@
  * The development PKI of the embedded default. On the first start without configured TLS it
  * makes, under `<data_dir>/pki`: a CA unique to this installation in a grid-style hashed CA
  * directory (`certificates/<hash>.0` and `.signing_policy`), a server certificate for
- * localhost, 127.0.0.1 and ::1, and an admin user certificate. On every start it issues a
+ * localhost, 127.0.0.1 and ::1, and an admin user certificate with a PKCS#12 copy for the
+ * browser (`admin/admin.p12`, its random password in `admin/admin.p12.password`, both 0600:
+ * the web UI's login, SPEC §4.1). On every start it issues a
  * fresh RFC 3820 proxy of the admin (12 hours, like grid-proxy-init), so the lines printed
  * for the newcomer always work. Its directories are 0700 and its private keys 0600 (the CA
  * certificate stays readable). Nothing here is meant for production: a grid site points
@@ -20,6 +22,7 @@ import {
   issueProxy,
   subjectHash,
   toPem,
+  toPkcs12,
   writeProxyFile,
 } from '@repoman/x509';
 
@@ -31,6 +34,10 @@ export interface DevPki {
   adminDn: string;
   /** A fresh RFC 3820 proxy of the admin: proxy, key, admin certificate. */
   adminProxy: string;
+  /** The admin's certificate and key as PKCS#12, to import into a browser. */
+  adminP12: string;
+  /** Its password (NSS, the browsers' store, mishandles empty ones). */
+  adminP12Password: string;
 }
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -66,6 +73,8 @@ export async function ensureDevPki(dataDir: string): Promise<DevPki> {
     adminCert: join(root, 'admin', 'usercert.pem'),
     adminKey: join(root, 'admin', 'userkey.pem'),
     adminProxy: join(root, 'admin', 'proxy.pem'),
+    adminP12: join(root, 'admin', 'admin.p12'),
+    adminP12Password: join(root, 'admin', 'admin.p12.password'),
   };
   // Private to the server's user, like the data directory (the keys are 0600 as well).
   for (const dir of [join(root, 'ca'), join(root, 'admin'), caDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -128,6 +137,12 @@ export async function ensureDevPki(dataDir: string): Promise<DevPki> {
     await writeFile(paths.adminCert, toPem(cert));
   }
   const admin = await loadPair(paths.adminCert, paths.adminKey);
+  if (!(await exists(paths.adminP12)) || !(await exists(paths.adminP12Password))) {
+    const password = randomBytes(9).toString('base64url');
+    await writeFile(paths.adminP12, toPkcs12({ cert: admin.cert, key: admin.key, password, friendlyName: 'Repoman Admin (development)' }), { mode: 0o600 });
+    await writeSecret(paths.adminP12Password, `${password}\n`);
+  }
+  const adminP12Password = (await readFile(paths.adminP12Password, 'utf8')).trim();
   const proxy = issueProxy({ issuerCert: admin.cert, issuerKey: admin.key, lifetimeSeconds: PROXY_LIFETIME_SECONDS });
   await writeProxyFile(paths.adminProxy, proxy, [admin.cert]);
 
@@ -137,5 +152,7 @@ export async function ensureDevPki(dataDir: string): Promise<DevPki> {
     serverKey: paths.serverKey,
     adminDn: admin.cert.subjectDn,
     adminProxy: paths.adminProxy,
+    adminP12: paths.adminP12,
+    adminP12Password,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The lines `serve` prints once listening with the development PKI: where the PKI is, and how
- * to call the server as its admin with curl and with `repoman`. They are meant to be pasted
+ * The lines `serve` prints once listening with the development PKI: where the PKI is, how
+ * to call the server as its admin with curl and with `repoman`, and how to log in to the web
+ * UI with the admin's PKCS#12 certificate and its password. They are meant to be pasted
  * as they are (the embedded-default end-to-end test does exactly that).
  */
 import type { DevPki } from './dev-pki.js';
@@ -13,6 +14,8 @@ export function printNewcomerLines(pki: DevPki, url: string, notice: (line: stri
   notice(`  export REPOMAN_SERVER=${shellWord(url)} X509_USER_PROXY=${shellWord(pki.adminProxy)} X509_CERT_DIR=${shellWord(pki.caDir)}`);
   notice('  curl --capath "$X509_CERT_DIR" --cert "$X509_USER_PROXY" --key "$X509_USER_PROXY" "$REPOMAN_SERVER/api/whoami"');
   notice('  npx repoman whoami    # in this checkout; `repoman whoami` once the client is installed');
+  notice(`To log in to the web UI at ${url}/ as the admin: import ${pki.adminP12} (password: ${pki.adminP12Password})`);
+  notice('  into the browser (Settings → Privacy and security → Certificates → Import), then open the page and choose it.');
 }
 
 /** A path or URL as one shell word, quoted only when it needs to be, so the printed lines paste as they are. */

@@ -1,0 +1,120 @@
+/**
+ * The UI's only way to the server: typed calls of the public API (`/api`, same origin, so the
+ * browser presents the user's certificate on the TLS connection). Types are the Static<> of
+ * `@repoman/api`'s TypeBox schemas (type imports only: nothing of the schemas ships to the
+ * browser). Bodies are JSON, which the cross-site guard lets through from this origin only.
+ * Every error answer becomes an `ApiError` carrying the server's code and message, which the
+ * pages show as they are.
+ */
+import type { Group, Image, ImageChanges, ImageFilter, ModifiedUser, NewGroup, NewImage, NewUser, User, UserChanges, Whoami } from '@repoman/api';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+async function call<T>(method: Method, path: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the server cannot be reached: check your connection and reload the page');
+  }
+  const text = await response.text();
+  const parsed: unknown = text === '' ? undefined : safeJson(text);
+  if (!response.ok) {
+    const envelope = parsed as { error?: { code?: string; message?: string } } | undefined;
+    throw new ApiError(response.status, envelope?.error?.code ?? 'HTTP_' + response.status, envelope?.error?.message ?? `the server answered ${response.status} ${response.statusText}`);
+  }
+  return { data: parsed as T, headers: response.headers };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const segment = encodeURIComponent;
+const imagePath = (owner: string, name: string) => `/api/images/${segment(owner)}/${segment(name)}`;
+
+/**
+ * The first page of the images list, asked for while whoami is still on its way (`prefetch`):
+ * it is the same for a logged-in user's default tab and an anonymous visitor, and saves a
+ * round trip on the page most visits start with. Used once, by the listing that matches it.
+ */
+let prefetched: { path: string; answer: Promise<{ data: Image[]; headers: Headers }> } | undefined;
+
+export function prefetch(path: string): void {
+  prefetched = { path, answer: call<Image[]>('GET', path) };
+  prefetched.answer.catch(() => {}); // its error, if any, is shown by the listing that uses it
+}
+
+/**
+ * `PUT /api/images/raw/{owner}/{name}` with a file's bytes, streamed by the browser, reporting
+ * progress (fetch cannot tell how much of a body was sent; XMLHttpRequest can). Replaces the
+ * image atomically when complete; resumable uploads (tus) are for another page.
+ */
+function uploadBytes(owner: string, name: string, file: File, onProgress: (sent: number, total: number) => void): Promise<void> {
+  return new Promise((done, fail) => {
+    const request = new XMLHttpRequest();
+    request.open('PUT', `/api/images/raw/${segment(owner)}/${segment(name)}`);
+    request.setRequestHeader('content-type', 'application/octet-stream');
+    request.upload.onprogress = (event) => onProgress(event.loaded, event.total);
+    request.onerror = () => fail(new ApiError(0, 'NETWORK', 'the upload was cut: check your connection and upload again'));
+    request.onload = () => {
+      if (request.status >= 200 && request.status < 300) return done();
+      const envelope = safeJson(request.responseText) as { error?: { code?: string; message?: string } } | undefined;
+      fail(new ApiError(request.status, envelope?.error?.code ?? `HTTP_${request.status}`, envelope?.error?.message ?? `the server answered ${request.status}`));
+    };
+    request.send(file);
+  });
+}
+
+export interface ImagePage {
+  readonly images: Image[];
+  readonly total: number;
+}
+
+export const api = {
+  whoami: async () => (await call<Whoami>('GET', '/api/whoami')).data,
+
+  listImages: async (filter: ImageFilter): Promise<ImagePage> => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) if (value !== undefined && value !== '') query.set(key, String(value));
+    const path = `/api/images?${query}`;
+    const early = prefetched?.path === path ? prefetched.answer : undefined;
+    prefetched = undefined;
+    const { data, headers } = await (early ?? call<Image[]>('GET', path));
+    return { images: data, total: Number(headers.get('x-total-count') ?? data.length) };
+  },
+  getImage: async (owner: string, name: string) => (await call<Image>('GET', imagePath(owner, name))).data,
+  createImage: async (image: NewImage) => (await call<Image>('POST', '/api/images', image)).data,
+  modifyImage: async (owner: string, name: string, changes: ImageChanges) => (await call<Image>('PATCH', imagePath(owner, name), changes)).data,
+  deleteImage: async (owner: string, name: string) => void (await call('DELETE', imagePath(owner, name))),
+  uploadBytes,
+  share: async (owner: string, name: string, kind: 'user' | 'group', who: string, on: boolean) =>
+    void (await call(on ? 'PUT' : 'DELETE', `${imagePath(owner, name)}/share/${kind}/${segment(who)}`)),
+
+  listGroups: async () => (await call<Group[]>('GET', '/api/groups')).data,
+  createGroup: async (group: NewGroup) => (await call<Group>('POST', '/api/groups', group)).data,
+  member: async (group: string, user: string, on: boolean) => (await call<Group>(on ? 'PUT' : 'DELETE', `/api/groups/${segment(group)}/users/${segment(user)}`)).data,
+
+  listUsers: async () => (await call<User[]>('GET', '/api/users')).data,
+  createUser: async (user: NewUser) => (await call<User>('POST', '/api/users', user)).data,
+  modifyUser: async (name: string, changes: UserChanges) => (await call<ModifiedUser>('PATCH', `/api/users/${segment(name)}`, changes)).data,
+};
