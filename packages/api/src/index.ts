@@ -12,3 +12,4 @@ export * from './openapi.js';
 export * from './routes.js';
 export * from './users.js';
 export * from './validate.js';
+export * from './imagelists.js';

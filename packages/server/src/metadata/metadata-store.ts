@@ -10,6 +10,7 @@
  * the errors of `store-errors.ts` (UniqueViolation, MissingReference, LastMember) and writes
  * nothing, never an engine error.
  */
+import type { ImageListStore } from './image-list-store.js';
 import type { ImageStore } from './image-store.js';
 import type { QuotaStore } from './quota-store.js';
 
@@ -145,6 +146,7 @@ export interface MetadataStores {
   readonly groups: GroupStore;
   readonly images: ImageStore;
   readonly quotas: QuotaStore;
+  readonly imageLists: ImageListStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */

@@ -11,6 +11,7 @@ import type { MetadataDialect } from './metadata-dialect.js';
 import type { MetadataStores } from './metadata-store.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { createSqlGroupStore } from './sql-group-store.js';
+import { createSqlImageListStore } from './sql-image-list-store.js';
 import { createSqlImageStore } from './sql-image-store.js';
 import { createSqlQuotaStore } from './sql-quota-store.js';
 import { postgresDialect } from './postgres-dialect.js';
@@ -51,6 +52,7 @@ export function openMetadata(url: string): OpenMetadata {
     groups: createSqlGroupStore(db, dialect),
     images: createSqlImageStore(db, dialect),
     quotas: createSqlQuotaStore(db),
+    imageLists: createSqlImageListStore(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -19,6 +19,7 @@ export const ERROR_MESSAGES = {
   USER_NOT_FOUND: 'No user has this name.',
   GROUP_NOT_FOUND: 'No group has this name.',
   IMAGE_NOT_FOUND: 'No such image.',
+  IMAGE_LIST_NOT_FOUND: 'No such image list.',
   IMAGE_EMPTY: 'This image has no bytes yet; upload them with PUT on its raw URL.',
   NOT_FOUND: 'No such resource.',
   METHOD_NOT_ALLOWED: 'This method is not allowed on this resource.',
