@@ -139,6 +139,7 @@ function resolveConfig(raw: ConfigSections, cwd: string, problems: string[]): Co
     storage: { ...storage, path: absolute(storage.path === DERIVED ? derived.storagePath : storage.path) },
     limits: { ...raw.limits },
     quotas: { ...raw.quotas },
+    imagelists: { ...raw.imagelists },
     admin: { dns: [...raw.admin.dns] },
     voms: { ...raw.voms, vomsdir: absolute(raw.voms.vomsdir) },
   };

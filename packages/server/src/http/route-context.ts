@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RepomanConfig } from '../config/config-types.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import type { GroupService } from '../services/group-service.js';
+import type { ImageListService } from '../services/image-list-service.js';
 import type { ImageService } from '../services/image-service.js';
 import type { ImageSharingService } from '../services/image-sharing.js';
 import type { ImageTransferService } from '../services/image-transfer.js';
@@ -23,6 +24,7 @@ export interface RouteContext {
   readonly images: ImageService;
   readonly sharing: ImageSharingService;
   readonly transfer: ImageTransferService;
+  readonly imageLists: ImageListService;
   readonly metrics: Metrics;
   /** Whether the database and the storage accept writes (`/healthz`). */
   readonly readiness: ReadinessProbe;
