@@ -74,6 +74,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
     const tls = await resolveTls(config, metadata);
     // Image lists are signed with the host key: a key that cannot sign stops the start here.
     const imageListSigner = await loadImageListSigner(tls.files);
+    if (imageListSigner.warning !== null) notice(`repoman-server: image lists: ${imageListSigner.warning}`);
     const worker = createSha512Worker(metadata.imageLists, blobs, { report: (line) => notice(`repoman-server: ${line}`) });
     sha512Worker = worker;
     const store = blobs;

@@ -5,7 +5,8 @@
  * `openssl smime -sign` program (the same OpenSSL the subscribers verify with, and no
  * dependency to keep). `loadImageListSigner` runs at server start: it reads the certificate
  * and the key, checks that they belong together, and signs a probe, so that an unreadable or
- * wrong key stops the start with a clear message rather than failing the first subscriber.
+ * wrong key stops the start with a clear message rather than failing the first subscriber; a
+ * certificate subscribers would refuse to trust for signing is reported (`warning`).
  */
 import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
@@ -16,6 +17,8 @@ export interface ImageListSigner {
   /** The endorser: the host certificate's subject and issuer, in the grid's slash form (hv:dn, hv:ca). */
   readonly dn: string;
   readonly ca: string;
+  /** Why subscribers would refuse its signatures, or null (see `smimeSigningProblem`). */
+  readonly warning: string | null;
   /** The S/MIME message of `text`, signed. */
   sign(text: string): Promise<string>;
 }
@@ -43,6 +46,26 @@ function opensslSign(files: SignerFiles, text: string): Promise<string> {
   });
 }
 
+const EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4';
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
+/**
+ * Why `openssl smime -verify` (its default S/MIME signing purpose, as vmcatcher, cloudkeeper
+ * and atrope use it) would refuse a signature by `certificate`, or null: an extended key usage
+ * without emailProtection, or a key usage without digitalSignature or nonRepudiation.
+ */
+export function smimeSigningProblem(certificate: Certificate): string | null {
+  const eku = certificate.extKeyUsage;
+  if (eku !== undefined && !eku.includes(EMAIL_PROTECTION) && !eku.includes(ANY_EXTENDED_KEY_USAGE)) {
+    return `the host certificate's extended key usage lacks emailProtection, so openssl smime -verify (vmcatcher, cloudkeeper, atrope) refuses the image lists it signs ("unsuitable certificate purpose") unless the subscriber passes -purpose any`;
+  }
+  const ku = certificate.keyUsage;
+  if (ku !== undefined && !ku.includes('digitalSignature') && !ku.includes('nonRepudiation')) {
+    return `the host certificate's key usage allows neither digitalSignature nor nonRepudiation, so subscribers refuse the image lists it signs`;
+  }
+  return null;
+}
+
 function explain(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -68,5 +91,5 @@ export async function loadImageListSigner(files: SignerFiles): Promise<ImageList
   } catch (error) {
     throw problem(explain(error));
   }
-  return { dn: certificate.subjectDn, ca: certificate.issuerDn, sign: (text) => opensslSign(files, text) };
+  return { dn: certificate.subjectDn, ca: certificate.issuerDn, warning: smimeSigningProblem(certificate), sign: (text) => opensslSign(files, text) };
 }
