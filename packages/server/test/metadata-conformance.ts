@@ -9,6 +9,7 @@ import { accountRaces } from './metadata-conformance/account-races.js';
 import { groupContracts } from './metadata-conformance/group-contracts.js';
 import type { MetadataBackend } from './metadata-conformance/harness.js';
 import { imageContracts } from './metadata-conformance/image-contracts.js';
+import { imageListContracts } from './metadata-conformance/image-list-contracts.js';
 import { imageRaces } from './metadata-conformance/image-races.js';
 import { listingContracts } from './metadata-conformance/listing-contracts.js';
 import { migrationContracts } from './metadata-conformance/migration-contracts.js';
@@ -27,5 +28,6 @@ export function metadataConformance(backend: MetadataBackend): void {
     describe('races between two instances: accounts', () => accountRaces(backend));
     describe('races between two instances: images', () => imageRaces(backend));
     describe('quotas, alone and racing between two instances', () => quotaRaces(backend));
+    describe('HEPiX image lists', () => imageListContracts(backend));
   });
 }
