@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ImageListRecord } from '@repoman/api';
+import { imageListLinks } from '../src/http/image-list-links.js';
 import { resolveCaller } from '../src/services/caller.js';
 import { createImageListService } from '../src/services/image-list-service.js';
 import { AWAITING_SHA512 } from '../src/services/image-list-members.js';
@@ -136,27 +137,27 @@ describe('when an image list is signed again', () => {
     const signer = { dn: '/CN=host', ca: '/CN=CA', warning: null, sign: async (text: string) => (signed.push(text), `signed:${text}`) };
     const service = createImageListService(t.metadata, { signer, checksums: { wake: () => {} }, expiryDays: 28, now: () => clock });
     const bob = await resolveCaller(t.metadata, { dn: BOB, limited: false }, { plainHttp: false });
-    const bases = { https: 'https://repo.example:8443', http: null };
-    const list = JSON.parse((await service.create(bob, { name: 'fedcloud', images: [] }, bases)).list.published?.document.slice(7) ?? '{}');
+    const links = imageListLinks({ https: 'https://repo.example:8443', http: null });
+    const list = JSON.parse((await service.create(bob, { name: 'fedcloud', images: [] }, links)).list.published?.document.slice(7) ?? '{}');
     const first = list['hv:imagelist'];
     assert.equal(first['dc:date:expires'], '2027-01-04T10:00:00Z');
     assert.equal(first['hv:version'], '20261207100000');
 
-    const again = await service.signed('bob', 'fedcloud', bases);
+    const again = await service.signed('bob', 'fedcloud', links);
     assert.equal(signed.length, 1, 'unchanged: served as stored');
     assert.equal(again.version, 20261207100000);
 
-    await service.modify(bob, 'bob', 'fedcloud', { title: 'FedCloud' }, bases);
+    await service.modify(bob, 'bob', 'fedcloud', { title: 'FedCloud' }, links);
     assert.equal(signed.length, 2, 'changed: signed again');
     const second = JSON.parse(signed[1]!)['hv:imagelist'];
     assert.equal(second['hv:version'], '20261207100001', 'same second: still higher');
     assert.equal(second['dc:identifier'], first['dc:identifier']);
 
     clock = new Date('2026-12-27T10:00:00.000Z'); // 8 days left of 28: more than a quarter
-    await service.signed('bob', 'fedcloud', bases);
+    await service.signed('bob', 'fedcloud', links);
     assert.equal(signed.length, 2);
     clock = new Date('2026-12-29T10:00:00.000Z'); // 6 days left: less than a quarter
-    const renewed = await service.signed('bob', 'fedcloud', bases);
+    const renewed = await service.signed('bob', 'fedcloud', links);
     assert.equal(signed.length, 3);
     assert.equal(renewed.expires, '2027-01-26T10:00:00.000Z');
     assert.equal(JSON.parse(signed[2]!)['hv:imagelist']['dc:identifier'], first['dc:identifier']);

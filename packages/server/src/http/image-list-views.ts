@@ -4,11 +4,10 @@
  * and dates of the stored signature, and the URL subscribers fetch.
  */
 import type { ImageListRecord } from '@repoman/api';
-import { imageListPath } from '../services/image-list-document.js';
+import type { ImageListLinks } from '../services/image-list-members.js';
 import type { ImageListDetails } from '../services/image-list-service.js';
-import type { FileLinks } from './image-views.js';
 
-export function toImageListView({ list, members }: ImageListDetails, links: FileLinks): ImageListRecord {
+export function toImageListView({ list, members }: ImageListDetails, links: ImageListLinks): ImageListRecord {
   return {
     name: list.name,
     owner: list.owner,
@@ -30,6 +29,6 @@ export function toImageListView({ list, members }: ImageListDetails, links: File
     expires: list.published?.expires ?? null,
     created: list.created,
     modified: list.modified,
-    url: `${links.https}${imageListPath(list.owner, list.name)}`,
+    url: links.document(list.owner, list.name),
   };
 }

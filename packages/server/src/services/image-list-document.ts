@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { ImageListRow } from '../metadata/image-list-store.js';
 import type { UserRecord } from '../metadata/metadata-store.js';
-import type { MemberState, PublicBases } from './image-list-members.js';
+import type { ImageListLinks, MemberState } from './image-list-members.js';
 
 export interface Endorser {
   readonly dn: string;
@@ -19,14 +19,13 @@ export interface Endorser {
 export interface ListContext {
   readonly list: ImageListRow;
   readonly owner: UserRecord;
-  readonly bases: PublicBases;
+  readonly links: ImageListLinks;
   readonly endorser: Endorser;
 }
 
 type Published = Extract<MemberState, { published: true }>;
 
 const or = (value: string, fallback: string): string => (value.trim() === '' ? fallback : value);
-const segment = encodeURIComponent;
 
 /** A UUID derived from `text` (RFC 4122 version 5 layout over sha1), for ad:user:guid. */
 function nameUuid(text: string): string {
@@ -37,14 +36,9 @@ function nameUuid(text: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The path of a list's signed document. */
-export function imageListPath(owner: string, name: string): string {
-  return `/api/imagelists/${segment(owner)}/${segment(name)}/image.list`;
-}
-
 function imageEntry(member: Published, context: ListContext): Record<string, unknown> {
   const { image, sha512, uri } = member;
-  const { list, owner, bases } = context;
+  const { list, owner, links } = context;
   return {
     'hv:image': {
       'dc:identifier': image.uuid,
@@ -61,11 +55,11 @@ function imageEntry(member: Published, context: ListContext): Record<string, unk
       'sl:osname': or(image.osVariant, or(image.osType, 'unknown')),
       'sl:osversion': or(image.osVariant, 'unknown'),
       'sl:comments': `${image.owner}/${image.name} version ${image.version}, uploaded ${image.uploaded ?? image.modified}`,
-      'ad:mpuri': `${bases.https}/api/images/${segment(image.owner)}/${segment(image.name)}`,
+      'ad:mpuri': links.record(image),
       'ad:group': list.group ?? list.vo ?? list.owner,
       'ad:user:fullname': or(owner.fullName, owner.name),
       'ad:user:guid': nameUuid(owner.clientDn),
-      'ad:user:uri': `${bases.https}/api/users/${segment(owner.name)}`,
+      'ad:user:uri': links.user(owner.name),
       'hv:ram_minimum': String(image.minRam),
       'hv:core_minimum': '1',
     },
@@ -74,17 +68,16 @@ function imageEntry(member: Published, context: ListContext): Record<string, unk
 
 /** The list without its dates and version. */
 export function imageListContent(context: ListContext, members: readonly MemberState[]): Record<string, unknown> {
-  const { list, owner, bases, endorser } = context;
-  const host = new URL(bases.https).hostname;
+  const { list, owner, links, endorser } = context;
   return {
     'dc:identifier': list.uuid,
     'dc:title': list.title,
     'dc:description': or(list.description, list.title),
-    'dc:source': `${bases.https}/`,
-    'hv:uri': `${bases.https}${imageListPath(list.owner, list.name)}`,
+    'dc:source': links.source,
+    'hv:uri': links.document(list.owner, list.name),
     ...(list.vo !== null && { 'ad:vo': list.vo }),
     'hv:endorser': {
-      'hv:x509': { 'dc:creator': 'Repoman', 'hv:ca': endorser.ca, 'hv:dn': endorser.dn, 'hv:email': or(owner.email, `${owner.name}@${host}`) },
+      'hv:x509': { 'dc:creator': 'Repoman', 'hv:ca': endorser.ca, 'hv:dn': endorser.dn, 'hv:email': or(owner.email, `${owner.name}@${links.host}`) },
     },
     'hv:images': members.flatMap((member) => (member.published ? [imageEntry(member, context)] : [])),
   };

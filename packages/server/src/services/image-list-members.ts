@@ -5,17 +5,27 @@
  * `imageUriFor` is that last choice, kept in one place: a public image
  * (unauthenticated_access) is downloaded from its public URL (plain HTTP when that listener is
  * on, else HTTPS); a private one will use a download link (SPEC §3 "Download links"), which is
- * not wired in yet, so it is left out with that reason.
+ * not wired in yet, so it is left out with that reason. The URLs themselves are the HTTP
+ * layer's (`ImageListLinks`, made by `http/image-list-links.ts`).
  */
 import type { ImageListStore } from '../metadata/image-list-store.js';
 import type { ImageRecord, ImageStore } from '../metadata/image-store.js';
 import { hasExpired } from './image-fields.js';
 
-/** Base URLs (scheme, host, port; no trailing slash) under which the server is reached. */
-export interface PublicBases {
-  readonly https: string;
-  /** null when the plain-HTTP listener is off. */
-  readonly http: string | null;
+/** The URLs a signed list names, as the HTTP layer builds them. */
+export interface ImageListLinks {
+  /** The host name clients use (for a contact address when the owner has no email). */
+  readonly host: string;
+  /** The server's base URL (dc:source). */
+  readonly source: string;
+  /** The signed document of a list (its hv:uri). */
+  document(owner: string, name: string): string;
+  /** An image's record (ad:mpuri). */
+  record(image: ImageRecord): string;
+  /** A user's record (ad:user:uri). */
+  user(name: string): string;
+  /** Where anyone downloads a public image without a credential. */
+  publicDownload(image: ImageRecord): string;
 }
 
 export type MemberState =
@@ -25,17 +35,14 @@ export type MemberState =
 export const AWAITING_SHA512 = 'its sha512 is being computed in the background; it joins the signed list when done';
 export const NEEDS_DOWNLOAD_LINK = 'needs a download link (not yet available): make the image public (unauthenticated_access) to publish it';
 
-/** The path of an image's bytes in its owner's namespace. */
-const rawPath = (image: ImageRecord) => `/api/images/raw/${encodeURIComponent(image.owner)}/${encodeURIComponent(image.name)}`;
-
 /** Where a subscriber downloads `image` without a credential, or why it cannot. */
-export function imageUriFor(image: ImageRecord, bases: PublicBases): { readonly uri: string } | { readonly reason: string } {
+export function imageUriFor(image: ImageRecord, links: ImageListLinks): { readonly uri: string } | { readonly reason: string } {
   if (!image.unauthenticatedAccess) return { reason: NEEDS_DOWNLOAD_LINK };
-  return { uri: `${bases.http ?? bases.https}${rawPath(image)}` };
+  return { uri: links.publicDownload(image) };
 }
 
 /** The state of every image of the list, ordered by owner then name. */
-export async function memberStates(stores: { readonly imageLists: ImageListStore; readonly images: ImageStore }, listId: number, bases: PublicBases, now = new Date()): Promise<MemberState[]> {
+export async function memberStates(stores: { readonly imageLists: ImageListStore; readonly images: ImageStore }, listId: number, links: ImageListLinks, now = new Date()): Promise<MemberState[]> {
   const ids = await stores.imageLists.memberIds(listId);
   const images = (await Promise.all(ids.map((id) => stores.images.findById(id)))).filter((image): image is ImageRecord => image !== undefined);
   images.sort((a, b) => (a.owner === b.owner ? (a.name < b.name ? -1 : 1) : a.owner < b.owner ? -1 : 1));
@@ -45,7 +52,7 @@ export async function memberStates(stores: { readonly imageLists: ImageListStore
     const leftOut = (reason: string): MemberState => ({ image, sha512, published: false, reason });
     if (image.status !== 'ready' || image.blobKey === null) return leftOut('has no bytes yet: upload them first');
     if (hasExpired(image.expires, now)) return leftOut(`expired on ${image.expires}`);
-    const target = imageUriFor(image, bases);
+    const target = imageUriFor(image, links);
     if ('reason' in target) return leftOut(target.reason);
     if (sha512 === null) return leftOut(AWAITING_SHA512);
     return { image, sha512, uri: target.uri, published: true };

@@ -16,7 +16,7 @@ import { MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { requireUser } from './access.js';
 import { resolveCaller, type Caller, type UserCaller } from './caller.js';
 import { contentDigest, datedImageList, imageListContent, nextVersion } from './image-list-document.js';
-import { AWAITING_SHA512, memberStates, type MemberState, type PublicBases } from './image-list-members.js';
+import { AWAITING_SHA512, memberStates, type ImageListLinks, type MemberState } from './image-list-members.js';
 import type { ImageListSigner } from './image-list-signer.js';
 import { locateImage } from './image-access.js';
 import { checkAccountName, checkImageName } from './names.js';
@@ -113,18 +113,18 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
     };
   }
 
-  async function details(list: ImageListRow, bases: PublicBases): Promise<ImageListDetails> {
-    const members = await memberStates(stores, list.id, bases, now());
+  async function details(list: ImageListRow, links: ImageListLinks): Promise<ImageListDetails> {
+    const members = await memberStates(stores, list.id, links, now());
     if (members.some((member) => !member.published && member.reason === AWAITING_SHA512)) deps.checksums.wake();
     return { list, members };
   }
 
   /** The stored document if it still says what the list says and is not near expiry; else a new one, stored. */
-  async function refresh(list: ImageListRow, owner: UserRecord, bases: PublicBases): Promise<PublishedImageList> {
+  async function refresh(list: ImageListRow, owner: UserRecord, links: ImageListLinks): Promise<PublishedImageList> {
     const signer = deps.signer;
     if (signer === null) throw new RepomanError('UNAVAILABLE', 'this server has no host certificate and key to sign image lists with');
-    const { members } = await details(list, bases);
-    const content = imageListContent({ list, owner, bases, endorser: signer }, members);
+    const { members } = await details(list, links);
+    const content = imageListContent({ list, owner, links, endorser: signer }, members);
     const digest = contentDigest(content);
     const stored = list.published;
     const at = now();
@@ -140,11 +140,11 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
   }
 
   /** Signs after a change, when this server can; the record then shows the new version. */
-  async function afterChange(list: ImageListRow, owner: UserRecord, bases: PublicBases): Promise<ImageListDetails> {
-    if (deps.signer === null) return details(list, bases);
-    await refresh(list, owner, bases);
+  async function afterChange(list: ImageListRow, owner: UserRecord, links: ImageListLinks): Promise<ImageListDetails> {
+    if (deps.signer === null) return details(list, links);
+    await refresh(list, owner, links);
     const current = (await imageLists.find(list.ownerId, list.name)) ?? list;
-    return details(current, bases);
+    return details(current, links);
   }
 
   const translate = (owner: string, name: string) => (error: unknown): never => {
@@ -155,13 +155,13 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
 
   return {
     /** The caller's lists (every list for admins). */
-    async list(caller: Caller, bases: PublicBases): Promise<ImageListDetails[]> {
+    async list(caller: Caller, links: ImageListLinks): Promise<ImageListDetails[]> {
       const actor = requireUser(caller);
       const lists = await imageLists.list(actor.isAdmin ? undefined : actor.user.id);
-      return Promise.all(lists.map((list) => details(list, bases)));
+      return Promise.all(lists.map((list) => details(list, links)));
     },
 
-    async create(caller: Caller, input: CreateImageListInput, bases: PublicBases): Promise<ImageListDetails> {
+    async create(caller: Caller, input: CreateImageListInput, links: ImageListLinks): Promise<ImageListDetails> {
       const actor = requireUser(caller);
       checkImageName(input.name);
       const owner = actor.user;
@@ -171,21 +171,21 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
         .create({ ownerId: owner.id, name: input.name, ...listFields, title: input.title ?? input.name }, ids)
         .catch(translate(owner.name, input.name));
       if (ids.length > 0) deps.checksums.wake();
-      return afterChange(list, owner, bases);
+      return afterChange(list, owner, links);
     },
 
-    async get(caller: Caller, owner: string, name: string, bases: PublicBases): Promise<ImageListDetails> {
-      return details((await ownList(caller, owner, name)).list, bases);
+    async get(caller: Caller, owner: string, name: string, links: ImageListLinks): Promise<ImageListDetails> {
+      return details((await ownList(caller, owner, name)).list, links);
     },
 
-    async modify(caller: Caller, owner: string, name: string, input: ImageListInput, bases: PublicBases): Promise<ImageListDetails> {
+    async modify(caller: Caller, owner: string, name: string, input: ImageListInput, links: ImageListLinks): Promise<ImageListDetails> {
       const { list, actor, ownerRecord } = await ownList(caller, owner, name);
       const listFields = await fields(actor, ownerRecord, input);
       const ids = input.images === undefined ? undefined : await imageIds(actor, ownerRecord, input.images);
       const changed = await imageLists.update(list.id, listFields, ids).catch(translate(owner, name));
       if (changed === undefined) throw notFound(owner, name);
       if (ids !== undefined && ids.length > 0) deps.checksums.wake();
-      return afterChange(changed, ownerRecord, bases);
+      return afterChange(changed, ownerRecord, links);
     },
 
     async delete(caller: Caller, owner: string, name: string): Promise<void> {
@@ -194,12 +194,12 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
     },
 
     /** The signed document, for anyone (subscribers have no grid credential). */
-    async signed(owner: string, name: string, bases: PublicBases): Promise<PublishedImageList> {
+    async signed(owner: string, name: string, links: ImageListLinks): Promise<PublishedImageList> {
       checkImageName(name);
       const ownerRecord = await userNamed(owner);
       const list = ownerRecord && (await imageLists.find(ownerRecord.id, name));
       if (ownerRecord === undefined || list === undefined) throw new RepomanError('IMAGE_LIST_NOT_FOUND', `no image list ${owner}/${name}`);
-      return refresh(list, ownerRecord, bases);
+      return refresh(list, ownerRecord, links);
     },
   };
 }

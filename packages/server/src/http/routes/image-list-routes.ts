@@ -9,6 +9,7 @@
 import type { ImageListChanges, NewImageList } from '@repoman/api';
 import { readBody } from '../body-fields.js';
 import { fileLinks } from '../file-links.js';
+import { imageListLinks } from '../image-list-links.js';
 import { toImageListView } from '../image-list-views.js';
 import type { RoutePlugin } from '../route-context.js';
 
@@ -19,19 +20,19 @@ interface ListParams {
 
 export const imageListRoutes: RoutePlugin = (app, { imageLists, config }) => {
   app.get('/api/imagelists', async (request) => {
-    const links = fileLinks(request, config.server);
+    const links = imageListLinks(fileLinks(request, config.server));
     return (await imageLists.list(request.caller, links)).map((details) => toImageListView(details, links));
   });
 
   app.post('/api/imagelists', async (request, reply) => {
-    const links = fileLinks(request, config.server);
+    const links = imageListLinks(fileLinks(request, config.server));
     const created = await imageLists.create(request.caller, readBody<NewImageList>(request), links);
     const location = `/api/imagelists/${encodeURIComponent(created.list.owner)}/${encodeURIComponent(created.list.name)}`;
     return reply.status(201).header('location', location).send(toImageListView(created, links));
   });
 
   app.get<{ Params: ListParams }>('/api/imagelists/:owner/:list', async (request) => {
-    const links = fileLinks(request, config.server);
+    const links = imageListLinks(fileLinks(request, config.server));
     return toImageListView(await imageLists.get(request.caller, request.params.owner, request.params.list, links), links);
   });
 
@@ -39,7 +40,7 @@ export const imageListRoutes: RoutePlugin = (app, { imageLists, config }) => {
     method: ['PATCH', 'POST'],
     url: '/api/imagelists/:owner/:list',
     handler: async (request) => {
-      const links = fileLinks(request, config.server);
+      const links = imageListLinks(fileLinks(request, config.server));
       const changed = await imageLists.modify(request.caller, request.params.owner, request.params.list, readBody<ImageListChanges>(request), links);
       return toImageListView(changed, links);
     },
@@ -51,7 +52,7 @@ export const imageListRoutes: RoutePlugin = (app, { imageLists, config }) => {
   });
 
   app.get<{ Params: ListParams }>('/api/imagelists/:owner/:list/image.list', async (request, reply) => {
-    const signed = await imageLists.signed(request.params.owner, request.params.list, fileLinks(request, config.server));
+    const signed = await imageLists.signed(request.params.owner, request.params.list, imageListLinks(fileLinks(request, config.server)));
     return reply
       .header('content-type', 'text/plain; charset=utf-8')
       .header('last-modified', new Date(signed.signed).toUTCString())
