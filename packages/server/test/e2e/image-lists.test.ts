@@ -191,8 +191,32 @@ function subscriberSuite(name: string, backend: Backend): void {
 subscriberSuite('files and SQLite', embedded);
 subscriberSuite('Ceph RGW and PostgreSQL', cephAndPostgres);
 
+describe('with the plain-HTTP listener on', () => {
+  it('a public image\'s hv:uri is its plain-HTTP URL, and downloads there without a certificate', async () => {
+    const site = await makeGridSite();
+    const bob = await site.user('bob');
+    const repo = await startRepository({ site, adminDns: [bob.dn], http: true });
+    const subscriber = await makeSubscriber(`${repo.url}/api/imagelists/bob/plain/image.list`, site.caDir);
+    try {
+      const as = (path: string, options: Partial<CurlOptions> = {}) => curl(`${repo.url}${path}`, { caDir: site.caDir, credential: bob.proxyPath, ...options });
+      const file = join(site.dir, 'plain.bytes');
+      await randomFile(file, 100_000);
+      assert.equal(as('/api/images', { method: 'POST', json: { name: 'plain.img', unauthenticated_access: true } }).status, 201);
+      assert.equal(as('/api/images/raw/plain.img', { args: ['-T', file] }).status, 200);
+      assert.equal(as('/api/imagelists', { method: 'POST', json: { name: 'plain', images: ['bob/plain.img'] } }).status, 201);
+      let images: SubscriberRun['images'] = [];
+      await waitFor('plain.img in the list', async () => (images = (await subscriber.run()).images).length === 1, 30_000);
+      assert.equal(images[0]?.['hv:uri'], `${repo.httpUrl}/api/images/raw/bob/plain.img`);
+    } finally {
+      await subscriber.cleanup();
+      await repo.cleanup();
+      await site.cleanup();
+    }
+  });
+});
+
 describe('a host key that cannot sign image lists', () => {
-  it('stops the server at start with a message naming the key, before any fetch', async () => {
+  it('stops the server at start with a message naming the key, before any fetch; check-config reports it too', async () => {
     const site = await makeGridSite();
     const dir = await mkdtemp(join(tmpdir(), 'repoman-badkey-'));
     try {
@@ -208,6 +232,9 @@ describe('a host key that cannot sign image lists', () => {
       assert.equal(result.status, 1, result.stderr);
       assert.match(result.stderr, /image lists: cannot use the host key .*other-key\.pem: it is not the key of \/DC=org\/DC=Repoman Test\/CN=localhost/);
       assert.doesNotMatch(result.stderr, /listening on/);
+      const checked = spawnSync(process.execPath, [CLI, 'check-config', '--config', config], { encoding: 'utf8', env, timeout: 60_000 });
+      assert.equal(checked.status, 1, checked.stdout);
+      assert.match(checked.stderr, /image lists: cannot use the host key .*other-key\.pem/);
     } finally {
       await rm(dir, { recursive: true, force: true });
       await site.cleanup();
