@@ -6,9 +6,7 @@
  * document is stored in the database, so that any instance serves the same one; it is signed
  * again, with a higher `hv:version` and the same `dc:identifier`, whenever what it would say
  * changed (the list, an image's version or checksum, an image gone or newly ready) and when
- * less than a quarter of its lifetime (`[imagelists] expiry_days`) is left — but not while the
- * sha512 of one of its images is being computed (a new upload): the stored document is served
- * until the digest is ready, rather than one without the image. The check runs at
+ * less than a quarter of its lifetime (`[imagelists] expiry_days`) is left. The check runs at
  * every fetch and after every change of the list; of two instances re-signing at once, one
  * stores its document and the other serves it.
  */
@@ -131,11 +129,7 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
     const stored = list.published;
     const at = now();
     const lifetime = deps.expiryDays * DAY_MS;
-    // While a sha512 is being computed (a new upload of a listed image, typically), the stored
-    // document stays: signing without the image would make subscribers drop it for a moment.
-    const waiting = members.some((member) => !member.published && member.reason === AWAITING_SHA512);
-    const fresh = stored !== null && Date.parse(stored.expires) - at.getTime() > lifetime / 4;
-    if (fresh && (stored.contentDigest === digest || waiting)) return stored;
+    if (stored !== null && stored.contentDigest === digest && Date.parse(stored.expires) - at.getTime() > lifetime / 4) return stored;
     const version = nextVersion(at, stored?.version ?? null);
     const expires = new Date(at.getTime() + lifetime);
     const document = await signer.sign(datedImageList(content, { created: at, expires, version }));
