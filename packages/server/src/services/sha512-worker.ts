@@ -20,8 +20,6 @@ export interface Sha512Worker {
   start(): void;
   /** Stops the timer and waits for the pass in progress. */
   stop(): Promise<void>;
-  /** Resolves once no pass is running (tests). */
-  idle(): Promise<void>;
 }
 
 export interface Sha512WorkerOptions {
@@ -33,7 +31,7 @@ export interface Sha512WorkerOptions {
 
 const BATCH = 16;
 
-export async function sha512OfBlob(blobs: BlobStore, key: string): Promise<string> {
+async function sha512OfBlob(blobs: BlobStore, key: string): Promise<string> {
   const hash = createHash('sha512');
   await pipeline(await blobs.read(key), hash);
   return hash.digest('hex');
@@ -90,9 +88,6 @@ export function createSha512Worker(store: Pick<ImageListStore, 'blobsAwaitingSha
       stopped = true;
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
-      while (running !== undefined) await running;
-    },
-    async idle() {
       while (running !== undefined) await running;
     },
   };
