@@ -13,3 +13,4 @@ export * from './openapi.js';
 export * from './routes.js';
 export * from './users.js';
 export * from './validate.js';
+export * from './imagelists.js';

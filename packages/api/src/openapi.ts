@@ -55,6 +55,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'users', description: 'user accounts' },
       { name: 'groups', description: 'groups, membership and permissions' },
       { name: 'images', description: 'image records, sharing and bytes' },
+      { name: 'imagelists', description: 'HEPiX image lists, signed for grid cloud subscribers' },
     ],
     paths,
     components: {

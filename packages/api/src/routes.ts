@@ -11,6 +11,7 @@ import { GroupName, Health, ImageName, Permission, UserName } from './common.js'
 import { COMMON_ERRORS, type ErrorCode } from './errors.js';
 import { Group, GroupChanges, GroupList, GroupNameList, NewGroup, PermissionList, UserNameList } from './groups.js';
 import { CloneImage, DownloadQuery, Image, ImageChanges, ImageList, ImageQuery, ImageVersionList, NewImage, PageQuery, Rollback, VersionNumber } from './images.js';
+import { ImageListChanges, ImageListList, ImageListName, ImageListRecord, NewImageList } from './imagelists.js';
 import { CreatedLink, LinkId, LinkList, NewLink } from './links.js';
 import { ModifiedUser, NewUser, User, UserChanges, UserList, Whoami } from './users.js';
 
@@ -33,7 +34,7 @@ export interface RouteDescriptor {
   readonly methods: readonly HttpMethod[];
   readonly url: string;
   readonly summary: string;
-  readonly tag: 'service' | 'users' | 'groups' | 'images';
+  readonly tag: 'service' | 'users' | 'groups' | 'images' | 'imagelists';
   /** Open to callers without a registered certificate (the service still decides what they may see). */
   readonly anonymous?: boolean;
   readonly params?: TObject;
@@ -222,6 +223,30 @@ const linkRoutes: RouteDescriptor[] = [
   },
 ];
 
+const IMAGE_LIST = params({ owner: UserName, list: ImageListName });
+const IMAGE_LIST_LOCATION = '/api/imagelists/{owner}/{list}';
+
+/** HEPiX image lists (SPEC §3): the records, and the signed document subscribers fetch without a credential. */
+const imageListRoutes: RouteDescriptor[] = [
+  { id: 'listImageLists', methods: ['GET'], url: '/api/imagelists', tag: 'imagelists', summary: "Image lists: the caller's (every list for admins)", responses: { 200: json(ImageListList, 'the lists') }, errors: [] },
+  {
+    id: 'createImageList', methods: ['POST'], url: '/api/imagelists', tag: 'imagelists', summary: 'Create an image list naming images the caller can read', body: NewImageList,
+    responses: { 201: created(ImageListRecord, 'image list', IMAGE_LIST_LOCATION) }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'IMAGE_NOT_FOUND', 'GROUP_NOT_FOUND'],
+  },
+  { id: 'getImageList', methods: ['GET'], url: '/api/imagelists/:owner/:list', tag: 'imagelists', summary: "An image list's record: its images, and why any is left out of the signed document", params: IMAGE_LIST, responses: { 200: json(ImageListRecord, 'the list') }, errors: ['IMAGE_LIST_NOT_FOUND'] },
+  {
+    id: 'modifyImageList', methods: ['PATCH', 'POST'], url: '/api/imagelists/:owner/:list', tag: 'imagelists', summary: 'Modify an image list: title, description, vo, group, images (the whole membership)', params: IMAGE_LIST, body: ImageListChanges,
+    responses: { 200: json(ImageListRecord, 'the list as changed') }, errors: [UNKNOWN_FIELD, 'IMAGE_LIST_NOT_FOUND', 'IMAGE_NOT_FOUND', 'GROUP_NOT_FOUND'],
+  },
+  { id: 'deleteImageList', methods: ['DELETE'], url: '/api/imagelists/:owner/:list', tag: 'imagelists', summary: 'Delete an image list', params: IMAGE_LIST, responses: { 204: noContent('deleted') }, errors: ['IMAGE_LIST_NOT_FOUND'] },
+  {
+    id: 'signedImageList', methods: ['GET'], url: '/api/imagelists/:owner/:list/image.list', tag: 'imagelists', anonymous: true,
+    summary: 'The list as a signed hv:imagelist (S/MIME, detached, sha256) for vmcatcher, cloudkeeper and atrope; no credential needed', params: IMAGE_LIST,
+    responses: { 200: { description: 'the S/MIME message (verify with openssl smime -verify)', contentType: 'text/plain', headers: { 'Last-Modified': 'when it was signed' } } },
+    errors: ['IMAGE_LIST_NOT_FOUND'],
+  },
+];
+
 /** `/api/images/:image` → `/api/images/raw/:image`, `/api/images/:owner/:image` → `/api/images/raw/:owner/:image`. */
 function rawPrefix(prefix: string): string {
   return prefix.replace('/api/images/', '/api/images/raw/');
@@ -251,7 +276,7 @@ function withConditionals(routes: readonly RouteDescriptor[]): RouteDescriptor[]
   });
 }
 
-export const ROUTES: readonly RouteDescriptor[] = withConditionals([...accountRoutes, ...imageRoutes, ...linkRoutes]);
+export const ROUTES: readonly RouteDescriptor[] = withConditionals([...accountRoutes, ...imageRoutes, ...linkRoutes, ...imageListRoutes]);
 
 /** The codes a route may answer: its own and the common ones. */
 export function routeErrors(route: RouteDescriptor): ErrorCode[] {

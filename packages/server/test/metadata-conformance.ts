@@ -9,6 +9,7 @@ import { accountRaces } from './metadata-conformance/account-races.js';
 import { groupContracts } from './metadata-conformance/group-contracts.js';
 import type { MetadataBackend } from './metadata-conformance/harness.js';
 import { imageContracts } from './metadata-conformance/image-contracts.js';
+import { imageListContracts } from './metadata-conformance/image-list-contracts.js';
 import { imageRaces } from './metadata-conformance/image-races.js';
 import { linkContracts } from './metadata-conformance/link-contracts.js';
 import { listingContracts } from './metadata-conformance/listing-contracts.js';
@@ -31,5 +32,6 @@ export function metadataConformance(backend: MetadataBackend): void {
     describe('quotas, alone and racing between two instances', () => quotaRaces(backend));
     describe('download links', () => linkContracts(backend));
     describe('image versions, alone and racing between two instances', () => versionContracts(backend));
+    describe('HEPiX image lists', () => imageListContracts(backend));
   });
 }

@@ -31,8 +31,10 @@ export function keyUsageExtension(usages: readonly string[]): CertificateExtensi
   return { oid: OID.keyUsage, critical: true, value: der(ku) };
 }
 
-export function extKeyUsageExtension(purposes: readonly ('serverAuth' | 'clientAuth')[]): CertificateExtension {
-  const oids = purposes.map((p) => (p === 'serverAuth' ? OID.serverAuth : OID.clientAuth));
+export type ExtKeyUsageName = 'serverAuth' | 'clientAuth' | 'emailProtection';
+
+export function extKeyUsageExtension(purposes: readonly ExtKeyUsageName[]): CertificateExtension {
+  const oids = purposes.map((p) => OID[p]);
   return { oid: OID.extKeyUsage, critical: false, value: der(new ExtendedKeyUsage(oids)) };
 }
 

@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Certificate, CertificateExtension } from './certificate.js';
 import { buildCertificate, randomSerial } from './certificate-builder.js';
 import {
-  authorityKeyIdentifierExtension, basicConstraintsExtension, extKeyUsageExtension, keyUsageExtension,
+  authorityKeyIdentifierExtension, basicConstraintsExtension, extKeyUsageExtension, keyUsageExtension, type ExtKeyUsageName,
   subjectAltNameExtension, subjectKeyIdentifierExtension,
 } from './extension-encoders.js';
 import { parseDn } from './parse-dn.js';
@@ -26,7 +26,8 @@ export interface IssueCertificateOptions {
   pathLen?: number;
   /** Default: keyCertSign, cRLSign for a CA; digitalSignature, keyEncipherment otherwise. */
   keyUsage?: string[];
-  extKeyUsage?: ('serverAuth' | 'clientAuth')[];
+  /** emailProtection: the key may sign S/MIME (a server signing HEPiX image lists). */
+  extKeyUsage?: ExtKeyUsageName[];
   dnsNames?: string[];
   ipAddresses?: string[];
   /** Serial number as unsigned big-endian bytes; default 16 random bytes. */

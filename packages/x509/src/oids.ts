@@ -32,6 +32,7 @@ export const OID = {
   commonName: '2.5.4.3',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
+  emailProtection: '1.3.6.1.5.5.7.3.4',
 } as const;
 
 /** Extensions this package understands, so that they may be critical. */

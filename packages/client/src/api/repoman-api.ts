@@ -1,6 +1,6 @@
 /**
  * The JSON half of the API: one method per metadata route of SPEC §3 (who am I, images,
- * download links, users, groups, permissions), over a given `HttpTransport`. Records come back exactly as the
+ * download links, users, groups, permissions, image lists), over a given `HttpTransport`. Records come back exactly as the
  * server sends them; a non-2xx answer throws `ApiError` (status, the envelope's code and
  * message); reads, PUTs and DELETEs are retried on network errors and 5xx (POST and PATCH
  * are not: they may have taken effect). Listings follow every page. Images are named by an
@@ -8,7 +8,8 @@
  * transfer/; `RepomanClient` puts the two together.
  */
 import type {
-  CreatedLink, GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, ImageVersion, Link, ModifiedUser, NewGroup, NewLink, NewUser, UserChanges, User, Whoami,
+  CreatedLink, GroupChanges, Group, ImageChanges, ImageFields, ImageFilter, Image, ImageListChanges, ImageListRecord, ImageVersion, Link, ModifiedUser, NewGroup,
+  NewImageList, NewLink, NewUser, UserChanges, User, Whoami,
 } from '@repoman/api';
 import { errorFrom, readBody, type HttpTransport, type QueryValue } from '../transport/http-transport.js';
 import { withRetry, type RetryPolicy } from '../transport/retry.js';
@@ -126,6 +127,34 @@ export class RepomanApi {
   /** The images shared with the user. */
   userShared(name: string): Promise<Image[]> {
     return this.listAll(`/api/users/${enc(name)}/shared`);
+  }
+
+  // ---- HEPiX image lists (a list is `NAME`, the caller's, or `OWNER/NAME`)
+  listImageLists(): Promise<ImageListRecord[]> {
+    return this.call('GET', '/api/imagelists');
+  }
+
+  async getImageList(list: ImageName): Promise<ImageListRecord> {
+    return this.call('GET', await this.imageListPath(list));
+  }
+
+  createImageList(list: NewImageList): Promise<ImageListRecord> {
+    return this.call('POST', '/api/imagelists', { json: list });
+  }
+
+  async modifyImageList(list: ImageName, changes: ImageListChanges): Promise<ImageListRecord> {
+    return this.call('PATCH', await this.imageListPath(list), { json: changes });
+  }
+
+  async deleteImageList(list: ImageName): Promise<void> {
+    await this.call('DELETE', await this.imageListPath(list));
+  }
+
+  /** `/api/imagelists/OWNER/NAME`; a bare `NAME` is the caller's (asked once with whoami). */
+  private async imageListPath(list: ImageName): Promise<string> {
+    const ref = refOf(list);
+    const owner = ref.owner ?? (await this.whoami()).user_name;
+    return `/api/imagelists/${enc(owner)}/${enc(ref.name)}`;
   }
 
   // ---- groups and permissions

@@ -38,6 +38,11 @@ import { shareImageCommand } from './share-image.js';
 import { unshareImageCommand } from './unshare-image.js';
 import { uploadImageCommand } from './upload-image.js';
 import { whoamiCommand } from './whoami.js';
+import { createImageListCommand } from './create-imagelist.js';
+import { modifyImageListCommand } from './modify-imagelist.js';
+import { listImageListsCommand } from './list-imagelists.js';
+import { describeImageListCommand } from './describe-imagelist.js';
+import { removeImageListCommand } from './remove-imagelist.js';
 
 export const COMMANDS: readonly AnyCommand[] = [
   whoamiCommand,
@@ -76,4 +81,9 @@ export const COMMANDS: readonly AnyCommand[] = [
   addPermissionsToGroupCommand,
   removePermissionsFromGroupCommand,
   listPermissionsCommand,
+  createImageListCommand,
+  modifyImageListCommand,
+  listImageListsCommand,
+  describeImageListCommand,
+  removeImageListCommand,
 ];

@@ -6,12 +6,15 @@
  * PostgreSQL `database.url` is also connected to (changing nothing), so that a wrong host,
  * password or database name is reported in one line before the server is started; an SQLite
  * file is not created. The vomsdir's files are read as the server reads them: an `.lsc` or
- * `.pem` file it would skip is reported.
+ * `.pem` file it would skip is reported. The host certificate and key are tried as the HEPiX
+ * image list signer, as at start: a key that cannot sign is a problem, a certificate
+ * subscribers would refuse for signing a warning.
  */
 import { VomsDir } from '@repoman/x509';
 import { vomsEnabled } from '../config/config-schema.js';
 import { probeMetadata } from '../metadata/open-metadata.js';
 import { MetadataUnavailable } from '../metadata/store-errors.js';
+import { loadImageListSigner } from '../services/image-list-signer.js';
 import { EXIT_ERROR, EXIT_OK, type Command } from './command-context.js';
 import { loadConfigOrReport } from './load-config-or-report.js';
 
@@ -29,6 +32,16 @@ export const checkConfigCommand: Command = {
       const skipped = (await VomsDir.load(vomsdir)).warnings;
       for (const warning of skipped) context.stderr.write(`repoman-server: voms.vomsdir: ${warning}\n`);
       if (skipped.length > 0) return EXIT_ERROR;
+    }
+    const { cert, key } = config.tls;
+    if (config.source.tlsConfigured && cert !== null && key !== null) {
+      try {
+        const signer = await loadImageListSigner({ cert, key });
+        if (signer.warning !== null) context.stderr.write(`repoman-server: warning: image lists: ${signer.warning}\n`);
+      } catch (error) {
+        context.stderr.write(`repoman-server: ${error instanceof Error ? error.message : String(error)}\n`);
+        return EXIT_ERROR;
+      }
     }
     try {
       await probeMetadata(config.database.url);

@@ -5,7 +5,9 @@
  * becomes an admin; unknown DNs are registered under a name made from their last CN, see
  * `services/admin-bootstrap.ts`), opens the blob store and removes abandoned uploads (then
  * sweeps image storage hourly, see `services/blob-sweeper.ts`), picks the TLS files (without
- * `[tls]`, the development PKI and its admin: `serve/tls-files.ts`), then hands over to the TLS
+ * `[tls]`, the development PKI and its admin: `serve/tls-files.ts`), loads the HEPiX image list
+ * signer from them (a host key that cannot sign stops the start, see
+ * `services/image-list-signer.ts`) and starts the sha512 worker, then hands over to the TLS
  * layer's `startServer`, giving it a way to build one app per listener, and prints how to use
  * the development PKI (`serve/newcomer-lines.ts`). Runs until SIGINT or SIGTERM, then closes
  * the listeners (requests in flight finish first), the database and the blob store.
@@ -18,6 +20,8 @@ import { createMetrics } from '../http/metrics.js';
 import { openMetadata } from '../metadata/open-metadata.js';
 import { applyAdminDns } from '../services/admin-bootstrap.js';
 import { createBlobSweeper, type BlobSweeper } from '../services/blob-sweeper.js';
+import { loadImageListSigner } from '../services/image-list-signer.js';
+import { createSha512Worker, type Sha512Worker } from '../services/sha512-worker.js';
 import { createBlobStore, type BlobStore, type StorageConfig } from '../storage/index.js';
 import { RepomanError } from '../services/repoman-error.js';
 import { startServer as defaultStartServer, type StartServerOptions, type RunningServer } from '../tls/start-server.js';
@@ -55,6 +59,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
   let blobs: BlobStore | undefined;
   let running: RunningServer | undefined;
   let sweeper: BlobSweeper | undefined;
+  let sha512Worker: Sha512Worker | undefined;
   try {
     const { applied } = await metadata.migrate();
     if (applied.length > 0) notice(`repoman-server: applied migrations ${applied.join(', ')}`);
@@ -68,6 +73,11 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
     const abandoned = await sweeper.sweepUploads();
     if (abandoned > 0) notice(`repoman-server: removed ${abandoned} abandoned upload(s) from image storage`);
     const tls = await resolveTls(config, metadata);
+    // Image lists are signed with the host key: a key that cannot sign stops the start here.
+    const imageListSigner = await loadImageListSigner(tls.files);
+    if (imageListSigner.warning !== null) notice(`repoman-server: image lists: ${imageListSigner.warning}`);
+    const worker = createSha512Worker(metadata.imageLists, blobs, { report: (line) => notice(`repoman-server: ${line}`) });
+    sha512Worker = worker;
     const store = blobs;
     const webFiles = loadWebFiles(defaultWebRoot());
     if (webFiles.size === 0) notice('repoman-server: the web UI is not built (run `npm run build`); serving the API only');
@@ -76,12 +86,14 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       tls: tls.files,
       notice,
       // REPOMAN_CONTRACT_CHECK=1: the end-to-end suites check every answer against @repoman/api.
-      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, webFiles, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
+      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, webFiles, imageListSigner, sha512Worker: worker, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
     });
     if (tls.devPki) printNewcomerLines(tls.devPki, running.urls[0] ?? '', notice);
     sweeper.start();
+    worker.start();
   } catch (error) {
     await sweeper?.stop();
+    await sha512Worker?.stop();
     await running?.close();
     await metadata.close();
     await blobs?.close();
@@ -91,6 +103,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
   const signal = await context.waitForShutdown();
   notice(`repoman-server: ${signal}, stopping`);
   await sweeper.stop();
+  await sha512Worker?.stop();
   // The listeners close once the requests in flight have finished; only then the stores they use.
   await running.close();
   await metadata.close();

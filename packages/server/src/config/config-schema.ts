@@ -88,6 +88,9 @@ export const configSchema: ConfigSchema = {
     user_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
     user_images: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
   },
+  imagelists: {
+    expiry_days: { kind: integerKind(1, 3650), default: 28 },
+  },
   admin: {
     dns: { kind: stringListKind(), default: [] },
   },

@@ -69,6 +69,12 @@ export interface QuotasConfig {
   readonly user_images: number;
 }
 
+/** HEPiX image lists (SPEC §3). */
+export interface ImageListsConfig {
+  /** Days a signed list is valid (dc:date:expires); it is re-signed when a quarter of that is left. */
+  readonly expiry_days: number;
+}
+
 export interface AdminConfig {
   /** DNs made admins at start (bootstrap). */
   readonly dns: readonly string[];
@@ -96,6 +102,7 @@ export interface RepomanConfig {
   readonly limits: LimitsConfig;
   readonly images: ImagesConfig;
   readonly quotas: QuotasConfig;
+  readonly imagelists: ImageListsConfig;
   readonly admin: AdminConfig;
   readonly voms: VomsConfig;
   readonly source: ConfigSource;

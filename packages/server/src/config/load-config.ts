@@ -140,6 +140,7 @@ function resolveConfig(raw: ConfigSections, cwd: string, problems: string[]): Co
     limits: { ...raw.limits },
     images: { ...raw.images },
     quotas: { ...raw.quotas },
+    imagelists: { ...raw.imagelists },
     admin: { dns: [...raw.admin.dns] },
     voms: { ...raw.voms, vomsdir: absolute(raw.voms.vomsdir) },
   };

@@ -13,11 +13,14 @@ import type { RepomanConfig } from '../config/config-types.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import { createDownloadLinkService, linkNotFound } from '../services/download-links.js';
 import { createGroupService } from '../services/group-service.js';
+import { createImageListService } from '../services/image-list-service.js';
+import type { ImageListSigner } from '../services/image-list-signer.js';
 import { createImageService } from '../services/image-service.js';
 import { createImageSharingService } from '../services/image-sharing.js';
 import { createImageTransferService } from '../services/image-transfer.js';
 import { createImageVersionService } from '../services/image-versions.js';
 import { createReadinessProbe } from '../services/readiness.js';
+import { createSha512Worker, type Sha512Worker } from '../services/sha512-worker.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
@@ -64,6 +67,10 @@ export interface AppDeps {
   readonly metrics?: Metrics;
   /** Check every answer against `@repoman/api` (test suites: `REPOMAN_CONTRACT_CHECK=1`); default false. */
   readonly contractCheck?: boolean;
+  /** Signs HEPiX image lists (the host certificate); absent: image.list answers 503. */
+  readonly imageListSigner?: ImageListSigner;
+  /** Computes the sha512 of listed blobs; absent: the app runs its own, stopped when it closes. */
+  readonly sha512Worker?: Sha512Worker;
   /** Log level; default "info". */
   readonly logLevel?: string;
   /** The built web UI served at `/` on HTTPS (`loadWebFiles`); default none (`/` then says how to build it). */
@@ -77,6 +84,14 @@ function withoutTrailingSlash(url: string): string {
   const trimmed = path.replace(/\/+$/, '');
   if (trimmed === path || trimmed === '') return url;
   return trimmed + (query === -1 ? '' : url.slice(query));
+}
+
+/** The worker given, or one of the app's own that lives as long as the app. */
+function sha512Worker(app: FastifyInstance, deps: AppDeps): Sha512Worker {
+  if (deps.sha512Worker !== undefined) return deps.sha512Worker;
+  const worker = createSha512Worker(deps.metadata.imageLists, deps.blobs, { report: (line) => app.log.warn(line) });
+  app.addHook('onClose', () => worker.stop());
+  return worker;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -141,6 +156,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     versions: createImageVersionService(deps.metadata, { keepVersions }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
+    imageLists: createImageListService(deps.metadata, { signer: deps.imageListSigner ?? null, checksums: sha512Worker(app, deps), expiryDays: deps.config.imagelists.expiry_days }),
   };
   for (const plugin of API_ROUTES) {
     void app.register(async (scope) => plugin(scope, context));

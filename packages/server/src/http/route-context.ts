@@ -9,6 +9,7 @@ import type { RepomanConfig } from '../config/config-types.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import type { DownloadLinkService } from '../services/download-links.js';
 import type { GroupService } from '../services/group-service.js';
+import type { ImageListService } from '../services/image-list-service.js';
 import type { ImageService } from '../services/image-service.js';
 import type { ImageSharingService } from '../services/image-sharing.js';
 import type { ImageTransferService } from '../services/image-transfer.js';
@@ -27,6 +28,7 @@ export interface RouteContext {
   readonly transfer: ImageTransferService;
   readonly links: DownloadLinkService;
   readonly versions: ImageVersionService;
+  readonly imageLists: ImageListService;
   readonly metrics: Metrics;
   /** Whether the database and the storage accept writes (`/healthz`). */
   readonly readiness: ReadinessProbe;

@@ -130,6 +130,41 @@ export interface ImageVersionsTable {
   uploaded_by: string | null;
 }
 
+/** A HEPiX image list and its last signed document (migration 0009). */
+export interface ImageListsTable {
+  id: Generated<number>;
+  /** The document's dc:identifier, stable for the list's life. */
+  uuid: string;
+  owner_id: number;
+  name: string;
+  title: string;
+  description: string;
+  vo: string | null;
+  group_id: number | null;
+  created: string;
+  modified: string;
+  /** hv:version of the stored document (a UTC timestamp as digits, only increasing); null before the first signature. */
+  version: number | null;
+  /** The S/MIME text served at image.list. */
+  document: string | null;
+  /** sha256 of the content the document was signed from (everything but its dates and version). */
+  content_digest: string | null;
+  signed: string | null;
+  expires: string | null;
+}
+
+export interface ImageListMembersTable {
+  list_id: number;
+  image_id: number;
+}
+
+/** The sha512 of a blob, computed once in the background (migration 0009). */
+export interface BlobSha512Table {
+  blob_key: string;
+  sha512: string;
+  computed: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -141,4 +176,7 @@ export interface Database {
   quota_reservations: QuotaReservationsTable;
   download_links: DownloadLinksTable;
   image_versions: ImageVersionsTable;
+  image_lists: ImageListsTable;
+  image_list_members: ImageListMembersTable;
+  blob_sha512: BlobSha512Table;
 }

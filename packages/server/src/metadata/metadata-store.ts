@@ -11,6 +11,7 @@
  * nothing, never an engine error.
  */
 import type { WriteCounter } from './write-counter.js';
+import type { ImageListStore } from './image-list-store.js';
 import type { ImageStore } from './image-store.js';
 import type { LinkStore } from './link-store.js';
 import type { QuotaStore } from './quota-store.js';
@@ -151,6 +152,7 @@ export interface MetadataStores {
   readonly links: LinkStore;
   /** Counts the writes made through `users` and `groups` (the caller cache's staleness test). */
   readonly accountWrites: WriteCounter;
+  readonly imageLists: ImageListStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */

@@ -14,6 +14,7 @@ import { diskFormatsMigration } from './migrations/0004-disk-formats.js';
 import { quotasMigration } from './migrations/0005-quotas.js';
 import { imageVersionsMigration } from './migrations/0006-image-versions.js';
 import { downloadLinksMigration } from './migrations/0008-download-links.js';
+import { imageListsMigration } from './migrations/0009-image-lists.js';
 import { searchIndexMigration } from './migrations/0010-search-index.js';
 import { MetadataUnavailable } from './store-errors.js';
 
@@ -26,6 +27,7 @@ export function migrationsFor(dialect: MetadataDialect): Record<string, Migratio
     '0005-quotas': quotasMigration(dialect),
     '0006-image-versions': imageVersionsMigration(dialect),
     '0008-download-links': downloadLinksMigration(),
+    '0009-image-lists': imageListsMigration(dialect),
     '0010-search-index': searchIndexMigration(dialect),
   };
 }

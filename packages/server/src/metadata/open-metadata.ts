@@ -13,6 +13,7 @@ import type { MetadataDialect } from './metadata-dialect.js';
 import type { MetadataStores } from './metadata-store.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { createSqlGroupStore } from './sql-group-store.js';
+import { createSqlImageListStore } from './sql-image-list-store.js';
 import { createSqlImageStore } from './sql-image-store.js';
 import { createSqlLinkStore } from './sql-link-store.js';
 import { createSqlQuotaStore } from './sql-quota-store.js';
@@ -70,6 +71,7 @@ export function openMetadata(url: string): OpenMetadata {
     ),
     quotas: createSqlQuotaStore(db),
     links: createSqlLinkStore(db, dialect),
+    imageLists: createSqlImageListStore(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
     },

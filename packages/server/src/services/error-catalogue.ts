@@ -19,6 +19,7 @@ export const ERROR_MESSAGES = {
   USER_NOT_FOUND: 'No user has this name.',
   GROUP_NOT_FOUND: 'No group has this name.',
   IMAGE_NOT_FOUND: 'No such image.',
+  IMAGE_LIST_NOT_FOUND: 'No such image list.',
   IMAGE_EMPTY: 'This image has no bytes yet; upload them with PUT on its raw URL.',
   LINK_NOT_FOUND: "No download link matches this URL: it never existed, expired or was revoked, or its image is gone; ask the image's owner for a new link.",
   VERSION_NOT_FOUND: 'This image keeps no such version; list its versions.',

@@ -74,7 +74,7 @@ export async function makeGridSite(): Promise<GridSite> {
   await writeFile(hostCert, toPem(issueCertificate({
     subject: `${SITE_ORG}/CN=localhost`, publicKey: hostKeys.publicKey, issuer: ca,
     notBefore: new Date(now - HOUR), notAfter: new Date(now + 30 * 24 * HOUR),
-    keyUsage: ['digitalSignature', 'keyEncipherment'], extKeyUsage: ['serverAuth'], dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
+    keyUsage: ['digitalSignature', 'keyEncipherment'], extKeyUsage: ['serverAuth', 'emailProtection'], dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
   })));
   await writeFile(hostKey, toPem(hostKeys.privateKey), { mode: 0o600 });
 

@@ -114,7 +114,8 @@ export async function ensureDevPki(dataDir: string): Promise<DevPki> {
       notBefore: new Date(now - 3600_000),
       notAfter: new Date(now + 2 * YEAR_MS),
       keyUsage: ['digitalSignature', 'keyEncipherment'],
-      extKeyUsage: ['serverAuth'],
+      // emailProtection: it also signs HEPiX image lists, which `openssl smime -verify` checks for.
+      extKeyUsage: ['serverAuth', 'emailProtection'],
       dnsNames: [...new Set(['localhost', hostname()])],
       ipAddresses: ['127.0.0.1', '::1'],
     });

@@ -5,6 +5,7 @@
 import type { RoutePlugin } from '../route-context.js';
 import { groupRoutes } from './group-routes.js';
 import { healthRoutes } from './health-routes.js';
+import { imageListRoutes } from './image-list-routes.js';
 import { imageRawRoutes } from './image-raw-routes.js';
 import { imageRoutes } from './image-routes.js';
 import { imageShareRoutes } from './image-share-routes.js';
@@ -31,4 +32,5 @@ export const API_ROUTES: readonly RoutePlugin[] = [
   imageVersionRoutes,
   imageRawRoutes,
   linkRoutes,
+  imageListRoutes,
 ];

@@ -1,0 +1,32 @@
+/**
+ * The URLs a HEPiX image list names (`ImageListLinks` of the image list service), built from
+ * the base URLs of the request (`file-links.ts`: `server.public_url`, else the request's Host):
+ * the list's signed document, an image's and a user's record, and an image's public download
+ * (plain HTTP when that listener is on, else HTTPS), as the image records give it.
+ */
+import type { ImageListLinks } from '../services/image-list-members.js';
+import { rawPath, type FileLinks } from './image-views.js';
+
+const segment = encodeURIComponent;
+
+/** The path of a list's signed document. */
+export function imageListPath(owner: string, name: string): string {
+  return `/api/imagelists/${segment(owner)}/${segment(name)}/image.list`;
+}
+
+export function imageListLinks(links: FileLinks): ImageListLinks {
+  let host: string;
+  try {
+    host = new URL(links.https).hostname;
+  } catch {
+    host = 'localhost';
+  }
+  return {
+    host,
+    source: `${links.https}/`,
+    document: (owner, name) => `${links.https}${imageListPath(owner, name)}`,
+    record: (image) => `${links.https}/api/images/${segment(image.owner)}/${segment(image.name)}`,
+    user: (name) => `${links.https}/api/users/${segment(name)}`,
+    publicDownload: (image) => `${links.http ?? links.https}${rawPath(image.owner, image.name)}`,
+  };
+}
