@@ -39,3 +39,16 @@ export class UploadAbortedError extends BlobStoreError {
     super(message, options);
   }
 }
+
+/** A resumable upload holds another number of bytes than the offset an append was given. */
+export class OffsetMismatchError extends BlobStoreError {
+  readonly code = 'OFFSET_MISMATCH';
+  override readonly name = 'OffsetMismatchError';
+
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`the upload holds ${actual} bytes, not ${expected}`);
+  }
+}
