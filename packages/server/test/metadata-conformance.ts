@@ -13,6 +13,7 @@ import { imageRaces } from './metadata-conformance/image-races.js';
 import { listingContracts } from './metadata-conformance/listing-contracts.js';
 import { migrationContracts } from './metadata-conformance/migration-contracts.js';
 import { quotaRaces } from './metadata-conformance/quota-races.js';
+import { uploadContracts } from './metadata-conformance/upload-contracts.js';
 import { userContracts } from './metadata-conformance/user-contracts.js';
 
 export type { MetadataBackend } from './metadata-conformance/harness.js';
@@ -27,5 +28,6 @@ export function metadataConformance(backend: MetadataBackend): void {
     describe('races between two instances: accounts', () => accountRaces(backend));
     describe('races between two instances: images', () => imageRaces(backend));
     describe('quotas, alone and racing between two instances', () => quotaRaces(backend));
+    describe('resumable uploads, alone and racing between two instances', () => uploadContracts(backend));
   });
 }

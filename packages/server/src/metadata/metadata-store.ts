@@ -12,6 +12,7 @@
  */
 import type { ImageStore } from './image-store.js';
 import type { QuotaStore } from './quota-store.js';
+import type { UploadStore } from './upload-store.js';
 
 export interface UserRecord {
   readonly id: number;
@@ -145,6 +146,8 @@ export interface MetadataStores {
   readonly groups: GroupStore;
   readonly images: ImageStore;
   readonly quotas: QuotaStore;
+  /** Resumable uploads in progress (migration 0007). */
+  readonly uploads: UploadStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */

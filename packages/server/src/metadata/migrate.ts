@@ -12,6 +12,7 @@ import { byteOrderNamesMigration } from './migrations/0002-byte-order-names.js';
 import { vomsGroupsMigration } from './migrations/0003-voms-groups.js';
 import { diskFormatsMigration } from './migrations/0004-disk-formats.js';
 import { quotasMigration } from './migrations/0005-quotas.js';
+import { resumableUploadsMigration } from './migrations/0007-resumable-uploads.js';
 import { MetadataUnavailable } from './store-errors.js';
 
 export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
@@ -21,6 +22,7 @@ export function migrationsFor(dialect: MetadataDialect): Record<string, Migratio
     '0003-voms-groups': vomsGroupsMigration(),
     '0004-disk-formats': diskFormatsMigration(),
     '0005-quotas': quotasMigration(dialect),
+    '0007-resumable-uploads': resumableUploadsMigration(),
   };
 }
 

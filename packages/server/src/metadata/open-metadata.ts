@@ -14,6 +14,7 @@ import { createSqlGroupStore } from './sql-group-store.js';
 import { createSqlImageStore } from './sql-image-store.js';
 import { createSqlQuotaStore } from './sql-quota-store.js';
 import { postgresDialect } from './postgres-dialect.js';
+import { createSqlUploadStore } from './sql-upload-store.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 
@@ -51,6 +52,7 @@ export function openMetadata(url: string): OpenMetadata {
     groups: createSqlGroupStore(db, dialect),
     images: createSqlImageStore(db, dialect),
     quotas: createSqlQuotaStore(db),
+    uploads: createSqlUploadStore(db),
     async ping() {
       await sql`select 1`.execute(db);
     },
