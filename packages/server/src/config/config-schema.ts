@@ -76,6 +76,7 @@ export const configSchema: ConfigSchema = {
   limits: {
     max_image_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
     idle_timeout: { kind: durationKind(), default: 60_000 },
+    upload_expiry: { kind: durationKind(), default: 24 * 3600_000 },
   },
   quotas: {
     user_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },

@@ -49,6 +49,8 @@ export interface LimitsConfig {
   readonly max_image_bytes: number;
   /** Milliseconds a request body may send nothing before it is aborted (`idle_timeout`, default "60s"). */
   readonly idle_timeout: number;
+  /** Milliseconds a resumable upload may stay untouched before it is removed (`upload_expiry`, default "24h"). */
+  readonly upload_expiry: number;
 }
 
 /** The quotas of a user whose own were never set (SPEC §3 "Quotas"); 0: unlimited. */

@@ -52,3 +52,16 @@ export class OffsetMismatchError extends BlobStoreError {
     super(`the upload holds ${actual} bytes, not ${expected}`);
   }
 }
+
+/** The bytes of an append do not have the digest the caller announced; they were undone. */
+export class AppendDigestError extends BlobStoreError {
+  readonly code = 'APPEND_DIGEST_MISMATCH';
+  override readonly name = 'AppendDigestError';
+
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`the appended bytes have sha256 ${actual}, not ${expected}`);
+  }
+}

@@ -116,6 +116,11 @@ export interface BlobUpload {
   cancel(): Promise<void>;
 }
 
+export interface AppendOptions extends BlobWriteOptions {
+  /** The sha256 (lowercase hex) the appended bytes must have (tus' checksum extension). */
+  readonly sha256?: string;
+}
+
 /**
  * A resumable upload (tus, SPEC §3): temporary space named by a `handle` that outlives the
  * process, so that any instance sharing the storage can continue it after a restart. Bytes
@@ -138,16 +143,19 @@ export interface ResumableUpload {
    * is durable. When the source fails, closes early, exceeds opts.maxBytes or opts.signal
    * aborts, it rejects as BlobUpload.write() does, keeping a durable prefix of what arrived
    * (offset() says how much; drivers keep whole batches or parts, so some of the last bytes
-   * may be missing): the client resumes from there.
+   * may be missing): the client resumes from there. With opts.sha256, bytes whose digest
+   * differs are undone (the offset is `offset` again) and it rejects with AppendDigestError.
    */
-  append(offset: number, source: UploadSource, opts?: BlobWriteOptions): Promise<number>;
+  append(offset: number, source: UploadSource, opts?: AppendOptions): Promise<number>;
 
   /**
    * Hashes the stored bytes and makes them readable under their key, atomically (as
-   * BlobUpload.commit()); the temporary space is gone afterwards. Rejects with
+   * BlobUpload.commit()); the temporary space is gone afterwards. `check`, when given, sees the
+   * size and sha256 before anything is published: when it rejects, commit() rejects with its
+   * error, nothing is published, and the upload accepts only cancel(). Rejects with
    * BlobNotFoundError when the upload is gone (cancelled, swept).
    */
-  commit(): Promise<BlobRef>;
+  commit(check?: (written: BlobWriteResult) => Promise<void>): Promise<BlobRef>;
 
   /** Discards the stored bytes. Idempotent; a missing upload is not an error. */
   cancel(): Promise<void>;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { BlobNotFoundError, OffsetMismatchError, UploadAbortedError } from '../../src/storage/blob-errors.js';
+import { AppendDigestError, BlobNotFoundError, OffsetMismatchError, UploadAbortedError } from '../../src/storage/blob-errors.js';
 import type { Scenario } from './blob-store-conformance.js';
 import { bytesOf, sha256Of, sourceOf } from './test-sources.js';
 
@@ -86,6 +86,40 @@ export function runResumableConformance(test: Test): void {
     await assert.rejects(cancelled.commit(), BlobNotFoundError);
     await store.openResumable('not-a-handle-of-this-store').cancel();
     await assert.rejects(store.openResumable('../../etc/passwd').offset(), BlobNotFoundError);
+  });
+
+  test('resumable: an append whose bytes miss the announced sha256 is undone; the right bytes then land', async ({ store, harness, track }) => {
+    const head = randomBytes(3 * MiB);
+    const rest = randomBytes(10 * MiB + 9);
+    const upload = await store.createResumable();
+    await upload.append(0, sourceOf(head), { sha256: sha256Of(head) });
+    const corrupted = Buffer.from(rest);
+    corrupted[5 * MiB] ^= 0xff;
+    await assert.rejects(upload.append(head.length, sourceOf(corrupted), { sha256: sha256Of(rest) }), AppendDigestError);
+    const restarted = await harness.reopen();
+    const resumed = restarted.openResumable(upload.handle);
+    assert.equal(await resumed.offset(), head.length, 'the refused bytes are not counted');
+    assert.equal(await resumed.append(head.length, sourceOf(rest), { sha256: sha256Of(rest) }), head.length + rest.length);
+    const ref = track(await resumed.commit());
+    assert.equal(ref.sha256, sha256Of(Buffer.concat([head, rest])));
+    await restarted.close();
+  });
+
+  test('resumable: a commit whose check refuses the digest publishes nothing; cancel then leaves nothing', async ({ store }) => {
+    const content = randomBytes(9 * MiB + 5);
+    const upload = await store.createResumable();
+    await upload.append(0, sourceOf(content));
+    let seen: { size: number; sha256: string } | undefined;
+    await assert.rejects(
+      upload.commit(async (written) => {
+        seen = written;
+        throw new Error('not the announced digest');
+      }),
+      /not the announced digest/,
+    );
+    assert.deepEqual(seen, { size: content.length, sha256: sha256Of(content) });
+    assert.equal(await store.stat(`blobs/sha256/${sha256Of(content).slice(0, 2)}/${sha256Of(content)}`), null);
+    await upload.cancel();
   });
 
   test('resumable: maxBytes stops an append at the limit, keeping what fit', async ({ store }) => {

@@ -1,7 +1,8 @@
 // A resumable upload of the filesystem driver: one file `uploads/resumable/<uuid>` (mode 0600)
 // that appends grow in place. Its size is the offset, so any process on the same file system
 // sees the same offset, also after a crash: each append fsyncs what it wrote, even when its
-// source is cut (whole batches only; the batch being filled is dropped). The directory is not
+// source is cut (whole batches only; the batch being filled is dropped); an append whose digest
+// is wrong is truncated away. The directory is not
 // swept by age (sweepUploads skips it): the metadata row that owns the upload cancels it when
 // it expires. commit() hashes the file in one pass and renames it to its content address, as
 // a one-shot upload does (publishTempFile).
@@ -10,8 +11,8 @@ import { createReadStream } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackgroundSha256 } from '@repoman/bytes';
-import { BlobNotFoundError, OffsetMismatchError } from '../blob-errors.js';
-import type { BlobRef, BlobWriteOptions, ResumableUpload, UploadSource } from '../blob-store.js';
+import { AppendDigestError, BlobNotFoundError, OffsetMismatchError } from '../blob-errors.js';
+import type { AppendOptions, BlobRef, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
 import type { BufferPool } from '../buffer-pool.js';
 import { ingestStream } from '../ingest-stream.js';
 import { publishTempFile } from './fs-blob-upload.js';
@@ -51,17 +52,21 @@ export class FsResumableUpload implements ResumableUpload {
     return info.size;
   }
 
-  async append(offset: number, source: UploadSource, opts: BlobWriteOptions = {}): Promise<number> {
+  async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<number> {
     const file = await open(this.#existingPath(), 'r+').catch(this.#ifMissing);
     try {
       const { size } = await file.stat();
       if (size !== offset) throw new OffsetMismatchError(offset, size);
       let position = offset;
       try {
-        await ingestStream(source, async (batch) => {
+        const { sha256 } = await ingestStream(source, async (batch) => {
           await writeAll(file, batch, position);
           position += batch.length;
         }, { ...opts, batchBytes: this.context.batchBytes, hashing: this.context.hashing });
+        if (opts.sha256 !== undefined && opts.sha256 !== sha256) {
+          await file.truncate(offset);
+          throw new AppendDigestError(opts.sha256, sha256);
+        }
       } finally {
         // Also after a cut: what was written is kept, and must be durable before anyone resumes.
         await file.sync();
@@ -72,7 +77,7 @@ export class FsResumableUpload implements ResumableUpload {
     }
   }
 
-  async commit(): Promise<BlobRef> {
+  async commit(check?: (written: BlobWriteResult) => Promise<void>): Promise<BlobRef> {
     const path = this.#existingPath();
     const hash = createHash('sha256');
     let size = 0;
@@ -84,7 +89,9 @@ export class FsResumableUpload implements ResumableUpload {
     } catch (error) {
       this.#ifMissing(error);
     }
-    return publishTempFile(this.context.root, path, { size, sha256: hash.digest('hex') }, `resumable upload ${this.handle}`);
+    const written = { size, sha256: hash.digest('hex') };
+    await check?.(written);
+    return publishTempFile(this.context.root, path, written, `resumable upload ${this.handle}`);
   }
 
   async cancel(): Promise<void> {

@@ -1,14 +1,16 @@
 // A resumable upload of the S3 driver, after tusd's s3store: an S3 multipart upload on
 // `resumable/<uuid>` holds the bytes in parts of at least `partBytes` (S3 wants 5 MiB but for
 // the last part), and the short rest of the last append waits in a small object
-// `resumable/<uuid>.tail.<n>`, where n is the number of parts it follows. The next append
-// puts that tail in front of its first part. The offset is the parts' sizes (ListParts) plus
-// the current tail's size, so every instance sees the same; a tail whose n is not the number
-// of parts is stale (its bytes went into a part before a crash could delete it) and ignored.
-// The handle is `<uuid> <multipart upload id>`. commit() sends the tail as the last part,
-// completes the multipart upload, hashes the object in one GET and copies it server-side to
-// its content address (as a one-shot upload does). Nothing here is under `uploads/`, so
-// sweepUploads() never touches a resumable upload: its metadata row cancels it on expiry.
+// `resumable/<uuid>.tail.<n>`, which also says how many parts count: n. The next append puts
+// that tail in front of its first part. The offset is the size of parts 1..n plus the tail's,
+// so every instance sees the same. An append writes its new tail (n = the parts it reached)
+// last and only then deletes the older one, so a crash or a refused digest leaves the old tail
+// the newest: the parts sent after it are ignored (and overwritten by the next append, which
+// numbers from n + 1). A cut source keeps the parts it completed. The handle is
+// `<uuid> <multipart upload id>`. commit() sends the tail as the last part, completes the
+// multipart upload, hashes the object in one GET and copies it server-side to its content
+// address (as a one-shot upload does). Nothing here is under `uploads/`, so sweepUploads()
+// never touches a resumable upload: its metadata row cancels it on expiry.
 import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,
@@ -16,7 +18,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
@@ -24,15 +25,16 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobNotFoundError, BlobStoreError, OffsetMismatchError, UploadAbortedError } from '../blob-errors.js';
+import { AppendDigestError, BlobNotFoundError, BlobStoreError, OffsetMismatchError, UploadAbortedError } from '../blob-errors.js';
 import { blobKeyForDigest } from '../blob-key.js';
-import type { BlobRef, BlobWriteOptions, ResumableUpload, UploadSource } from '../blob-store.js';
+import type { AppendOptions, BlobRef, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
 import { ingestStream } from '../ingest-stream.js';
 import { isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import { serverSideCopy, type ServerCopyLimits } from './s3-server-copy.js';
 import { MAX_PARTS } from './s3-temp-object.js';
 
 export const RESUMABLE_PREFIX = 'resumable/';
+const TAIL = '.tail.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface S3ResumableContext {
@@ -42,11 +44,18 @@ export interface S3ResumableContext {
   readonly copy: ServerCopyLimits;
 }
 
-/** What storage holds now: the parts in order and the size of the tail that follows them. */
+/** What storage holds now: the parts that count, in order, and the size of the tail after them. */
 interface Stored {
   readonly parts: CompletedPart[];
   readonly partsBytes: number;
   readonly tailBytes: number;
+}
+
+interface Tail {
+  readonly key: string;
+  /** How many parts it follows. */
+  readonly parts: number;
+  readonly size: number;
 }
 
 export class S3ResumableUpload implements ResumableUpload {
@@ -71,7 +80,9 @@ export class S3ResumableUpload implements ResumableUpload {
       new CreateMultipartUploadCommand({ Bucket: context.bucket, Key: RESUMABLE_PREFIX + id, ContentType: 'application/octet-stream' }),
     );
     if (UploadId === undefined) throw new Error('S3 CreateMultipartUpload returned no UploadId');
-    return new S3ResumableUpload(`${id} ${UploadId}`, context);
+    const upload = new S3ResumableUpload(`${id} ${UploadId}`, context);
+    await upload.#putTail(0, Buffer.alloc(0));
+    return upload;
   }
 
   async offset(): Promise<number> {
@@ -79,50 +90,55 @@ export class S3ResumableUpload implements ResumableUpload {
     return stored.partsBytes + stored.tailBytes;
   }
 
-  async append(offset: number, source: UploadSource, opts: BlobWriteOptions = {}): Promise<number> {
+  async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<number> {
     const { key, uploadId } = this.#names();
     const { client, bucket, partBytes } = this.context;
     const stored = await this.#stored();
     const held = stored.partsBytes + stored.tailBytes;
     if (held !== offset) throw new OffsetMismatchError(offset, held);
-    /** Bytes not yet in a part: the old tail until the first batch takes it. */
-    let pending = stored.tailBytes > 0 ? await this.#getBytes(this.#tailKey(stored.parts.length)) : Buffer.alloc(0);
-    let parts = stored.parts.length;
+    const counted = stored.parts.length;
+    /** Bytes not yet in a part: the old tail until the first part takes it, then the new tail. */
+    let pending = stored.tailBytes > 0 ? await this.#getBytes(this.#tailKey(counted)) : Buffer.alloc(0);
+    let parts = counted;
     let position = offset;
     const signal = opts.signal;
+    let digest: string;
     try {
-      await ingestStream(source, async (batch) => {
+      ({ sha256: digest } = await ingestStream(source, async (batch) => {
         const bytes = pending.length === 0 ? batch : Buffer.concat([pending, batch]);
-        if (bytes.length >= partBytes) {
-          if (parts >= MAX_PARTS) throw new Error(`a resumable S3 upload holds at most ${MAX_PARTS} parts; this one is larger`);
-          await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: parts + 1, Body: bytes, ContentLength: bytes.length }), { abortSignal: signal });
-          const stale = this.#tailKey(parts);
-          parts += 1;
-          if (pending.length > 0) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: stale }));
+        if (bytes.length < partBytes) {
+          pending = Buffer.from(bytes); // the last, short batch: the new tail (the batch buffer is reused)
         } else {
-          // The last, short batch: the new tail after the same parts (an atomic replacement).
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: this.#tailKey(parts), Body: bytes, ContentLength: bytes.length }), { abortSignal: signal });
+          if (parts >= MAX_PARTS) throw new Error(`a resumable S3 upload holds at most ${MAX_PARTS} parts; this one is larger`);
+          await client.send(
+            new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: parts + 1, Body: bytes, ContentLength: bytes.length }),
+            { abortSignal: signal },
+          );
+          parts += 1;
+          pending = Buffer.alloc(0);
         }
-        pending = Buffer.alloc(0);
         position += batch.length;
-      }, { ...opts, batchBytes: partBytes });
+      }, { ...opts, batchBytes: partBytes }));
     } catch (error) {
+      // Keep the parts that arrived whole: the client resumes after them.
+      if (parts > counted) await this.#moveTail(counted, parts, pending);
       // A request cut by the signal fails with the SDK's AbortError: report the abort.
       if (signal?.aborted === true && !(error instanceof BlobStoreError)) throw new UploadAbortedError('upload aborted', { cause: signal.reason });
       throw error;
     }
+    if (opts.sha256 !== undefined && opts.sha256 !== digest) throw new AppendDigestError(opts.sha256, digest);
+    await this.#moveTail(counted, parts, pending);
     return position;
   }
 
-  async commit(): Promise<BlobRef> {
+  async commit(check?: (written: BlobWriteResult) => Promise<void>): Promise<BlobRef> {
     const { key, uploadId } = this.#names();
     const { client, bucket } = this.context;
     const stored = await this.#stored();
     let whole = key;
     if (stored.parts.length === 0) {
-      // No part: the tail (or nothing) is the whole upload; the multipart upload goes unused.
+      // No part: the tail (empty or not) is the whole upload; the multipart upload goes unused.
       whole = this.#tailKey(0);
-      if (stored.tailBytes === 0) await client.send(new PutObjectCommand({ Bucket: bucket, Key: whole, Body: Buffer.alloc(0), ContentLength: 0 }));
       await this.#abortMultipart();
     } else {
       const parts = [...stored.parts];
@@ -132,6 +148,7 @@ export class S3ResumableUpload implements ResumableUpload {
         const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: tail, ContentLength: tail.length }));
         parts.push({ PartNumber, ETag });
       }
+      // Parts numbered past these (an undone append's) are dropped by the completion.
       await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     }
     const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: whole }));
@@ -143,6 +160,7 @@ export class S3ResumableUpload implements ResumableUpload {
       size += (chunk as Buffer).length;
     }
     const sha256 = hash.digest('hex');
+    await check?.({ size, sha256 });
     const blobKey = blobKeyForDigest(sha256);
     await serverSideCopy(client, bucket, whole, blobKey, size, this.context.copy);
     await this.#deleteObjects();
@@ -161,11 +179,13 @@ export class S3ResumableUpload implements ResumableUpload {
   }
 
   #tailKey(parts: number): string {
-    return `${this.#names().key}.tail.${parts}`;
+    return this.#names().key + TAIL + String(parts);
   }
 
   async #stored(): Promise<Stored> {
     const { key, uploadId } = this.#names();
+    const newest = (await this.#tails()).at(-1);
+    if (newest === undefined) throw new BlobNotFoundError(this.handle);
     const parts: CompletedPart[] = [];
     let partsBytes = 0;
     let PartNumberMarker: string | undefined;
@@ -173,6 +193,7 @@ export class S3ResumableUpload implements ResumableUpload {
       for (;;) {
         const page = await this.context.client.send(new ListPartsCommand({ Bucket: this.context.bucket, Key: key, UploadId: uploadId, PartNumberMarker }));
         for (const part of page.Parts ?? []) {
+          if ((part.PartNumber ?? 0) > newest.parts) continue; // sent by an append that did not finish
           parts.push({ PartNumber: part.PartNumber, ETag: part.ETag });
           partsBytes += part.Size ?? 0;
         }
@@ -184,17 +205,34 @@ export class S3ResumableUpload implements ResumableUpload {
       if (isNoSuchUpload(error) || isNoSuchKey(error)) throw new BlobNotFoundError(this.handle);
       throw error;
     }
-    return { parts, partsBytes, tailBytes: await this.#sizeOf(this.#tailKey(parts.length)) };
+    if (parts.length !== newest.parts) throw new Error(`resumable upload ${this.handle}: its tail follows ${newest.parts} parts, S3 holds ${parts.length}`);
+    return { parts, partsBytes, tailBytes: newest.size };
   }
 
-  async #sizeOf(key: string): Promise<number> {
-    try {
-      const head = await this.context.client.send(new HeadObjectCommand({ Bucket: this.context.bucket, Key: key }));
-      return head.ContentLength ?? 0;
-    } catch (error) {
-      if (isNoSuchKey(error) || (error as { name?: string }).name === 'NotFound') return 0;
-      throw error;
-    }
+  /** The tail objects, the one after the fewest parts first. */
+  async #tails(): Promise<Tail[]> {
+    const prefix = this.#names().key + TAIL;
+    const tails: Tail[] = [];
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.context.client.send(new ListObjectsV2Command({ Bucket: this.context.bucket, Prefix: prefix, ContinuationToken }));
+      for (const { Key, Size } of page.Contents ?? []) {
+        const parts = Number(Key?.slice(prefix.length));
+        if (Key !== undefined && Number.isSafeInteger(parts)) tails.push({ key: Key, parts, size: Size ?? 0 });
+      }
+      ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken !== undefined);
+    return tails.sort((x, y) => x.parts - y.parts);
+  }
+
+  /** Writes the tail that follows `parts` parts, then deletes the one that followed `from` (when another). */
+  async #moveTail(from: number, parts: number, bytes: Buffer): Promise<void> {
+    await this.#putTail(parts, bytes);
+    if (from !== parts) await this.context.client.send(new DeleteObjectCommand({ Bucket: this.context.bucket, Key: this.#tailKey(from) }));
+  }
+
+  async #putTail(parts: number, bytes: Buffer): Promise<void> {
+    await this.context.client.send(new PutObjectCommand({ Bucket: this.context.bucket, Key: this.#tailKey(parts), Body: bytes, ContentLength: bytes.length }));
   }
 
   async #getBytes(key: string): Promise<Buffer> {
@@ -206,17 +244,15 @@ export class S3ResumableUpload implements ResumableUpload {
   async #abortMultipart(): Promise<void> {
     const { key, uploadId } = this.#names();
     await this.context.client.send(new AbortMultipartUploadCommand({ Bucket: this.context.bucket, Key: key, UploadId: uploadId })).catch((error: unknown) => {
-      if (!isNoSuchUpload(error)) throw error;
+      if (!isNoSuchUpload(error) && !isNoSuchKey(error)) throw error;
     });
   }
 
-  /** Deletes the object and every tail, stale ones included. */
+  /** Deletes the completed object and every tail. */
   async #deleteObjects(): Promise<void> {
     const { key } = this.#names();
     const { client, bucket } = this.context;
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
-    for (const { Key } of page.Contents ?? []) {
-      if (Key === key || Key?.startsWith(`${key}.tail.`) === true) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
-    }
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    for (const tail of await this.#tails()) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: tail.key }));
   }
 }
