@@ -15,6 +15,7 @@ import { createImageService } from '../services/image-service.js';
 import { createImageSharingService } from '../services/image-sharing.js';
 import { createImageTransferService } from '../services/image-transfer.js';
 import { createReadinessProbe } from '../services/readiness.js';
+import { createResumableUploadService } from '../services/resumable-uploads.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
@@ -115,6 +116,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     images: createImageService(deps.metadata, quotaDefaults),
     sharing: createImageSharingService(deps.metadata),
     transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults }),
+    uploads: createResumableUploadService(deps.metadata, deps.blobs, {
+      maxImageBytes: deps.config.limits.max_image_bytes,
+      expiryMs: deps.config.limits.upload_expiry,
+      quotas: quotaDefaults,
+    }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
   };

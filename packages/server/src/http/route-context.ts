@@ -12,6 +12,7 @@ import type { ImageService } from '../services/image-service.js';
 import type { ImageSharingService } from '../services/image-sharing.js';
 import type { ImageTransferService } from '../services/image-transfer.js';
 import type { ReadinessProbe } from '../services/readiness.js';
+import type { ResumableUploadService } from '../services/resumable-uploads.js';
 import type { UserService } from '../services/user-service.js';
 import type { Metrics } from './metrics.js';
 
@@ -23,6 +24,8 @@ export interface RouteContext {
   readonly images: ImageService;
   readonly sharing: ImageSharingService;
   readonly transfer: ImageTransferService;
+  /** Resumable (tus) uploads. */
+  readonly uploads: ResumableUploadService;
   readonly metrics: Metrics;
   /** Whether the database and the storage accept writes (`/healthz`). */
   readonly readiness: ReadinessProbe;
