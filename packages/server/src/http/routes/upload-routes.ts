@@ -28,9 +28,13 @@ export const uploadRoutes: RoutePlugin = (app, context) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   closeAfterUnreadBodies(app, 'PATCH');
-  app.addHook('onSend', async (_request, reply) => {
+  // Every answer has it: set when the route starts (for the app's checks of its answers) and
+  // again on sending (for refusals by the app's hooks that ran before this scope's).
+  const tusResumable = async (_request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     reply.header('tus-resumable', TUS_VERSION);
-  });
+  };
+  app.addHook('onRequest', tusResumable);
+  app.addHook('onSend', tusResumable);
   app.addHook('preHandler', async (request) => {
     const version = header(request, 'tus-resumable');
     if (request.method !== 'OPTIONS' && version !== undefined && version !== TUS_VERSION) {
