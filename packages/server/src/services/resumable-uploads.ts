@@ -35,7 +35,7 @@ import type { SharedImage } from './shared-image.js';
 import { commitUpload } from './upload-commit.js';
 
 /** A PATCH holds its upload this long unless it renews (every third of it) while it runs. */
-export const LEASE_TTL_MS = 30_000;
+export const LEASE_TTL_MS = 15_000;
 
 export interface ResumableUploadOptions {
   /** `limits.max_image_bytes`; 0: no limit. */
