@@ -176,7 +176,7 @@ const TUS = { 'Tus-Resumable': '1.0.0' };
 const TUS_DISCOVERY = {
   ...TUS,
   'Tus-Version': '1.0.0',
-  'Tus-Extension': 'creation,expiration,checksum,termination',
+  'Tus-Extension': 'creation,expiration,checksum,checksum-trailer,termination',
   'Tus-Checksum-Algorithm': 'sha256',
 };
 const UPLOAD = params({ id: Type.String({ minLength: 1, maxLength: 64, description: 'the upload id of Location' }) });

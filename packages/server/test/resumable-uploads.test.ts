@@ -10,12 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { createBlobSweeper, HOUR_MS } from '../src/services/blob-sweeper.js';
 import { createImage, putBytes, sha256Hex, storageFiles } from './helpers/image-helpers.js';
-import { createTestApp, errorOf, type TestApp } from './helpers/test-app.js';
+import { listen } from './helpers/listen.js';
+import { createTestApp, errorOf, TEST_DN_HEADER, type TestApp } from './helpers/test-app.js';
 
 const BOB = '/O=Grid/CN=Bob';
 const PAM = '/O=Grid/CN=Pam';
@@ -52,7 +54,7 @@ describe('discovery and version', () => {
       assert.equal(answer.statusCode, 204, url);
       assert.equal(answer.headers['tus-resumable'], '1.0.0');
       assert.equal(answer.headers['tus-version'], '1.0.0');
-      assert.equal(answer.headers['tus-extension'], 'creation,expiration,checksum,termination');
+      assert.equal(answer.headers['tus-extension'], 'creation,expiration,checksum,checksum-trailer,termination');
       assert.equal(answer.headers['tus-checksum-algorithm'], 'sha256');
       assert.equal(answer.headers['tus-max-size'], String(64 * 1024 * 1024));
     }
@@ -150,6 +152,33 @@ describe('an upload in pieces', () => {
     assert.equal((await patch(path, 0, 'abcd', { 'upload-checksum': `sha256 ${digest('abcd')}` })).statusCode, 204);
     assert.equal((await patch(path, 4, 'efgh', { 'upload-checksum': `sha256 ${digest('efgh')}` })).statusCode, 204);
     assert.equal((await t.request('GET', '/api/images/raw/sum.img', { dn: BOB })).body, 'abcdefgh');
+  });
+
+  test('Upload-Checksum as a trailer after a chunked body (checksum-trailer): a wrong one is 460, the right one lands', async () => {
+    await createImage(t, BOB, 'trailer.img');
+    const path = await start('trailer.img', 8);
+    const { base } = await listen(t);
+    const digest = (text: string): string => createHash('sha256').update(text).digest('base64');
+    const send = (offset: number, body: string, sum: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest(`${base}${path}`, {
+          method: 'PATCH',
+          headers: { ...PATCH, 'upload-offset': String(offset), trailer: 'Upload-Checksum', [TEST_DN_HEADER]: encodeURIComponent(BOB) },
+        });
+        request.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.write(body);
+        request.addTrailers({ 'Upload-Checksum': `sha256 ${sum}` });
+        request.end();
+      });
+    assert.equal(await send(0, 'abcd', digest('abcX')), 460);
+    assert.equal((await head(path)).headers['upload-offset'], '0');
+    assert.equal(await send(0, 'abcd', digest('abcd')), 204);
+    assert.equal(await send(4, 'efgh', digest('efgh')), 204);
+    assert.equal((await t.request('GET', '/api/images/raw/trailer.img', { dn: BOB })).body, 'abcdefgh');
   });
 
   test('a whole digest that does not match is 422 at the last byte: the image keeps its bytes, the upload is gone', async () => {

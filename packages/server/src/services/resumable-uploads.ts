@@ -61,8 +61,8 @@ export interface AppendRequest {
   readonly source: UploadSource;
   /** The body's Content-Length; null when chunked. */
   readonly length: number | null;
-  /** The sha256 this PATCH's bytes must have (`Upload-Checksum`), if given. */
-  readonly sha256?: string | undefined;
+  /** The sha256 this PATCH's bytes must have (`Upload-Checksum`, header or trailer), if given. */
+  readonly sha256?: string | (() => string | undefined) | undefined;
   /** Aborts the append (the client went away, the body went idle). */
   readonly signal: AbortSignal;
 }

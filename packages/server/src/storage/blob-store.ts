@@ -117,8 +117,11 @@ export interface BlobUpload {
 }
 
 export interface AppendOptions extends BlobWriteOptions {
-  /** The sha256 (lowercase hex) the appended bytes must have (tus' checksum extension). */
-  readonly sha256?: string;
+  /**
+   * The sha256 (lowercase hex) the appended bytes must have (tus' checksum extension), or a
+   * function that says it once the source has ended (a trailer); undefined: not checked.
+   */
+  readonly sha256?: string | (() => string | undefined);
 }
 
 /**

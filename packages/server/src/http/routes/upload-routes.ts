@@ -3,7 +3,8 @@
  * sha256, termination; SPEC §3): `POST /api/images/[{user}/]{image}/uploads` creates an upload
  * (201, `Location: /api/uploads/{id}`, `Upload-Expires`), `HEAD /api/uploads/{id}` says where it
  * stands, `PATCH` appends (`application/offset+octet-stream` only: 415; `Upload-Offset`
- * checked: 409; optional `Upload-Checksum: sha256 <base64>`: 460), `DELETE` cancels, and
+ * checked: 409; optional `Upload-Checksum: sha256 <base64>`, as a header or a trailer after a
+ * chunked body: 460), `DELETE` cancels, and
  * `OPTIONS` on `/api/uploads` and on the creation URLs tells what the server supports. Every
  * answer carries `Tus-Resumable: 1.0.0`; a request for another version is 412. The headers are
  * parsed here and nothing else: the service decides (services/resumable-uploads.ts). A PATCH's
@@ -47,7 +48,7 @@ export const uploadRoutes: RoutePlugin = (app, context) => {
   const discover = async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     reply
       .header('tus-version', TUS_VERSION)
-      .header('tus-extension', 'creation,expiration,checksum,termination')
+      .header('tus-extension', 'creation,expiration,checksum,checksum-trailer,termination')
       .header('tus-checksum-algorithm', 'sha256');
     const max = context.config.limits.max_image_bytes;
     if (max > 0) reply.header('tus-max-size', String(max));
@@ -105,6 +106,16 @@ async function append(context: RouteContext, request: UploadRequest, reply: Fast
   if (offsetHeader === undefined) throw new RepomanError('BAD_REQUEST', 'send Upload-Offset: where these bytes go (ask with HEAD)', { unreadBody: true });
   const offset = byteCount(offsetHeader, 'Upload-Offset');
   const checksum = header(request, 'upload-checksum');
+  // tus' checksum-trailer: the digest comes after a chunked body; a malformed one matches nothing (460).
+  const trailerChecksum = (): string | undefined => {
+    const value = (request.raw.trailers as Record<string, string> | undefined)?.['upload-checksum'];
+    if (value === undefined) return undefined;
+    try {
+      return checksumSha256(value);
+    } catch {
+      return 'malformed';
+    }
+  };
   const contentLength = header(request, 'content-length');
   const body = streamedBody(request, reply, context.config.limits.idle_timeout, 'the bytes that arrived whole were kept; ask with HEAD and continue');
   try {
@@ -112,7 +123,7 @@ async function append(context: RouteContext, request: UploadRequest, reply: Fast
       offset,
       source: body.source,
       length: contentLength === undefined ? null : Number(contentLength),
-      sha256: checksum === undefined ? undefined : checksumSha256(checksum),
+      sha256: checksum === undefined ? trailerChecksum : checksumSha256(checksum),
       signal: body.signal,
     });
     return await reply

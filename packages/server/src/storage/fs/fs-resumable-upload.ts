@@ -63,9 +63,10 @@ export class FsResumableUpload implements ResumableUpload {
           await writeAll(file, batch, position);
           position += batch.length;
         }, { ...opts, batchBytes: this.context.batchBytes, hashing: this.context.hashing });
-        if (opts.sha256 !== undefined && opts.sha256 !== sha256) {
+        const expected = typeof opts.sha256 === 'function' ? opts.sha256() : opts.sha256;
+        if (expected !== undefined && expected !== sha256) {
           await file.truncate(offset);
-          throw new AppendDigestError(opts.sha256, sha256);
+          throw new AppendDigestError(expected, sha256);
         }
       } finally {
         // Also after a cut: what was written is kept, and must be durable before anyone resumes.

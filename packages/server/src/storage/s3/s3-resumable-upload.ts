@@ -126,7 +126,8 @@ export class S3ResumableUpload implements ResumableUpload {
       if (signal?.aborted === true && !(error instanceof BlobStoreError)) throw new UploadAbortedError('upload aborted', { cause: signal.reason });
       throw error;
     }
-    if (opts.sha256 !== undefined && opts.sha256 !== digest) throw new AppendDigestError(opts.sha256, digest);
+    const expected = typeof opts.sha256 === 'function' ? opts.sha256() : opts.sha256;
+    if (expected !== undefined && expected !== digest) throw new AppendDigestError(expected, digest);
     await this.#moveTail(counted, parts, pending);
     return position;
   }
