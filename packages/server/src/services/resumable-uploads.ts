@@ -218,26 +218,31 @@ export function createResumableUploadService(
       const renewal = setInterval(() => void uploads.renewLease(upload.id, token, LEASE_TTL_MS).catch(() => {}), LEASE_TTL_MS / 3);
       const stored = blobs.openResumable(upload.storageHandle);
       let offset = request.offset;
+      const expires = expiry();
+      // The lease is held until the commit is done: a retried PATCH at the end cannot commit twice.
       try {
-        offset = await stored.append(request.offset, request.source, { maxBytes: room, signal: request.signal, ...(request.sha256 !== undefined && { sha256: request.sha256 }) });
-      } catch (error) {
-        throw appendError(error, request, upload);
+        try {
+          offset = await stored.append(request.offset, request.source, { maxBytes: room, signal: request.signal, ...(request.sha256 !== undefined && { sha256: request.sha256 }) });
+        } catch (error) {
+          // What is durably stored is the truth, whatever happened to this PATCH.
+          offset = await stored.offset().catch(() => offset);
+          throw appendError(error, request, upload);
+        }
+        if (offset < upload.length) return { upload: { ...upload, offset, expires }, offset };
+        try {
+          const image = await commit(upload);
+          await uploads.delete(upload.id);
+          return { upload: { ...upload, offset, expires }, offset, image };
+        } catch (error) {
+          // A refused commit (digest 422, read-only, quota, image gone) ends the upload; a storage
+          // or database failure leaves it, for an empty PATCH at the end to try again.
+          if (error instanceof RepomanError) await discard(upload);
+          throw error;
+        }
       } finally {
         clearInterval(renewal);
-        // What is durably stored is the truth, whatever happened to this PATCH.
-        offset = await stored.offset().catch(() => offset);
-        await uploads.release(upload.id, token, { offset, expires: expiry() });
-      }
-      if (offset < upload.length) return { upload: { ...upload, offset }, offset };
-      try {
-        const image = await commit(upload);
-        await uploads.delete(upload.id);
-        return { upload: { ...upload, offset }, offset, image };
-      } catch (error) {
-        // A refused commit (digest 422, read-only, quota, image gone) ends the upload; a storage
-        // or database failure leaves it, for an empty PATCH at the end to try again.
-        if (error instanceof RepomanError) await discard(upload);
-        throw error;
+        // Nothing to record once the row is gone (committed or discarded).
+        await uploads.release(upload.id, token, { offset, expires });
       }
     },
 

@@ -33,7 +33,7 @@ import { isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import { serverSideCopy, type ServerCopyLimits } from './s3-server-copy.js';
 import { MAX_PARTS } from './s3-temp-object.js';
 
-export const RESUMABLE_PREFIX = 'resumable/';
+const RESUMABLE_PREFIX = 'resumable/';
 const TAIL = '.tail.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
