@@ -8,6 +8,8 @@
  * one wins, the other is 409), checks the offset against the stored bytes, appends, records
  * the new offset and expiry even when the body is cut, and once the last byte is in commits
  * exactly as a PUT does (`upload-commit.ts`: digest 422, quota, blob commit, one row update).
+ * The image's sha256 comes from the PATCH itself when one PATCH sent every byte (the common
+ * case); otherwise the commit hashes the stored bytes in one pass (docs/performance.md).
  * Only the user who created an upload sees it; anybody else gets the same 404 as for an upload
  * that does not exist. Expired uploads go with their bytes (blob-sweeper.ts).
  */
@@ -23,6 +25,7 @@ import {
   UploadAbortedError,
   type BlobRef,
   type BlobStore,
+  type BlobWriteResult,
   type UploadSource,
 } from '../storage/index.js';
 import type { Caller } from './caller.js';
@@ -135,7 +138,7 @@ export function createResumableUploadService(
   }
 
   /** Commits the complete upload exactly as a PUT commits (upload-commit.ts). */
-  async function commit(upload: UploadRecord): Promise<SharedImage> {
+  async function commit(upload: UploadRecord, known: BlobWriteResult | undefined): Promise<SharedImage> {
     const image = await imageOf(upload);
     requireWritable(image, 'upload to');
     const owner = await users.findByName(image.owner);
@@ -147,7 +150,7 @@ export function createResumableUploadService(
         claimQuota: async (size) => {
           claims.push(await quotas.claim(owner, { bytes: size, images: 0, replacesImageId: image.id, what: `an upload of ${size} bytes to ${imageLabel(image)}` }));
         },
-        commitBlob: (check) => blobs.openResumable(upload.storageHandle).commit(check),
+        commitBlob: (check) => blobs.openResumable(upload.storageHandle).commit(check, known),
         detect: (blob) => probeBlob(blobs, blob),
       });
     } finally {
@@ -219,10 +222,14 @@ export function createResumableUploadService(
       const stored = blobs.openResumable(upload.storageHandle);
       let offset = request.offset;
       const expires = expiry();
+      let known: BlobWriteResult | undefined;
       // The lease is held until the commit is done: a retried PATCH at the end cannot commit twice.
       try {
         try {
-          offset = await stored.append(request.offset, request.source, { maxBytes: room, signal: request.signal, ...(request.sha256 !== undefined && { sha256: request.sha256 }) });
+          const appended = await stored.append(request.offset, request.source, { maxBytes: room, signal: request.signal, ...(request.sha256 !== undefined && { sha256: request.sha256 }) });
+          offset = appended.offset;
+          // One PATCH with every byte: its digest is the image's, no second pass over the bytes.
+          if (request.offset === 0) known = { size: offset, sha256: appended.sha256 };
         } catch (error) {
           // What is durably stored is the truth, whatever happened to this PATCH.
           offset = await stored.offset().catch(() => offset);
@@ -230,7 +237,7 @@ export function createResumableUploadService(
         }
         if (offset < upload.length) return { upload: { ...upload, offset, expires }, offset };
         try {
-          const image = await commit(upload);
+          const image = await commit(upload, known);
           await uploads.delete(upload.id);
           return { upload: { ...upload, offset, expires }, offset, image };
         } catch (error) {

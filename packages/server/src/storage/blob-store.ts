@@ -142,23 +142,25 @@ export interface ResumableUpload {
 
   /**
    * Appends `source` at `offset`: rejects with OffsetMismatchError, reading nothing, when the
-   * stored bytes are not exactly `offset` long. Resolves with the new offset once every byte
-   * is durable. When the source fails, closes early, exceeds opts.maxBytes or opts.signal
+   * stored bytes are not exactly `offset` long. Resolves once every byte is durable, with the
+   * new offset and the sha256 of the bytes this call appended. When the source fails, closes early, exceeds opts.maxBytes or opts.signal
    * aborts, it rejects as BlobUpload.write() does, keeping a durable prefix of what arrived
    * (offset() says how much; drivers keep whole batches or parts, so some of the last bytes
    * may be missing): the client resumes from there. With opts.sha256, bytes whose digest
    * differs are undone (the offset is `offset` again) and it rejects with AppendDigestError.
    */
-  append(offset: number, source: UploadSource, opts?: AppendOptions): Promise<number>;
+  append(offset: number, source: UploadSource, opts?: AppendOptions): Promise<{ readonly offset: number; readonly sha256: string }>;
 
   /**
    * Hashes the stored bytes and makes them readable under their key, atomically (as
    * BlobUpload.commit()); the temporary space is gone afterwards. `check`, when given, sees the
    * size and sha256 before anything is published: when it rejects, commit() rejects with its
-   * error, nothing is published, and the upload accepts only cancel(). Rejects with
-   * BlobNotFoundError when the upload is gone (cancelled, swept).
+   * error, nothing is published, and the upload accepts only cancel(). `known` skips the pass
+   * that hashes the stored bytes, for a caller that knows their size and sha256 (one append
+   * from offset 0 wrote them all). Rejects with BlobNotFoundError when the upload is gone
+   * (cancelled, swept).
    */
-  commit(check?: (written: BlobWriteResult) => Promise<void>): Promise<BlobRef>;
+  commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef>;
 
   /** Discards the stored bytes. Idempotent; a missing upload is not an error. */
   cancel(): Promise<void>;

@@ -27,7 +27,8 @@ export function runResumableConformance(test: Test): void {
       const instance = i % 2 === 0 ? store : other;
       const resumed = instance.openResumable(upload.handle);
       assert.equal(await resumed.offset(), cuts[i]);
-      assert.equal(await resumed.append(cuts[i]!, sourceOf(content.subarray(cuts[i], cuts[i + 1]))), cuts[i + 1]);
+      const piece = content.subarray(cuts[i], cuts[i + 1]);
+      assert.deepEqual(await resumed.append(cuts[i]!, sourceOf(piece)), { offset: cuts[i + 1], sha256: sha256Of(piece) });
     }
     assert.equal(await other.openResumable(upload.handle).offset(), content.length);
     const ref = track(await other.openResumable(upload.handle).commit());
@@ -99,10 +100,20 @@ export function runResumableConformance(test: Test): void {
     const restarted = await harness.reopen();
     const resumed = restarted.openResumable(upload.handle);
     assert.equal(await resumed.offset(), head.length, 'the refused bytes are not counted');
-    assert.equal(await resumed.append(head.length, sourceOf(rest), { sha256: sha256Of(rest) }), head.length + rest.length);
+    assert.equal((await resumed.append(head.length, sourceOf(rest), { sha256: sha256Of(rest) })).offset, head.length + rest.length);
     const ref = track(await resumed.commit());
     assert.equal(ref.sha256, sha256Of(Buffer.concat([head, rest])));
     await restarted.close();
+  });
+
+  test('resumable: a commit told the size and sha256 publishes under them without hashing again', async ({ store, track }) => {
+    const content = randomBytes(3 * MiB);
+    const upload = await store.createResumable();
+    const appended = await upload.append(0, sourceOf(content));
+    assert.equal(appended.sha256, sha256Of(content));
+    const ref = track(await upload.commit(undefined, { size: content.length, sha256: appended.sha256 }));
+    assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: content.length, sha256: sha256Of(content) });
+    assert.deepEqual(await bytesOf(await store.read(ref.key)), content);
   });
 
   test('resumable: a commit whose check refuses the digest publishes nothing; cancel then leaves nothing', async ({ store }) => {

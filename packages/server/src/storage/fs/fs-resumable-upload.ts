@@ -52,17 +52,18 @@ export class FsResumableUpload implements ResumableUpload {
     return info.size;
   }
 
-  async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<number> {
+  async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<{ offset: number; sha256: string }> {
     const file = await open(this.#existingPath(), 'r+').catch(this.#ifMissing);
     try {
       const { size } = await file.stat();
       if (size !== offset) throw new OffsetMismatchError(offset, size);
       let position = offset;
+      let sha256: string;
       try {
-        const { sha256 } = await ingestStream(source, async (batch) => {
+        ({ sha256 } = await ingestStream(source, async (batch) => {
           await writeAll(file, batch, position);
           position += batch.length;
-        }, { ...opts, batchBytes: this.context.batchBytes, hashing: this.context.hashing });
+        }, { ...opts, batchBytes: this.context.batchBytes, hashing: this.context.hashing }));
         const expected = typeof opts.sha256 === 'function' ? opts.sha256() : opts.sha256;
         if (expected !== undefined && expected !== sha256) {
           await file.truncate(offset);
@@ -72,14 +73,20 @@ export class FsResumableUpload implements ResumableUpload {
         // Also after a cut: what was written is kept, and must be durable before anyone resumes.
         await file.sync();
       }
-      return position;
+      return { offset: position, sha256 };
     } finally {
       await file.close();
     }
   }
 
-  async commit(check?: (written: BlobWriteResult) => Promise<void>): Promise<BlobRef> {
+  async commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef> {
     const path = this.#existingPath();
+    const written = known ?? (await this.#hash(path));
+    await check?.(written);
+    return publishTempFile(this.context.root, path, written, `resumable upload ${this.handle}`);
+  }
+
+  async #hash(path: string): Promise<BlobWriteResult> {
     const hash = createHash('sha256');
     let size = 0;
     try {
@@ -90,9 +97,7 @@ export class FsResumableUpload implements ResumableUpload {
     } catch (error) {
       this.#ifMissing(error);
     }
-    const written = { size, sha256: hash.digest('hex') };
-    await check?.(written);
-    return publishTempFile(this.context.root, path, written, `resumable upload ${this.handle}`);
+    return { size, sha256: hash.digest('hex') };
   }
 
   async cancel(): Promise<void> {

@@ -90,7 +90,7 @@ export class S3ResumableUpload implements ResumableUpload {
     return stored.partsBytes + stored.tailBytes;
   }
 
-  async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<number> {
+  async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<{ offset: number; sha256: string }> {
     const { key, uploadId } = this.#names();
     const { client, bucket, partBytes } = this.context;
     const stored = await this.#stored();
@@ -129,10 +129,10 @@ export class S3ResumableUpload implements ResumableUpload {
     const expected = typeof opts.sha256 === 'function' ? opts.sha256() : opts.sha256;
     if (expected !== undefined && expected !== digest) throw new AppendDigestError(expected, digest);
     await this.#moveTail(counted, parts, pending);
-    return position;
+    return { offset: position, sha256: digest };
   }
 
-  async commit(check?: (written: BlobWriteResult) => Promise<void>): Promise<BlobRef> {
+  async commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef> {
     const { key, uploadId } = this.#names();
     const { client, bucket } = this.context;
     const stored = await this.#stored();
@@ -152,7 +152,17 @@ export class S3ResumableUpload implements ResumableUpload {
       // Parts numbered past these (an undone append's) are dropped by the completion.
       await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     }
-    const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: whole }));
+    const { size, sha256 } = known ?? (await this.#hash(whole));
+    await check?.({ size, sha256 });
+    const blobKey = blobKeyForDigest(sha256);
+    await serverSideCopy(client, bucket, whole, blobKey, size, this.context.copy);
+    await this.#deleteObjects();
+    return { key: blobKey, size, sha256 };
+  }
+
+  /** One GET of the whole object through sha256. */
+  async #hash(key: string): Promise<BlobWriteResult> {
+    const { Body } = await this.context.client.send(new GetObjectCommand({ Bucket: this.context.bucket, Key: key }));
     if (!(Body instanceof Readable)) throw new Error('S3 GetObject returned no readable body');
     const hash = createHash('sha256');
     let size = 0;
@@ -160,12 +170,7 @@ export class S3ResumableUpload implements ResumableUpload {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
-    const sha256 = hash.digest('hex');
-    await check?.({ size, sha256 });
-    const blobKey = blobKeyForDigest(sha256);
-    await serverSideCopy(client, bucket, whole, blobKey, size, this.context.copy);
-    await this.#deleteObjects();
-    return { key: blobKey, size, sha256 };
+    return { size, sha256: hash.digest('hex') };
   }
 
   async cancel(): Promise<void> {
