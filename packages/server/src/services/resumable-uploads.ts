@@ -223,6 +223,7 @@ export function createResumableUploadService(
       let offset = request.offset;
       const expires = expiry();
       let known: BlobWriteResult | undefined;
+      let ended = false;
       // The lease is held until the commit is done: a retried PATCH at the end cannot commit twice.
       try {
         try {
@@ -238,18 +239,21 @@ export function createResumableUploadService(
         if (offset < upload.length) return { upload: { ...upload, offset, expires }, offset };
         try {
           const image = await commit(upload, known);
-          await uploads.delete(upload.id);
+          ended = await uploads.delete(upload.id);
           return { upload: { ...upload, offset, expires }, offset, image };
         } catch (error) {
           // A refused commit (digest 422, read-only, quota, image gone) ends the upload; a storage
           // or database failure leaves it, for an empty PATCH at the end to try again.
-          if (error instanceof RepomanError) await discard(upload);
+          if (error instanceof RepomanError) {
+            await discard(upload);
+            ended = true;
+          }
           throw error;
         }
       } finally {
         clearInterval(renewal);
         // Nothing to record once the row is gone (committed or discarded).
-        await uploads.release(upload.id, token, { offset, expires });
+        if (!ended) await uploads.release(upload.id, token, { offset, expires });
       }
     },
 
