@@ -95,7 +95,7 @@ export function runResumableConformance(test: Test): void {
     const upload = await store.createResumable();
     await upload.append(0, sourceOf(head), { sha256: sha256Of(head) });
     const corrupted = Buffer.from(rest);
-    corrupted[5 * MiB] ^= 0xff;
+    corrupted.writeUInt8(corrupted.readUInt8(5 * MiB) ^ 0xff, 5 * MiB);
     await assert.rejects(upload.append(head.length, sourceOf(corrupted), { sha256: sha256Of(rest) }), AppendDigestError);
     const restarted = await harness.reopen();
     const resumed = restarted.openResumable(upload.handle);
