@@ -21,7 +21,7 @@ describe('repoman resumable uploads against a real server', () => {
   let big: string;
   let bigSha: string;
   const stateFile = (): string => join(s.envOf(s.bob).HOME!, '.repoman', 'uploads.json');
-  const resumableDir = (): string => join(s.repo.dataDir, 'images', 'uploads', 'resumable');
+  const resumableDir = (): string => join(s.repo.dataDir, 'images', 'resumable');
   /** Bytes the server holds of the resumable uploads in progress. */
   const heldBytes = async (): Promise<number> => {
     let total = 0;

@@ -111,6 +111,6 @@ describe('resumable uploads with real clients', () => {
     assert.equal(record('tus.img').version, 1);
     assert.equal(record('tus.img').size, content.length);
     assert.equal(await downloadedSha('tus.img'), sha);
-    assert.deepEqual(await readdir(join(repo.dataDir, 'images', 'uploads', 'resumable')), [], 'no partial bytes left');
+    assert.deepEqual(await readdir(join(repo.dataDir, 'images', 'resumable')), [], 'no partial bytes left');
   });
 });

@@ -1,7 +1,7 @@
 // The filesystem driver of the blob store: a root directory holding `blobs/sha256/ab/<digest>`
 // (committed, content-addressed, never partial), `uploads/<uuid>` (temporary files, on the
-// same file system so that commit's rename is atomic) and `uploads/resumable/<uuid>` (resumable
-// uploads, fs-resumable-upload.ts). It needs nothing beyond POSIX rename and
+// same file system so that commit's rename is atomic) and `resumable/<uuid>` (resumable
+// uploads, fs-resumable-upload.ts, on that file system too). It needs nothing beyond POSIX rename and
 // unlink, so it works on any mounted file system (local, NFS, a loop-mounted volume).
 // Directories are created with mode 0700 and files with 0600: only the server reads them.
 // A reader holds an open file descriptor, so a delete meanwhile does not disturb it (unlink
@@ -95,9 +95,9 @@ export class FsBlobStore implements BlobStore {
     await mkdir(store.#uploadsDir, { recursive: true, mode: 0o700 });
     await mkdir(join(store.root, BLOB_KEY_PREFIX), { recursive: true, mode: 0o700 });
     await mkdir(join(store.root, RESUMABLE_DIR), { recursive: true, mode: 0o700 });
-    const [uploads, blobs] = await Promise.all([stat(store.#uploadsDir), stat(join(store.root, BLOB_KEY_PREFIX))]);
-    if (uploads.dev !== blobs.dev) {
-      throw new Error(`blob store ${store.root}: uploads/ and blobs/ must be on the same file system`);
+    const [uploads, blobs, resumable] = await Promise.all([stat(store.#uploadsDir), stat(join(store.root, BLOB_KEY_PREFIX)), stat(join(store.root, RESUMABLE_DIR))]);
+    if (uploads.dev !== blobs.dev || resumable.dev !== blobs.dev) {
+      throw new Error(`blob store ${store.root}: uploads/, resumable/ and blobs/ must be on the same file system`);
     }
     store.#directWrites = await directWritesSuit(store.#uploadsDir);
     return store;

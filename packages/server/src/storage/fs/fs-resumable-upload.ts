@@ -1,9 +1,9 @@
-// A resumable upload of the filesystem driver: one file `uploads/resumable/<uuid>` (mode 0600)
+// A resumable upload of the filesystem driver: one file `resumable/<uuid>` (mode 0600)
 // that appends grow in place. Its size is the offset, so any process on the same file system
 // sees the same offset, also after a crash: each append fsyncs what it wrote, even when its
 // source is cut (whole batches only; the batch being filled is dropped); an append whose digest
 // is wrong is truncated away. The directory is not
-// swept by age (sweepUploads skips it): the metadata row that owns the upload cancels it when
+// swept by age (sweepUploads looks in `uploads/` only): the metadata row that owns the upload cancels it when
 // it expires. commit() hashes the file in one pass and renames it to its content address, as
 // a one-shot upload does (publishTempFile).
 import { createHash } from 'node:crypto';
@@ -17,8 +17,8 @@ import type { BufferPool } from '../buffer-pool.js';
 import { ingestStream } from '../ingest-stream.js';
 import { publishTempFile } from './fs-blob-upload.js';
 
-/** The directory of resumable uploads, inside `uploads/` (same file system as the blobs). */
-export const RESUMABLE_DIR = join('uploads', 'resumable');
+/** The directory of resumable uploads (on the file system of the blobs, checked when the store opens). */
+export const RESUMABLE_DIR = 'resumable';
 const HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const READ_CHUNK_BYTES = 1024 * 1024;
 
