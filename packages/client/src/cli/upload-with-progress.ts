@@ -25,7 +25,8 @@ export async function checkUploadFile(file: string): Promise<void> {
 
 /** Uploads with a progress bar and turns "no such image" into advice; shared with create-image and save-image. */
 export async function uploadWithProgress(context: CommandContext, image: ImageRef, file: string, options: { readonly resume?: boolean } = {}): Promise<UploadResult> {
-  const resumable = options.resume === true || (await stat(file)).size >= RESUMABLE_MIN_BYTES;
+  // A missing FILE is reported by the upload itself (ENOENT, below).
+  const resumable = options.resume === true || ((await stat(file).catch(() => undefined))?.size ?? 0) >= RESUMABLE_MIN_BYTES;
   const bar = context.progress(formatImageRef(image));
   try {
     const transfer = { onProgress: bar.listener, signal: context.signal };
@@ -43,8 +44,8 @@ export async function uploadWithProgress(context: CommandContext, image: ImageRe
     }
     if (error instanceof NothingToContinueError) throw new CliError(error.message);
     if (error instanceof Error && error.name === 'TransferAbortedError') {
-      const then = resumable ? `; finish it with repoman upload-image --continue ${formatImageRef(image)} ${file}` : '';
-      throw new CliError(`interrupted: the server keeps the previous version${then}`, ExitCode.INTERRUPTED);
+      const then = resumable ? `; finish the upload with repoman upload-image --continue ${formatImageRef(image)} ${file}` : '';
+      throw new CliError(`interrupted: the upload was abandoned and the server keeps the previous version${then}`, ExitCode.INTERRUPTED);
     }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no such file: ${file}`);
     throw error;
