@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { ApiDatabase } from './api-bench.js';
 
 export const THROUGHPUT_ROWS = ['https-get', 'http-get', 'https-put-disk', 'https-put-tmpfs'] as const;
-export const CLIENT_ROWS = ['client-download', 'client-download-stdout', 'client-upload'] as const;
+export const CLIENT_ROWS = ['client-download', 'client-download-stdout', 'client-upload', 'tus-upload'] as const;
 export const ALL_ROWS = [...THROUGHPUT_ROWS, ...CLIENT_ROWS, 'scale'] as const;
 export type RowName = (typeof ALL_ROWS)[number];
 export type ServerName = 'nginx' | 'repoman';

@@ -11,8 +11,12 @@
 //   /dev/null, against `curl -o /dev/null`: the transfer and the verification without any
 //   file, so without this VM's page-cache noise (see docs/performance.md).
 // repoman verifies the sha256 in both; curl's byte count is checked. `client-upload`:
-// `upload-image` (which hashes the file on a second thread while sending it) against
-// `curl -T`, to the repoman whose storage is on the tmpfs.
+// `upload-image` (which hashes the file on a second thread while sending it; an image of 64 MiB
+// or more goes as a resumable upload) against `curl -T`, to the repoman whose storage is on the
+// tmpfs. `tus-upload`: the same file with curl both times, to the same server, as today's
+// single PUT (the baseline) and as a resumable (tus) upload: a POST creating it, then one
+// PATCH with the whole file (timed together: the POST, the bytes, and the commit, which
+// hashes the stored bytes once more).
 import { spawn } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -23,7 +27,7 @@ import { runCurls } from './curl-clients.js';
 import { measureBest, syncDisks, type Batch } from './measure.js';
 import type { RowResult } from './throughput-rows.js';
 
-export type ClientRow = 'client-download' | 'client-download-stdout' | 'client-upload';
+export type ClientRow = 'client-download' | 'client-download-stdout' | 'client-upload' | 'tus-upload';
 
 const CLIENT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/client/dist/cli.bundle.js');
 
@@ -81,6 +85,19 @@ export async function runClientRow(
       runCurls([{ url, args: site.credentialArgs, bytes: source.size, okStatus: [200] }])));
     record('repoman-cli', await measureBest(repeat, server.pids, source.size, () =>
       runRepomanCli(site, server.httpsUrl, ['download-image', 'admin/bench.img', '-'])));
+  } else if (row === 'tus-upload') {
+    const server = site.repomanTmpfs;
+    record('curl', await measureBest(repeat, server.pids, source.size, () =>
+      runCurls([{ url: `${server.httpsUrl}/api/images/raw/admin/up-1`, args: site.credentialArgs, uploadFile: source.path, bytes: source.size, okStatus: [200] }])));
+    record('curl-tus', await measureBest(repeat, server.pids, source.size, async () => {
+      const started = performance.now();
+      const location = await createTusUpload(site, `${server.httpsUrl}/api/images/admin/up-1/uploads`, source.size);
+      const patched = await runCurls([{
+        url: `${server.httpsUrl}${location}`, uploadFile: source.path, bytes: source.size, okStatus: [204],
+        args: [...site.credentialArgs, '-X', 'PATCH', '-H', 'Tus-Resumable: 1.0.0', '-H', 'Content-Type: application/offset+octet-stream', '-H', 'Upload-Offset: 0'],
+      }]);
+      return { ...patched, seconds: (performance.now() - started) / 1000 };
+    }));
   } else {
     const server = site.repomanTmpfs;
     const url = `${server.httpsUrl}/api/images/raw/admin/up-1`;
@@ -90,4 +107,16 @@ export async function runClientRow(
       runRepomanCli(site, server.httpsUrl, ['upload-image', 'admin/up-1', source.path])));
   }
   return results;
+}
+
+/** POST …/uploads with curl as the admin; the new upload's Location. */
+async function createTusUpload(site: BenchSite, url: string, size: number): Promise<string> {
+  const args = ['-sS', '-D', '-', '-o', '/dev/null', '-X', 'POST', '-H', 'Tus-Resumable: 1.0.0', '-H', `Upload-Length: ${size}`, ...site.credentialArgs, url];
+  const child = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let headers = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (headers += chunk));
+  await new Promise((done) => child.once('close', done));
+  const location = /^location: *(\S+)/im.exec(headers)?.[1];
+  if (location === undefined) throw new Error(`POST ${url} created no upload: ${headers.split('\r\n')[0] ?? ''}`);
+  return location;
 }

@@ -45,6 +45,10 @@ export const ERROR_STATUS = {
   REQUEST_TIMEOUT: 408,
   HEADERS_TOO_LARGE: 431,
   NOT_IMPLEMENTED: 501,
+  UPLOAD_NOT_FOUND: 404,
+  UPLOAD_OFFSET_MISMATCH: 409,
+  TUS_VERSION_UNSUPPORTED: 412,
+  PATCH_CHECKSUM_MISMATCH: 460,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

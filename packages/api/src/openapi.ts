@@ -93,7 +93,7 @@ function operation(route: RouteDescriptor, operationId: string, emit: (schema: T
     tags: [route.tag],
     security: route.anonymous ? [{}, { [SECURITY_SCHEME]: [] }] : [{ [SECURITY_SCHEME]: [] }],
     ...(parameters.length > 0 && { parameters }),
-    ...(route.body !== undefined && { requestBody: requestBody(route.body, emit) }),
+    ...(route.body !== undefined && { requestBody: requestBody(route.body, emit, route.bytesType) }),
     responses,
   };
 }
@@ -113,9 +113,9 @@ function parameter(name: string, where: 'path' | 'query', required: boolean, sch
   return { name, in: where, required, ...(typeof schema.description === 'string' && { description: schema.description }), schema };
 }
 
-function requestBody(body: Exclude<RouteDescriptor['body'], undefined>, emit: (schema: TSchema) => Json): Json {
+function requestBody(body: Exclude<RouteDescriptor['body'], undefined>, emit: (schema: TSchema) => Json, bytesType = 'application/octet-stream'): Json {
   if (body === 'bytes') {
-    return { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } };
+    return { required: true, content: { [bytesType]: { schema: { type: 'string', contentMediaType: bytesType } } } };
   }
   return {
     required: (body.required?.length ?? 0) > 0,

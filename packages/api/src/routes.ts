@@ -15,7 +15,7 @@ import { ImageListChanges, ImageListList, ImageListName, ImageListRecord, NewIma
 import { CreatedLink, LinkId, LinkList, NewLink } from './links.js';
 import { ModifiedUser, NewUser, User, UserChanges, UserList, Whoami } from './users.js';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /** One answer of a route: its body (none when `schema` and `contentType` are absent) and headers. */
 export interface Answer {
@@ -41,6 +41,8 @@ export interface RouteDescriptor {
   readonly query?: TObject;
   /** A metadata body (JSON, or form-encoded as `formBody` derives), or the raw bytes of an image. */
   readonly body?: TObject | 'bytes';
+  /** The content type of a `bytes` body; default application/octet-stream. */
+  readonly bytesType?: string;
   /** Successful answers by status. */
   readonly responses: Readonly<Record<number, Answer>>;
   /** Error codes this route may answer besides `COMMON_ERRORS`. */
@@ -247,6 +249,49 @@ const imageListRoutes: RouteDescriptor[] = [
   },
 ];
 
+/** Resumable uploads (tus 1.0, SPEC §3): every answer carries Tus-Resumable. */
+const TUS = { 'Tus-Resumable': '1.0.0' };
+const TUS_DISCOVERY = {
+  ...TUS,
+  'Tus-Version': '1.0.0',
+  'Tus-Extension': 'creation,expiration,checksum,checksum-trailer,termination',
+  'Tus-Checksum-Algorithm': 'sha256',
+};
+const UPLOAD = params({ id: Type.String({ minLength: 1, maxLength: 64, description: 'the upload id of Location' }) });
+const TUS_ERRORS: ErrorCode[] = ['TUS_VERSION_UNSUPPORTED', 'UPLOAD_NOT_FOUND'];
+
+const uploadRoutes: RouteDescriptor[] = [
+  ...inBothNamespaces('/uploads', {}, (where) => ({
+    id: 'createUpload', methods: ['POST'],
+    summary: `Start a resumable upload (tus 1.0 creation) of an image ${where}: Upload-Length required, Upload-Metadata "sha256 <base64 of the hex digest>" optional`,
+    responses: { 201: { description: 'the upload, empty', headers: { ...TUS, Location: '/api/uploads/{id}', 'Upload-Expires': 'when it expires unless continued' } } },
+    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'QUOTA_EXCEEDED', 'TUS_VERSION_UNSUPPORTED'],
+  })),
+  ...inBothNamespaces('/uploads', {}, (where) => ({
+    id: 'discoverUploads', methods: ['OPTIONS'], anonymous: true, summary: `The tus versions, extensions and limits of the uploads of an image ${where}`,
+    responses: { 204: { description: 'what the server supports', headers: TUS_DISCOVERY } }, errors: [],
+  })),
+  {
+    id: 'discoverUploadsAll', methods: ['OPTIONS'], url: '/api/uploads', tag: 'images', anonymous: true, summary: 'The tus versions, extensions and limits of this server',
+    responses: { 204: { description: 'what the server supports', headers: TUS_DISCOVERY } }, errors: [],
+  },
+  {
+    id: 'uploadOffset', methods: ['HEAD'], url: '/api/uploads/:id', tag: 'images', params: UPLOAD, summary: 'Where a resumable upload stands (its creator only)',
+    responses: { 200: { description: 'no body', headers: { ...TUS, 'Upload-Offset': 'bytes stored', 'Upload-Length': 'bytes announced', 'Cache-Control': 'no-store' } } },
+    errors: TUS_ERRORS,
+  },
+  {
+    id: 'appendUpload', methods: ['PATCH'], url: '/api/uploads/:id', tag: 'images', params: UPLOAD, body: 'bytes', bytesType: 'application/offset+octet-stream',
+    summary: 'Append bytes at Upload-Offset (optional Upload-Checksum "sha256 <base64>"); the last byte commits the image as a PUT does',
+    responses: { 204: { description: 'appended', headers: { ...TUS, 'Upload-Offset': 'bytes stored now' } } },
+    errors: [...TUS_ERRORS, 'UPLOAD_OFFSET_MISMATCH', 'PATCH_CHECKSUM_MISMATCH', 'CHECKSUM_MISMATCH', 'QUOTA_EXCEEDED', 'IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'REQUEST_TIMEOUT'],
+  },
+  {
+    id: 'cancelUpload', methods: ['DELETE'], url: '/api/uploads/:id', tag: 'images', params: UPLOAD, summary: 'Cancel a resumable upload (tus termination): its bytes are removed',
+    responses: { 204: { description: 'cancelled', headers: TUS } }, errors: TUS_ERRORS,
+  },
+];
+
 /** `/api/images/:image` → `/api/images/raw/:image`, `/api/images/:owner/:image` → `/api/images/raw/:owner/:image`. */
 function rawPrefix(prefix: string): string {
   return prefix.replace('/api/images/', '/api/images/raw/');
@@ -276,7 +321,7 @@ function withConditionals(routes: readonly RouteDescriptor[]): RouteDescriptor[]
   });
 }
 
-export const ROUTES: readonly RouteDescriptor[] = withConditionals([...accountRoutes, ...imageRoutes, ...linkRoutes, ...imageListRoutes]);
+export const ROUTES: readonly RouteDescriptor[] = withConditionals([...accountRoutes, ...imageRoutes, ...linkRoutes, ...uploadRoutes, ...imageListRoutes]);
 
 /** The codes a route may answer: its own and the common ones. */
 export function routeErrors(route: RouteDescriptor): ErrorCode[] {

@@ -10,6 +10,7 @@ import type { Image } from '@repoman/api';
 import type { Writable } from 'node:stream';
 import { RepomanApi } from './api/repoman-api.js';
 import { downloadToFile, downloadToStream, type DownloadOptions, type DownloadResult } from './transfer/download-file.js';
+import { resumableUpload, type ResumableUploadOptions } from './transfer/resumable-upload.js';
 import { uploadFile, type UploadOptions, type UploadResult } from './transfer/upload-file.js';
 import { HttpTransport } from './transport/http-transport.js';
 import type { RetryPolicy } from './transport/retry.js';
@@ -40,6 +41,15 @@ export class RepomanClient extends RepomanApi {
   /** Uploads a file as the image's bytes (see `uploadFile`: streamed, sha256 sent as a trailer, retried). */
   uploadImage(image: ImageName, file: string, options: UploadOptions = {}): Promise<UploadResult> {
     return uploadFile(this.transport, refOf(image), file, { retry: this.retry, ...options });
+  }
+
+  /**
+   * Uploads a file as the image's bytes with the resumable protocol (see `resumableUpload`: one
+   * PATCH normally, resumed from the server's offset after a network failure, or in a later
+   * run with `resume`, the upload's URL kept in `options.state`).
+   */
+  uploadImageResumable(image: ImageName, file: string, options: ResumableUploadOptions): Promise<UploadResult> {
+    return resumableUpload(this.transport, refOf(image), file, { retry: this.retry, ...options });
   }
 
   /**

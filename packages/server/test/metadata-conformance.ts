@@ -15,6 +15,7 @@ import { linkContracts } from './metadata-conformance/link-contracts.js';
 import { listingContracts } from './metadata-conformance/listing-contracts.js';
 import { migrationContracts } from './metadata-conformance/migration-contracts.js';
 import { quotaRaces } from './metadata-conformance/quota-races.js';
+import { uploadContracts } from './metadata-conformance/upload-contracts.js';
 import { userContracts } from './metadata-conformance/user-contracts.js';
 import { versionContracts } from './metadata-conformance/version-contracts.js';
 
@@ -33,5 +34,6 @@ export function metadataConformance(backend: MetadataBackend): void {
     describe('download links', () => linkContracts(backend));
     describe('image versions, alone and racing between two instances', () => versionContracts(backend));
     describe('HEPiX image lists', () => imageListContracts(backend));
+    describe('resumable uploads, alone and racing between two instances', () => uploadContracts(backend));
   });
 }

@@ -2,10 +2,14 @@
  * An upload as the commands show it, shared by upload-image, create-image --file and
  * save-image: the FILE checked before anything is sent, a progress bar on a terminal, a
  * summary line, and the failures a user meets (no such image, Ctrl-C, no such file) turned
- * into a message that says what to do.
+ * into a message that says what to do. Files of 64 MiB and more go through the resumable
+ * protocol (transfer/resumable-upload.ts), whose URL is kept in `~/.repoman/uploads.json` so
+ * that `upload-image --continue` finishes an interrupted one.
  */
 import { stat } from 'node:fs/promises';
+import { NothingToContinueError, RESUMABLE_MIN_BYTES } from '../transfer/resumable-upload.js';
 import type { UploadResult } from '../transfer/upload-file.js';
+import { UploadStateFile } from '../transfer/upload-state.js';
 import { ApiError } from '../wire/api-errors.js';
 import { formatImageRef, type ImageRef } from '../wire/image-ref.js';
 import { CliError, ExitCode } from './cli-errors.js';
@@ -20,10 +24,15 @@ export async function checkUploadFile(file: string): Promise<void> {
 }
 
 /** Uploads with a progress bar and turns "no such image" into advice; shared with create-image and save-image. */
-export async function uploadWithProgress(context: CommandContext, image: ImageRef, file: string): Promise<UploadResult> {
+export async function uploadWithProgress(context: CommandContext, image: ImageRef, file: string, options: { readonly resume?: boolean } = {}): Promise<UploadResult> {
+  // A missing FILE is reported by the upload itself (ENOENT, below).
+  const resumable = options.resume === true || ((await stat(file).catch(() => undefined))?.size ?? 0) >= RESUMABLE_MIN_BYTES;
   const bar = context.progress(formatImageRef(image));
   try {
-    const result = await context.client().uploadImage(image, file, { onProgress: bar.listener, signal: context.signal });
+    const transfer = { onProgress: bar.listener, signal: context.signal };
+    const result = resumable
+      ? await context.client().uploadImageResumable(image, file, { ...transfer, state: UploadStateFile.inHome(context.home), resume: options.resume })
+      : await context.client().uploadImage(image, file, transfer);
     bar.stop();
     if (context.chatty) context.note(`uploaded ${file} to ${formatImageRef(image)}: ${formatBytes(result.size)}, sha256 ${result.sha256}`);
     return result;
@@ -33,8 +42,10 @@ export async function uploadWithProgress(context: CommandContext, image: ImageRe
       const advice = image.owner === undefined ? `create it first with repoman create-image ${image.name} --file ${file}` : 'see repoman list-images --shared';
       throw new CliError(`${error.message.replace(/\.$/, '')}: ${advice}`, ExitCode.NOT_FOUND);
     }
+    if (error instanceof NothingToContinueError) throw new CliError(error.message);
     if (error instanceof Error && error.name === 'TransferAbortedError') {
-      throw new CliError('interrupted: the upload was abandoned and the server keeps the previous version', ExitCode.INTERRUPTED);
+      const then = resumable ? `; finish the upload with repoman upload-image --continue ${formatImageRef(image)} ${file}` : '';
+      throw new CliError(`interrupted: the upload was abandoned and the server keeps the previous version${then}`, ExitCode.INTERRUPTED);
     }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no such file: ${file}`);
     throw error;

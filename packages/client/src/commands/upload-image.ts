@@ -4,8 +4,9 @@
  * sent after them as a `Repr-Digest` trailer, so the server refuses a corrupted upload (422)
  * and keeps the previous version; a progress bar on a terminal; network errors and 5xx
  * are retried a few times, re-reading the file from the start; Ctrl-C aborts and the server
- * keeps the previous version. `--disk-format` then sets the image's format (else the server
- * detects it from the bytes).
+ * keeps the previous version. Files of 64 MiB and more go through resumable uploads, which
+ * resume by themselves after a network failure and, after Ctrl-C, with `--continue`.
+ * `--disk-format` then sets the image's format (else the server detects it from the bytes).
  */
 import type { DiskFormat } from '@repoman/api';
 import type { ImageRef } from '../wire/image-ref.js';
@@ -18,26 +19,30 @@ export interface UploadImageOptions {
   readonly image: ImageRef;
   readonly file: string;
   readonly diskFormat: DiskFormat | '' | undefined;
+  /** Finish the upload an earlier run left (Ctrl-C, a lost connection). */
+  readonly resume: boolean;
 }
 
 export const uploadImageCommand = defineCommand<UploadImageOptions>({
   name: 'upload-image',
   aliases: ['up', 'put-image', 'pi'],
   summary: 'upload a file as an image\'s bytes: a new version, made current atomically (earlier ones stay listed by list-versions)',
-  examples: ['repoman upload-image debian6.img.gz ./debian6.img.gz', 'repoman up win.img ./win.img --disk-format vhd'],
+  examples: ['repoman upload-image debian6.img.gz ./debian6.img.gz', 'repoman up win.img ./win.img --disk-format vhd', 'repoman upload-image --continue big.qcow2 ./big.qcow2'],
   configure: (command) => command
     .argument('<IMAGE>', 'NAME or OWNER/NAME')
     .argument('<FILE>', 'the image file')
     .option('--owner <USER>', 'the image is in this user\'s namespace')
-    .option('--disk-format <FORMAT>', DISK_FORMAT_HELP),
+    .option('--disk-format <FORMAT>', DISK_FORMAT_HELP)
+    .option('--continue', 'finish an interrupted upload of FILE (files of 64 MiB or more) from where the server stands'),
   parse: ({ args, flags }) => ({
     image: parseImageArg(args[0], flags.owner),
     file: String(args[1]),
     diskFormat: typeof flags.diskFormat === 'string' ? parseDiskFormat(flags.diskFormat) : undefined,
+    resume: flags.continue === true,
   }),
   async run(options, context) {
     await checkUploadFile(options.file);
-    await uploadWithProgress(context, options.image, options.file);
+    await uploadWithProgress(context, options.image, options.file, { resume: options.resume });
     // After the bytes, so that a failed upload changes nothing; an explicit format wins over detection.
     if (options.diskFormat !== undefined) await context.client().modifyImage(options.image, { disk_format: options.diskFormat });
   },

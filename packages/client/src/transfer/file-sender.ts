@@ -4,7 +4,8 @@
  * refilled only once its write has called back. fs.ReadStream allocates a fresh buffer per
  * read instead, a gigabyte per second of garbage at full speed. Resolves once the last write
  * is accepted (the caller then ends the request); rejects when the destination fails or
- * closes first, the file is shorter than `size`, or `signal` aborts.
+ * closes first, the file is shorter than `size`, or `signal` aborts. `start` skips the first
+ * bytes (a resumed upload); `onBytes` counts from there.
  */
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
@@ -12,7 +13,7 @@ import type { Writable } from 'node:stream';
 const CHUNK_BYTES = 1024 * 1024;
 
 export async function sendFile(
-  path: string, size: number, out: Writable, onBytes: (sent: number) => void, signal: AbortSignal,
+  path: string, size: number, out: Writable, onBytes: (sent: number) => void, signal: AbortSignal, start = 0,
 ): Promise<void> {
   const file = await open(path, 'r');
   const buffers = [Buffer.allocUnsafeSlow(CHUNK_BYTES), Buffer.allocUnsafeSlow(CHUNK_BYTES)] as const;
@@ -31,7 +32,7 @@ export async function sendFile(
   let reading: Promise<unknown> | undefined;
   try {
     let sent = 0;
-    for (let position = 0, index = 0; position < size; index = 1 - index) {
+    for (let position = start, index = 0; position < size; index = 1 - index) {
       while (failure === undefined && !free[index]) await new Promise<void>((resolve) => (wake = resolve));
       if (failure !== undefined) throw failure;
       const buffer = buffers[index] as Buffer;

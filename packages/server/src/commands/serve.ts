@@ -69,7 +69,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
     }
     blobs = await (deps.openBlobStore ?? createBlobStore)(config.storage);
     const metrics = createMetrics();
-    sweeper = createBlobSweeper(metadata.images, blobs, { report: (line) => notice(`repoman-server: ${line}`) });
+    sweeper = createBlobSweeper(metadata.images, blobs, { resumable: metadata.uploads, report: (line) => notice(`repoman-server: ${line}`) });
     const abandoned = await sweeper.sweepUploads();
     if (abandoned > 0) notice(`repoman-server: removed ${abandoned} abandoned upload(s) from image storage`);
     const tls = await resolveTls(config, metadata);

@@ -80,6 +80,7 @@ export const configSchema: ConfigSchema = {
     max_image_bytes: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
     idle_timeout: { kind: durationKind(), default: 60_000 },
     max_link_seconds: { kind: integerKind(1, Number.MAX_SAFE_INTEGER), default: 30 * 24 * 3600 },
+    upload_expiry: { kind: durationKind(), default: 24 * 3600_000 },
   },
   images: {
     keep_versions: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 5 },

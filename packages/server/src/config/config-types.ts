@@ -55,6 +55,8 @@ export interface LimitsConfig {
   readonly idle_timeout: number;
   /** The longest a download link may live, in seconds (default 30 days). */
   readonly max_link_seconds: number;
+  /** Milliseconds a resumable upload may stay untouched before it is removed (`upload_expiry`, default "24h"). */
+  readonly upload_expiry: number;
 }
 
 /** `[images]`: how images keep their history (SPEC §3 "Versions"). */

@@ -21,6 +21,7 @@ import { createImageTransferService } from '../services/image-transfer.js';
 import { createImageVersionService } from '../services/image-versions.js';
 import { createReadinessProbe } from '../services/readiness.js';
 import { createSha512Worker, type Sha512Worker } from '../services/sha512-worker.js';
+import { createResumableUploadService } from '../services/resumable-uploads.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
 import { installBodyParsers } from './body-parsers.js';
@@ -154,6 +155,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     links: createDownloadLinkService(deps.metadata, { maxLinkSeconds: deps.config.limits.max_link_seconds }),
     transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults, keepVersions }),
     versions: createImageVersionService(deps.metadata, { keepVersions }),
+    uploads: createResumableUploadService(deps.metadata, deps.blobs, {
+      maxImageBytes: deps.config.limits.max_image_bytes,
+      expiryMs: deps.config.limits.upload_expiry,
+      quotas: quotaDefaults,
+      keepVersions,
+    }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
     imageLists: createImageListService(deps.metadata, { signer: deps.imageListSigner ?? null, checksums: sha512Worker(app, deps), expiryDays: deps.config.imagelists.expiry_days }),

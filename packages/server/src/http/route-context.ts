@@ -15,6 +15,7 @@ import type { ImageSharingService } from '../services/image-sharing.js';
 import type { ImageTransferService } from '../services/image-transfer.js';
 import type { ImageVersionService } from '../services/image-versions.js';
 import type { ReadinessProbe } from '../services/readiness.js';
+import type { ResumableUploadService } from '../services/resumable-uploads.js';
 import type { UserService } from '../services/user-service.js';
 import type { Metrics } from './metrics.js';
 
@@ -29,6 +30,8 @@ export interface RouteContext {
   readonly links: DownloadLinkService;
   readonly versions: ImageVersionService;
   readonly imageLists: ImageListService;
+  /** Resumable (tus) uploads. */
+  readonly uploads: ResumableUploadService;
   readonly metrics: Metrics;
   /** Whether the database and the storage accept writes (`/healthz`). */
   readonly readiness: ReadinessProbe;

@@ -165,6 +165,29 @@ export interface BlobSha512Table {
   computed: string;
 }
 
+/** A resumable upload in progress (migration 0007). */
+export interface ResumableUploadsTable {
+  /** Random, URL-safe; the `{id}` of `/api/uploads/{id}`. */
+  id: string;
+  image_id: number;
+  image_uuid: string;
+  user_id: number;
+  length: number;
+  upload_offset: Generated<number>;
+  /** sha256 the client announced (lowercase hex), or null. */
+  expected_sha256: string | null;
+  /** The raw `Upload-Metadata` header given at creation ('' when none). */
+  metadata: Generated<string>;
+  /** The blob store's handle of the partial bytes. */
+  storage_handle: string;
+  created: string;
+  /** ISO 8601 UTC; pushed back by every PATCH. */
+  expires: string;
+  /** The PATCH holding the upload, and until when (ISO 8601 UTC); null when free. */
+  lease_token: string | null;
+  lease_until: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -179,4 +202,5 @@ export interface Database {
   image_lists: ImageListsTable;
   image_list_members: ImageListMembersTable;
   blob_sha512: BlobSha512Table;
+  resumable_uploads: ResumableUploadsTable;
 }

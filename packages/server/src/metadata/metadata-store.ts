@@ -15,6 +15,7 @@ import type { ImageListStore } from './image-list-store.js';
 import type { ImageStore } from './image-store.js';
 import type { LinkStore } from './link-store.js';
 import type { QuotaStore } from './quota-store.js';
+import type { UploadStore } from './upload-store.js';
 
 export interface UserRecord {
   readonly id: number;
@@ -153,6 +154,8 @@ export interface MetadataStores {
   /** Counts the writes made through `users` and `groups` (the caller cache's staleness test). */
   readonly accountWrites: WriteCounter;
   readonly imageLists: ImageListStore;
+  /** Resumable uploads in progress (migration 0007). */
+  readonly uploads: UploadStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */

@@ -13,6 +13,7 @@ import { vomsGroupsMigration } from './migrations/0003-voms-groups.js';
 import { diskFormatsMigration } from './migrations/0004-disk-formats.js';
 import { quotasMigration } from './migrations/0005-quotas.js';
 import { imageVersionsMigration } from './migrations/0006-image-versions.js';
+import { resumableUploadsMigration } from './migrations/0007-resumable-uploads.js';
 import { downloadLinksMigration } from './migrations/0008-download-links.js';
 import { imageListsMigration } from './migrations/0009-image-lists.js';
 import { searchIndexMigration } from './migrations/0010-search-index.js';
@@ -26,6 +27,7 @@ export function migrationsFor(dialect: MetadataDialect): Record<string, Migratio
     '0004-disk-formats': diskFormatsMigration(),
     '0005-quotas': quotasMigration(dialect),
     '0006-image-versions': imageVersionsMigration(dialect),
+    '0007-resumable-uploads': resumableUploadsMigration(),
     '0008-download-links': downloadLinksMigration(),
     '0009-image-lists': imageListsMigration(dialect),
     '0010-search-index': searchIndexMigration(dialect),

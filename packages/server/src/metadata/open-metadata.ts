@@ -18,6 +18,7 @@ import { createSqlImageStore } from './sql-image-store.js';
 import { createSqlLinkStore } from './sql-link-store.js';
 import { createSqlQuotaStore } from './sql-quota-store.js';
 import { postgresDialect } from './postgres-dialect.js';
+import { createSqlUploadStore } from './sql-upload-store.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { ShortCache } from './short-cache.js';
@@ -72,6 +73,7 @@ export function openMetadata(url: string): OpenMetadata {
     quotas: createSqlQuotaStore(db),
     links: createSqlLinkStore(db, dialect),
     imageLists: createSqlImageListStore(db, dialect),
+    uploads: createSqlUploadStore(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -5,10 +5,14 @@
  * instance are protected by their age only) — and committed blobs no image row names any more
  * nor kept version names (a deleted image, a dropped version) — removed once their committedAt is older than `graceMs`
  * (1 h), so that an upload that committed its blob but has not yet switched its row is never
- * robbed. Keys are re-checked against the rows right before each delete. It runs once at
- * start and then on a timer; a failing sweep is reported and retried at the next tick.
+ * robbed. Keys are re-checked against the rows right before each delete. Resumable uploads
+ * are swept by their rows instead: an expired row (`[limits] upload_expiry` after its last
+ * PATCH) is taken by one instance, which cancels its partial bytes; unexpired ones are never
+ * touched, however old. It runs once at start and then on a timer; a failing sweep is
+ * reported and retried at the next tick.
  */
 import type { ImageStore } from '../metadata/image-store.js';
+import type { UploadStore } from '../metadata/upload-store.js';
 import type { BlobStore } from '../storage/index.js';
 
 export interface SweepResult {
@@ -16,6 +20,8 @@ export interface SweepResult {
   readonly uploads: number;
   /** Unreferenced blobs removed. */
   readonly blobs: number;
+  /** Expired resumable uploads removed (row and bytes). */
+  readonly expired: number;
 }
 
 export interface BlobSweeperOptions {
@@ -28,6 +34,8 @@ export interface BlobSweeperOptions {
   /** Told about every sweep that removed something, and about failures. */
   readonly report?: (line: string) => void;
   readonly now?: () => number;
+  /** The resumable uploads' rows; their expired uploads are removed with their bytes. */
+  readonly resumable?: Pick<UploadStore, 'takeExpired'>;
 }
 
 export const HOUR_MS = 3600_000;
@@ -66,18 +74,25 @@ export function createBlobSweeper(images: Pick<ImageStore, 'referencedBlobKeys' 
     return removed;
   }
 
+  async function sweepExpired(): Promise<number> {
+    const expired = (await options.resumable?.takeExpired(new Date(now()))) ?? [];
+    for (const upload of expired) await blobs.openResumable(upload.storageHandle).cancel();
+    return expired.length;
+  }
+
   async function sweep(): Promise<SweepResult> {
+    const expired = await sweepExpired();
     const uploads = await blobs.sweepUploads(uploadAgeMs);
     const removed = await sweepBlobs();
-    return { uploads, blobs: removed };
+    return { uploads, blobs: removed, expired };
   }
 
   const tick = (): void => {
     if (running !== undefined) return; // the previous sweep is still going
     running = sweep().then(
       (result) => {
-        if (result.uploads + result.blobs > 0) {
-          options.report?.(`swept ${result.uploads} abandoned upload(s) and ${result.blobs} unreferenced blob(s)`);
+        if (result.uploads + result.blobs + result.expired > 0) {
+          options.report?.(`swept ${result.uploads} abandoned upload(s), ${result.expired} expired resumable upload(s) and ${result.blobs} unreferenced blob(s)`);
         }
       },
       (error: unknown) => options.report?.(`sweeping image storage failed: ${error instanceof Error ? error.message : String(error)}`),

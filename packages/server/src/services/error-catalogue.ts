@@ -41,6 +41,10 @@ export const ERROR_MESSAGES = {
   NOT_IMPLEMENTED: 'This server does not implement this method.',
   UNAVAILABLE: 'The service is not ready.',
   INSUFFICIENT_STORAGE: 'The storage is full.',
+  UPLOAD_NOT_FOUND: 'No such upload: it finished, was cancelled or expired, or is not yours.',
+  UPLOAD_OFFSET_MISMATCH: 'Upload-Offset is not where the upload stands; ask with HEAD and continue from there.',
+  TUS_VERSION_UNSUPPORTED: 'This server speaks tus 1.0.0 (Tus-Resumable: 1.0.0).',
+  PATCH_CHECKSUM_MISMATCH: 'The bytes of this PATCH do not match its Upload-Checksum; they were not kept, send them again.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -23,7 +23,8 @@ import { DiskFormatProbe } from './disk-format.js';
 import { createQuotaService, UNLIMITED, type QuotaClaim, type QuotaDefaults } from './quotas.js';
 import { RepomanError } from './repoman-error.js';
 import { versionNotFound } from './image-versions.js';
-import { withShares, type SharedImage } from './shared-image.js';
+import type { SharedImage } from './shared-image.js';
+import { commitUpload } from './upload-commit.js';
 
 export interface UploadRequest {
   /** The request body, not yet read (paused). It is never destroyed here. */
@@ -163,21 +164,19 @@ export function createImageTransferService(
         if (trailer !== undefined && request.expectedSha256 !== undefined && trailer !== request.expectedSha256) {
           throw new RepomanError('BAD_REQUEST', 'the digest announced in the headers and the one in the trailers disagree; the image was not changed');
         }
-        const expected = trailer ?? request.expectedSha256;
-        if (expected !== undefined && expected !== written.sha256) {
-          throw new RepomanError(
-            'CHECKSUM_MISMATCH',
-            `the ${written.size} bytes received have sha256 ${written.sha256}, not the announced ${expected}; the image was not changed`,
-          );
-        }
-        if (request.length === null) claims.push(await quotas.claim(owner, { bytes: written.size, images: 0, replacesImageId: image.id, keepVersions, what: what(written.size) }));
-        const blob = await upload.commit();
-        const uploader = caller.kind === 'user' ? { uploadedBy: caller.user.name } : {};
-        const updated = await images.recordUpload(image.id, { ...blob, detected: probe.result(written.size) }, { ...uploader, keepVersions });
-        if (updated !== undefined) return withShares(images, updated);
-        const now = await images.findById(image.id);
-        if (now === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted during the upload`);
-        throw new RepomanError('IMAGE_READ_ONLY', `${imageLabel(image)} was made read-only during the upload; it was not changed`);
+        const claimQuota = async (size: number): Promise<void> => {
+          claims.push(await quotas.claim(owner, { bytes: size, images: 0, replacesImageId: image.id, keepVersions, what: what(size) }));
+        };
+        return await commitUpload(images, image, {
+          expectedSha256: trailer ?? request.expectedSha256,
+          claimQuota: request.length === null ? claimQuota : undefined,
+          commitBlob: async (check) => {
+            await check(written);
+            return upload.commit();
+          },
+          detect: () => probe.result(written.size),
+          version: { ...(caller.kind === 'user' && { uploadedBy: caller.user.name }), keepVersions },
+        });
       } finally {
         stopProbe();
         await Promise.all([upload.cancel(), ...claims.map((claim) => claim.release())]);

@@ -39,3 +39,29 @@ export class UploadAbortedError extends BlobStoreError {
     super(message, options);
   }
 }
+
+/** A resumable upload holds another number of bytes than the offset an append was given. */
+export class OffsetMismatchError extends BlobStoreError {
+  readonly code = 'OFFSET_MISMATCH';
+  override readonly name = 'OffsetMismatchError';
+
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`the upload holds ${actual} bytes, not ${expected}`);
+  }
+}
+
+/** The bytes of an append do not have the digest the caller announced; they were undone. */
+export class AppendDigestError extends BlobStoreError {
+  readonly code = 'APPEND_DIGEST_MISMATCH';
+  override readonly name = 'AppendDigestError';
+
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`the appended bytes have sha256 ${actual}, not ${expected}`);
+  }
+}

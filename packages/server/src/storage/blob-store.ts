@@ -116,9 +116,68 @@ export interface BlobUpload {
   cancel(): Promise<void>;
 }
 
+export interface AppendOptions extends BlobWriteOptions {
+  /**
+   * The sha256 (lowercase hex) the appended bytes must have (tus' checksum extension), or a
+   * function that says it once the source has ended (a trailer); undefined: not checked.
+   */
+  readonly sha256?: string | (() => string | undefined);
+}
+
+/**
+ * A resumable upload (tus, SPEC §3): temporary space named by a `handle` that outlives the
+ * process, so that any instance sharing the storage can continue it after a restart. Bytes
+ * are appended in order, each append at a checked offset; what an append durably wrote stays
+ * even when its source is cut. Nobody reads it until commit(), which hashes every stored byte
+ * in one pass (the hash state of earlier appends lives in no process) and publishes the blob
+ * under the same content-addressed key rule as BlobUpload.commit(). Two appends must not run
+ * at once on one upload: the caller serializes them (the metadata row's lease).
+ * The handle is opaque, at most 1000 ASCII characters, meaningful only to its store.
+ */
+export interface ResumableUpload {
+  readonly handle: string;
+
+  /** How many bytes are durably stored, as any instance sees them now. */
+  offset(): Promise<number>;
+
+  /**
+   * Appends `source` at `offset`: rejects with OffsetMismatchError, reading nothing, when the
+   * stored bytes are not exactly `offset` long. Resolves once every byte is durable, with the
+   * new offset and the sha256 of the bytes this call appended. When the source fails, closes early, exceeds opts.maxBytes or opts.signal
+   * aborts, it rejects as BlobUpload.write() does, keeping a durable prefix of what arrived
+   * (offset() says how much; drivers keep whole batches or parts, so some of the last bytes
+   * may be missing): the client resumes from there. With opts.sha256, bytes whose digest
+   * differs are undone (the offset is `offset` again) and it rejects with AppendDigestError.
+   */
+  append(offset: number, source: UploadSource, opts?: AppendOptions): Promise<{ readonly offset: number; readonly sha256: string }>;
+
+  /**
+   * Hashes the stored bytes and makes them readable under their key, atomically (as
+   * BlobUpload.commit()); the temporary space is gone afterwards. `check`, when given, sees the
+   * size and sha256 before anything is published: when it rejects, commit() rejects with its
+   * error, nothing is published, and the upload accepts only cancel(). `known` skips the pass
+   * that hashes the stored bytes, for a caller that knows their size and sha256 (one append
+   * from offset 0 wrote them all). Rejects with BlobNotFoundError when the upload is gone
+   * (cancelled, swept).
+   */
+  commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef>;
+
+  /** Discards the stored bytes. Idempotent; a missing upload is not an error. */
+  cancel(): Promise<void>;
+}
+
 export interface BlobStore {
   /** Starts an upload in temporary space; nothing is visible to stat/read/list until commit. */
   createUpload(): Promise<BlobUpload>;
+
+  /** Starts a resumable upload (0 bytes stored); keep its handle to reopen it anywhere. */
+  createResumable(): Promise<ResumableUpload>;
+
+  /**
+   * The resumable upload under `handle` (created by this store or another instance on the
+   * same storage). Opening checks nothing: a gone upload fails at its first use.
+   */
+  openResumable(handle: string): ResumableUpload;
 
   /** Size and commit time of a committed blob, or null when there is none under `key`. */
   stat(key: string): Promise<BlobStat | null>;
@@ -154,7 +213,8 @@ export interface BlobStore {
    * this store instance is not running: leftovers of a killed server, or of a caller that
    * forgot cancel(). Returns how many were removed.
    * Uploads in progress in another process sharing the storage are only protected by their
-   * age, so use a generous one (hours).
+   * age, so use a generous one (hours). Resumable uploads are never touched: their owner (the
+   * metadata row with its expiry) cancels them.
    */
   sweepUploads(olderThanMs: number): Promise<number>;
   /**

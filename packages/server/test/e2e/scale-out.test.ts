@@ -1,9 +1,12 @@
 // Two repoman-server instances on one PostgreSQL database and one Ceph RGW bucket behave as one
 // repository (SPEC §1 "at scale"): an image uploaded through one is listed, described,
 // range-read and downloaded through the other; concurrent uploads spread over both arrive
-// whole; an upload killed mid-way with its instance leaves the previous version readable.
+// whole; a resumable (tus) upload begun on one finishes on the other, and PATCHes racing on
+// both at one offset leave one winner; an upload killed mid-way with its instance leaves the
+// previous version readable.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { curl, startCurl, type CurlResult } from '../helpers/curl.js';
 import { makeGridSite, type GridSite, type GridUser } from '../helpers/grid-site.js';
@@ -96,6 +99,35 @@ describe('two instances on one PostgreSQL and one S3 bucket', () => {
     for (const [i, name] of names.entries()) {
       assert.equal(await shaVia(i % 2 ? one : two, name), shas[i], `${name} read through the other instance`);
     }
+  });
+
+  it('a resumable upload begun on one instance finishes on the other; two PATCHes racing on both: one wins, the other 409', async (t) => {
+    if (!needServices(t)) return;
+    await randomFile(file('tus.img'), 37 * MIB + 5);
+    const sha = await sha256OfFile(file('tus.img'));
+    const content = await readFile(file('tus.img'));
+    await writeFile(file('tus.part1'), content.subarray(0, 20 * MIB + 5));
+    await writeFile(file('tus.part2'), content.subarray(20 * MIB + 5));
+    assert.equal(on(one, '/api/images', { method: 'POST', json: { name: 'tus.img' } }).status, 201);
+    const tus = ['-H', 'Tus-Resumable: 1.0.0'];
+    const created = on(one, '/api/images/tus.img/uploads', { method: 'POST', args: [...tus, '-H', `Upload-Length: ${content.length}`] });
+    assert.equal(created.status, 201, created.body);
+    const location = created.headers.location!;
+    const patchArgs = (offset: number, part: string, extra: string[] = []) => [
+      ...tus, '-X', 'PATCH', '-H', 'Content-Type: application/offset+octet-stream', '-H', `Upload-Offset: ${offset}`, '--data-binary', `@${file(part)}`, ...extra,
+    ];
+    assert.equal(on(one, location, { args: patchArgs(0, 'tus.part1') }).status, 204);
+    const head = on(two, location, { args: [...tus, '-I'] });
+    assert.equal(head.headers['upload-offset'], String(20 * MIB + 5), 'the other instance sees the offset');
+
+    // Both instances get a PATCH at the same offset; the slow one holds the upload, the other is refused.
+    const racing = [one, two].map((repo) =>
+      startCurl(`${repo.url}${location}`, { caDir: site.caDir, credential: bob.proxyPath, args: patchArgs(20 * MIB + 5, 'tus.part2', ['--limit-rate', '16M']) }));
+    const statuses = (await Promise.all(racing.map((run) => run.result))).map((result) => result.status).sort();
+    assert.deepEqual(statuses, [204, 409]);
+    assert.equal((on(two, '/api/images/tus.img').json as { version: number }).version, 1);
+    assert.equal(await shaVia(one, 'tus.img'), sha);
+    assert.equal(await shaVia(two, 'tus.img'), sha);
   });
 
   it('an upload killed mid-way with its instance leaves the previous version readable from the other', async (t) => {

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BlobNotFoundError, BlobTooLargeError, UploadAbortedError } from '../../src/storage/blob-errors.js';
 import type { BlobRef, BlobStore, BlobUpload } from '../../src/storage/blob-store.js';
+import { runResumableConformance } from './resumable-conformance.js';
 import { bytesOf, digestOf, generatedSource, sha256Of, sourceOf } from './test-sources.js';
 
 export interface BlobStoreHarness {
@@ -24,7 +25,7 @@ export interface BlobStoreHarness {
   cleanup(): Promise<void>;
 }
 
-interface Scenario {
+export interface Scenario {
   readonly store: BlobStore;
   readonly harness: BlobStoreHarness;
   /** Uploads and commits `content`; the suite deletes the key after the test. */
@@ -314,6 +315,8 @@ export function runBlobStoreConformance(name: string, makeStore: () => Promise<B
       await assert.rejects(abandoned.commit(), /swept|gone|NoSuchUpload|NoSuchKey|ENOENT/i);
       await abandoned.cancel();
     });
+
+    runResumableConformance(test);
   });
 }
 

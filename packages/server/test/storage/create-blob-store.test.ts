@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { createBlobStore } from '../../src/storage/index.js';
 
-it('driver "fs" opens a filesystem store at path, creating blobs/ and uploads/', async () => {
+it('driver "fs" opens a filesystem store at path, creating blobs/, resumable/ and uploads/', async () => {
   const parent = await mkdtemp(join(tmpdir(), 'repoman-factory-'));
   try {
     const store = await createBlobStore({ driver: 'fs', path: join(parent, 'storage') });
-    assert.deepEqual(await readdir(join(parent, 'storage')).then((names) => names.sort()), ['blobs', 'uploads']);
+    assert.deepEqual(await readdir(join(parent, 'storage')).then((names) => names.sort()), ['blobs', 'resumable', 'uploads']);
     for await (const key of store.list()) assert.fail(`unexpected blob ${key}`);
   } finally {
     await rm(parent, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { membershipRoutes } from './membership-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { permissionRoutes } from './permission-routes.js';
+import { uploadRoutes } from './upload-routes.js';
 import { userRoutes } from './user-routes.js';
 import { whoamiRoutes } from './whoami-routes.js';
 
@@ -33,4 +34,5 @@ export const API_ROUTES: readonly RoutePlugin[] = [
   imageRawRoutes,
   linkRoutes,
   imageListRoutes,
+  uploadRoutes,
 ];

@@ -17,21 +17,16 @@
  */
 import type { DownloadQuery } from '@repoman/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
 import { ImageEmptyError } from '../../services/image-transfer.js';
 import { RepomanError } from '../../services/repoman-error.js';
 import { evaluatePreconditions, hasPreconditions } from '../conditional-get.js';
 import { expectedSha256 } from '../expected-digest.js';
-import { sendContinue } from '../expect-continue.js';
 import { fileLinks } from '../file-links.js';
-import { lingerOnClose } from '../linger-close.js';
 import { RAW_URLS, type ImageParams } from '../image-ref.js';
 import { rawPath, toImageView } from '../image-views.js';
 import type { RouteContext, RoutePlugin } from '../route-context.js';
 import { serveDownload } from '../serve-download.js';
-import { socketBody } from '../socket-body.js';
-import { WatchedBody } from '../watched-body.js';
+import { closeAfterUnreadBodies, streamedBody } from '../streamed-body.js';
 
 type RawRequest = FastifyRequest<{ Params: ImageParams }>;
 type DownloadRequest = FastifyRequest<{ Params: ImageParams; Querystring: DownloadQuery }>;
@@ -39,14 +34,8 @@ type DownloadRequest = FastifyRequest<{ Params: ImageParams; Querystring: Downlo
 export const imageRawRoutes: RoutePlugin = (app, context) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  // Any answer given before the body was read (401, 404, 409, 413, 507, …) closes the
-  // connection, lingering so that the client still sending reads the answer (linger-close.ts).
-  app.addHook('onSend', async (request, reply) => {
-    if (request.method === 'PUT' && !request.raw.readableEnded) {
-      reply.header('connection', 'close');
-      lingerOnClose(request.raw.socket, bodies.get(request.raw) ?? request.raw);
-    }
-  });
+  // Any answer given before the body was read (401, 404, 409, 413, 507, …) closes the connection.
+  closeAfterUnreadBodies(app, 'PUT');
 
   for (const url of RAW_URLS) {
     app.route<{ Params: ImageParams; Querystring: DownloadQuery }>({
@@ -69,29 +58,9 @@ async function download(context: RouteContext, request: DownloadRequest, reply: 
   return serveDownload(request, reply, context.transfer, found);
 }
 
-/** The source an upload reads, for the lingering close to discard the rest of it. */
-const bodies = new WeakMap<IncomingMessage, Readable>();
-
 async function upload(context: RouteContext, request: RawRequest, reply: FastifyReply): Promise<unknown> {
   if (hasPreconditions(request.headers)) await checkUploadPreconditions(context, request);
-  const abort = new AbortController();
-  const onClose = (): void => {
-    if (!reply.raw.writableFinished) abort.abort(new Error('the client closed the connection'));
-  };
-  reply.raw.once('close', onClose);
-  const source = socketBody(request.raw) ?? request.raw;
-  bodies.set(request.raw, source);
-  const idleMs = context.config.limits.idle_timeout;
-  const body = new WatchedBody(source, {
-    idleMs,
-    // Only once the service decided identity, access and length: a refusal goes without it.
-    onFirstRead: () => sendContinue(request.raw, reply.raw),
-    onIdle: () => {
-      const seconds = idleMs / 1000;
-      const message = `no byte of the body arrived for ${seconds} s (limits.idle_timeout); the upload was aborted and the image not changed`;
-      abort.abort(new RepomanError('REQUEST_TIMEOUT', message, { unreadBody: true }));
-    },
-  });
+  const body = streamedBody(request, reply, context.config.limits.idle_timeout, 'the image not changed');
   try {
     const uploaded = await context.transfer.upload(
       request.caller,
@@ -101,13 +70,12 @@ async function upload(context: RouteContext, request: RawRequest, reply: Fastify
         length: bodyLength(request),
         expectedSha256: expectedSha256(request.headers),
         trailerSha256: () => expectedSha256(request.raw.trailers ?? {}, 'trailer'),
-        signal: abort.signal,
+        signal: body.signal,
       },
     );
     return toImageView(uploaded, fileLinks(request, context.config.server));
   } finally {
     body.stop();
-    reply.raw.off('close', onClose);
   }
 }
 

@@ -1,6 +1,7 @@
 // The filesystem driver of the blob store: a root directory holding `blobs/sha256/ab/<digest>`
-// (committed, content-addressed, never partial) and `uploads/<uuid>` (temporary files, on the
-// same file system so that commit's rename is atomic). It needs nothing beyond POSIX rename and
+// (committed, content-addressed, never partial), `uploads/<uuid>` (temporary files, on the
+// same file system so that commit's rename is atomic) and `resumable/<uuid>` (resumable
+// uploads, fs-resumable-upload.ts, on that file system too). It needs nothing beyond POSIX rename and
 // unlink, so it works on any mounted file system (local, NFS, a loop-mounted volume).
 // Directories are created with mode 0700 and files with 0600: only the server reads them.
 // A reader holds an open file descriptor, so a delete meanwhile does not disturb it (unlink
@@ -11,12 +12,13 @@ import { join, resolve } from 'node:path';
 import { alignedSharedBuffers, BackgroundSha256, DirectFile, directWritesSuit } from '@repoman/bytes';
 import { BlobNotFoundError } from '../blob-errors.js';
 import { BLOB_KEY_PREFIX, digestOfBlobKey } from '../blob-key.js';
-import type { BlobStat, BlobStore, BlobUpload, ByteRange } from '../blob-store.js';
+import type { BlobStat, BlobStore, BlobUpload, ByteRange, ResumableUpload } from '../blob-store.js';
 import { BufferPool } from '../buffer-pool.js';
 import { resolveByteRange } from '../byte-range.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
+import { FsResumableUpload, RESUMABLE_DIR } from './fs-resumable-upload.js';
 import { DEFAULT_BATCH_BYTES } from '../ingest-stream.js';
 
 /**
@@ -92,9 +94,10 @@ export class FsBlobStore implements BlobStore {
     const store = new FsBlobStore(resolve(root), options.batchBytes ?? DEFAULT_BATCH_BYTES, options.readChunkBytes ?? DEFAULT_READ_CHUNK_BYTES);
     await mkdir(store.#uploadsDir, { recursive: true, mode: 0o700 });
     await mkdir(join(store.root, BLOB_KEY_PREFIX), { recursive: true, mode: 0o700 });
-    const [uploads, blobs] = await Promise.all([stat(store.#uploadsDir), stat(join(store.root, BLOB_KEY_PREFIX))]);
-    if (uploads.dev !== blobs.dev) {
-      throw new Error(`blob store ${store.root}: uploads/ and blobs/ must be on the same file system`);
+    await mkdir(join(store.root, RESUMABLE_DIR), { recursive: true, mode: 0o700 });
+    const [uploads, blobs, resumable] = await Promise.all([stat(store.#uploadsDir), stat(join(store.root, BLOB_KEY_PREFIX)), stat(join(store.root, RESUMABLE_DIR))]);
+    if (uploads.dev !== blobs.dev || resumable.dev !== blobs.dev) {
+      throw new Error(`blob store ${store.root}: uploads/, resumable/ and blobs/ must be on the same file system`);
     }
     store.#directWrites = await directWritesSuit(store.#uploadsDir);
     return store;
@@ -117,6 +120,18 @@ export class FsBlobStore implements BlobStore {
       hashing: this.#hashing,
       onSettled: () => this.#active.delete(id),
     });
+  }
+
+  createResumable(): Promise<ResumableUpload> {
+    return FsResumableUpload.create(randomUUID(), this.#resumableContext);
+  }
+
+  openResumable(handle: string): ResumableUpload {
+    return new FsResumableUpload(handle, this.#resumableContext);
+  }
+
+  get #resumableContext() {
+    return { root: this.root, batchBytes: this.batchBytes, hashing: this.#hashing };
   }
 
   async stat(key: string): Promise<BlobStat | null> {

@@ -61,32 +61,8 @@ export class FsBlobUpload extends UploadLifecycle {
     }
   }
 
-  /** Renames the temporary file to its content address, or reuses an identical blob. */
-  protected async publish(result: BlobWriteResult): Promise<BlobRef> {
-    const key = blobKeyForDigest(result.sha256);
-    const target = join(this.context.root, key);
-    const fanOut = dirname(target);
-    if (await makeDirectory(fanOut)) await fsyncDirectory(dirname(fanOut));
-
-    const existing = await stat(target).catch(ifMissing(null));
-    if (existing?.isFile() === true && existing.size === result.size) {
-      const now = new Date();
-      const stillThere = await utimes(target, now, now).then(() => true, ifMissing(false));
-      if (stillThere) {
-        await rm(this.context.tempPath, { force: true });
-        return { key, ...result };
-      }
-    }
-    try {
-      await rename(this.context.tempPath, target);
-    } catch (error) {
-      if (isMissing(error)) {
-        throw new Error(`upload ${this.id}: its temporary file is gone (swept as abandoned?)`, { cause: error });
-      }
-      throw error;
-    }
-    await fsyncDirectory(fanOut);
-    return { key, ...result };
+  protected publish(result: BlobWriteResult): Promise<BlobRef> {
+    return publishTempFile(this.context.root, this.context.tempPath, result, `upload ${this.id}`);
   }
 
   protected async discard(): Promise<void> {
@@ -95,6 +71,36 @@ export class FsBlobUpload extends UploadLifecycle {
     await file?.close();
     await rm(this.context.tempPath, { force: true });
   }
+}
+
+/**
+ * Renames a durable temporary file holding `result`'s bytes to its content address under
+ * `root`, or reuses an identical blob (refreshing its time) and removes the temporary file.
+ * Shared by the one-shot and the resumable uploads.
+ */
+export async function publishTempFile(root: string, tempPath: string, result: BlobWriteResult, label: string): Promise<BlobRef> {
+  const key = blobKeyForDigest(result.sha256);
+  const target = join(root, key);
+  const fanOut = dirname(target);
+  if (await makeDirectory(fanOut)) await fsyncDirectory(dirname(fanOut));
+
+  const existing = await stat(target).catch(ifMissing(null));
+  if (existing?.isFile() === true && existing.size === result.size) {
+    const now = new Date();
+    const stillThere = await utimes(target, now, now).then(() => true, ifMissing(false));
+    if (stillThere) {
+      await rm(tempPath, { force: true });
+      return { key, ...result };
+    }
+  }
+  try {
+    await rename(tempPath, target);
+  } catch (error) {
+    if (isMissing(error)) throw new Error(`${label}: its temporary file is gone (swept as abandoned?)`, { cause: error });
+    throw error;
+  }
+  await fsyncDirectory(fanOut);
+  return { key, ...result };
 }
 
 /** Creates `path` (mode 0700); true if it did not exist. Its parent must exist. */

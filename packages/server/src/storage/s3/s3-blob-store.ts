@@ -1,7 +1,7 @@
 // The S3 driver of the blob store, for any S3-compatible object store (AWS S3, Ceph RGW,
 // MinIO). One bucket holds `blobs/sha256/ab/<digest>` (committed, content-addressed, the same
-// layout as the filesystem driver) and `uploads/<uuid>` (temporary objects and unfinished
-// multipart uploads, see s3-blob-upload.ts). Reads are single GetObject requests, ranged when
+// layout as the filesystem driver), `uploads/<uuid>` (temporary objects and unfinished
+// multipart uploads, see s3-blob-upload.ts) and `resumable/` (s3-resumable-upload.ts). Reads are single GetObject requests, ranged when
 // asked: once S3 has answered, the response streams the object as it was, even if it is
 // deleted or overwritten meanwhile (Ceph RGW keeps the old data for rgw_gc_obj_min_wait, 2 h
 // by default). The bucket is created when missing; it must not have versioning enabled, or
@@ -21,8 +21,9 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError } from '../blob-errors.js';
 import { BLOB_KEY_PREFIX, digestOfBlobKey } from '../blob-key.js';
-import type { BlobStat, BlobStore, BlobUpload, ByteRange } from '../blob-store.js';
+import type { BlobStat, BlobStore, BlobUpload, ByteRange, ResumableUpload } from '../blob-store.js';
 import { S3BlobUpload } from './s3-blob-upload.js';
+import { S3ResumableUpload } from './s3-resumable-upload.js';
 import { isBucketOwnedByUs, isInvalidRange, isNoSuchBucket, isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import type { ServerCopyLimits } from './s3-server-copy.js';
 
@@ -90,6 +91,18 @@ export class S3BlobStore implements BlobStore {
       copy: this.#copy,
       onSettled: () => this.#active.delete(id),
     });
+  }
+
+  createResumable(): Promise<ResumableUpload> {
+    return S3ResumableUpload.create(this.#resumableContext);
+  }
+
+  openResumable(handle: string): ResumableUpload {
+    return new S3ResumableUpload(handle, this.#resumableContext);
+  }
+
+  get #resumableContext() {
+    return { client: this.client, bucket: this.bucket, partBytes: this.#partBytes, copy: this.#copy };
   }
 
   async stat(key: string): Promise<BlobStat | null> {

@@ -1,0 +1,124 @@
+// A resumable upload of the filesystem driver: one file `resumable/<uuid>` (mode 0600)
+// that appends grow in place. Its size is the offset, so any process on the same file system
+// sees the same offset, also after a crash: each append fsyncs what it wrote, even when its
+// source is cut (whole batches only; the batch being filled is dropped); an append whose digest
+// is wrong is truncated away. The directory is not
+// swept by age (sweepUploads looks in `uploads/` only): the metadata row that owns the upload cancels it when
+// it expires. commit() hashes the file in one pass and renames it to its content address, as
+// a one-shot upload does (publishTempFile).
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BackgroundSha256 } from '@repoman/bytes';
+import { AppendDigestError, BlobNotFoundError, OffsetMismatchError } from '../blob-errors.js';
+import type { AppendOptions, BlobRef, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
+import type { BufferPool } from '../buffer-pool.js';
+import { ingestStream } from '../ingest-stream.js';
+import { publishTempFile } from './fs-blob-upload.js';
+
+/** The directory of resumable uploads (on the file system of the blobs, checked when the store opens). */
+export const RESUMABLE_DIR = 'resumable';
+const HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+export interface FsResumableContext {
+  readonly root: string;
+  readonly batchBytes: number;
+  readonly hashing: { readonly worker: BackgroundSha256; readonly buffers: BufferPool };
+}
+
+export class FsResumableUpload implements ResumableUpload {
+  readonly #path: string | null;
+
+  constructor(
+    readonly handle: string,
+    private readonly context: FsResumableContext,
+  ) {
+    // A handle is a UUID: nothing else can name a path, inside the store or out of it.
+    this.#path = HANDLE.test(handle) ? join(context.root, RESUMABLE_DIR, handle) : null;
+  }
+
+  /** Creates the empty file of a new upload. */
+  static async create(handle: string, context: FsResumableContext): Promise<FsResumableUpload> {
+    const upload = new FsResumableUpload(handle, context);
+    const file = await open(upload.#existingPath(), 'wx', 0o600);
+    await file.close();
+    return upload;
+  }
+
+  async offset(): Promise<number> {
+    const info = await stat(this.#existingPath()).catch(this.#ifMissing);
+    return info.size;
+  }
+
+  async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<{ offset: number; sha256: string }> {
+    const file = await open(this.#existingPath(), 'r+').catch(this.#ifMissing);
+    try {
+      const { size } = await file.stat();
+      if (size !== offset) throw new OffsetMismatchError(offset, size);
+      let position = offset;
+      let sha256: string;
+      try {
+        ({ sha256 } = await ingestStream(source, async (batch) => {
+          await writeAll(file, batch, position);
+          position += batch.length;
+        }, { ...opts, batchBytes: this.context.batchBytes, hashing: this.context.hashing }));
+        const expected = typeof opts.sha256 === 'function' ? opts.sha256() : opts.sha256;
+        if (expected !== undefined && expected !== sha256) {
+          await file.truncate(offset);
+          throw new AppendDigestError(expected, sha256);
+        }
+      } finally {
+        // Also after a cut: what was written is kept, and must be durable before anyone resumes.
+        await file.sync();
+      }
+      return { offset: position, sha256 };
+    } finally {
+      await file.close();
+    }
+  }
+
+  async commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef> {
+    const path = this.#existingPath();
+    const written = known ?? (await this.#hash(path));
+    await check?.(written);
+    return publishTempFile(this.context.root, path, written, `resumable upload ${this.handle}`);
+  }
+
+  async #hash(path: string): Promise<BlobWriteResult> {
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES })) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+    } catch (error) {
+      this.#ifMissing(error);
+    }
+    return { size, sha256: hash.digest('hex') };
+  }
+
+  async cancel(): Promise<void> {
+    if (this.#path !== null) await rm(this.#path, { force: true });
+  }
+
+  #existingPath(): string {
+    if (this.#path === null) throw new BlobNotFoundError(this.handle);
+    return this.#path;
+  }
+
+  readonly #ifMissing = (error: unknown): never => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(this.handle);
+    throw error;
+  };
+}
+
+async function writeAll(file: FileHandle, batch: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < batch.length) {
+    const { bytesWritten } = await file.write(batch, done, batch.length - done, position + done);
+    done += bytesWritten;
+  }
+}

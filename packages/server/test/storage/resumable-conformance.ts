@@ -1,0 +1,153 @@
+// The resumable-upload part of the blob store conformance suite (run by
+// blob-store-conformance.ts for every driver): appends at checked offsets, an offset any
+// instance reads the same (a reopened store stands for another process or a restart), a cut
+// source that keeps a durable prefix to resume from, commit under the content-addressed key,
+// cancel, and sweepUploads() leaving resumable uploads alone. Sizes cross the S3 part size
+// (8 MiB in its test) so that the short tail kept beside the parts is exercised.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { AppendDigestError, BlobNotFoundError, OffsetMismatchError, UploadAbortedError } from '../../src/storage/blob-errors.js';
+import type { Scenario } from './blob-store-conformance.js';
+import { bytesOf, sha256Of, sourceOf } from './test-sources.js';
+
+const MiB = 1024 * 1024;
+
+type Test = (title: string, body: (s: Scenario) => Promise<void>) => void;
+
+export function runResumableConformance(test: Test): void {
+  test('resumable: appends in pieces of any size, from another instance, commit to the content-addressed key', async ({ store, harness, track }) => {
+    const content = randomBytes(19 * MiB + 333);
+    const upload = await store.createResumable();
+    assert.equal(await upload.offset(), 0);
+    const cuts = [0, 100, 3 * MiB + 1, 11 * MiB + 7, content.length];
+    const other = await harness.reopen();
+    for (let i = 0; i + 1 < cuts.length; i += 1) {
+      // Alternate instances: the offset and the bytes live in storage, not in a process.
+      const instance = i % 2 === 0 ? store : other;
+      const resumed = instance.openResumable(upload.handle);
+      assert.equal(await resumed.offset(), cuts[i]);
+      const piece = content.subarray(cuts[i], cuts[i + 1]);
+      assert.deepEqual(await resumed.append(cuts[i]!, sourceOf(piece)), { offset: cuts[i + 1], sha256: sha256Of(piece) });
+    }
+    assert.equal(await other.openResumable(upload.handle).offset(), content.length);
+    const ref = track(await other.openResumable(upload.handle).commit());
+    assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: content.length, sha256: sha256Of(content) });
+    assert.ok(ref.key.endsWith(sha256Of(content)), 'the same key rule as one-shot uploads');
+    assert.deepEqual(await bytesOf(await store.read(ref.key)), content);
+    await assert.rejects(upload.offset(), BlobNotFoundError, 'the upload is gone once committed');
+    await other.close();
+  });
+
+  test('resumable: an append at the wrong offset reads nothing and changes nothing', async ({ store }) => {
+    const upload = await store.createResumable();
+    await upload.append(0, sourceOf('12345'));
+    const source = sourceOf('never read');
+    await assert.rejects(upload.append(3, source), (error: unknown) => error instanceof OffsetMismatchError && error.actual === 5);
+    await assert.rejects(upload.append(6, sourceOf('x')), OffsetMismatchError);
+    assert.equal(source.readableEnded, false);
+    assert.equal(await upload.offset(), 5);
+    await upload.cancel();
+  });
+
+  test('resumable: a source cut mid-way keeps a durable prefix, and the upload resumes from it', async ({ store, harness, track }) => {
+    const content = randomBytes(21 * MiB);
+    const upload = await store.createResumable();
+    const cut = new PassThrough();
+    const appending = upload.append(0, cut);
+    // 18 MiB arrive, then the connection dies.
+    for (let at = 0; at < 18 * MiB; at += MiB) {
+      if (!cut.write(content.subarray(at, at + MiB))) await new Promise((resolve) => cut.once('drain', resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    cut.destroy(new Error('connection reset'));
+    await assert.rejects(appending, UploadAbortedError);
+
+    const restarted = await harness.reopen();
+    const resumed = restarted.openResumable(upload.handle);
+    const kept = await resumed.offset();
+    assert.ok(kept > 0 && kept <= 18 * MiB, `kept ${kept} bytes of the 18 MiB that arrived`);
+    await resumed.append(kept, sourceOf(content.subarray(kept)));
+    const ref = track(await resumed.commit());
+    assert.equal(ref.sha256, sha256Of(content));
+    await restarted.close();
+  });
+
+  test('resumable: an empty upload commits to the empty blob; cancel removes the bytes and is idempotent', async ({ store, track }) => {
+    const empty = await store.createResumable();
+    const ref = track(await empty.commit());
+    assert.equal(ref.size, 0);
+    assert.equal(ref.sha256, sha256Of(''));
+
+    const cancelled = await store.createResumable();
+    await cancelled.append(0, sourceOf(randomBytes(9 * MiB)));
+    await cancelled.cancel();
+    await cancelled.cancel();
+    await assert.rejects(cancelled.offset(), BlobNotFoundError);
+    await assert.rejects(cancelled.commit(), BlobNotFoundError);
+    await store.openResumable('not-a-handle-of-this-store').cancel();
+    await assert.rejects(store.openResumable('../../etc/passwd').offset(), BlobNotFoundError);
+  });
+
+  test('resumable: an append whose bytes miss the announced sha256 is undone; the right bytes then land', async ({ store, harness, track }) => {
+    const head = randomBytes(3 * MiB);
+    const rest = randomBytes(10 * MiB + 9);
+    const upload = await store.createResumable();
+    await upload.append(0, sourceOf(head), { sha256: sha256Of(head) });
+    const corrupted = Buffer.from(rest);
+    corrupted.writeUInt8(corrupted.readUInt8(5 * MiB) ^ 0xff, 5 * MiB);
+    await assert.rejects(upload.append(head.length, sourceOf(corrupted), { sha256: sha256Of(rest) }), AppendDigestError);
+    const restarted = await harness.reopen();
+    const resumed = restarted.openResumable(upload.handle);
+    assert.equal(await resumed.offset(), head.length, 'the refused bytes are not counted');
+    assert.equal((await resumed.append(head.length, sourceOf(rest), { sha256: sha256Of(rest) })).offset, head.length + rest.length);
+    const ref = track(await resumed.commit());
+    assert.equal(ref.sha256, sha256Of(Buffer.concat([head, rest])));
+    await restarted.close();
+  });
+
+  test('resumable: a commit told the size and sha256 publishes under them without hashing again', async ({ store, track }) => {
+    const content = randomBytes(3 * MiB);
+    const upload = await store.createResumable();
+    const appended = await upload.append(0, sourceOf(content));
+    assert.equal(appended.sha256, sha256Of(content));
+    const ref = track(await upload.commit(undefined, { size: content.length, sha256: appended.sha256 }));
+    assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: content.length, sha256: sha256Of(content) });
+    assert.deepEqual(await bytesOf(await store.read(ref.key)), content);
+  });
+
+  test('resumable: a commit whose check refuses the digest publishes nothing; cancel then leaves nothing', async ({ store }) => {
+    const content = randomBytes(9 * MiB + 5);
+    const upload = await store.createResumable();
+    await upload.append(0, sourceOf(content));
+    let seen: { size: number; sha256: string } | undefined;
+    await assert.rejects(
+      upload.commit(async (written) => {
+        seen = written;
+        throw new Error('not the announced digest');
+      }),
+      /not the announced digest/,
+    );
+    assert.deepEqual(seen, { size: content.length, sha256: sha256Of(content) });
+    assert.equal(await store.stat(`blobs/sha256/${sha256Of(content).slice(0, 2)}/${sha256Of(content)}`), null);
+    await upload.cancel();
+  });
+
+  test('resumable: maxBytes stops an append at the limit, keeping what fit', async ({ store }) => {
+    const upload = await store.createResumable();
+    await assert.rejects(upload.append(0, sourceOf(randomBytes(2 * MiB)), { maxBytes: MiB }), /exceeds the limit/);
+    assert.ok((await upload.offset()) <= MiB);
+    await upload.cancel();
+  });
+
+  test('resumable: sweepUploads never removes a resumable upload, however old', async ({ store, harness }) => {
+    const upload = await store.createResumable();
+    await upload.append(0, sourceOf('kept until its row expires'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const restarted = await harness.reopen();
+    assert.equal(await restarted.sweepUploads(0), 0);
+    assert.equal(await restarted.openResumable(upload.handle).offset(), 26);
+    await upload.cancel();
+    await restarted.close();
+  });
+}
