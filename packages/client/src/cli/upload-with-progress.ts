@@ -4,7 +4,8 @@
  * summary line, and the failures a user meets (no such image, Ctrl-C, no such file) turned
  * into a message that says what to do. Files of 64 MiB and more go through the resumable
  * protocol (transfer/resumable-upload.ts), whose URL is kept in `~/.repoman/uploads.json` so
- * that `upload-image --continue` finishes an interrupted one.
+ * that `upload-image --continue` finishes an interrupted one; a server without that protocol
+ * gets them in one PUT.
  */
 import { stat } from 'node:fs/promises';
 import { NothingToContinueError, RESUMABLE_MIN_BYTES } from '../transfer/resumable-upload.js';
@@ -31,7 +32,13 @@ export async function uploadWithProgress(context: CommandContext, image: ImageRe
   try {
     const transfer = { onProgress: bar.listener, signal: context.signal };
     const result = resumable
-      ? await context.client().uploadImageResumable(image, file, { ...transfer, state: UploadStateFile.inHome(context.home), resume: options.resume })
+      ? await context.client().uploadImageResumable(image, file, { ...transfer, state: UploadStateFile.inHome(context.home), resume: options.resume }).catch((error: unknown) => {
+        // A server without resumable uploads (an older release, a proxy that routes only the
+        // classic URLs) answers their URL with 404 NOT_FOUND or 405: send the file in one PUT.
+        if (options.resume === true || !(error instanceof ApiError && (error.code === 'NOT_FOUND' || error.code === 'METHOD_NOT_ALLOWED'))) throw error;
+        context.note('the server offers no resumable uploads: sending the file in one request');
+        return context.client().uploadImage(image, file, transfer);
+      })
       : await context.client().uploadImage(image, file, transfer);
     bar.stop();
     if (context.chatty) context.note(`uploaded ${file} to ${formatImageRef(image)}: ${formatBytes(result.size)}, sha256 ${result.sha256}`);

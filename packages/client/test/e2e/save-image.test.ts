@@ -312,6 +312,7 @@ describe('repoman save-image against a real server (loop mount, rsync, upload)',
         { env: { REPOMAN_SERVER: stub.url } });
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /the server kept the previous version/);
+      assert.match(result.stderr, /the server offers no resumable uploads: sending the file in one request/, 'a server without tus gets one PUT');
       assert.equal(stub.requests.filter((r) => r.method === 'PUT').length, 1);
       assert.equal(stub.requests.filter((r) => r.method === 'DELETE' || r.method === 'PATCH').length, 0, 'the record is left alone');
       assertCleanedUp(dir, 'bad-digest.img');
