@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ImageListRecord } from '@repoman/api';
 import { imageListLinks } from '../src/http/image-list-links.js';
 import { resolveCaller } from '../src/services/caller.js';
+import { createDownloadLinkService } from '../src/services/download-links.js';
 import { createImageListService } from '../src/services/image-list-service.js';
 import { AWAITING_SHA512 } from '../src/services/image-list-members.js';
 import type { BlobStore } from '../src/storage/index.js';
@@ -135,7 +136,7 @@ describe('when an image list is signed again', () => {
     let clock = new Date('2026-12-07T10:00:00.000Z');
     const signed: string[] = [];
     const signer = { dn: '/CN=host', ca: '/CN=CA', warning: null, sign: async (text: string) => (signed.push(text), `signed:${text}`) };
-    const service = createImageListService(t.metadata, { signer, checksums: { wake: () => {} }, expiryDays: 28, now: () => clock });
+    const service = createImageListService(t.metadata, { signer, checksums: { wake: () => {} }, links: createDownloadLinkService(t.metadata, { maxLinkSeconds: 3600 }), expiryDays: 28, now: () => clock });
     const bob = await resolveCaller(t.metadata, { dn: BOB, limited: false }, { plainHttp: false });
     const links = imageListLinks({ https: 'https://repo.example:8443', http: null });
     const list = JSON.parse((await service.create(bob, { name: 'fedcloud', images: [] }, links)).list.published?.document.slice(7) ?? '{}');
