@@ -2,8 +2,8 @@
  * HEPiX image lists (SPEC §3 "HEPiX image lists"): the record of a list as the API answers it,
  * the bodies that create and modify one, and the listing. A list names images as
  * `owner/name`; its record says, per image, whether it is in the signed document
- * (`image.list`) and, when not, why (its sha512 is still being computed, it has no bytes, it
- * needs a download link). The signed document itself is S/MIME text, not JSON.
+ * (`image.list`) and, when not, why (its sha512 is still being computed, it has no bytes,
+ * the list's owner can no longer read it). The signed document itself is S/MIME text, not JSON.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ACCOUNT_NAME_PATTERN, GroupName, Time, UserName } from './common.js';

@@ -4,7 +4,7 @@
  * ever shown — and the record a listing shows, which never holds the token.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Time, UserName } from './common.js';
+import { ACCOUNT_NAME_PATTERN, Time, UserName } from './common.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -37,6 +37,9 @@ export const CreatedLink = Type.Object(
 );
 export type CreatedLink = Static<typeof CreatedLink>;
 
+/** A link the server made for a HEPiX image list names the list: `imagelist:owner/list`. */
+const ListLinkMaker = Type.String({ pattern: `^imagelist:${ACCOUNT_NAME_PATTERN.replace(/^\^|\$$/g, '')}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, description: 'a link made for an image list' });
+
 /** A link as listed: never its token. */
 export const Link = Type.Object(
   {
@@ -44,7 +47,7 @@ export const Link = Type.Object(
     expires: Time,
     version: Version,
     created: Time,
-    created_by: UserName,
+    created_by: Type.Union([UserName, ListLinkMaker], { description: 'the user who made it, or imagelist:OWNER/LIST for a link the server made for that HEPiX image list' }),
     downloads: Type.Integer({ minimum: 0, description: 'downloads through the link (GETs of the whole image or of a range starting at its first byte)' }),
   },
   closed,

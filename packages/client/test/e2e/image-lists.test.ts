@@ -25,6 +25,7 @@ describe('repoman image list commands against a real server', () => {
     ok(await bob(['create-image', 'debian.img', '--public', '--file', file]));
     ok(await bob(['create-image', 'private.img', '--file', file]));
     ok(await pam(['create-image', 'secret.img', '--file', file]));
+    ok(await bob(['create-image', 'slot.img']));
   });
   after(async () => {
     await s?.cleanup();
@@ -37,10 +38,10 @@ describe('repoman image list commands against a real server', () => {
   const record = (result: RunResult): ImageListRecord => ok(result).json as ImageListRecord;
 
   it('create-imagelist publishes a list of images named NAME or OWNER/NAME, and prints the URL subscribers fetch', async () => {
-    const created = record(await bob(['create-imagelist', 'fedcloud', '--vo', 'fedcloud.egi.eu', '--title', 'Bob for FedCloud', 'debian.img', 'bob/private.img', '--json']));
+    const created = record(await bob(['create-imagelist', 'fedcloud', '--vo', 'fedcloud.egi.eu', '--title', 'Bob for FedCloud', 'debian.img', 'bob/private.img', 'slot.img', '--json']));
     assert.equal(created.owner, 'bob');
     assert.equal(created.vo, 'fedcloud.egi.eu');
-    assert.deepEqual(created.images.map((image) => image.image), ['bob/debian.img', 'bob/private.img']);
+    assert.deepEqual(created.images.map((image) => image.image), ['bob/debian.img', 'bob/private.img', 'bob/slot.img']);
     assert.equal(created.url, `${s.repo.url}/api/imagelists/bob/fedcloud/image.list`);
     assert.ok(created.version, 'signed at once');
     const fetched = curl(created.url, { caDir: s.site.caDir });
@@ -51,14 +52,14 @@ describe('repoman image list commands against a real server', () => {
   it('describe-imagelist says which image is left out of the signed list and why', async () => {
     const shown = ok(await bob(['describe-imagelist', 'fedcloud']));
     assert.match(shown.stdout, /url:\s+https:\/\/.*\/api\/imagelists\/bob\/fedcloud\/image\.list/);
-    assert.match(shown.stdout, /bob\/private\.img\s+1\s+no\s+needs a download link/);
+    assert.match(shown.stdout, /bob\/slot\.img\s+0\s+no\s+has no bytes yet: upload them first/);
   });
 
   it('list-imagelists shows the caller\'s lists only', async () => {
     const mine = ok(await bob(['list-imagelists', '--json'])).json as ImageListRecord[];
     assert.deepEqual(mine.map((list) => list.name), ['fedcloud']);
     assert.deepEqual(ok(await pam(['list-imagelists', '--json'])).json, []);
-    assert.match(ok(await bob(['list-imagelists'])).stdout, /bob\/fedcloud\s+Bob for FedCloud\s+2/);
+    assert.match(ok(await bob(['list-imagelists'])).stdout, /bob\/fedcloud\s+Bob for FedCloud\s+3/);
   });
 
   it('modify-imagelist replaces the images and fields, and --no-images empties the list; the version goes up', async () => {

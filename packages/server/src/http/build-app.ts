@@ -145,6 +145,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   const keepVersions = deps.config.images.keep_versions;
   const quotaDefaults = { userBytes: deps.config.quotas.user_bytes, userImages: deps.config.quotas.user_images };
+  const links = createDownloadLinkService(deps.metadata, { maxLinkSeconds: deps.config.limits.max_link_seconds });
   const context: RouteContext = {
     config: deps.config,
     metadata: deps.metadata,
@@ -152,7 +153,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     groups: createGroupService(deps.metadata),
     images: createImageService(deps.metadata, quotaDefaults),
     sharing: createImageSharingService(deps.metadata),
-    links: createDownloadLinkService(deps.metadata, { maxLinkSeconds: deps.config.limits.max_link_seconds }),
+    links,
     transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults, keepVersions }),
     versions: createImageVersionService(deps.metadata, { keepVersions }),
     uploads: createResumableUploadService(deps.metadata, deps.blobs, {
@@ -163,7 +164,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
-    imageLists: createImageListService(deps.metadata, { signer: deps.imageListSigner ?? null, checksums: sha512Worker(app, deps), expiryDays: deps.config.imagelists.expiry_days }),
+    imageLists: createImageListService(deps.metadata, { signer: deps.imageListSigner ?? null, checksums: sha512Worker(app, deps), links, expiryDays: deps.config.imagelists.expiry_days }),
   };
   for (const plugin of API_ROUTES) {
     void app.register(async (scope) => plugin(scope, context));

@@ -19,7 +19,7 @@ export function toImageListView({ list, members }: ImageListDetails, links: Imag
     images: members.map((member) => ({
       image: `${member.image.owner}/${member.image.name}`,
       uuid: member.image.uuid,
-      version: member.image.version,
+      version: member.published ? member.pinned.version : member.image.version,
       sha512: member.sha512,
       published: member.published,
       reason: member.published ? null : member.reason,

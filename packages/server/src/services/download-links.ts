@@ -88,6 +88,20 @@ export function createDownloadLinkService(stores: Pick<MetadataStores, 'users' |
     return kept === undefined ? undefined : downloadOfVersion(image, kept);
   }
 
+  /** Inserts a link with a new id and token. */
+  async function insert(image: ImageRecord, version: number | null, createdBy: string, expires: Date): Promise<CreatedLink> {
+    for (let attempt = 1; ; attempt++) {
+      const token = randomBytes(32).toString('base64url');
+      try {
+        const link = await stores.links.create({ id: randomBytes(6).toString('hex'), tokenHash: tokenHash(token), imageId: image.id, version, createdBy, expires: expires.toISOString() });
+        return { link, token };
+      } catch (error) {
+        // Twelve hex digits of id may meet (2^-48); draw again, a few times at most.
+        if (!(error instanceof UniqueViolation) || attempt === 3) throw error;
+      }
+    }
+  }
+
   return {
     async create(caller: Caller, ref: ImageRef, request: LinkRequest): Promise<CreatedLink> {
       const { image, by } = await manageable(caller, ref);
@@ -95,16 +109,27 @@ export function createDownloadLinkService(stores: Pick<MetadataStores, 'users' |
       if (request.version !== undefined && (await stores.images.findVersion(image.id, request.version)) === undefined) {
         throw versionNotFound(image, request.version);
       }
-      const expires = new Date(now().getTime() + expiresIn * 1000).toISOString();
-      for (let attempt = 1; ; attempt++) {
-        const token = randomBytes(32).toString('base64url');
-        try {
-          const link = await stores.links.create({ id: randomBytes(6).toString('hex'), tokenHash: tokenHash(token), imageId: image.id, version: request.version ?? null, createdBy: by, expires });
-          return { link, token };
-        } catch (error) {
-          // Twelve hex digits of id may meet (2^-48); draw again, a few times at most.
-          if (!(error instanceof UniqueViolation) || attempt === 3) throw error;
-        }
+      return insert(image, request.version ?? null, by, new Date(now().getTime() + expiresIn * 1000));
+    },
+
+    /**
+     * A link the server makes for itself (an image list's, `createdBy` naming the list), pinned
+     * to `version`: no caller and no [limits] max_link_seconds, since its maker decides both.
+     */
+    issue(image: ImageRecord, version: number, createdBy: string, expires: Date): Promise<CreatedLink> {
+      return insert(image, version, createdBy, expires);
+    },
+
+    /** The live link `token` opens, or undefined: for a maker that kept the token (in a signed document) to check it still works. */
+    async findLive(token: string): Promise<LinkRecord | undefined> {
+      return TOKEN.test(token) ? stores.links.findLive(tokenHash(token), now()) : undefined;
+    },
+
+    /** Revokes every live link of the image that `createdBy` made (with `only`: those of these ids). */
+    async revokeMadeBy(imageId: number, createdBy: string, only?: ReadonlySet<string>): Promise<void> {
+      const at = now();
+      for (const link of await stores.links.listLive(imageId, at)) {
+        if (link.createdBy === createdBy && (only === undefined || only.has(link.id))) await stores.links.revoke(imageId, link.id, at);
       }
     },
 

@@ -1,15 +1,16 @@
 /**
  * The `hv:imagelist` JSON of a HEPiX image list, with every field vmcatcher, cloudkeeper and
  * atrope require (SPEC §3), none empty: where Repoman has no value of its own a stated
- * placeholder stands in ("unknown"). `imageListContent` builds everything but the dates and the
- * version; its digest tells whether anything changed since the last signature.
+ * placeholder stands in ("unknown"). Each image is described at the version the document pins
+ * (its size, format, sha512 and URI are that version's). `imageListContent` builds everything
+ * but the dates and the version; its digest tells whether anything changed since the last signature.
  * `datedImageList` adds `dc:date:created`, `dc:date:expires` and `hv:version` and gives the
  * text that is signed.
  */
 import { createHash } from 'node:crypto';
 import type { ImageListRow } from '../metadata/image-list-store.js';
 import type { UserRecord } from '../metadata/metadata-store.js';
-import type { ImageListLinks, MemberState } from './image-list-members.js';
+import type { ImageListLinks, PublishedMember } from './image-list-members.js';
 
 export interface Endorser {
   readonly dn: string;
@@ -23,7 +24,11 @@ export interface ListContext {
   readonly endorser: Endorser;
 }
 
-type Published = Extract<MemberState, { published: true }>;
+/** A published image and where the document says to download it. */
+export interface ListedImage {
+  readonly member: PublishedMember;
+  readonly uri: string;
+}
 
 const or = (value: string, fallback: string): string => (value.trim() === '' ? fallback : value);
 
@@ -36,8 +41,8 @@ function nameUuid(text: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-function imageEntry(member: Published, context: ListContext): Record<string, unknown> {
-  const { image, sha512, uri } = member;
+function imageEntry({ member, uri }: ListedImage, context: ListContext): Record<string, unknown> {
+  const { image, sha512, pinned } = member;
   const { list, owner, links } = context;
   return {
     'hv:image': {
@@ -45,16 +50,16 @@ function imageEntry(member: Published, context: ListContext): Record<string, unk
       'dc:title': image.name,
       'dc:description': or(image.description, `${image.owner}/${image.name}`),
       'hv:uri': uri,
-      'hv:size': image.size ?? 0,
+      'hv:size': pinned.size,
       'sl:checksum:sha512': sha512,
-      'hv:version': String(image.version),
+      'hv:version': String(pinned.version),
       'hv:hypervisor': or(image.hypervisor, 'unknown'),
-      'hv:format': (image.diskFormat ?? 'raw').toUpperCase(),
+      'hv:format': (pinned.diskFormat ?? image.diskFormat ?? 'raw').toUpperCase(),
       'sl:arch': or(image.osArch, 'unknown'),
       'sl:os': or(image.osType, 'unknown'),
       'sl:osname': or(image.osVariant, or(image.osType, 'unknown')),
       'sl:osversion': or(image.osVariant, 'unknown'),
-      'sl:comments': `${image.owner}/${image.name} version ${image.version}, uploaded ${image.uploaded ?? image.modified}`,
+      'sl:comments': `${image.owner}/${image.name} version ${pinned.version}, uploaded ${pinned.uploaded}`,
       'ad:mpuri': links.record(image),
       'ad:group': list.group ?? list.vo ?? list.owner,
       'ad:user:fullname': or(owner.fullName, owner.name),
@@ -67,7 +72,7 @@ function imageEntry(member: Published, context: ListContext): Record<string, unk
 }
 
 /** The list without its dates and version. */
-export function imageListContent(context: ListContext, members: readonly MemberState[]): Record<string, unknown> {
+export function imageListContent(context: ListContext, images: readonly ListedImage[]): Record<string, unknown> {
   const { list, owner, links, endorser } = context;
   return {
     'dc:identifier': list.uuid,
@@ -79,7 +84,7 @@ export function imageListContent(context: ListContext, members: readonly MemberS
     'hv:endorser': {
       'hv:x509': { 'dc:creator': 'Repoman', 'hv:ca': endorser.ca, 'hv:dn': endorser.dn, 'hv:email': or(owner.email, `${owner.name}@${links.host}`) },
     },
-    'hv:images': members.flatMap((member) => (member.published ? [imageEntry(member, context)] : [])),
+    'hv:images': images.map((image) => imageEntry(image, context)),
   };
 }
 

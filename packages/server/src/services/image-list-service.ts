@@ -8,15 +8,19 @@
  * changed (the list, an image's version or checksum, an image gone or newly ready) and when
  * less than a quarter of its lifetime (`[imagelists] expiry_days`) is left. The check runs at
  * every fetch and after every change of the list; of two instances re-signing at once, one
- * stores its document and the other serves it.
+ * stores its document and the other serves it. Private images are named by download links the
+ * server makes for the list (`image-list-link-tokens.ts`); a revoked one is replaced by a new
+ * link at the next fetch, and deleting the list, or an image leaving it, revokes its links.
  */
 import type { ImageListFields, ImageListRow, PublishedImageList } from '../metadata/image-list-store.js';
+import type { ImageRecord } from '../metadata/image-store.js';
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
 import { MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { requireUser } from './access.js';
 import { resolveCaller, type Caller, type UserCaller } from './caller.js';
-import { contentDigest, datedImageList, imageListContent, nextVersion } from './image-list-document.js';
-import { AWAITING_SHA512, memberStates, type ImageListLinks, type MemberState } from './image-list-members.js';
+import { contentDigest, datedImageList, imageListContent, nextVersion, type ListedImage } from './image-list-document.js';
+import { listLinkMaker, listLinkTokens, type LinkService } from './image-list-link-tokens.js';
+import { AWAITING_SHA512, imageUriFor, memberStates, type ImageListLinks, type LinkTokenFor, type MemberState, type PublishedMember } from './image-list-members.js';
 import type { ImageListSigner } from './image-list-signer.js';
 import { locateImage } from './image-access.js';
 import { checkAccountName, checkImageName } from './names.js';
@@ -48,6 +52,8 @@ export interface ImageListServiceDeps {
   /** null: this server has no host key to sign with (image.list answers 503). */
   readonly signer: ImageListSigner | null;
   readonly checksums: Pick<Sha512Worker, 'wake'>;
+  /** Makes, checks and revokes the download links of private images. */
+  readonly links: LinkService;
   /** `[imagelists] expiry_days`. */
   readonly expiryDays: number;
   readonly now?: () => Date;
@@ -113,38 +119,80 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
     };
   }
 
-  async function details(list: ImageListRow, links: ImageListLinks): Promise<ImageListDetails> {
-    const members = await memberStates(stores, list.id, links, now());
-    if (members.some((member) => !member.published && member.reason === AWAITING_SHA512)) deps.checksums.wake();
+  /** Whether the list's owner may read an image (as when it joined the list; re-checked at every signature). */
+  async function ownerReads(owner: UserRecord): Promise<(image: ImageRecord) => Promise<boolean>> {
+    const asOwner = await resolveCaller(stores, { dn: owner.clientDn, limited: false }, { plainHttp: false }).catch((error: unknown) => {
+      if (error instanceof RepomanError) return undefined; // suspended: reads nothing
+      throw error;
+    });
+    return async (image) => {
+      if (asOwner === undefined) return false;
+      return locateImage(stores, asOwner, { owner: image.owner, name: image.name }).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof RepomanError && error.code === 'IMAGE_NOT_FOUND') return false;
+          throw error;
+        },
+      );
+    };
+  }
+
+  async function details(list: ImageListRow, owner: UserRecord): Promise<ImageListDetails> {
+    const members = await memberStates(stores, list.id, await ownerReads(owner), now());
+    const awaiting = (member: MemberState) => (member.published ? member.pinned.version < member.image.version : member.reason === AWAITING_SHA512);
+    if (members.some(awaiting)) deps.checksums.wake();
     return { list, members };
   }
 
-  /** The stored document if it still says what the list says and is not near expiry; else a new one, stored. */
+  /** The images of the document with their URIs; null when a private one has no link from `tokenFor`. */
+  async function listed(members: readonly PublishedMember[], links: ImageListLinks, tokenFor: LinkTokenFor): Promise<ListedImage[] | null> {
+    const images: ListedImage[] = [];
+    for (const member of members) {
+      const uri = await imageUriFor(member, links, tokenFor);
+      if (uri === null) return null;
+      images.push({ member, uri });
+    }
+    return images;
+  }
+
+  /**
+   * The stored document if it still says what the list says (its links still live) and is not
+   * near expiry; else a new one, stored, whose links outlive it.
+   */
   async function refresh(list: ImageListRow, owner: UserRecord, links: ImageListLinks): Promise<PublishedImageList> {
     const signer = deps.signer;
     if (signer === null) throw new RepomanError('UNAVAILABLE', 'this server has no host certificate and key to sign image lists with');
-    const { members } = await details(list, links);
-    const content = imageListContent({ list, owner, links, endorser: signer }, members);
-    const digest = contentDigest(content);
+    const { members } = await details(list, owner);
+    const published = members.filter((member): member is PublishedMember => member.published);
+    const context = { list, owner, links, endorser: signer };
     const stored = list.published;
     const at = now();
     const lifetime = deps.expiryDays * DAY_MS;
-    if (stored !== null && stored.contentDigest === digest && Date.parse(stored.expires) - at.getTime() > lifetime / 4) return stored;
+    const tokens = listLinkTokens(deps.links, links, listLinkMaker(list.owner, list.name), stored?.document ?? null, lifetime / 4);
+    const current = await listed(published, links, (member) => tokens.reused(member));
+    if (stored !== null && current !== null && stored.contentDigest === contentDigest(imageListContent(context, current)) && Date.parse(stored.expires) - at.getTime() > lifetime / 4) {
+      return stored;
+    }
     const version = nextVersion(at, stored?.version ?? null);
     const expires = new Date(at.getTime() + lifetime);
+    const content = imageListContent(context, (await listed(published, links, (member) => tokens.lasting(member, expires)))!);
     const document = await signer.sign(datedImageList(content, { created: at, expires, version }));
-    const published = { version, document, contentDigest: digest, signed: at.toISOString(), expires: expires.toISOString() };
-    if (await imageLists.publish(list.id, stored?.version ?? null, published)) return published;
-    // Another instance signed meanwhile: serve what it stored.
-    return (await imageLists.find(list.ownerId, list.name))?.published ?? published;
+    const fresh = { version, document, contentDigest: contentDigest(content), signed: at.toISOString(), expires: expires.toISOString() };
+    if (await imageLists.publish(list.id, stored?.version ?? null, fresh)) {
+      await tokens.revokeLeft(published);
+      return fresh;
+    }
+    // Another instance signed meanwhile: serve what it stored, and drop the links made for nothing.
+    await tokens.discard();
+    return (await imageLists.find(list.ownerId, list.name))?.published ?? fresh;
   }
 
   /** Signs after a change, when this server can; the record then shows the new version. */
   async function afterChange(list: ImageListRow, owner: UserRecord, links: ImageListLinks): Promise<ImageListDetails> {
-    if (deps.signer === null) return details(list, links);
+    if (deps.signer === null) return details(list, owner);
     await refresh(list, owner, links);
     const current = (await imageLists.find(list.ownerId, list.name)) ?? list;
-    return details(current, links);
+    return details(current, owner);
   }
 
   const translate = (owner: string, name: string) => (error: unknown): never => {
@@ -155,10 +203,15 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
 
   return {
     /** The caller's lists (every list for admins). */
-    async list(caller: Caller, links: ImageListLinks): Promise<ImageListDetails[]> {
+    async list(caller: Caller): Promise<ImageListDetails[]> {
       const actor = requireUser(caller);
       const lists = await imageLists.list(actor.isAdmin ? undefined : actor.user.id);
-      return Promise.all(lists.map((list) => details(list, links)));
+      return Promise.all(
+        lists.map(async (list) => {
+          const owner = list.ownerId === actor.user.id ? actor.user : await users.findByName(list.owner);
+          return owner === undefined ? { list, members: [] } : details(list, owner);
+        }),
+      );
     },
 
     async create(caller: Caller, input: CreateImageListInput, links: ImageListLinks): Promise<ImageListDetails> {
@@ -174,8 +227,9 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
       return afterChange(list, owner, links);
     },
 
-    async get(caller: Caller, owner: string, name: string, links: ImageListLinks): Promise<ImageListDetails> {
-      return details((await ownList(caller, owner, name)).list, links);
+    async get(caller: Caller, owner: string, name: string): Promise<ImageListDetails> {
+      const { list, ownerRecord } = await ownList(caller, owner, name);
+      return details(list, ownerRecord);
     },
 
     async modify(caller: Caller, owner: string, name: string, input: ImageListInput, links: ImageListLinks): Promise<ImageListDetails> {
@@ -188,9 +242,12 @@ export function createImageListService(stores: Stores, deps: ImageListServiceDep
       return afterChange(changed, ownerRecord, links);
     },
 
+    /** Deletes the list and revokes the download links made for it. */
     async delete(caller: Caller, owner: string, name: string): Promise<void> {
       const { list } = await ownList(caller, owner, name);
+      const imageIds = await imageLists.memberIds(list.id);
       if (!(await imageLists.delete(list.id))) throw notFound(owner, name);
+      for (const imageId of imageIds) await deps.links.revokeMadeBy(imageId, listLinkMaker(list.owner, list.name));
     },
 
     /** The signed document, for anyone (subscribers have no grid credential). */

@@ -1,10 +1,14 @@
 // HEPiX image lists end to end (SPEC §3 "HEPiX image lists"): a real repoman-server over real
 // TLS publishes a list, and a subscriber played with curl, openssl and sha512sum
 // (helpers/hepix-subscriber.ts) verifies it as vmcatcher and atrope do and downloads every
-// image without a certificate. A new upload shows in the next fetch with its new version and
-// checksum, a removed image disappears, an image the owner cannot read is refused (404), an
-// empty list is signed too, and a host key that cannot sign stops the server at start. Run on
-// the embedded default (files + SQLite) and on Ceph RGW + PostgreSQL.
+// image without a certificate: public images by their public URL, private ones through a
+// download link the server made for the list, each pinned to the version the document states.
+// A new upload shows in the next fetch with its new version and checksum, and every fetch in
+// between verifies (the previous version stays listed until the new sha512 is ready); a revoked
+// link is replaced by a new one; an image removed from the list, unshared from its owner or
+// deleted disappears (and its links stop working); an image the owner cannot read is refused
+// (404), an empty list is signed too, and a host key that cannot sign stops the server at
+// start. Run on the embedded default (files + SQLite) and on Ceph RGW + PostgreSQL.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -67,6 +71,14 @@ function subscriberSuite(name: string, backend: Backend): void {
       assert.equal(put.status, 200, put.body);
     };
     const listRecord = (path = '/api/imagelists/bob/fedcloud') => as(bob, path).json as { version: string | null; images: { image: string; published: boolean; reason: string | null }[] };
+    const titled = (run: SubscriberRun, title: string) => run.images.find((image) => image['dc:title'] === title);
+    /** What an anonymous download of `uri` answers (no certificate), as a subscriber would get. */
+    const anonymous = (uri: string): number => curl(uri, { caDir: site.caDir, args: ['-o', '/dev/null'] }).status;
+    const listLinks = (user: GridUser, image: string) => {
+      const got = as(user, `/api/images/${image}/links`);
+      assert.equal(got.status, 200, got.body);
+      return (got.json as { id: string; created_by: string; version: number | null; expires: string }[]).filter((link) => link.created_by === 'imagelist:bob/fedcloud');
+    };
 
     before(async () => {
       const started = await backend.start();
@@ -118,7 +130,7 @@ function subscriberSuite(name: string, backend: Backend): void {
       assert.equal(as(bob, '/api/imagelists/bob/fedcloud').status, 404);
     });
 
-    it('publishes a public image: the subscriber verifies the signature and the endorser, downloads it without a certificate and its sha512 matches', async (t) => {
+    it('publishes a public and a private image: the subscriber verifies the signature and the endorser, downloads both without a certificate and their sha512 match', async (t) => {
       if (!ready(t)) return;
       const created = as(bob, '/api/imagelists', {
         method: 'POST',
@@ -126,26 +138,52 @@ function subscriberSuite(name: string, backend: Backend): void {
       });
       assert.equal(created.status, 201, created.body);
       assert.equal(created.headers.location, '/api/imagelists/bob/fedcloud');
-      const run = await until('debian.img in the signed list', (r) => r.images.length === 1);
+      const run = await until('both images in the signed list', (r) => r.images.length === 2);
       assert.equal(run.list['ad:vo'], 'fedcloud.egi.eu');
       assert.equal(run.list['dc:title'], 'Bob for FedCloud');
       assert.equal(run.list['hv:uri'], `${repo.url}/api/imagelists/bob/fedcloud/image.list`);
-      assert.equal(run.images[0]?.['dc:title'], 'debian.img');
-      assert.equal(run.images[0]?.['hv:version'], '1');
+      assert.deepEqual(run.images.map((image) => [image['dc:title'], image['hv:version']]), [['debian.img', '1'], ['private.img', '1']]);
+      assert.equal(titled(run, 'debian.img')?.['hv:uri'], `${repo.url}/api/images/raw/bob/debian.img?version=1`, 'a public image: its public URL, pinned');
+      assert.match(String(titled(run, 'private.img')?.['hv:uri']), /^https:\/\/.+\/api\/links\/[A-Za-z0-9_-]{43}$/, 'a private image: a download link');
+      assert.equal(anonymous(`${repo.url}/api/images/raw/bob/private.img`), 401, 'the private image itself still needs a certificate');
       const record = listRecord();
-      assert.deepEqual(record.images.map((entry) => [entry.image, entry.published]), [['bob/debian.img', true], ['bob/private.img', false]]);
-      assert.match(record.images[1]?.reason ?? '', /needs a download link/);
+      assert.deepEqual(record.images.map((entry) => [entry.image, entry.published]), [['bob/debian.img', true], ['bob/private.img', true]]);
+      const [link, ...more] = listLinks(bob, 'private.img');
+      assert.deepEqual(more, [], 'one link for the list');
+      assert.equal(link?.version, 1, 'pinned to the listed version');
+      assert.ok(Date.parse(link?.expires ?? '') > Date.parse(String(run.list['dc:date:expires'])), 'the link outlives the document');
     });
 
     it('a new upload shows in the next fetch with its new version and checksum; same dc:identifier, higher hv:version', async (t) => {
       if (!ready(t)) return;
       const before = await subscriber.run();
-      const oldSum = before.images[0]?.['sl:checksum:sha512'];
+      const oldSum = titled(before, 'debian.img')?.['sl:checksum:sha512'];
       await upload(bob, 'debian.img', 2 * 1024 * 1024 + 5);
-      const run = await until('version 2 of debian.img', (r) => r.images[0]?.['hv:version'] === '2');
-      assert.notEqual(run.images[0]?.['sl:checksum:sha512'], oldSum);
+      const run = await until('version 2 of debian.img', (r) => titled(r, 'debian.img')?.['hv:version'] === '2');
+      assert.notEqual(titled(run, 'debian.img')?.['sl:checksum:sha512'], oldSum);
+      assert.equal(titled(run, 'debian.img')?.['hv:uri'], `${repo.url}/api/images/raw/bob/debian.img?version=2`);
       assert.equal(run.list['dc:identifier'], before.list['dc:identifier']);
       assert.ok(BigInt(String(run.list['hv:version'])) > BigInt(String(before.list['hv:version'])));
+    });
+
+    it('a re-uploaded private image verifies at every fetch: its previous version until the new sha512 is ready, then the new one through a new link', async (t) => {
+      if (!ready(t)) return;
+      const before = titled(await subscriber.run(), 'private.img');
+      await upload(bob, 'private.img', 8 * 1024 * 1024 + 3);
+      const seen: string[] = [];
+      // Every run downloads both images and checks their sha512 (it throws otherwise): never a gap, never a mismatch.
+      const run = await until('version 2 of private.img', (r) => {
+        assert.equal(r.images.length, 2, 'the re-uploaded image stayed in the list');
+        seen.push(String(titled(r, 'private.img')?.['hv:version']));
+        return seen.at(-1) === '2';
+      });
+      assert.ok(seen.every((version) => version === '1' || version === '2'), seen.join());
+      const after = titled(run, 'private.img');
+      assert.notEqual(after?.['hv:uri'], before?.['hv:uri'], 'a link pinned to version 2');
+      assert.notEqual(after?.['sl:checksum:sha512'], before?.['sl:checksum:sha512']);
+      assert.equal(after?.['hv:size'], 8 * 1024 * 1024 + 3);
+      assert.equal(anonymous(String(before?.['hv:uri'])), 200, "the previous version's link is left to expire (a subscriber may be downloading it)");
+      assert.deepEqual(listLinks(bob, 'private.img').map((link) => link.version).sort(), [1, 2]);
     });
 
     it('an unchanged list is served as stored, not signed again', async (t) => {
@@ -156,12 +194,48 @@ function subscriberSuite(name: string, backend: Backend): void {
       assert.equal(two.list['dc:date:created'], one.list['dc:date:created']);
     });
 
-    it('a removed image disappears from the next fetch', async (t) => {
+    it("revoking the list's link (DELETE …/links/{id}) replaces it: the next fetch names a new link, the old one is dead", async (t) => {
+      if (!ready(t)) return;
+      const before = titled(await subscriber.run(), 'private.img');
+      const current = listLinks(bob, 'private.img').find((link) => link.version === 2);
+      assert.ok(current);
+      assert.equal(as(bob, `/api/images/private.img/links/${current.id}`, { method: 'DELETE' }).status, 204);
+      assert.equal(anonymous(String(before?.['hv:uri'])), 404);
+      const after = titled(await subscriber.run(), 'private.img');
+      assert.equal(after?.['hv:version'], '2');
+      assert.notEqual(after?.['hv:uri'], before?.['hv:uri']);
+    });
+
+    it("an image its owner stops sharing with the list's owner leaves the next document, and its link stops working", async (t) => {
+      if (!ready(t)) return;
+      assert.equal(as(pam, '/api/images/secret.img/share/user/bob', { method: 'PUT' }).status, 200);
+      const added = as(bob, '/api/imagelists/bob/fedcloud', { method: 'PATCH', json: { images: ['bob/debian.img', 'bob/private.img', 'pam/secret.img'] } });
+      assert.equal(added.status, 200, added.body);
+      const shared = titled(await until('secret.img in the list', (r) => r.images.length === 3), 'secret.img');
+      assert.equal(listLinks(pam, 'secret.img').length, 1, "pam sees the list's link on her image, and may revoke it");
+      assert.equal(as(pam, '/api/images/secret.img/share/user/bob', { method: 'DELETE' }).status, 200);
+      const run = await subscriber.run();
+      assert.deepEqual(run.images.map((image) => image['dc:title']), ['debian.img', 'private.img']);
+      assert.equal(anonymous(String(shared?.['hv:uri'])), 404);
+      assert.match(listRecord().images.find((entry) => entry.image === 'pam/secret.img')?.reason ?? '', /owner can no longer read it/);
+    });
+
+    it('an image removed from the list leaves the next fetch, and its link stops working', async (t) => {
+      if (!ready(t)) return;
+      const before = titled(await subscriber.run(), 'private.img');
+      assert.equal(as(bob, '/api/imagelists/bob/fedcloud', { method: 'PATCH', json: { images: ['bob/debian.img'] } }).status, 200);
+      const run = await subscriber.run();
+      assert.deepEqual(run.images.map((image) => image['dc:title']), ['debian.img']);
+      assert.equal(anonymous(String(before?.['hv:uri'])), 404);
+      assert.deepEqual(listLinks(bob, 'private.img'), [], 'every link the list made for it is revoked');
+    });
+
+    it('a deleted image disappears from the next fetch', async (t) => {
       if (!ready(t)) return;
       assert.equal(as(bob, '/api/images/debian.img', { method: 'DELETE' }).status, 204);
       const run = await subscriber.run();
       assert.deepEqual(run.images, []);
-      assert.deepEqual(listRecord().images.map((entry) => entry.image), ['bob/private.img']);
+      assert.deepEqual(listRecord().images.map((entry) => entry.image), []);
     });
 
     it('an empty list is allowed, and signed', async (t) => {
@@ -206,7 +280,7 @@ describe('with the plain-HTTP listener on', () => {
       assert.equal(as('/api/imagelists', { method: 'POST', json: { name: 'plain', images: ['bob/plain.img'] } }).status, 201);
       let images: SubscriberRun['images'] = [];
       await waitFor('plain.img in the list', async () => (images = (await subscriber.run()).images).length === 1, 30_000);
-      assert.equal(images[0]?.['hv:uri'], `${repo.httpUrl}/api/images/raw/bob/plain.img`);
+      assert.equal(images[0]?.['hv:uri'], `${repo.httpUrl}/api/images/raw/bob/plain.img?version=1`);
     } finally {
       await subscriber.cleanup();
       await repo.cleanup();

@@ -21,7 +21,7 @@ interface ListParams {
 export const imageListRoutes: RoutePlugin = (app, { imageLists, config }) => {
   app.get('/api/imagelists', async (request) => {
     const links = imageListLinks(fileLinks(request, config.server));
-    return (await imageLists.list(request.caller, links)).map((details) => toImageListView(details, links));
+    return (await imageLists.list(request.caller)).map((details) => toImageListView(details, links));
   });
 
   app.post('/api/imagelists', async (request, reply) => {
@@ -33,7 +33,7 @@ export const imageListRoutes: RoutePlugin = (app, { imageLists, config }) => {
 
   app.get<{ Params: ListParams }>('/api/imagelists/:owner/:list', async (request) => {
     const links = imageListLinks(fileLinks(request, config.server));
-    return toImageListView(await imageLists.get(request.caller, request.params.owner, request.params.list, links), links);
+    return toImageListView(await imageLists.get(request.caller, request.params.owner, request.params.list), links);
   });
 
   app.route<{ Params: ListParams }>({
