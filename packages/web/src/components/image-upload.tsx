@@ -123,15 +123,15 @@ export function ImageUpload({ image, onUploaded }: { image: Image; onUploaded: (
             <progress max={running.total || 1} value={running.sent} />
           </label>
           {running.paused ? (
-            <button type="button" onClick={resume}>
+            <button type="button" onClick={resume} aria-label="Resume the upload">
               Resume
             </button>
           ) : (
-            <button type="button" class="secondary" onClick={pause}>
+            <button type="button" class="secondary" onClick={pause} aria-label="Pause the upload">
               Pause
             </button>
           )}
-          <button type="button" class="danger" onClick={cancel}>
+          <button type="button" class="danger" onClick={cancel} aria-label="Cancel the upload">
             Cancel
           </button>
         </div>

@@ -1,0 +1,162 @@
+/**
+ * Resumable uploads from the web UI in a real browser (Debian's chromium through
+ * playwright-core) against the real repoman-server over real TLS, logged in by the browser's
+ * certificate: a 64 MiB file is uploaded through tus with the upload bandwidth throttled (CDP
+ * `Network.emulateNetworkConditions`), the page is reloaded mid-way, the same file is chosen
+ * again and the upload continues from the server's offset (no new upload is created; less than
+ * 64 MiB is sent after the reload) to an image whose sha256 is the file's; pause, resume and
+ * cancel work; an upload the owner's quota refuses shows the API's own message.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { hasChromium, launchBrowser, screenshot, userContext } from '../helpers/browser.js';
+import { curl } from '../helpers/curl.js';
+import { makeGridSite, type GridSite, type GridUser } from '../helpers/grid-site.js';
+import { startRepository, type Repository } from '../helpers/repository-process.js';
+
+const MiB = 1024 * 1024;
+const SIZE = 64 * MiB;
+
+describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromium is missing (apt-get install chromium)' }, () => {
+  let site: GridSite;
+  let repo: Repository;
+  let admin: GridUser;
+  let carol: GridUser;
+  let browser: Browser;
+  let bigFile: string;
+  let bigSha: string;
+  const contexts: BrowserContext[] = [];
+
+  const as = (user: GridUser, path: string, options: { method?: string; json?: unknown; args?: string[] } = {}) =>
+    curl(`${repo.url}${path}`, { caDir: site.caDir, credential: user.proxyPath, ...options });
+
+  async function open(user: GridUser, path: string): Promise<Page> {
+    const context = await userContext(browser, { origins: [repo.url], certPath: user.certPath, keyPath: user.keyPath });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => assert.fail(`a dialog opened: ${dialog.message()}`));
+    await page.goto(repo.url + path);
+    return page;
+  }
+
+  /** Limits what the page may send per second (-1: no limit); stays through reloads. */
+  async function throttleUploads(cdp: CDPSession, bytesPerSecond: number): Promise<void> {
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+  }
+
+  const record = (name: string) => as(admin, `/api/images/${name}`).json as { status: string; size: number | null; checksum: { value: string | null } };
+
+  before(async () => {
+    site = await makeGridSite();
+    [admin, carol] = await Promise.all([site.user('admin'), site.user('carol')]);
+    repo = await startRepository({ site, adminDns: [admin.dn] });
+    assert.equal(as(admin, '/api/users', { method: 'POST', json: { user_name: 'carol', client_dn: carol.dn } }).status, 201);
+    assert.equal(as(admin, '/api/users/carol', { method: 'PATCH', json: { quota_bytes: MiB } }).status, 200);
+    for (const name of ['big.img', 'cancelled.img']) assert.equal(as(admin, '/api/images', { method: 'POST', json: { name } }).status, 201);
+    assert.equal(as(carol, '/api/images', { method: 'POST', json: { name: 'carol.img' } }).status, 201);
+    bigFile = join(site.dir, 'big.bin');
+    const content = randomBytes(SIZE);
+    bigSha = createHash('sha256').update(content).digest('hex');
+    await writeFile(bigFile, content);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await repo?.cleanup();
+    await site?.cleanup();
+  });
+
+  it('uploads 64 MiB with a reload in the middle and resumes from the server’s offset', async () => {
+    const page = await open(admin, '/images/admin/big.img');
+    await page.getByRole('heading', { name: 'big.img', level: 1 }).waitFor();
+    const cdp = await page.context().newCDPSession(page);
+    await throttleUploads(cdp, 8 * MiB);
+
+    await page.getByLabel('Image file').setInputFiles(bigFile);
+    const firstPatch = page.waitForResponse((response) => response.request().method() === 'PATCH' && response.status() === 204, { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('button', { name: 'Pause the upload' }).waitFor();
+    await firstPatch; // a whole chunk is on the server
+    await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 20 * 1024 * 1024);
+    await screenshot(page, 'image-upload-progress');
+    assert.notEqual(record('big.img').status, 'ready', 'still under way when the page is reloaded');
+
+    const afterReload: { method: string; url: string; offset: string | undefined }[] = [];
+    await page.reload();
+    page.on('request', (request) => afterReload.push({ method: request.method(), url: request.url(), offset: request.headers()['upload-offset'] }));
+    const notice = page.locator('p.unfinished');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /^An upload of big\.bin stopped at \d+\.\d MiB of 64\.0 MiB: choose the same file again to resume it\./);
+    await screenshot(page, 'image-upload-unfinished');
+
+    await throttleUploads(cdp, -1);
+    await page.getByLabel('Image file').setInputFiles(bigFile);
+    await page.getByRole('button', { name: 'Resume upload' }).click();
+    await page.getByRole('button', { name: 'Upload a new version' }).waitFor({ timeout: 120_000 });
+
+    const uploads = afterReload.filter((request) => /\/api\/(images\/admin\/big\.img\/uploads|uploads\/)/.test(request.url));
+    assert.equal(uploads.filter((request) => request.method === 'POST').length, 0, 'no new upload was created');
+    const patches = uploads.filter((request) => request.method === 'PATCH');
+    assert.ok(patches.length > 0);
+    const resumedAt = Number(patches[0]?.offset);
+    assert.ok(resumedAt >= 16 * MiB && resumedAt < SIZE, `resumed at ${resumedAt}`);
+    const sentAfterReload = SIZE - resumedAt;
+    assert.ok(sentAfterReload < SIZE, `${sentAfterReload} bytes sent after the reload`);
+    console.log(`resumed at ${resumedAt / MiB} MiB: ${sentAfterReload / MiB} MiB sent after the reload`);
+
+    const stored = record('big.img');
+    assert.deepEqual([stored.status, stored.size, stored.checksum.value], ['ready', SIZE, bigSha]);
+    assert.equal(await page.getByLabel('sha256 checksum', { exact: true }).innerText(), bigSha);
+    assert.equal(as(admin, '/api/images/raw/big.img', { args: ['-o', join(site.dir, 'down.bin')] }).status, 200);
+    assert.equal(createHash('sha256').update(await readFile(join(site.dir, 'down.bin'))).digest('hex'), bigSha);
+    assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length), 0, 'a finished upload is forgotten');
+  });
+
+  it('pauses, resumes and cancels an upload', async () => {
+    const page = await open(admin, '/images/admin/cancelled.img');
+    await page.getByRole('heading', { name: 'cancelled.img', level: 1 }).waitFor();
+    const cdp = await page.context().newCDPSession(page);
+    await throttleUploads(cdp, 8 * MiB);
+    const requests: { method: string; url: string }[] = [];
+    page.on('request', (request) => requests.push({ method: request.method(), url: request.url() }));
+
+    await page.getByLabel('Image file').setInputFiles(bigFile);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 4 * 1024 * 1024);
+    await page.getByRole('button', { name: 'Pause the upload' }).click();
+    await page.getByText(/^Paused: /).waitFor();
+    const pausedAt = await page.locator('progress').evaluate((bar) => (bar as HTMLProgressElement).value);
+    const patchesWhenPaused = requests.filter((request) => request.method === 'PATCH').length;
+    await page.waitForTimeout(1500);
+    assert.equal(requests.filter((request) => request.method === 'PATCH').length, patchesWhenPaused, 'nothing is sent while paused');
+
+    await page.getByRole('button', { name: 'Resume the upload' }).click();
+    await page.waitForFunction((at) => Number(document.querySelector('progress')?.value) > at, pausedAt);
+    const uploadUrl = requests.find((request) => request.method === 'HEAD' && request.url.includes('/api/uploads/'))?.url;
+    assert.ok(uploadUrl !== undefined, 'Resume asked the server where the upload stands');
+
+    await page.getByRole('button', { name: 'Cancel the upload' }).click();
+    await page.getByRole('button', { name: 'Pause the upload' }).waitFor({ state: 'detached' });
+    await page.waitForFunction(() => Object.keys(localStorage).every((key) => !key.startsWith('tus::')));
+    assert.equal(as(admin, new URL(uploadUrl).pathname, { args: ['-I', '-H', 'Tus-Resumable: 1.0.0'] }).status, 404, 'the upload and its bytes are gone');
+    assert.equal(record('cancelled.img').status, 'empty');
+  });
+
+  it('shows the API’s message when the owner’s quota refuses the upload', async () => {
+    const refused = as(carol, '/api/images/carol/carol.img/uploads', { method: 'POST', args: ['-H', 'Tus-Resumable: 1.0.0', '-H', `Upload-Length: ${SIZE}`] });
+    assert.equal(refused.status, 413);
+    const expected = (refused.json as { error: { message: string } }).error.message;
+    const page = await open(carol, '/images/carol/carol.img');
+    await page.getByLabel('Image file').setInputFiles(bigFile);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    assert.equal(await page.getByRole('alert').innerText(), expected);
+    assert.equal(await page.getByRole('button', { name: 'Pause the upload' }).count(), 0);
+    assert.equal(record('carol/carol.img').status, 'empty');
+  });
+});
