@@ -5,7 +5,8 @@
  * `Network.emulateNetworkConditions`), the page is reloaded mid-way, the same file is chosen
  * again and the upload continues from the server's offset (no new upload is created; less than
  * 64 MiB is sent after the reload) to an image whose sha256 is the file's; pause, resume and
- * cancel work; an upload the owner's quota refuses shows the API's own message.
+ * cancel work; an upload the owner's quota refuses shows the API's own message; a page of another
+ * site cannot create or continue an upload (the cross-site guard).
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -118,7 +119,7 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length), 0, 'a finished upload is forgotten');
   });
 
-  it('pauses, resumes and cancels an upload', async () => {
+  it('pauses, resumes and cancels an upload, and discards one left by a reload', async () => {
     const page = await open(admin, '/images/admin/cancelled.img');
     await page.getByRole('heading', { name: 'cancelled.img', level: 1 }).waitFor();
     const cdp = await page.context().newCDPSession(page);
@@ -145,6 +146,32 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     await page.getByRole('button', { name: 'Pause the upload' }).waitFor({ state: 'detached' });
     await page.waitForFunction(() => Object.keys(localStorage).every((key) => !key.startsWith('tus::')));
     assert.equal(as(admin, new URL(uploadUrl).pathname, { args: ['-I', '-H', 'Tus-Resumable: 1.0.0'] }).status, 404, 'the upload and its bytes are gone');
+    assert.equal(record('cancelled.img').status, 'empty');
+
+    // An upload left by a reload is discarded from the notice: gone from the server and the browser.
+    await page.getByLabel('Image file').setInputFiles(bigFile);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 4 * 1024 * 1024);
+    await page.reload();
+    await page.getByRole('button', { name: 'Discard the unfinished upload of big.bin' }).click();
+    await page.locator('p.unfinished').waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length), 0);
+    const ended = requests.filter((request) => request.method === 'DELETE' && request.url.includes('/api/uploads/')).map((request) => request.url);
+    assert.equal(ended.length, 2, 'Cancel and Discard each ended their upload');
+    assert.equal(as(admin, new URL(ended[1] ?? '').pathname, { args: ['-I', '-H', 'Tus-Resumable: 1.0.0'] }).status, 404);
+  });
+
+  it('lets the page’s own tus requests through the cross-site guard, not another site’s', () => {
+    // The same-origin PATCHes above passed it; a page of another site is refused before any byte.
+    const tus = ['-H', 'Tus-Resumable: 1.0.0', '-H', 'Origin: https://evil.example', '-H', 'Sec-Fetch-Site: cross-site'];
+    const created = as(admin, '/api/images/cancelled.img/uploads', { method: 'POST', args: [...tus, '-H', 'Upload-Length: 1'] });
+    assert.equal(created.status, 403);
+    assert.equal((created.json as { error: { code: string } }).error.code, 'CROSS_SITE_REQUEST');
+    const patched = as(admin, '/api/uploads/00000000-0000-4000-8000-000000000000', {
+      method: 'PATCH',
+      args: [...tus, '-H', 'Content-Type: application/offset+octet-stream', '-H', 'Upload-Offset: 0', '--data-binary', 'x'],
+    });
+    assert.equal(patched.status, 403);
     assert.equal(record('cancelled.img').status, 'empty');
   });
 
