@@ -119,7 +119,7 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length), 0, 'a finished upload is forgotten');
   });
 
-  it('pauses, resumes and cancels an upload, and discards one left by a reload', async () => {
+  it('pauses, resumes and cancels an upload; leaving the page pauses it, and it can be discarded', async () => {
     const page = await open(admin, '/images/admin/cancelled.img');
     await page.getByRole('heading', { name: 'cancelled.img', level: 1 }).waitFor();
     const cdp = await page.context().newCDPSession(page);
@@ -148,11 +148,17 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     assert.equal(as(admin, new URL(uploadUrl).pathname, { args: ['-I', '-H', 'Tus-Resumable: 1.0.0'] }).status, 404, 'the upload and its bytes are gone');
     assert.equal(record('cancelled.img').status, 'empty');
 
-    // An upload left by a reload is discarded from the notice: gone from the server and the browser.
+    // Leaving the image's page pauses its upload; back there, it is offered for resuming, and
+    // discarded from the notice it is gone from the server and the browser.
     await page.getByLabel('Image file').setInputFiles(bigFile);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 4 * 1024 * 1024);
-    await page.reload();
+    await page.getByRole('link', { name: 'Images', exact: true }).first().click();
+    await page.getByRole('link', { name: 'cancelled.img' }).waitFor();
+    const patchesWhenLeft = requests.filter((request) => request.method === 'PATCH').length;
+    await page.waitForTimeout(2500); // a 16 MiB chunk takes 2 s at 8 MiB/s
+    assert.equal(requests.filter((request) => request.method === 'PATCH').length, patchesWhenLeft, 'nothing is sent once the page is left');
+    await page.getByRole('link', { name: 'cancelled.img' }).click();
     await page.getByRole('button', { name: 'Discard the unfinished upload of big.bin' }).click();
     await page.locator('p.unfinished').waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length), 0);

@@ -7,7 +7,7 @@
  * shown as the server words them.
  */
 import type { Image } from '@repoman/api';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Upload } from 'tus-js-client';
 import { api } from '../api.js';
 import { formatBytes } from '../format.js';
@@ -26,9 +26,15 @@ export function ImageUpload({ image, onUploaded }: { image: Image; onUploaded: (
   const [resumes, setResumes] = useState<Unfinished | undefined>(undefined);
   const [running, setRunning] = useState<Running | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const current = useRef<Upload | null>(null);
 
+  // Leaving the image pauses its upload: it stays resumable, and is offered when coming back.
   useEffect(() => {
+    setRunning(null);
+    setResumes(undefined);
+    setError(null);
     findUnfinished(image.owner, image.name).then(setUnfinished, setError);
+    return () => void current.current?.abort();
   }, [image.owner, image.name]);
 
   const upload = (file: File) =>
@@ -60,6 +66,7 @@ export function ImageUpload({ image, onUploaded }: { image: Image; onUploaded: (
     const started = upload(file);
     const previous = await unfinishedOf(started, unfinished);
     if (previous !== undefined) started.resumeFromPreviousUpload(previous.previous);
+    current.current = started;
     setRunning({ upload: started, sent: previous?.offset ?? 0, total: file.size, paused: false });
     setUnfinished(unfinished.filter((entry) => entry !== previous));
     setResumes(undefined);
@@ -70,12 +77,12 @@ export function ImageUpload({ image, onUploaded }: { image: Image; onUploaded: (
   const pause = async () => {
     if (running === null) return;
     await running.upload.abort();
-    setRunning({ ...running, paused: true });
+    setRunning((now) => now && { ...now, paused: true });
   };
   const resume = () => {
     if (running === null) return;
     setError(null);
-    setRunning({ ...running, paused: false });
+    setRunning((now) => now && { ...now, paused: false });
     running.upload.start();
   };
   const cancel = async () => {
