@@ -21,6 +21,21 @@ import { startRepository, type Repository } from '../helpers/repository-process.
 
 const MiB = 1024 * 1024;
 const SIZE = 64 * MiB;
+/** In the page: the bytes its progress bar shows sent, and how many uploads it keeps for resuming. */
+const PROGRESS = "Number(document.querySelector('progress')?.value)";
+const STORED_UPLOADS = "Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length";
+
+/**
+ * Waits until `expression` is true in the page, polled from here: the UI's CSP forbids the string
+ * eval that waitForFunction uses, and the tests are type-checked without the DOM's types.
+ */
+async function until(page: Page, expression: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; (await page.evaluate(expression)) !== true; await page.waitForTimeout(100)) {
+    if (Date.now() > deadline) throw new Error(`not true within 60 s: ${expression}`);
+  }
+}
+
+const progressAbove = (page: Page, bytes: number) => until(page, `${PROGRESS} > ${bytes}`);
 
 describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromium is missing (apt-get install chromium)' }, () => {
   let site: GridSite;
@@ -84,7 +99,7 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     await page.getByRole('button', { name: 'Pause the upload' }).waitFor();
     await firstPatch; // a whole chunk is on the server
-    await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 20 * 1024 * 1024);
+    await progressAbove(page, 20 * MiB);
     await screenshot(page, 'image-upload-progress');
     assert.notEqual(record('big.img').status, 'ready', 'still under way when the page is reloaded');
 
@@ -116,7 +131,7 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     assert.equal(await page.getByLabel('sha256 checksum', { exact: true }).innerText(), bigSha);
     assert.equal(as(admin, '/api/images/raw/big.img', { args: ['-o', join(site.dir, 'down.bin')] }).status, 200);
     assert.equal(createHash('sha256').update(await readFile(join(site.dir, 'down.bin'))).digest('hex'), bigSha);
-    assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length), 0, 'a finished upload is forgotten');
+    assert.equal(await page.evaluate(STORED_UPLOADS), 0, 'a finished upload is forgotten');
   });
 
   it('pauses, resumes and cancels an upload; leaving the page pauses it, and it can be discarded', async () => {
@@ -129,22 +144,22 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
 
     await page.getByLabel('Image file').setInputFiles(bigFile);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 4 * 1024 * 1024);
+    await progressAbove(page, 4 * MiB);
     await page.getByRole('button', { name: 'Pause the upload' }).click();
     await page.getByText(/^Paused: /).waitFor();
-    const pausedAt = await page.locator('progress').evaluate((bar) => (bar as HTMLProgressElement).value);
+    const pausedAt = Number(await page.evaluate(PROGRESS));
     const patchesWhenPaused = requests.filter((request) => request.method === 'PATCH').length;
     await page.waitForTimeout(1500);
     assert.equal(requests.filter((request) => request.method === 'PATCH').length, patchesWhenPaused, 'nothing is sent while paused');
 
     await page.getByRole('button', { name: 'Resume the upload' }).click();
-    await page.waitForFunction((at) => Number(document.querySelector('progress')?.value) > at, pausedAt);
+    await progressAbove(page, pausedAt);
     const uploadUrl = requests.find((request) => request.method === 'HEAD' && request.url.includes('/api/uploads/'))?.url;
     assert.ok(uploadUrl !== undefined, 'Resume asked the server where the upload stands');
 
     await page.getByRole('button', { name: 'Cancel the upload' }).click();
     await page.getByRole('button', { name: 'Pause the upload' }).waitFor({ state: 'detached' });
-    await page.waitForFunction(() => Object.keys(localStorage).every((key) => !key.startsWith('tus::')));
+    await until(page, `${STORED_UPLOADS} === 0`);
     assert.equal(as(admin, new URL(uploadUrl).pathname, { args: ['-I', '-H', 'Tus-Resumable: 1.0.0'] }).status, 404, 'the upload and its bytes are gone');
     assert.equal(record('cancelled.img').status, 'empty');
 
@@ -152,7 +167,7 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     // discarded from the notice it is gone from the server and the browser.
     await page.getByLabel('Image file').setInputFiles(bigFile);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 4 * 1024 * 1024);
+    await progressAbove(page, 4 * MiB);
     await page.getByRole('link', { name: 'Images', exact: true }).first().click();
     await page.getByRole('link', { name: 'cancelled.img' }).waitFor();
     const patchesWhenLeft = requests.filter((request) => request.method === 'PATCH').length;
@@ -161,7 +176,7 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     await page.getByRole('link', { name: 'cancelled.img' }).click();
     await page.getByRole('button', { name: 'Discard the unfinished upload of big.bin' }).click();
     await page.locator('p.unfinished').waitFor({ state: 'detached' });
-    assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length), 0);
+    assert.equal(await page.evaluate(STORED_UPLOADS), 0);
     const ended = requests.filter((request) => request.method === 'DELETE' && request.url.includes('/api/uploads/')).map((request) => request.url);
     assert.equal(ended.length, 2, 'Cancel and Discard each ended their upload');
     assert.equal(as(admin, new URL(ended[1] ?? '').pathname, { args: ['-I', '-H', 'Tus-Resumable: 1.0.0'] }).status, 404);
