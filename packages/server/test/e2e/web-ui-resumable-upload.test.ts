@@ -88,7 +88,7 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     await site?.cleanup();
   });
 
-  it('uploads 64 MiB with a reload in the middle and resumes from the server’s offset', async () => {
+  it('uploads 64 MiB with a reload in the middle and resumes from the server’s offset', async (t) => {
     const page = await open(admin, '/images/admin/big.img');
     await page.getByRole('heading', { name: 'big.img', level: 1 }).waitFor();
     const cdp = await page.context().newCDPSession(page);
@@ -124,7 +124,7 @@ describe('resumable uploads from the web UI', { skip: !hasChromium() && 'chromiu
     assert.ok(resumedAt >= 16 * MiB && resumedAt < SIZE, `resumed at ${resumedAt}`);
     const sentAfterReload = SIZE - resumedAt;
     assert.ok(sentAfterReload < SIZE, `${sentAfterReload} bytes sent after the reload`);
-    console.log(`resumed at ${resumedAt / MiB} MiB: ${sentAfterReload / MiB} MiB sent after the reload`);
+    t.diagnostic(`resumed at ${resumedAt / MiB} MiB: ${sentAfterReload / MiB} MiB sent after the reload`);
 
     const stored = record('big.img');
     assert.deepEqual([stored.status, stored.size, stored.checksum.value], ['ready', SIZE, bigSha]);
