@@ -34,11 +34,14 @@ async function call<T>(method: Method, path: string, body?: unknown): Promise<{ 
   }
   const text = await response.text();
   const parsed: unknown = text === '' ? undefined : safeJson(text);
-  if (!response.ok) {
-    const envelope = parsed as { error?: { code?: string; message?: string } } | undefined;
-    throw new ApiError(response.status, envelope?.error?.code ?? 'HTTP_' + response.status, envelope?.error?.message ?? `the server answered ${response.status} ${response.statusText}`);
-  }
+  if (!response.ok) throw answerError(response.status, text);
   return { data: parsed as T, headers: response.headers };
+}
+
+/** The `ApiError` of an error answer: the envelope's code and message, or the bare status. */
+export function answerError(status: number, text: string): ApiError {
+  const envelope = safeJson(text) as { error?: { code?: string; message?: string } } | undefined;
+  return new ApiError(status, envelope?.error?.code ?? `HTTP_${status}`, envelope?.error?.message ?? `the server answered ${status}`);
 }
 
 function safeJson(text: string): unknown {
@@ -64,27 +67,6 @@ export function prefetch(path: string): void {
   prefetched.answer.catch(() => {}); // its error, if any, is shown by the listing that uses it
 }
 
-/**
- * `PUT /api/images/raw/{owner}/{name}` with a file's bytes, streamed by the browser, reporting
- * progress (fetch cannot tell how much of a body was sent; XMLHttpRequest can). Replaces the
- * image atomically when complete; resumable uploads (tus) are for another page.
- */
-function uploadBytes(owner: string, name: string, file: File, onProgress: (sent: number, total: number) => void): Promise<void> {
-  return new Promise((done, fail) => {
-    const request = new XMLHttpRequest();
-    request.open('PUT', `/api/images/raw/${segment(owner)}/${segment(name)}`);
-    request.setRequestHeader('content-type', 'application/octet-stream');
-    request.upload.onprogress = (event) => onProgress(event.loaded, event.total);
-    request.onerror = () => fail(new ApiError(0, 'NETWORK', 'the upload was cut: check your connection and upload again'));
-    request.onload = () => {
-      if (request.status >= 200 && request.status < 300) return done();
-      const envelope = safeJson(request.responseText) as { error?: { code?: string; message?: string } } | undefined;
-      fail(new ApiError(request.status, envelope?.error?.code ?? `HTTP_${request.status}`, envelope?.error?.message ?? `the server answered ${request.status}`));
-    };
-    request.send(file);
-  });
-}
-
 export interface ImagePage {
   readonly images: Image[];
   readonly total: number;
@@ -106,7 +88,6 @@ export const api = {
   createImage: async (image: NewImage) => (await call<Image>('POST', '/api/images', image)).data,
   modifyImage: async (owner: string, name: string, changes: ImageChanges) => (await call<Image>('PATCH', imagePath(owner, name), changes)).data,
   deleteImage: async (owner: string, name: string) => void (await call('DELETE', imagePath(owner, name))),
-  uploadBytes,
   share: async (owner: string, name: string, kind: 'user' | 'group', who: string, on: boolean) =>
     void (await call(on ? 'PUT' : 'DELETE', `${imagePath(owner, name)}/share/${kind}/${segment(who)}`)),
 
