@@ -16,3 +16,6 @@ export function nameProblem(what: string, value: string, pattern: string): strin
     ? `${what} must start with a letter or digit and hold only letters, digits, dots, dashes and underscores (at most 255)`
     : `${what} must start with a lowercase letter or digit and hold only lowercase letters, digits, dashes and underscores (at most 64; not raw or api)`;
 }
+
+/** An image list's member: `owner/name` (`@repoman/api` imagelists.ts, ImageListMember). */
+export const IMAGE_LIST_MEMBER_PATTERN = `^${ACCOUNT_NAME_PATTERN.replace(/^\^|\$$/g, '')}/[A-Za-z0-9][A-Za-z0-9._-]{0,254}$`;
