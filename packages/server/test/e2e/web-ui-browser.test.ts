@@ -194,8 +194,10 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
 
     await bobRow.getByLabel('GiB').fill('2');
     await bobRow.getByLabel('Images').fill('7');
+    // Waited for from before the click: the answer may come before the click returns.
+    const reloaded = page.waitForResponse((response) => response.url().endsWith('/api/users') && response.request().method() === 'GET');
     await bobRow.getByRole('button', { name: 'Save quotas of bob' }).click();
-    await page.waitForResponse((response) => response.url().endsWith('/api/users') && response.request().method() === 'GET');
+    await reloaded;
     const bobRecord = asAdmin('/api/users/bob').json as { suspended: boolean; quota_bytes: number; quota_images: number };
     assert.deepEqual([bobRecord.suspended, bobRecord.quota_bytes, bobRecord.quota_images], [false, 2 * 1024 ** 3, 7]);
   });
