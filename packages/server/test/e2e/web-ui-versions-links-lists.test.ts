@@ -6,7 +6,8 @@
  * one image and the second save is refused with the API's 412 message and reloads; an image
  * list made in the browser (images picked from suggestions) shows what is published and why
  * not, and its URL serves a list that `openssl smime -verify` accepts; it is deleted after a
- * confirmation. One browser for the file, one context per page.
+ * confirmation; markup in its description stays text; the new pages fit 360 px. One browser
+ * for the file, one context per page.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { waitFor } from '../helpers/test-files.js';
 
 const FIRST = Buffer.from('QFI\xfb version one of vm.img', 'latin1');
 const SECOND = Buffer.from('QFI\xfb version two of vm.img, a little longer', 'latin1');
+const MARKUP = '<img src=x onerror="window.__xss = 1"><script>window.__xss = 1</script>';
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('the web UI: versions, download links, If-Match and image lists in a real browser', { skip: !hasChromium() && 'chromium is missing (apt-get install chromium)' }, () => {
@@ -42,8 +44,8 @@ describe('the web UI: versions, download links, If-Match and image lists in a re
     assert.equal(put.status, 200, put.body);
   }
 
-  async function open(path: string): Promise<Page> {
-    const context = await userContext(browser, { origins: [repo.url], certPath: admin.certPath, keyPath: admin.keyPath });
+  async function open(path: string, viewport?: { width: number; height: number }): Promise<Page> {
+    const context = await userContext(browser, { origins: [repo.url], certPath: admin.certPath, keyPath: admin.keyPath, ...(viewport !== undefined && { viewport }) });
     contexts.push(context);
     const page = await context.newPage();
     page.on('dialog', (dialog) => assert.fail(`a dialog opened: ${dialog.message()}`));
@@ -191,11 +193,25 @@ describe('the web UI: versions, download links, If-Match and image lists in a re
     await page.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('form', { name: 'Edit fedcloud' });
     await edit.getByLabel('Title').fill('Renamed title');
+    await edit.getByLabel('Description').fill(MARKUP);
     await edit.getByRole('button', { name: 'Remove admin/vm.img' }).click();
     await edit.getByRole('button', { name: 'Save' }).click();
     await edit.waitFor({ state: 'detached' });
     const record = asAdmin('/api/imagelists/admin/fedcloud').json as { title: string; images: { image: string }[] };
     assert.deepEqual([record.title, record.images.map((entry) => entry.image)], ['Renamed title', ['admin/pub.img']]);
+    assert.equal(await page.locator('main .description').innerText(), MARKUP, 'markup in a description is text');
+    assert.equal(await page.evaluate('window.__xss'), undefined);
+
+    const index = await open('/imagelists');
+    await index.getByRole('link', { name: 'admin/fedcloud' }).waitFor();
+    await screenshot(index, 'image-lists');
+    for (const path of ['/imagelists', '/imagelists/admin/fedcloud', '/images/admin/vm.img']) {
+      const narrow = await open(path, { width: 360, height: 740 });
+      await narrow.locator('main h1').first().waitFor();
+      await narrow.locator('main table').first().waitFor();
+      const width = Number(await narrow.evaluate('document.documentElement.scrollWidth'));
+      assert.ok(width <= 360, `${path} is ${width} px wide at 360`);
+    }
 
     await page.getByRole('button', { name: 'Delete fedcloud…' }).click();
     assert.equal(asAdmin('/api/imagelists/admin/fedcloud').status, 200, 'nothing is deleted before the confirmation');
