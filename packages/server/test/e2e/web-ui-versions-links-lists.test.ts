@@ -1,13 +1,14 @@
 /**
  * The web UI's second part in a real browser (Debian's chromium through playwright-core)
  * against the real repoman-server over real TLS, logged in by the browser's certificate: the
- * admin downloads a kept version and rolls back to it; makes a download link whose URL is shown
- * once, which curl (no certificate) downloads, then revokes it and curl gets 404; two pages edit
- * one image and the second save is refused with the API's 412 message and reloads; an image
- * list made in the browser (images picked from suggestions) shows what is published and why
- * not, and its URL serves a list that `openssl smime -verify` accepts; it is deleted after a
- * confirmation; markup in its description stays text; the new pages fit 360 px. One browser
- * for the file, one context per page.
+ * images page sorts on the server; the admin downloads a kept version and rolls back to it;
+ * makes a download link whose URL is shown once, which curl (no certificate) downloads, then
+ * revokes it and curl gets 404; two pages edit one image and the second save is refused with
+ * the API's 412 message and reloads; an image list made in the browser (images picked from
+ * suggestions) shows what is published and why not, and its URL serves a list that
+ * `openssl smime -verify` accepts; it is deleted after a confirmation; markup in its
+ * description stays text; the new pages fit 360 px. One browser for the file, one context per
+ * page.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -62,6 +63,8 @@ describe('the web UI: versions, download links, If-Match and image lists in a re
     await upload('vm.img', SECOND);
     assert.equal(asAdmin('/api/images', { method: 'POST', json: { name: 'pub.img', unauthenticated_access: true } }).status, 201);
     await upload('pub.img', FIRST);
+    assert.equal(asAdmin('/api/images', { method: 'POST', json: { name: 'big.img' } }).status, 201);
+    await upload('big.img', Buffer.alloc(4096, 1));
     browser = await launchBrowser();
   });
   after(async () => {
@@ -69,6 +72,22 @@ describe('the web UI: versions, download links, If-Match and image lists in a re
     await browser?.close();
     await repo?.cleanup();
     await site?.cleanup();
+  });
+
+  it('sorts the images on the server: the order is in the URL and survives a reload', async () => {
+    const page = await open('/images');
+    const names = async () => (await page.locator('main tbody tr th, main tbody tr td:first-child a').allInnerTexts()).map((text) => text.trim());
+    await page.getByRole('link', { name: 'big.img' }).waitFor();
+    assert.deepEqual(await names(), ['big.img', 'pub.img', 'vm.img'], 'owner, then name by default');
+    await page.getByLabel('Sort').selectOption({ label: 'Largest first' });
+    await waitFor('big.img first, vm.img (43 bytes) second', async () => (await names()).join() === 'big.img,vm.img,pub.img');
+    assert.match(page.url(), /sort=-size/);
+    await page.getByLabel('Sort').selectOption({ label: 'Newest upload first' });
+    await waitFor('the newest upload first', async () => (await names()).join() === 'big.img,pub.img,vm.img');
+    await page.reload();
+    await page.getByRole('link', { name: 'big.img' }).waitFor();
+    assert.equal(await page.getByLabel('Sort').inputValue(), '-uploaded');
+    assert.deepEqual(await names(), ['big.img', 'pub.img', 'vm.img']);
   });
 
   it('lists the versions, downloads a kept one and rolls back to it after a confirmation', async () => {
