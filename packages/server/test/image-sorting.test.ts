@@ -2,7 +2,7 @@
  * `GET /api/images?sort=`: by name, upload time or size (a leading `-` reverses), ties by owner,
  * name and id; keyset paging follows the order (the cursor holds the sort key), so following
  * the Link headers lists every image exactly once in that order, with filters; a cursor of one
- * order is refused with 400 in another; an unknown order is a 400 naming the allowed ones.
+ * order is refused with 400 in another, and so is a forged one; an unknown order is a 400.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -96,8 +96,17 @@ test('without sort the order is owner then name, as before, and its cursors are 
   assert.match(errorOf(mixed).message, /this cursor pages the order sort=owner: keep that sort with it/);
 });
 
+test('a forged cursor whose key is not of its order’s type is a 400, not a database error', async () => {
+  for (const [sort, key] of [['size', 'big'], ['-uploaded', 7], ['name', null]] as const) {
+    const cursor = Buffer.from(JSON.stringify(['admin', 'img-01.img', 1, sort, key])).toString('base64url');
+    const response = await t.request('GET', `/api/images?sort=${sort}&cursor=${cursor}`, { dn: ADMIN_DN });
+    assert.equal(response.statusCode, 400, `${sort} ${String(key)}: ${response.body}`);
+    assert.match(errorOf(response).message, /cursor is not one this server gave out/);
+  }
+});
+
 test('an unknown sort is a 400 that names the allowed ones', async () => {
   const response = await t.request('GET', '/api/images?sort=colour', { dn: ADMIN_DN });
   assert.equal(response.statusCode, 400);
-  assert.match(errorOf(response).message, /sort/);
+  assert.match(errorOf(response).message, /sort.*-size/s);
 });

@@ -33,7 +33,9 @@ export function decodeCursor(cursor: string, sort: ImageSortName = DEFAULT_SORT)
     const cursorSort = parsed.length === 5 ? parsed[3] : DEFAULT_SORT;
     if (cursorSort !== sort) throw new RepomanError('BAD_REQUEST', `this cursor pages the order sort=${String(cursorSort)}: keep that sort with it, or start again without cursor`);
     if (parsed.length === 3) return position;
-    if (typeof parsed[4] === 'string' || Number.isSafeInteger(parsed[4])) return { ...position, key: parsed[4] as string | number };
+    // The key's type is the order's (a number for size, text otherwise), so no forged cursor reaches the database as the wrong type.
+    const numeric = sort === 'size' || sort === '-size';
+    if (numeric ? Number.isSafeInteger(parsed[4]) : typeof parsed[4] === 'string') return { ...position, key: parsed[4] as string | number };
   }
   throw new RepomanError('BAD_REQUEST', 'cursor is not one this server gave out; follow the Link header of the previous page, or start again without cursor');
 }
