@@ -170,8 +170,12 @@ describe('the web UI: versions, download links, If-Match and image lists in a re
     await page.getByText('No image list yet.').waitFor();
     await page.getByRole('button', { name: 'New image list' }).click();
     const form = page.getByRole('form', { name: 'New image list' });
-    await form.getByLabel('Name', { exact: true }).fill('fedcloud');
+    // Checked as the API's schema checks it, before any request.
+    await form.getByLabel('Name', { exact: true }).fill('-fedcloud');
     await form.getByLabel('Title').fill('Admin for FedCloud');
+    await form.getByRole('button', { name: 'Create list' }).click();
+    assert.match(await form.getByRole('alert').innerText(), /The list name must start with a letter or digit .*at most 128/);
+    await form.getByLabel('Name', { exact: true }).fill('fedcloud');
     await form.getByLabel('VO').fill('fedcloud.egi.eu');
     const add = form.getByLabel('Add an image (owner/name)');
     await add.fill('pub');

@@ -8,7 +8,7 @@
 import type { ImageListChanges, ImageListRecord } from '@repoman/api';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { ACCOUNT_NAME_PATTERN, DESCRIPTION_MAX, IMAGE_LIST_MEMBER_PATTERN, IMAGE_NAME_PATTERN, nameProblem } from '../limits.js';
+import { ACCOUNT_NAME_PATTERN, DESCRIPTION_MAX, IMAGE_LIST_MEMBER_PATTERN, IMAGE_LIST_NAME_PATTERN, nameProblem } from '../limits.js';
 import { useSession } from '../session.js';
 import { ErrorNote } from './error-note.js';
 import { useLoad } from './use-load.js';
@@ -58,9 +58,9 @@ export function ImageListForm({ list, etag, onSaved, onCancel, onReload }: Props
       if (list !== undefined) onSaved(await api.modifyImageList(list.owner, list.name, changes, etag));
       else {
         const name = text('name');
-        const problem = nameProblem('The list name', name, IMAGE_NAME_PATTERN);
-        if (problem !== null || name.length > 128) throw new Error(problem ?? 'The list name may have at most 128 characters.');
-        onSaved(await api.createImageList({ name, ...changes, ...(changes.vo === '' && { vo: undefined }), ...(changes.group === '' && { group: undefined }) }));
+        const problem = nameProblem('The list name', name, IMAGE_LIST_NAME_PATTERN);
+        if (problem !== null) throw new Error(problem);
+        onSaved(await api.createImageList({ name, ...changes }));
       }
     } catch (failure) {
       setError(failure);
