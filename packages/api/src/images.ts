@@ -133,6 +133,14 @@ const paging = {
   cursor: Type.Optional(Type.String({ description: 'the opaque position given in the previous page\'s Link header' })),
 };
 
+/** The orders of `GET /api/images` (a leading `-`: descending); the cursor of a page keeps it. */
+export const IMAGE_SORTS = ['owner', 'name', '-name', 'uploaded', '-uploaded', 'size', '-size'] as const;
+export type ImageSortName = (typeof IMAGE_SORTS)[number];
+export const ImageSort = Type.Union(IMAGE_SORTS.map((sort) => Type.Literal(sort)), {
+  default: 'owner',
+  description: 'owner: owner then name (the default); name, uploaded, size: by that, ties by owner, name; a leading - reverses the whole order. Images without bytes have no upload time or size and come first ascending',
+});
+
 /** `GET /api/users/{user}/images` and `…/shared` query: paging only. */
 export const PageQuery = Type.Object(paging, closed);
 export type PageQuery = Static<typeof PageQuery>;
@@ -147,6 +155,7 @@ export const ImageQuery = Type.Object(
     os: Type.Optional(Type.String({ maxLength: 128, description: 'only images whose os_type or os_variant is this (case-insensitive)' })),
     format: Type.Optional(Type.Union(DISK_FORMATS.map((format) => Type.Literal(format)), { description: 'only images of this disk_format' })),
     q: Type.Optional(Type.String({ description: 'matches the name or the description' })),
+    sort: Type.Optional(ImageSort),
     ...paging,
   },
   closed,

@@ -75,7 +75,7 @@ test('the query of GET /api/images takes booleans as words and ?shared alone', (
   assert.ok(query({ shared: '' }) && query({ shared: 'NO' }));
   assert.ok(!query({ shared: 'perhaps' }));
   assert.ok(!query({ limit: 0 }) && !query({ limit: 1001 }) && !query({ offset: -1 }));
-  assert.ok(!query({ sort: 'name' }));
+  assert.ok(query({ sort: '-size' }) && !query({ sort: 'colour' }) && !query({ order: 'name' }));
 });
 
 const user: User = {

@@ -91,10 +91,10 @@ test('GET /api/users/{u}/images and /api/users/{u}/shared list what the caller c
 });
 
 test('bad query parameters are 400 naming them; an unknown owner or group is 404', async () => {
-  const unknown = await t.request('GET', '/api/images?ownr=bob&sort=name', { dn: BOB });
+  const unknown = await t.request('GET', '/api/images?ownr=bob&order=name', { dn: BOB });
   assert.equal(unknown.statusCode, 400);
   assert.equal(errorOf(unknown).code, 'UNKNOWN_FIELD');
-  assert.match(errorOf(unknown).message, /"ownr".*"sort"/);
+  assert.match(errorOf(unknown).message, /"ownr".*"order"/);
   for (const query of ['limit=0', 'limit=abc', 'limit=5000', 'offset=-1', 'shared=maybe', 'owner=a&owner=b']) {
     const response = await t.request('GET', `/api/images?${query}`, { dn: BOB });
     assert.equal(response.statusCode, 400, `${query}: ${response.body}`);

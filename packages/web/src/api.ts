@@ -6,7 +6,9 @@
  * Every error answer becomes an `ApiError` carrying the server's code and message, which the
  * pages show as they are.
  */
-import type { Group, Image, ImageChanges, ImageFilter, ModifiedUser, NewGroup, NewImage, NewUser, User, UserChanges, Whoami } from '@repoman/api';
+import type {
+  CreatedLink, Group, Image, ImageChanges, ImageFilter, ImageListChanges, ImageListRecord, ImageVersion, Link, ModifiedUser, NewGroup, NewImage, NewImageList, NewLink, NewUser, User, UserChanges, Whoami,
+} from '@repoman/api';
 
 export class ApiError extends Error {
   constructor(
@@ -20,13 +22,21 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-async function call<T>(method: Method, path: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
+/**
+ * `etag`: sent as `If-Match`, so a write made from a stale copy is refused (412
+ * PRECONDITION_FAILED) instead of overwriting someone else's change.
+ */
+async function call<T>(method: Method, path: string, body?: unknown, etag?: string): Promise<{ data: T; headers: Headers }> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        accept: 'application/json',
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(etag !== undefined && { 'if-match': etag }),
+      },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
   } catch {
@@ -54,6 +64,18 @@ function safeJson(text: string): unknown {
 
 const segment = encodeURIComponent;
 const imagePath = (owner: string, name: string) => `/api/images/${segment(owner)}/${segment(name)}`;
+const listPath = (owner: string, name: string) => `/api/imagelists/${segment(owner)}/${segment(name)}`;
+
+/** A record with the ETag it was read with: what an edit of it sends back as `If-Match`. */
+export interface Tagged<T> {
+  readonly data: T;
+  readonly etag: string | undefined;
+}
+
+async function tagged<T>(path: string): Promise<Tagged<T>> {
+  const { data, headers } = await call<T>('GET', path);
+  return { data, etag: headers.get('etag') ?? undefined };
+}
 
 /**
  * The first page of the images list, asked for while whoami is still on its way (`prefetch`):
@@ -85,11 +107,26 @@ export const api = {
     return { images: data, total: Number(headers.get('x-total-count') ?? data.length) };
   },
   getImage: async (owner: string, name: string) => (await call<Image>('GET', imagePath(owner, name))).data,
+  getTaggedImage: (owner: string, name: string) => tagged<Image>(imagePath(owner, name)),
   createImage: async (image: NewImage) => (await call<Image>('POST', '/api/images', image)).data,
-  modifyImage: async (owner: string, name: string, changes: ImageChanges) => (await call<Image>('PATCH', imagePath(owner, name), changes)).data,
+  modifyImage: async (owner: string, name: string, changes: ImageChanges, etag?: string) => (await call<Image>('PATCH', imagePath(owner, name), changes, etag)).data,
   deleteImage: async (owner: string, name: string) => void (await call('DELETE', imagePath(owner, name))),
   share: async (owner: string, name: string, kind: 'user' | 'group', who: string, on: boolean) =>
     void (await call(on ? 'PUT' : 'DELETE', `${imagePath(owner, name)}/share/${kind}/${segment(who)}`)),
+
+  listVersions: async (owner: string, name: string) => (await call<ImageVersion[]>('GET', `${imagePath(owner, name)}/versions`)).data,
+  deleteVersion: async (owner: string, name: string, version: number) => void (await call('DELETE', `${imagePath(owner, name)}/versions/${version}`)),
+  rollback: async (owner: string, name: string, version: number) => (await call<Image>('POST', `${imagePath(owner, name)}/rollback`, { version })).data,
+
+  listLinks: async (owner: string, name: string) => (await call<Link[]>('GET', `${imagePath(owner, name)}/links`)).data,
+  createLink: async (owner: string, name: string, link: NewLink) => (await call<CreatedLink>('POST', `${imagePath(owner, name)}/links`, link)).data,
+  revokeLink: async (owner: string, name: string, id: string) => void (await call('DELETE', `${imagePath(owner, name)}/links/${segment(id)}`)),
+
+  listImageLists: async () => (await call<ImageListRecord[]>('GET', '/api/imagelists')).data,
+  getImageList: (owner: string, name: string) => tagged<ImageListRecord>(listPath(owner, name)),
+  createImageList: async (list: NewImageList) => (await call<ImageListRecord>('POST', '/api/imagelists', list)).data,
+  modifyImageList: async (owner: string, name: string, changes: ImageListChanges, etag?: string) => (await call<ImageListRecord>('PATCH', listPath(owner, name), changes, etag)).data,
+  deleteImageList: async (owner: string, name: string) => void (await call('DELETE', listPath(owner, name))),
 
   listGroups: async () => (await call<Group[]>('GET', '/api/groups')).data,
   createGroup: async (group: NewGroup) => (await call<Group>('POST', '/api/groups', group)).data,

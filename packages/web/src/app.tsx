@@ -35,6 +35,7 @@ export function App() {
         <nav aria-label="Main">
           <Link href="/images" aria-current={current('/images')}>Images</Link>
           {me && <Link href="/groups" aria-current={current('/groups')}>Groups</Link>}
+          {me && <Link href="/imagelists" aria-current={current('/imagelists')}>Image lists</Link>}
           {me?.admin && <Link href="/users" aria-current={current('/users')}>Users</Link>}
           {me && <Link href="/me" aria-current={current('/me')}>{me.user_name}</Link>}
         </nav>

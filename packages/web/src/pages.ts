@@ -1,10 +1,10 @@
 /**
  * The UI's pages by URL: the first path segment (one of `PAGE_NAMES`) picks one; an image's
- * page is `/images/{owner}/{name}`. Pages for versions, uploads, links and image lists slot in
- * here (and in `PAGE_NAMES`).
+ * page is `/images/{owner}/{name}`. New pages slot in here (and in `PAGE_NAMES`).
  */
 import type { FunctionComponent } from 'preact';
 import { GroupsPage } from './pages/groups-page.js';
+import { ImageListsPage } from './pages/image-lists-page.js';
 import { ImagePage } from './pages/image-page.js';
 import { ImagesPage } from './pages/images-page.js';
 import { MePage } from './pages/me-page.js';
@@ -20,6 +20,7 @@ export interface PageEntry {
 export const PAGES: Readonly<Record<PageName, PageEntry>> = {
   images: { title: 'Images', component: ImagesPage },
   groups: { title: 'Groups', component: GroupsPage },
+  imagelists: { title: 'Image lists', component: ImageListsPage },
   me: { title: 'Me', component: MePage },
   users: { title: 'Users', component: UsersPage },
 };

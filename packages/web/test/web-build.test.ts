@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
-import { ACCOUNT_NAME_PATTERN, DISK_FORMATS, IMAGE_NAME_PATTERN, ImageFields } from '@repoman/api';
+import { ACCOUNT_NAME_PATTERN, DISK_FORMATS, IMAGE_NAME_PATTERN, ImageFields, ImageListMember, ImageListName } from '@repoman/api';
 import { UI_PAGES } from '../../server/src/http/web-ui.js';
 import * as limits from '../src/limits.js';
 import { PAGE_NAMES } from '../src/page-names.js';
@@ -32,6 +32,8 @@ test('the UI’s JavaScript is under 150 KB gzipped and loads nothing from elsew
 test('the forms check the bounds of the API’s schemas', () => {
   assert.equal(limits.IMAGE_NAME_PATTERN, IMAGE_NAME_PATTERN);
   assert.equal(limits.ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_PATTERN);
+  assert.equal(limits.IMAGE_LIST_MEMBER_PATTERN, ImageListMember.pattern);
+  assert.equal(limits.IMAGE_LIST_NAME_PATTERN, ImageListName.pattern);
   assert.deepEqual([...limits.DISK_FORMATS], [...DISK_FORMATS]);
   const fields = ImageFields.properties as Record<string, { maxLength?: number }>;
   assert.equal(limits.DESCRIPTION_MAX, fields.description?.maxLength);

@@ -114,8 +114,11 @@ function phrase(field: string, error: SchemaError, schema: TSchema | undefined, 
     case 'pattern': // the only patterns besides names and FQANs: booleans and integers as words (form bodies)
       if (schema?.type === 'integer') return `${field} must be a whole number ${bounds(schema)}`;
       return `${field} must be ${body ? 'a boolean' : 'true or false'}`;
-    case 'anyOf': // a list or one comma-separated value (form bodies); a boolean or its word (query)
+    case 'anyOf': { // one of named values (sort=, format=); a list or one comma-separated value (form bodies); a boolean or its word (query)
+      const choices = ((schema?.anyOf ?? []) as TSchema[]).map((choice) => choice.const as unknown);
+      if (choices.length > 0 && choices.every((choice) => typeof choice === 'string')) return `${field} must be one of ${choices.join(', ')}`;
       return `${field} must be ${body ? 'a list of strings' : 'true or false'}`;
+    }
     default:
       return `${field} ${error.message ?? 'is not valid'}`;
   }

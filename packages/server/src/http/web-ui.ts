@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RepomanError } from '../services/repoman-error.js';
 
 /** The first path segments of the UI's pages (`PAGE_NAMES` of packages/web/src/page-names.ts); a reload there gets index.html. */
-export const UI_PAGES = ['images', 'groups', 'me', 'users'] as const;
+export const UI_PAGES = ['images', 'groups', 'imagelists', 'me', 'users'] as const;
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

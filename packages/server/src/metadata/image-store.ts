@@ -161,6 +161,8 @@ export interface ImageQuery {
   readonly os?: string;
   /** Only images of this disk format. */
   readonly diskFormat?: string;
+  /** The order: by this key, then owner name, image name and id; `descending` reverses all of them. Omitted: owner, name, id. */
+  readonly sort?: ImageSort;
   readonly limit: number;
   /** Rows skipped (after `after`, when both are given). */
   readonly offset: number;
@@ -171,8 +173,14 @@ export interface ImageQuery {
   readonly after?: ImageListPosition;
 }
 
-/** A row's place in the listing's order: owner name, image name (byte order), then id. */
+export interface ImageSort {
+  readonly key: 'owner' | 'name' | 'uploaded' | 'size';
+  readonly descending: boolean;
+}
+
+/** A row's place in the listing's order: its sort key (uploaded, size; '' / -1 when none), owner name, image name (byte order), then id. */
 export interface ImageListPosition {
+  readonly key?: string | number;
   readonly owner: string;
   readonly name: string;
   readonly id: number;

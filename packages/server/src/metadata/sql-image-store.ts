@@ -14,7 +14,7 @@ import { guardConstraints } from './constraint-guard.js';
 import type { Database, ImagesTable, IntBoolean, UsersTable } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { ShortCache } from './short-cache.js';
-import type { ImageChanges, ImageFields, ImageQuery, ImageRecord, ImageShares, ImageStore, NewImage } from './image-store.js';
+import type { ImageChanges, ImageFields, ImageListPosition, ImageQuery, ImageRecord, ImageShares, ImageSort, ImageStore, NewImage } from './image-store.js';
 import { findVersion, listVersions, recordCurrentVersion } from './sql-image-versions.js';
 
 type Joined = Database & { owner: UsersTable };
@@ -197,6 +197,23 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     return rows.where((eb) => conditions(eb as unknown as ExpressionBuilder<Database, 'images'>, query));
   }
 
+  /**
+   * The listing ordered by a key (name, upload time, size; a missing time or size as '' / -1 so
+   * no NULL breaks the row comparison), then owner, name and id, all one way, so the keyset
+   * condition is one row-value comparison with the cursor's position.
+   */
+  function byKey(query: ImageQuery, sort: ImageSort, after: ImageListPosition | undefined) {
+    const key = sort.key === 'name' ? sql.ref('images.name') : sort.key === 'uploaded' ? sql`coalesce(${sql.ref('images.uploaded')}, '')` : sql`coalesce(${sql.ref('images.size')}, -1)`;
+    const direction = sort.descending ? 'desc' : 'asc';
+    const row = sql`(${key}, ${sql.ref('owner.name')}, ${sql.ref('images.name')}, ${sql.ref('images.id')})`;
+    return ordered(query)
+      .$if(after !== undefined, (qb) => qb.where(sql<boolean>`${row} ${sql.raw(sort.descending ? '<' : '>')} (${after!.key ?? null}, ${after!.owner}, ${after!.name}, ${after!.id})`))
+      .orderBy(key, direction)
+      .orderBy('owner.name', direction)
+      .orderBy('images.name', direction)
+      .orderBy('images.id', direction);
+  }
+
   function countOf(query: ImageQuery): Promise<number> {
     const count = async () =>
       Number((await db.selectFrom('images').where((eb) => conditions(eb, query)).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -349,9 +366,10 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     },
 
     async list(query) {
-      const { after } = query;
-      const [rows, count] = await Promise.all([
-        ordered(query)
+      const { after, sort } = query;
+      const sorted = sort !== undefined && sort.key !== 'owner'
+        ? byKey(query, sort, after)
+        : ordered(query)
           .$if(after !== undefined, (qb) =>
             qb.where((eb) =>
               eb.and([
@@ -361,11 +379,13 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
               ]),
             ),
           )
-          .selectAll('images')
-          .select(['owner.name as owner_name', versionCount])
           .orderBy('owner.name')
           .orderBy('images.name')
-          .orderBy('images.id')
+          .orderBy('images.id');
+      const [rows, count] = await Promise.all([
+        sorted
+          .selectAll('images')
+          .select(['owner.name as owner_name', versionCount])
           // One row more than asked tells whether another page follows.
           .limit(query.limit + 1)
           .offset(query.offset)

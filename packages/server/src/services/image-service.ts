@@ -9,8 +9,8 @@
  * The bytes themselves are handled by `image-transfer.ts`. Two instances creating the same
  * image race on the unique (owner, name) constraint: one succeeds, the other answers 409.
  */
-import type { DiskFormat } from '@repoman/api';
-import type { ImageQuery } from '../metadata/image-store.js';
+import type { DiskFormat, ImageSortName } from '@repoman/api';
+import type { ImageListPosition, ImageQuery, ImageRecord, ImageSort } from '../metadata/image-store.js';
 import type { MetadataStores, UserRecord } from '../metadata/metadata-store.js';
 import { MissingReference, UniqueViolation } from '../metadata/store-errors.js';
 import { hasPermission, requireAdmin, requirePermission, requireUser } from './access.js';
@@ -47,6 +47,8 @@ export interface ImageListFilters {
   readonly os?: string | undefined;
   /** Only images of this disk format. */
   readonly format?: DiskFormat | undefined;
+  /** The order (`IMAGE_SORTS`); default owner then name. */
+  readonly sort?: ImageSortName | undefined;
 }
 
 /** Which page of a listing: `limit` images after `cursor` (keyset) or after `offset` (kept for old clients). */
@@ -67,8 +69,8 @@ export interface ImageListPage {
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
-/** Checks `paging` and turns it into the store's limit, offset and keyset position. */
-function pageQuery(paging: Paging): Pick<ImageQuery, 'limit' | 'offset' | 'after'> {
+/** Checks `paging` and turns it into the store's limit, offset and keyset position (in the order `sort`). */
+function pageQuery(paging: Paging, sort: ImageSortName): Pick<ImageQuery, 'limit' | 'offset' | 'after'> {
   const limit = paging.limit ?? DEFAULT_PAGE_SIZE;
   const offset = paging.offset ?? 0;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
@@ -77,7 +79,21 @@ function pageQuery(paging: Paging): Pick<ImageQuery, 'limit' | 'offset' | 'after
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RepomanError('BAD_REQUEST', 'offset must be an integer >= 0');
   if (paging.cursor === undefined) return { limit, offset };
   if (paging.offset !== undefined) throw new RepomanError('BAD_REQUEST', 'give either cursor or offset, not both; cursor is faster');
-  return { limit, offset: 0, after: decodeCursor(paging.cursor) };
+  return { limit, offset: 0, after: decodeCursor(paging.cursor, sort) };
+}
+
+function sortOf(name: ImageSortName): ImageSort {
+  const descending = name.startsWith('-');
+  return { key: (descending ? name.slice(1) : name) as ImageSort['key'], descending };
+}
+
+/** Where `image` stands in the order `sort`: what the next page's cursor holds. */
+function positionOf(image: ImageRecord, sort: ImageSort): ImageListPosition {
+  const place = { owner: image.owner, name: image.name, id: image.id };
+  if (sort.key === 'name') return { ...place, key: image.name };
+  if (sort.key === 'uploaded') return { ...place, key: image.uploaded ?? '' };
+  if (sort.key === 'size') return { ...place, key: image.size ?? -1 };
+  return place;
 }
 
 export type ImageService = ReturnType<typeof createImageService>;
@@ -107,14 +123,15 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
     return { ...(!seesEveryImage(viewer) && { readableBy: viewer.user.id }), viaGroups };
   }
 
-  async function page(caller: Caller, filters: Omit<ImageQuery, 'readableBy' | 'limit' | 'offset' | 'after'>, paging: Paging): Promise<ImageListPage> {
-    const query = { ...filters, ...pageQuery(paging), ...visibleTo(caller, filters) };
+  async function page(caller: Caller, filters: Omit<ImageQuery, 'readableBy' | 'limit' | 'offset' | 'after' | 'sort'>, paging: Paging, sortName: ImageSortName = 'owner'): Promise<ImageListPage> {
+    const sort = sortOf(sortName);
+    const query = { ...filters, ...pageQuery(paging, sortName), ...visibleTo(caller, filters), ...(sort.key !== 'owner' && { sort }) };
     const result = await images.list(query);
     const last = result.images.at(-1);
     return {
       images: await allWithShares(images, result.images),
       total: result.total,
-      next: result.more && last !== undefined ? encodeCursor({ owner: last.owner, name: last.name, id: last.id }) : null,
+      next: result.more && last !== undefined ? encodeCursor(positionOf(last, sort), sortName) : null,
     };
   }
 
@@ -148,6 +165,7 @@ export function createImageService(stores: Pick<MetadataStores, 'users' | 'group
           ...(filters.q !== undefined && { text: filters.q }),
         },
         paging,
+        filters.sort,
       );
     },
 

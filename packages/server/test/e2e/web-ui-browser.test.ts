@@ -96,7 +96,7 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     const page = await open(admin, '/images');
     await page.getByRole('link', { name: 'Users' }).waitFor();
     await page.getByRole('button', { name: 'New image' }).click();
-    await page.getByLabel('Name').fill('web.img');
+    await page.getByLabel('Name', { exact: true }).fill('web.img');
     await page.getByLabel('Description').fill('made in the browser');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'web.img', level: 1 }).waitFor();
@@ -142,11 +142,11 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
     const conflict = (asAdmin('/api/images', { method: 'POST', json: { name: 'public.img' } }).json as { error: { message: string } }).error.message;
     await page.goto(`${repo.url}/images`);
     await page.getByRole('button', { name: 'New image' }).click();
-    await page.getByLabel('Name').fill('public.img');
+    await page.getByLabel('Name', { exact: true }).fill('public.img');
     await page.getByRole('button', { name: 'Create' }).click();
     assert.equal(await page.getByRole('alert').innerText(), conflict);
     // A name the API's schema refuses is refused before any request, saying what is allowed.
-    await page.getByLabel('Name').fill('-bad name');
+    await page.getByLabel('Name', { exact: true }).fill('-bad name');
     await page.getByRole('button', { name: 'Create' }).click();
     assert.match(await page.getByRole('alert').innerText(), /must start with a letter or digit/);
   });
@@ -194,8 +194,10 @@ describe('the web UI in a real browser', { skip: !hasChromium() && 'chromium is 
 
     await bobRow.getByLabel('GiB').fill('2');
     await bobRow.getByLabel('Images').fill('7');
+    // Waited for from before the click: the answer may come before the click returns.
+    const reloaded = page.waitForResponse((response) => response.url().endsWith('/api/users') && response.request().method() === 'GET');
     await bobRow.getByRole('button', { name: 'Save quotas of bob' }).click();
-    await page.waitForResponse((response) => response.url().endsWith('/api/users') && response.request().method() === 'GET');
+    await reloaded;
     const bobRecord = asAdmin('/api/users/bob').json as { suspended: boolean; quota_bytes: number; quota_images: number };
     assert.deepEqual([bobRecord.suspended, bobRecord.quota_bytes, bobRecord.quota_images], [false, 2 * 1024 ** 3, 7]);
   });

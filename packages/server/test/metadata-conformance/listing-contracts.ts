@@ -216,4 +216,39 @@ export function listingContracts(backend: MetadataBackend): void {
       assert.deepEqual(seen, [...seen].sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b)))), 'in order');
     }),
   );
+  test(
+    'sorted by name, upload time or size, either way: keyset paging with the sort key gives every image once, ties by owner and name, byte order',
+    withDatabase(backend, async ({ metadata }) => {
+      const [ann, bob] = [await addUser(metadata, 'ann'), await addUser(metadata, 'bob')];
+      const made: { ref: string; owner: string; name: string; size: number; uploaded: string }[] = [];
+      for (const [i, name] of ['b.img', 'Zeta.img', 'a.img', 'c.img', 'alpha.img'].entries()) {
+        for (const owner of [ann, bob]) {
+          // Sizes and days repeat; empty images (no size, no time) sort as -1 and ''.
+          const empty = (i + owner.id) % 4 === 0;
+          const size = (i % 3) * 10;
+          const uploaded = `2026-01-0${1 + (i % 2)}T00:00:00.000Z`;
+          await addImage(metadata, owner, name, empty ? {} : { content: { blobKey: `k-${owner.name}-${name}`, size, checksum: 'b'.repeat(64), uploaded, version: 1 } });
+          made.push({ ref: `${owner.name}/${name}`, owner: owner.name, name, size: empty ? -1 : size, uploaded: empty ? '' : uploaded });
+        }
+      }
+      const compare = (x: string | number, y: string | number) => (typeof x === 'number' && typeof y === 'number' ? x - y : Buffer.compare(Buffer.from(String(x)), Buffer.from(String(y))));
+      for (const key of ['name', 'uploaded', 'size'] as const) {
+        for (const descending of [false, true]) {
+          const keyOf = (row: (typeof made)[number]) => (key === 'name' ? row.name : row[key]);
+          const expected = [...made].sort((a, b) => compare(keyOf(a), keyOf(b)) || compare(a.owner, b.owner) || compare(a.name, b.name)).map((row) => row.ref);
+          if (descending) expected.reverse();
+          const seen: string[] = [];
+          let after: ImageListPosition | undefined;
+          for (;;) {
+            const page = await metadata.images.list({ limit: 3, offset: 0, sort: { key, descending }, ...(after && { after }) });
+            seen.push(...page.images.map((image) => `${image.owner}/${image.name}`));
+            if (!page.more) break;
+            const last = page.images.at(-1)!;
+            after = { ...positionOf(last), key: key === 'name' ? last.name : key === 'size' ? (last.size ?? -1) : (last.uploaded ?? '') };
+          }
+          assert.deepEqual(seen, expected, `sort ${descending ? '-' : ''}${key}`);
+        }
+      }
+    }),
+  );
 }

@@ -2,6 +2,8 @@
  * Edits an image's metadata (`PATCH`): name, description, OS fields, hypervisor, disk format,
  * minimum disk and RAM, expiry, read-only and public. Only changed fields are sent, each
  * checked first as the API's schema checks it; the server's refusal is shown as it words it.
+ * It sends `If-Match` with the ETag the record was loaded with: if someone changed the image
+ * meanwhile the server refuses (412) and the form offers to reload it (`onReload`).
  */
 import type { Image, ImageChanges } from '@repoman/api';
 import { useState } from 'preact/hooks';
@@ -16,7 +18,15 @@ const TEXT_FIELDS = [
   ['hypervisor', 'Hypervisor', 'kvm'],
 ] as const;
 
-export function ImageEditForm({ image, onSaved, onCancel }: { image: Image; onSaved: (image: Image) => void; onCancel: () => void }) {
+interface Props {
+  readonly image: Image;
+  readonly etag: string | undefined;
+  readonly onSaved: (image: Image) => void;
+  readonly onCancel: () => void;
+  readonly onReload: () => void;
+}
+
+export function ImageEditForm({ image, etag, onSaved, onCancel, onReload }: Props) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -49,7 +59,7 @@ export function ImageEditForm({ image, onSaved, onCancel }: { image: Image; onSa
     if (Object.keys(changes).length === 0) return onCancel();
     setBusy(true);
     try {
-      onSaved(await api.modifyImage(image.owner, image.name, changes));
+      onSaved(await api.modifyImage(image.owner, image.name, changes, etag));
     } catch (failure) {
       setError(failure);
     } finally {
@@ -103,7 +113,7 @@ export function ImageEditForm({ image, onSaved, onCancel }: { image: Image; onSa
         <input type="checkbox" name="read_only" defaultChecked={image.read_only} /> Read-only
       </label>
       <div class="wide">
-        <ErrorNote error={error} />
+        <ErrorNote error={error} onReload={onReload} />
         <div class="actions">
           <button type="submit" disabled={busy}>Save</button>
           <button type="button" class="secondary" onClick={onCancel}>Cancel</button>

@@ -1,9 +1,11 @@
 /**
  * One image (`/images/{owner}/{name}`): all of its metadata, the checksum and the commands that
  * download it (`repoman`, `curl`, `wget`) with copy buttons, a download button, and — for those
- * who may change it — uploading new bytes, sharing, editing and deleting (after a
- * confirmation). Versions, download links and resumable (tus) uploads slot in here once the
- * API has them.
+ * who may change it — uploading new bytes (resumable, components/image-upload.tsx), versions
+ * with rollback, download links, sharing,
+ * editing (sent with `If-Match`: a stale edit is refused, not applied) and deleting (after a
+ * confirmation). The record is loaded with its ETag and reloaded after every change, so the
+ * next edit carries the current one.
  */
 import type { Image } from '@repoman/api';
 import { useState } from 'preact/hooks';
@@ -11,8 +13,10 @@ import { api } from '../api.js';
 import { CopyText } from '../components/copy-text.js';
 import { ErrorNote } from '../components/error-note.js';
 import { ImageEditForm } from '../components/image-edit-form.js';
+import { ImageLinks } from '../components/image-links.js';
 import { ImageSharing } from '../components/image-sharing.js';
 import { ImageUpload } from '../components/image-upload.js';
+import { ImageVersions } from '../components/image-versions.js';
 import { useLoad } from '../components/use-load.js';
 import { formatBytes, formatTime } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
@@ -24,15 +28,15 @@ export function ImagePage() {
   const owner = decodeURIComponent(ownerPart);
   const name = decodeURIComponent(namePart);
   const { me } = useSession();
-  const loaded = useLoad(() => api.getImage(owner, name), [owner, name]);
-  const [shown, setShown] = useState<Image | null>(null);
+  const loaded = useLoad(() => api.getTaggedImage(owner, name), [owner, name]);
   const [editing, setEditing] = useState(false);
-  const image = shown !== null && shown.owner === owner && shown.name === name ? shown : loaded.data;
+  const image = loaded.data?.data;
 
-  const changed = (next: Image) => {
-    setShown(next);
+  /** After a change: the record (and its ETag) as the server has it now; a rename moves the page. */
+  const changed = (next?: Image) => {
     setEditing(false);
-    if (next.name !== name || next.owner !== owner) navigate(`/images/${encodeURIComponent(next.owner)}/${encodeURIComponent(next.name)}`, true);
+    if (next !== undefined && (next.name !== name || next.owner !== owner)) navigate(`/images/${encodeURIComponent(next.owner)}/${encodeURIComponent(next.name)}`, true);
+    else loaded.reload();
   };
 
   return (
@@ -52,10 +56,14 @@ export function ImagePage() {
             )}
           </div>
           {image.description !== '' && <p class="description">{image.description}</p>}
-          {editing && <ImageEditForm image={image} onSaved={changed} onCancel={() => setEditing(false)} />}
+          {editing && (
+            <ImageEditForm key={loaded.data?.etag} image={image} etag={loaded.data?.etag} onSaved={changed} onCancel={() => setEditing(false)} onReload={loaded.reload} />
+          )}
           <Download image={image} loggedIn={me !== null} />
           {mayModify(me, image.owner) && <ImageUpload image={image} onUploaded={changed} />}
           <Metadata image={image} />
+          {me !== null && image.status !== 'empty' && <ImageVersions image={image} mayChange={mayModify(me, image.owner)} onChanged={changed} />}
+          {mayModify(me, image.owner) && image.status !== 'empty' && <ImageLinks image={image} />}
           {mayModify(me, image.owner) && <ImageSharing image={image} onChanged={changed} />}
           {mayDelete(me, image.owner) && <DeleteImage image={image} />}
         </>

@@ -1,10 +1,11 @@
 /**
  * The images: tabs (everything I can see, mine, shared with me, public), a search over name and
- * description, filters by owner, OS and disk format, and server-side paging (`limit`/`offset`, the total from
+ * description, filters by owner, OS and disk format, an order (`sort=`, done by the server so
+ * every page follows it), and server-side paging (`limit`/`offset`, the total from
  * `X-Total-Count`), all kept in the URL's query so a reload or a shared link shows the same
  * page. Without a certificate only the public tab exists. Logged-in users create an image here.
  */
-import type { DiskFormat, ImageFilter } from '@repoman/api';
+import type { DiskFormat, ImageFilter, ImageSortName } from '@repoman/api';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
@@ -27,6 +28,16 @@ const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
 
+/** The orders offered (the API's `sort` values); the first is the API's default. */
+const SORTS: readonly (readonly [ImageSortName, string])[] = [
+  ['owner', 'Owner, then name'],
+  ['name', 'Name'],
+  ['-uploaded', 'Newest upload first'],
+  ['uploaded', 'Oldest upload first'],
+  ['-size', 'Largest first'],
+  ['size', 'Smallest first'],
+];
+
 export function ImagesPage() {
   const { me } = useSession();
   const { query } = useLocation();
@@ -35,6 +46,7 @@ export function ImagesPage() {
   const owner = tab === 'own' ? (me?.user_name ?? '') : (query.get('owner') ?? '');
   const os = query.get('os') ?? '';
   const format = (DISK_FORMATS as readonly string[]).includes(query.get('format') ?? '') ? (query.get('format') as DiskFormat) : '';
+  const sort = SORTS.find(([value]) => value === query.get('sort'))?.[0] ?? 'owner';
   const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
   const [creating, setCreating] = useState(false);
 
@@ -45,16 +57,17 @@ export function ImagesPage() {
     ...(tab === 'public' && me !== null && { public: true }),
     ...(os !== '' && { os }),
     ...(format !== '' && { format }),
+    ...(sort !== 'owner' && { sort }),
     limit: PAGE_SIZE,
     offset: (page - 1) * PAGE_SIZE,
   };
-  const listing = useLoad(() => api.listImages(filter), [tab, q, owner, os, format, page, me?.user_name]);
+  const listing = useLoad(() => api.listImages(filter), [tab, q, owner, os, format, sort, page, me?.user_name]);
 
   /** A new URL for this page with `changes` (empty values dropped); a new filter goes back to page 1. */
   const go = (changes: Record<string, string>, replace = false) => {
     const next = new URLSearchParams(location.search);
     for (const [key, value] of Object.entries(changes)) {
-      if (value === '' || (key === 'tab' && value === 'all') || (key === 'page' && value === '1')) next.delete(key);
+      if (value === '' || (key === 'tab' && value === 'all') || (key === 'page' && value === '1') || (key === 'sort' && value === 'owner')) next.delete(key);
       else next.set(key, value);
     }
     if (!('page' in changes)) next.delete('page');
@@ -113,6 +126,16 @@ export function ImagesPage() {
             ))}
           </select>
         </label>
+        <label>
+          Sort
+          <select name="sort" value={sort} onChange={(event) => go({ sort: event.currentTarget.value })}>
+            {SORTS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
       </form>
       <ErrorNote error={listing.error} />
       {listing.data !== undefined && listing.data.images.length === 0 && <EmptyState tab={tab} filtered={q !== '' || owner !== '' || os !== '' || format !== ''} />}
@@ -127,7 +150,7 @@ export function ImagesPage() {
                 <th scope="col">OS</th>
                 <th scope="col">Format</th>
                 <th scope="col">Size</th>
-                <th scope="col">Modified</th>
+                <th scope="col">Uploaded</th>
               </tr>
             </thead>
             <tbody>
@@ -142,7 +165,7 @@ export function ImagesPage() {
                   <td>{[image.os_type, image.os_variant, image.os_arch].filter(Boolean).join(' ') || '—'}</td>
                   <td>{image.disk_format ?? '—'}</td>
                   <td>{formatBytes(image.size)}</td>
-                  <td>{formatTime(image.modified)}</td>
+                  <td>{formatTime(image.uploaded)}</td>
                 </tr>
               ))}
             </tbody>
