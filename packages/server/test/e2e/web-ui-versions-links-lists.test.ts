@@ -194,23 +194,25 @@ describe('the web UI: versions, download links, If-Match and image lists in a re
     const url = await page.getByLabel('signed image list URL', { exact: true }).innerText();
     assert.equal(url, `${repo.url}/api/imagelists/admin/fedcloud/image.list`);
     // The sha512 is computed in the background, then the list is signed again: the subscriber's
-    // view (no certificate) names pub.img once that is done.
+    // view (no certificate) names both once that is done: the private vm.img through a download link.
     const signed = join(site.dir, 'image.list');
-    let document: { 'hv:imagelist': { 'dc:title': string; 'ad:vo': string; 'hv:images': { 'hv:image': { 'dc:title': string } }[] } } | undefined;
-    await waitFor('pub.img in the signed list', async () => {
+    let document: { 'hv:imagelist': { 'dc:title': string; 'ad:vo': string; 'hv:images': { 'hv:image': { 'dc:title': string; 'hv:uri': string } }[] } } | undefined;
+    await waitFor('pub.img and vm.img in the signed list', async () => {
       assert.equal(curl(url, { caDir: site.caDir, args: ['-o', signed] }).status, 200, 'subscribers need no certificate');
       const verified = spawnSync('openssl', ['smime', '-verify', '-in', signed, '-CApath', site.caDir], { encoding: 'utf8' });
       assert.equal(verified.status, 0, verified.stderr);
       document = JSON.parse(verified.stdout) as typeof document;
-      return document!['hv:imagelist']['hv:images'].length > 0;
+      return document!['hv:imagelist']['hv:images'].length === 2;
     }, 30_000);
     assert.equal(document!['hv:imagelist']['dc:title'], 'Admin for FedCloud');
     assert.equal(document!['hv:imagelist']['ad:vo'], 'fedcloud.egi.eu');
-    assert.deepEqual(document!['hv:imagelist']['hv:images'].map((entry) => entry['hv:image']['dc:title']), ['pub.img']);
+    const images = document!['hv:imagelist']['hv:images'].map((entry) => entry['hv:image']);
+    assert.deepEqual(images.map((image) => image['dc:title']).sort(), ['pub.img', 'vm.img']);
+    assert.match(images.find((image) => image['dc:title'] === 'vm.img')!['hv:uri'], /\/api\/links\//, 'a private image is listed through a download link');
 
     await page.reload();
     assert.match(await page.getByRole('row', { name: /admin\/pub\.img/ }).innerText(), /\tpublished$/);
-    assert.match(await page.getByRole('row', { name: /admin\/vm\.img/ }).innerText(), /not published: .*download link/);
+    assert.match(await page.getByRole('row', { name: /admin\/vm\.img/ }).innerText(), /\tpublished$/);
     await screenshot(page, 'image-list');
 
     await page.getByRole('button', { name: 'Edit' }).click();

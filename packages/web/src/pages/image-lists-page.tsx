@@ -9,6 +9,7 @@ import type { ImageListRecord } from '@repoman/api';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { CopyText } from '../components/copy-text.js';
+import { DeleteSection } from '../components/delete-section.js';
 import { ErrorNote } from '../components/error-note.js';
 import { ImageListForm } from '../components/image-list-form.js';
 import { useLoad } from '../components/use-load.js';
@@ -121,7 +122,12 @@ function ImageListDetail({ owner, name }: { owner: string; name: string }) {
             </p>
           </section>
           <ListImages list={list} />
-          <DeleteList list={list} />
+          <DeleteSection
+            name={list.name}
+            question={`Delete the image list ${list.owner}/${list.name}? Subscribers get 404 from then on; the images stay.`}
+            remove={() => api.deleteImageList(list.owner, list.name)}
+            then="/imagelists"
+          />
         </>
       )}
     </>
@@ -159,45 +165,6 @@ function ListImages({ list }: { list: ImageListRecord }) {
               })}
             </tbody>
           </table>
-        </div>
-      )}
-    </section>
-  );
-}
-
-function DeleteList({ list }: { list: ImageListRecord }) {
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const remove = async () => {
-    try {
-      await api.deleteImageList(list.owner, list.name);
-      navigate('/imagelists');
-    } catch (failure) {
-      setError(failure);
-      setConfirming(false);
-    }
-  };
-  return (
-    <section aria-labelledby="danger">
-      <h2 id="danger">Delete</h2>
-      <ErrorNote error={error} />
-      {!confirming ? (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
-          Delete {list.name}…
-        </button>
-      ) : (
-        <div role="alertdialog" aria-labelledby="confirm-list" class="panel">
-          <p id="confirm-list">
-            Delete the image list {list.owner}/{list.name}? Subscribers get 404 from then on; the images stay.
-          </p>
-          <div class="actions">
-            <button type="button" class="danger" onClick={remove} autoFocus>
-              Yes, delete it
-            </button>
-            <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
         </div>
       )}
     </section>

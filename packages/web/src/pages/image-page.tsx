@@ -11,6 +11,7 @@ import type { Image } from '@repoman/api';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { CopyText } from '../components/copy-text.js';
+import { DeleteSection } from '../components/delete-section.js';
 import { ErrorNote } from '../components/error-note.js';
 import { ImageEditForm } from '../components/image-edit-form.js';
 import { ImageLinks } from '../components/image-links.js';
@@ -65,7 +66,14 @@ export function ImagePage() {
           {me !== null && image.status !== 'empty' && <ImageVersions image={image} mayChange={mayModify(me, image.owner)} onChanged={changed} />}
           {mayModify(me, image.owner) && image.status !== 'empty' && <ImageLinks image={image} />}
           {mayModify(me, image.owner) && <ImageSharing image={image} onChanged={changed} />}
-          {mayDelete(me, image.owner) && <DeleteImage image={image} />}
+          {mayDelete(me, image.owner) && (
+            <DeleteSection
+              name={image.name}
+              question={`Delete ${image.owner}/${image.name} and all its bytes? This cannot be undone.`}
+              remove={() => api.deleteImage(image.owner, image.name)}
+              then="/images"
+            />
+          )}
         </>
       )}
     </>
@@ -143,45 +151,6 @@ function Metadata({ image }: { image: Image }) {
           </div>
         ))}
       </dl>
-    </section>
-  );
-}
-
-function DeleteImage({ image }: { image: Image }) {
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const remove = async () => {
-    try {
-      await api.deleteImage(image.owner, image.name);
-      navigate('/images');
-    } catch (failure) {
-      setError(failure);
-      setConfirming(false);
-    }
-  };
-  return (
-    <section aria-labelledby="danger">
-      <h2 id="danger">Delete</h2>
-      <ErrorNote error={error} />
-      {!confirming ? (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
-          Delete {image.name}…
-        </button>
-      ) : (
-        <div role="alertdialog" aria-labelledby="confirm-text" class="panel">
-          <p id="confirm-text">
-            Delete {image.owner}/{image.name} and all its bytes? This cannot be undone.
-          </p>
-          <div class="actions">
-            <button type="button" class="danger" onClick={remove} autoFocus>
-              Yes, delete it
-            </button>
-            <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </div>
-      )}
     </section>
   );
 }
