@@ -1,7 +1,7 @@
 // The bench's command line: `npm run bench -- [--size 1G] [--clients 1,3,5,7,9 | 1-9]
 // [--rows a,b,…] [--servers nginx,repoman] [--scale-clients 150] [--scale-size 64M]
 // [--repeat N] [--verify] [--out DIR] [--smoke]`, or `--api [--api-databases sqlite,postgres]
-// [--api-seconds 5] [--api-connections 64] [--api-rows whoami,metadata]` for the metadata API bench (lib/api-bench.ts).
+// [--api-seconds 5] [--api-connections 64] [--api-rows 'whoami;metadata']` for the metadata API bench (lib/api-bench.ts).
 // --smoke is a quick correctness run for CI (4 MiB, 2 clients, every row, both servers, a
 // 10-client scale run, every download's sha256 checked; then the API rows on SQLite for a
 // second each, 8 connections); it fails on errors, never on ratios.
@@ -51,7 +51,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --api-databases LIST  sqlite,postgres (default both; smoke: sqlite)
   --api-seconds N       seconds per API measurement (default 5; smoke: 1)
   --api-connections N   simultaneous connections of the API bench (default 64; smoke: 8)
-  --api-rows LIST       only these API rows, e.g. whoami,metadata (default all)`;
+  --api-rows LIST       only these API rows, separated by ; e.g. 'whoami;page, admin' (default all)`;
 
 export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
@@ -110,6 +110,6 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     apiDatabases: values.has('--api-databases') ? parseList(values.get('--api-databases') ?? '', ['sqlite', 'postgres'] as const, 'database') : smoke ? ['sqlite'] : ['sqlite', 'postgres'],
     apiSeconds,
     apiConnections,
-    apiRows: values.has('--api-rows') ? (values.get('--api-rows') ?? '').split(',').map((row) => row.trim()) : null,
+    apiRows: values.has('--api-rows') ? (values.get('--api-rows') ?? '').split(';').map((row) => row.trim()) : null,
   };
 }
