@@ -26,6 +26,8 @@ export interface ApiBenchOptions {
   /** Seconds per measurement. */
   readonly seconds: number;
   readonly concurrency: number;
+  /** Names of the rows to run; null: all of API_ROWS. */
+  readonly rows?: readonly string[] | null;
   readonly log: (line: string) => void;
 }
 
@@ -89,6 +91,8 @@ async function measure(pids: () => number[], run: () => ReturnType<typeof runAb>
 }
 
 export async function runApiBench(o: ApiBenchOptions, progress: (result: ApiRowResult) => void): Promise<ApiRowResult[]> {
+  const rows = o.rows == null ? API_ROWS : API_ROWS.filter((row) => o.rows?.includes(row.name));
+  if (rows.length === 0) throw new Error(`no API row named ${o.rows?.join(', ')}: one of ${API_ROWS.map((row) => row.name).join(', ')}`);
   ensureNginx(o.log);
   ensureAb(o.log);
   const dir = await mkdtemp(join(tmpdir(), 'repoman-api-bench-'));
@@ -142,7 +146,7 @@ export async function runApiBench(o: ApiBenchOptions, progress: (result: ApiRowR
     });
     cleanups.push(() => nginx.stop());
 
-    for (const row of API_ROWS) {
+    for (const row of rows) {
       const targets = [
         { name: 'nginx', url: `${nginx.httpsUrl}/files/${row.file}`, credential: nginxCredential[row.caller], pids: () => nginx.pids() },
         ...servers.map(({ name, server }) => ({ name, url: `${server.httpsUrl}${row.path}`, credential: users[row.caller].proxyPath, pids: () => server.pids() })),

@@ -34,33 +34,42 @@ export function installConditionalRequests(app: FastifyInstance): void {
     }
   });
 
-  app.addHook('preHandler', async function (request, reply) {
-    if (READS.has(request.method) || !hasPreconditions(request.headers)) return;
+  // Callback hooks: they run on every request, and an async hook costs a promise and a
+  // microtask each time; only a conditional write goes on asynchronously (its promise ends the hook).
+  app.addHook('preHandler', function (request, reply, done) {
+    if (READS.has(request.method) || !hasPreconditions(request.headers)) return done();
     const read = request.routeOptions.config.apiRoute?.conditional === true ? readers.get(request.routeOptions.url ?? '') : undefined;
-    if (read === undefined) return;
+    if (read === undefined) return done();
+    return checkWrite(this, request, reply, read);
+  });
+
+  async function checkWrite(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, read: RouteHandlerMethod): Promise<void> {
     await writes.enter(reply);
-    const view = await currentView(read, this, request);
+    const view = await currentView(read, app, request);
     const etag = entityTag(JSON.stringify(view));
     if (evaluatePreconditions(request.method, request.headers, { etag, lastModified: modifiedOf(view) }) === 'failed') {
       throw new RepomanError('PRECONDITION_FAILED', `${request.url} changed since you read it (its ETag is now ${etag}); nothing was changed: read it again, redo your change on what it is now, and send that with its new ETag`);
     }
-  });
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (!isJson(reply)) return payload;
-    const route = request.routeOptions.config.apiRoute;
-    const cacheable = READS.has(request.method) && route?.conditional === true && reply.statusCode === 200;
-    if (reply.getHeader('cache-control') === undefined) reply.header('cache-control', cacheable ? PRIVATE_REVALIDATE : NO_STORE);
-    if (!cacheable || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
-    const etag = entityTag(payload);
-    reply.header('etag', etag);
-    const verdict = evaluatePreconditions(request.method, request.headers, { etag, lastModified: null });
-    if (verdict === 'failed') throw new RepomanError('PRECONDITION_FAILED', `${request.url} does not match If-Match: its ETag is ${etag}`);
-    if (verdict === 'proceed') return payload;
-    reply.status(304).removeHeader('content-type').removeHeader('content-length');
-    // HEAD: fastify's own HEAD hook needs the body to give the length a 200 would have (RFC 9110 allows it).
-    return request.method === 'HEAD' ? payload : null;
-  });
+  app.addHook('onSend', (request, reply, payload, done) => done(null, cacheHeaders(request, reply, payload)));
+}
+
+/** The payload to send, with Cache-Control and (cacheable answers) ETag set; a 304 or 412 as preconditions say. */
+function cacheHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  if (!isJson(reply)) return payload;
+  const route = request.routeOptions.config.apiRoute;
+  const cacheable = READS.has(request.method) && route?.conditional === true && reply.statusCode === 200;
+  if (reply.getHeader('cache-control') === undefined) reply.header('cache-control', cacheable ? PRIVATE_REVALIDATE : NO_STORE);
+  if (!cacheable || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
+  const etag = entityTag(payload);
+  reply.header('etag', etag);
+  const verdict = evaluatePreconditions(request.method, request.headers, { etag, lastModified: null });
+  if (verdict === 'failed') throw new RepomanError('PRECONDITION_FAILED', `${request.url} does not match If-Match: its ETag is ${etag}`);
+  if (verdict === 'proceed') return payload;
+  reply.status(304).removeHeader('content-type').removeHeader('content-length');
+  // HEAD: fastify's own HEAD hook needs the body to give the length a 200 would have (RFC 9110 allows it).
+  return request.method === 'HEAD' ? payload : null;
 }
 
 /**

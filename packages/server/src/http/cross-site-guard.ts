@@ -16,8 +16,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function installCrossSiteGuard(app: FastifyInstance, deps: { publicUrl: string; plainHttp: boolean }): void {
   const configured = deps.publicUrl === '' ? null : originOf(deps.publicUrl);
-  app.addHook('onRequest', async (request) => {
-    if (SAFE_METHODS.has(request.method)) return;
+  // A callback hook (a throw is fastify's error path too): no promise on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (SAFE_METHODS.has(request.method)) return done();
     const reason = crossSiteReason(request, configured, deps.plainHttp ? 'http' : 'https');
     if (reason !== null) {
       throw new RepomanError(
@@ -26,6 +27,7 @@ export function installCrossSiteGuard(app: FastifyInstance, deps: { publicUrl: s
           'use the repository’s own pages or a client that is not a browser (repoman, curl)',
       );
     }
+    done();
   });
 }
 

@@ -26,9 +26,10 @@ export function installExpectContinue(app: FastifyInstance): void {
   app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     app.server.emit('request', request, response);
   });
-  app.addHook('preParsing', async (request, reply, payload) => {
-    if (request.routeOptions.config.deferContinue !== true) sendContinue(request.raw, reply.raw);
-    return payload;
+  // A callback hook: it runs on every request, and an async one costs a promise and a microtask.
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (request.headers.expect !== undefined && request.routeOptions.config.deferContinue !== true) sendContinue(request.raw, reply.raw);
+    done(null, payload);
   });
 }
 

@@ -27,7 +27,7 @@ export function installRequestLog(app: FastifyInstance): void {
       'request aborted by the client',
     );
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const length = reply.getHeader('content-length');
     request.log.info(
       {
@@ -40,5 +40,6 @@ export function installRequestLog(app: FastifyInstance): void {
       },
       'request',
     );
+    done();
   });
 }

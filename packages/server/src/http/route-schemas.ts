@@ -40,11 +40,12 @@ export function installRouteSchemas(app: FastifyInstance): void {
   });
   // An empty metadata body is no body (a modify that changes nothing, a POST synonym): read as `{}`,
   // which lacks the required fields, if any (fastify checks no body without a content type).
-  app.addHook('preValidation', async (request) => {
-    const body = request.routeOptions.config.apiRoute?.body;
-    if (request.body !== undefined || typeof body !== 'object') return;
+  app.addHook('preValidation', (request, _reply, done) => {
+    const body = request.body === undefined ? request.routeOptions.config.apiRoute?.body : undefined;
+    if (typeof body !== 'object') return done();
     request.body = {};
     const missing = (body.required ?? []).map((name) => ({ keyword: 'required', instancePath: '', params: { missingProperty: name } }));
     if (missing.length > 0) throw explainValidation(request, { code: 'FST_ERR_VALIDATION', validation: missing, validationContext: 'body' });
+    done();
   });
 }

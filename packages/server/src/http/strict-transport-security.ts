@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify';
 export function installStrictTransportSecurity(app: FastifyInstance, maxAgeSeconds: number): void {
   if (maxAgeSeconds <= 0) return;
   const value = `max-age=${maxAgeSeconds}`;
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.header('strict-transport-security', value);
+    done();
   });
 }

@@ -92,8 +92,14 @@ function send(request: FastifyRequest, reply: FastifyReply, file: WebFile): Fast
 
 export function installWebUi(app: FastifyInstance, deps: { files: WebFiles }): void {
   app.decorateRequest('webUi', false);
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.is404 || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+  // A callback hook: API requests (every request but the UI's) pass without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.is404 || (request.method !== 'GET' && request.method !== 'HEAD')) return done();
+    // Its promise ends the hook (done not called): resolved, the request goes on unless answered.
+    return serveUi(request, reply);
+  });
+
+  async function serveUi(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const path = request.url.split('?')[0] ?? '/';
     if (path.startsWith('/api/')) return;
     if (deps.files.size === 0) {
@@ -102,7 +108,8 @@ export function installWebUi(app: FastifyInstance, deps: { files: WebFiles }): v
     }
     const file = fileFor(deps.files, path);
     if (file !== undefined) return send(request, reply, file);
-  });
+    return undefined;
+  }
 }
 
 /** Where the built UI of the `@repoman/web` workspace is (its `dist/`), or null when it is not installed. */

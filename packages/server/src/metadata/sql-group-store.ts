@@ -11,6 +11,7 @@ import type { Database, GroupsTable } from './database-schema.js';
 import { isOnlyMember, lockGroup } from './group-lock.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { GroupRecord, GroupStore, GroupVomsChanges, NewGroup } from './metadata-store.js';
+import { reusableQuery } from './reusable-query.js';
 import { LastMember, MissingReference } from './store-errors.js';
 
 function toGroupRecord(row: Selectable<GroupsTable>): GroupRecord {
@@ -34,6 +35,14 @@ function vomsColumns(changes: GroupVomsChanges): Partial<Pick<Selectable<GroupsT
 }
 
 export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDialect): GroupStore {
+  // Asked on every whoami and user view: compiled once (reusable-query.ts).
+  const groupNameRows = reusableQuery(db, (userIds: readonly number[]) =>
+    db
+      .selectFrom('group_members')
+      .innerJoin('groups', 'groups.id', 'group_members.group_id')
+      .select(['group_members.user_id', 'groups.name'])
+      .where('group_members.user_id', 'in', userIds)
+      .orderBy('groups.name'));
   const touch = (trx: Transaction<Database>, groupId: number) =>
     trx.updateTable('groups').set({ modified: new Date().toISOString() }).where('id', '=', groupId).execute();
 
@@ -122,13 +131,7 @@ export function createSqlGroupStore(db: Kysely<Database>, dialect: MetadataDiale
     async groupNamesOf(userIds) {
       const result = new Map<number, string[]>(userIds.map((id) => [id, []]));
       if (userIds.length === 0) return result;
-      const rows = await db
-        .selectFrom('group_members')
-        .innerJoin('groups', 'groups.id', 'group_members.group_id')
-        .select(['group_members.user_id', 'groups.name'])
-        .where('group_members.user_id', 'in', [...userIds])
-        .orderBy('groups.name')
-        .execute();
+      const rows = await groupNameRows(userIds);
       for (const row of rows) result.get(row.user_id)?.push(row.name);
       return result;
     },

@@ -13,6 +13,7 @@ import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysel
 import { guardConstraints } from './constraint-guard.js';
 import type { Database, ImagesTable, IntBoolean, UsersTable } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
+import { reusableQuery } from './reusable-query.js';
 import type { ShortCache } from './short-cache.js';
 import type { ImageChanges, ImageFields, ImageListPosition, ImageQuery, ImageRecord, ImageShares, ImageSort, ImageStore, NewImage } from './image-store.js';
 import { findVersion, listVersions, recordCurrentVersion } from './sql-image-versions.js';
@@ -121,6 +122,22 @@ function containsPattern(text: string): string {
 export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDialect, totals?: ShortCache<number>): ImageStore {
   const joined = (executor: Kysely<Database> = db) => executor.selectFrom('images').innerJoin('users as owner', 'owner.id', 'images.owner_id');
   const selectRecord = (executor: Kysely<Database> = db) => joined(executor).selectAll('images').select(['owner.name as owner_name', versionCount]);
+  // The lookups behind every image URL (metadata, HEAD, raw) and every listed image's shares: compiled once (reusable-query.ts).
+  const findRows = reusableQuery(db, (ownerId: number, name: string) => selectRecord().where('images.owner_id', '=', ownerId).where('images.name', '=', name));
+  const userShareRows = reusableQuery(db, (imageIds: readonly number[]) =>
+    db
+      .selectFrom('image_user_shares')
+      .innerJoin('users', 'users.id', 'image_user_shares.user_id')
+      .select(['image_user_shares.image_id', 'users.name'])
+      .where('image_user_shares.image_id', 'in', imageIds)
+      .orderBy('users.name'));
+  const groupShareRows = reusableQuery(db, (imageIds: readonly number[]) =>
+    db
+      .selectFrom('image_group_shares')
+      .innerJoin('groups', 'groups.id', 'image_group_shares.group_id')
+      .select(['image_group_shares.image_id', 'groups.name'])
+      .where('image_group_shares.image_id', 'in', imageIds)
+      .orderBy('groups.name'));
 
   async function findById(id: number, executor: Kysely<Database> = db): Promise<ImageRecord | undefined> {
     const row = await selectRecord(executor).where('images.id', '=', id).executeTakeFirst();
@@ -265,7 +282,7 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       }),
 
     async find(ownerId, name) {
-      const row = await selectRecord().where('images.owner_id', '=', ownerId).where('images.name', '=', name).executeTakeFirst();
+      const [row] = await findRows(ownerId, name);
       return row && toImageRecord(row);
     },
 
@@ -399,22 +416,7 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       const shares = new Map<number, { users: string[]; groups: string[] }>();
       for (const id of imageIds) shares.set(id, { users: [], groups: [] });
       if (imageIds.length === 0) return shares as Map<number, ImageShares>;
-      const [users, groups] = await Promise.all([
-        db
-          .selectFrom('image_user_shares')
-          .innerJoin('users', 'users.id', 'image_user_shares.user_id')
-          .select(['image_user_shares.image_id', 'users.name'])
-          .where('image_user_shares.image_id', 'in', [...imageIds])
-          .orderBy('users.name')
-          .execute(),
-        db
-          .selectFrom('image_group_shares')
-          .innerJoin('groups', 'groups.id', 'image_group_shares.group_id')
-          .select(['image_group_shares.image_id', 'groups.name'])
-          .where('image_group_shares.image_id', 'in', [...imageIds])
-          .orderBy('groups.name')
-          .execute(),
-      ]);
+      const [users, groups] = await Promise.all([userShareRows(imageIds), groupShareRows(imageIds)]);
       for (const row of users) shares.get(row.image_id)?.users.push(row.name);
       for (const row of groups) shares.get(row.image_id)?.groups.push(row.name);
       return shares as Map<number, ImageShares>;

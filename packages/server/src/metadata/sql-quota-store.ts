@@ -9,6 +9,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database-schema.js';
 import type { QuotaStore, QuotaUsage } from './quota-store.js';
+import { reusableQuery } from './reusable-query.js';
 
 const bigintSum = (column: string) => sql<number>`cast(coalesce(sum(${sql.ref(column)}), 0) as bigint)`;
 
@@ -30,6 +31,14 @@ async function lockUser(trx: Transaction<Database>, userId: number): Promise<boo
 }
 
 export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
+  // Asked on every whoami: compiled once (reusable-query.ts).
+  const usageRows = reusableQuery(db, (userIds: readonly number[]) =>
+    db
+      .selectFrom('images')
+      .leftJoin('image_versions as v', 'v.image_id', 'images.id')
+      .select(['images.owner_id', bigintSum('v.size').as('bytes'), (eb) => eb.fn.count<number>('images.id').distinct().as('images')])
+      .where('images.owner_id', 'in', userIds)
+      .groupBy('images.owner_id'));
   // One statement, so one snapshot on PostgreSQL: an image committed and its reservation
   // released between two statements would otherwise be counted by neither.
   async function held(executor: Kysely<Database>, userId: number): Promise<QuotaUsage> {
@@ -49,13 +58,7 @@ export function createSqlQuotaStore(db: Kysely<Database>): QuotaStore {
     async usageOf(userIds) {
       const usage = new Map<number, QuotaUsage>(userIds.map((id) => [id, { bytes: 0, images: 0 }]));
       if (userIds.length === 0) return usage;
-      const rows = await db
-        .selectFrom('images')
-        .leftJoin('image_versions as v', 'v.image_id', 'images.id')
-        .select(['images.owner_id', bigintSum('v.size').as('bytes'), (eb) => eb.fn.count<number>('images.id').distinct().as('images')])
-        .where('images.owner_id', 'in', userIds)
-        .groupBy('images.owner_id')
-        .execute();
+      const rows = await usageRows(userIds);
       for (const row of rows) usage.set(row.owner_id, { bytes: Number(row.bytes), images: Number(row.images) });
       return usage;
     },

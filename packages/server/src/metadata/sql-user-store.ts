@@ -11,6 +11,7 @@ import type { Database, UsersTable } from './database-schema.js';
 import { isOnlyMember, lockGroup } from './group-lock.js';
 import type { MetadataDialect } from './metadata-dialect.js';
 import type { NewUser, UserChanges, UserRecord, UserStore } from './metadata-store.js';
+import { reusableQuery } from './reusable-query.js';
 import { LastMember } from './store-errors.js';
 
 export const USERS_GROUP = 'users';
@@ -31,6 +32,9 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
 }
 
 export function createSqlUserStore(db: Kysely<Database>, dialect: MetadataDialect): UserStore {
+  // Every image URL names its owner, every new caller is found by DN: compiled once (reusable-query.ts).
+  const byName = reusableQuery(db, (name: string) => db.selectFrom('users').selectAll().where('name', '=', name));
+  const byDn = reusableQuery(db, (dn: string) => db.selectFrom('users').selectAll().where('client_dn', '=', dn));
   return {
     create: (user: NewUser, groupIds: readonly number[]) =>
       guardConstraints(dialect, { unique: 'a user with this name or DN', missing: 'one of the groups' }, () =>
@@ -57,12 +61,12 @@ export function createSqlUserStore(db: Kysely<Database>, dialect: MetadataDialec
       ),
 
     async findByName(name) {
-      const row = await db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+      const [row] = await byName(name);
       return row && toUserRecord(row);
     },
 
     async findByDn(dn) {
-      const row = await db.selectFrom('users').selectAll().where('client_dn', '=', dn).executeTakeFirst();
+      const [row] = await byDn(dn);
       return row && toUserRecord(row);
     },
 
