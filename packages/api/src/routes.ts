@@ -10,7 +10,7 @@ import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/ty
 import { GroupName, Health, ImageName, Permission, UserName } from './common.js';
 import { COMMON_ERRORS, type ErrorCode } from './errors.js';
 import { Group, GroupChanges, GroupList, GroupNameList, NewGroup, PermissionList, UserNameList } from './groups.js';
-import { CloneImage, DownloadQuery, Image, ImageChanges, ImageList, ImageQuery, ImageVersionList, NewImage, PageQuery, Rollback, VersionNumber } from './images.js';
+import { BlockList, CloneImage, DownloadQuery, Image, ImageChanges, ImageList, ImageQuery, ImageVersionList, NewImage, PageQuery, Rollback, VersionNumber } from './images.js';
 import { ImageListChanges, ImageListList, ImageListName, ImageListRecord, NewImageList } from './imagelists.js';
 import { CreatedLink, LinkId, LinkList, NewLink } from './links.js';
 import { ModifiedUser, NewUser, User, UserChanges, UserList, Whoami } from './users.js';
@@ -175,6 +175,10 @@ const imageRoutes: RouteDescriptor[] = [
   ...inBothNamespaces('/versions/:version', { version: VersionNumber }, (where) => ({
     id: 'deleteVersion', methods: ['DELETE'], summary: `Drop a kept version of an image ${where} (not the current one: 409)`,
     responses: { 204: noContent('dropped; its bytes are swept once nothing names them') }, errors: ['IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND', 'IMAGE_READ_ONLY', 'CONFLICT'],
+  })),
+  ...inBothNamespaces('/versions/:version/blocks', { version: VersionNumber }, (where) => ({
+    id: 'versionBlocks', methods: ['GET'], summary: `The per-block sha256 of a kept version of an image ${where}, for delta re-saves (409 BLOCKS_NOT_READY while computed)`,
+    responses: { 200: json(BlockList, 'the block list') }, errors: ['IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND', 'BLOCKS_NOT_READY'],
   })),
   ...inBothNamespaces('/rollback', {}, (where) => ({
     id: 'rollbackImage', methods: ['POST'], summary: `Make a kept version's bytes current again, ${where}, as a new version (no byte copied)`, body: Rollback,

@@ -48,6 +48,8 @@ export interface ResumableUploadOptions {
   readonly quotas?: QuotaDefaults;
   /** `[images] keep_versions`; omitted or 0: every version is kept. */
   readonly keepVersions?: number;
+  /** Told after every committed upload (the block-list worker looks for work). */
+  readonly onCommitted?: () => void;
 }
 
 export interface NewResumableUpload {
@@ -156,6 +158,7 @@ export function createResumableUploadService(
         commitBlob: (check) => blobs.openResumable(upload.storageHandle).commit(check, known),
         detect: (blob) => probeBlob(blobs, blob),
         version: { uploadedBy, keepVersions },
+        onCommitted: options.onCommitted,
       });
     } finally {
       await Promise.all(claims.map((claim) => claim.release()));
