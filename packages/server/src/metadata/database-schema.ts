@@ -197,6 +197,8 @@ export interface ResumableUploadsTable {
   /** The PATCH holding the upload, and until when (ISO 8601 UTC); null when free. */
   lease_token: string | null;
   lease_until: string | null;
+  /** The version a delta re-save started from; null for a tus upload (migration 0011). */
+  base_version: number | null;
 }
 
 export interface Database {

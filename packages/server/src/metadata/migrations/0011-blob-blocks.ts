@@ -5,6 +5,8 @@
  * 160 KiB of text, read whole every time). Computed once in the background after a commit
  * (`services/block-list-worker.ts`); a blob never changes, so neither does its row. A row whose
  * blob is swept is harmless (a later blob under that content-addressed key has the same bytes).
+ * `resumable_uploads.base_version` marks an upload that started as a copy of a version's bytes
+ * (a delta re-save; null for a tus upload): only those take block writes.
  */
 import type { Kysely, Migration } from 'kysely';
 
@@ -23,8 +25,10 @@ export function blobBlocksMigration(): Migration {
         .addColumn('blocks', 'text', (c) => c.notNull())
         .addColumn('computed', 'text', (c) => c.notNull())
         .execute();
+      await db.schema.alterTable('resumable_uploads').addColumn('base_version', 'integer').execute();
     },
     async down(db: AnyDb) {
+      await db.schema.alterTable('resumable_uploads').dropColumn('base_version').execute();
       await db.schema.dropTable('blob_blocks').execute();
     },
   };
