@@ -1,11 +1,16 @@
 /**
  * blockListOf: the stream's blocks are cut at fixed offsets whatever the chunking (a chunk
  * spanning several blocks, one-byte chunks), the last block is shorter, an exact multiple has
- * no empty last block, an empty stream has no block, and the whole sha256 is the stream's.
+ * no empty last block, an empty stream has no block, and the whole sha256 is the stream's; a
+ * file's list, made on a worker thread, is the same as its bytes'.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { blockListOfFile } from '../src/block-list-file.js';
 import { BLOCK_LIST_BYTES, blockListOf } from '../src/block-sha256.js';
 
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -27,4 +32,18 @@ test('an exact multiple has no empty last block; an empty stream has no block', 
   const bytes = randomBytes(40);
   assert.equal((await blockListOf(chunksOf(bytes, 7), 10)).blocks.length, 4);
   assert.deepEqual(await blockListOf(chunksOf(Buffer.alloc(0), 1)), { blockSize: BLOCK_LIST_BYTES, size: 0, sha256: sha(Buffer.alloc(0)), blocks: [] });
+});
+
+test('blockListOfFile lists a file as blockListOf lists its bytes, on a worker; a missing file rejects', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'block-list-'));
+  try {
+    const bytes = randomBytes(3 * 1024 * 1024 + 17);
+    await writeFile(join(dir, 'image'), bytes);
+    const expected = await blockListOf(chunksOf(bytes, 65536), 1024 * 1024);
+    assert.deepEqual(await blockListOfFile(join(dir, 'image'), 1024 * 1024), expected);
+    assert.equal((await blockListOfFile(join(dir, 'image'))).blocks.length, 1);
+    await assert.rejects(blockListOfFile(join(dir, 'missing')), /ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
