@@ -153,6 +153,8 @@ async function writeBlock(context: RouteContext, request: UploadRequest, reply: 
       length: contentLength === undefined ? null : Number(contentLength),
       signal: body.signal,
     });
+    // The bytes a delta re-save really sent, for operators (and the proof that only blocks go).
+    request.log.info({ upload: request.params.id, offset, bytes: result.written }, 'delta block written');
     return await reply
       .status(204)
       .header('upload-offset', String(result.offset))
