@@ -100,7 +100,7 @@ function sha512Worker(app: FastifyInstance, deps: AppDeps): Sha512Worker {
   return worker;
 }
 
-/** The block-list worker given, or one of the app's own (started: it also finds older blobs) that lives as long as the app. */
+/** The block-list worker given (serve starts it), or one of the app's own, woken by commits and by requests for a list not ready, that lives as long as the app. */
 function blockListWorker(app: FastifyInstance, deps: AppDeps): BlobWorker {
   if (deps.blockListWorker !== undefined) return deps.blockListWorker;
   const worker = createBlockListWorker(deps.metadata.blobBlocks, deps.blobs, { report: (line) => app.log.warn(line) });
