@@ -197,7 +197,10 @@ export function createResumableUploadService(
     if (blobs.createResumableFrom === undefined) {
       throw new RepomanError('NOT_IMPLEMENTED', "this server's storage cannot start an upload from a version's bytes; upload the whole image");
     }
-    return blobs.createResumableFrom(base.blobKey, request.length);
+    return blobs.createResumableFrom(base.blobKey, request.length).catch((error: unknown) => {
+      // Dropped (and swept) meanwhile.
+      throw error instanceof BlobNotFoundError ? versionNotFound(image, version) : error;
+    });
   }
 
   return {

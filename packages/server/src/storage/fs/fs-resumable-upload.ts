@@ -8,8 +8,7 @@
 // a one-shot upload does (publishTempFile). An upload based on a blob (a delta re-save,
 // createFrom) starts as a kernel-made copy of it, and writeAt() overwrites its changed blocks.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { copyFile, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackgroundSha256 } from '@repoman/bytes';
