@@ -1,7 +1,7 @@
 // `npm run bench`: repoman-server against nginx on loopback, after the paper's §4 protocol
 // (1 to 9 simultaneous curl clients moving one image each: HTTPS and plain-HTTP downloads,
 // HTTPS uploads to disk and to a tmpfs), the repoman command against curl, and a scale run of
-// 150 simultaneous downloads. Prints one table with the ratios repoman/nginx and the targets,
+// 150 simultaneous downloads, and a delta re-save (lib/delta-row.ts) against a whole upload. Prints one table with the ratios repoman/nginx and the targets,
 // and writes results.csv, results.svg and results.txt under --out (bench/results). Exits 1 when
 // any transfer failed (curl error, wrong status, size or sha256), never because of a ratio.
 // --smoke prints only whether every transfer arrived whole (lib/smoke-summary.ts), then runs
@@ -17,6 +17,7 @@ import { runApiBench, type ApiRowResult } from './lib/api-bench.js';
 import { checkApiTargets, formatApiTable } from './lib/api-table.js';
 import { openBenchSite } from './lib/bench-site.js';
 import { runClientRow } from './lib/client-rows.js';
+import { formatDeltaRow, runDeltaRow } from './lib/delta-row.js';
 import { describeMachine } from './lib/machine-info.js';
 import { toCsv } from './lib/results-csv.js';
 import { toSvg } from './lib/results-plot.js';
@@ -73,6 +74,8 @@ async function main(options: BenchOptions): Promise<number> {
     size: options.size, scaleSize: options.scaleSize, uploadSlots: Math.max(1, ...options.clients), log,
   });
   const results: RowResult[] = [];
+  let deltaLines: string[] = [];
+  const deltaErrors: string[] = [];
   let machine = '';
   try {
     machine = describeMachine({ 'disk directory': site.diskDir, 'tmpfs directory': site.tmpfsDir });
@@ -82,6 +85,12 @@ async function main(options: BenchOptions): Promise<number> {
     }
     for (const row of clientRows) results.push(...await runClientRow(site, row, options.repeat, progress));
     if (options.rows.includes('scale')) results.push(...await runScale(site, options.scaleClients, options.servers, progress));
+    if (options.rows.includes('delta-resave')) {
+      const delta = await runDeltaRow(site, options.deltaSize, log);
+      deltaLines = formatDeltaRow(delta);
+      deltaErrors.push(...delta.errors.map((e) => `delta-resave: ${e}`));
+      for (const line of deltaLines) log(`bench: ${line}`);
+    }
   } finally {
     await site.close();
   }
@@ -90,13 +99,13 @@ async function main(options: BenchOptions): Promise<number> {
   const caption = `repoman vs nginx, ${options.size} bytes per client, loopback; ${machine.split('\n')[0] ?? ''}`;
   const table = formatTable(results);
   const targets = checkTargets(results);
-  const failures = results.flatMap((r) => r.errors.map((e) => `${r.row} n=${r.clients} ${r.server}: ${e}`));
+  const failures = [...results.flatMap((r) => r.errors.map((e) => `${r.row} n=${r.clients} ${r.server}: ${e}`)), ...deltaErrors];
   await mkdir(options.out, { recursive: true });
   await writeFile(join(options.out, 'results.csv'), toCsv(results));
   await writeFile(join(options.out, 'results.svg'), toSvg(results, caption));
-  const text = [`${caption}\n`, machine, '', table, '', ...targets, '', `${failures.length} failed transfers; ${minutes} min`, ...failures, ''].join('\n');
+  const text = [`${caption}\n`, machine, '', table, '', ...targets, '', ...deltaLines, '', `${failures.length} failed transfers; ${minutes} min`, ...failures, ''].join('\n');
   await writeFile(join(options.out, 'results.txt'), text);
-  process.stdout.write(options.smoke ? `${smokeSummary(results, failures)}\n` : `\n${table}\n\n${targets.join('\n')}\n\n`);
+  process.stdout.write(options.smoke ? `${smokeSummary(results, failures)}\n` : `\n${table}\n\n${targets.join('\n')}\n\n${deltaLines.map((l) => `${l}\n`).join('')}\n`);
   log(`bench: wrote ${join(options.out, 'results.{csv,svg,txt}')} in ${minutes} min`);
   if (options.smoke) failures.push(...await apiBench(options));
   if (failures.length > 0) {

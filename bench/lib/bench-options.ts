@@ -1,6 +1,6 @@
 // The bench's command line: `npm run bench -- [--size 1G] [--clients 1,3,5,7,9 | 1-9]
 // [--rows a,b,…] [--servers nginx,repoman] [--scale-clients 150] [--scale-size 64M]
-// [--repeat N] [--verify] [--out DIR] [--smoke]`, or `--api [--api-databases sqlite,postgres]
+// [--delta-size 4G] [--repeat N] [--verify] [--out DIR] [--smoke]`, or `--api [--api-databases sqlite,postgres]
 // [--api-seconds 5] [--api-connections 64] [--api-rows 'whoami;metadata']` for the metadata API bench (lib/api-bench.ts).
 // --smoke is a quick correctness run for CI (4 MiB, 2 clients, every row, both servers, a
 // 10-client scale run, every download's sha256 checked; then the API rows on SQLite for a
@@ -10,7 +10,7 @@ import type { ApiDatabase } from './api-bench.js';
 
 export const THROUGHPUT_ROWS = ['https-get', 'http-get', 'https-put-disk', 'https-put-tmpfs'] as const;
 export const CLIENT_ROWS = ['client-download', 'client-download-stdout', 'client-upload', 'tus-upload'] as const;
-export const ALL_ROWS = [...THROUGHPUT_ROWS, ...CLIENT_ROWS, 'scale'] as const;
+export const ALL_ROWS = [...THROUGHPUT_ROWS, ...CLIENT_ROWS, 'scale', 'delta-resave'] as const;
 export type RowName = (typeof ALL_ROWS)[number];
 export type ServerName = 'nginx' | 'repoman';
 
@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly servers: readonly ServerName[];
   readonly scaleClients: number;
   readonly scaleSize: number;
+  /** Image size of the delta-resave row (lib/delta-row.ts). */
+  readonly deltaSize: number;
   /** Runs per measurement; the fastest is kept (this machine's noise is one-sided: slower). */
   readonly repeat: number;
   /** Check the sha256 of every download (piped through the bench: costs CPU on the same cores). */
@@ -43,6 +45,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --servers LIST        nginx,repoman (default both)
   --scale-clients N     simultaneous downloads of the scale run (default 150)
   --scale-size SIZE     image size of the scale run (default 64M)
+  --delta-size SIZE     image size of the delta-resave row (default 4G)
   --repeat N            runs per measurement, the fastest kept (default 1)
   --verify              check the sha256 of every download (default: only smoke and scale runs)
   --out DIR             where the CSV, SVG and text go (default bench/results)
@@ -84,7 +87,7 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     else throw new Error(`unexpected argument ${arg}\n${USAGE}`);
   }
   if (flags.has('--help')) throw new Error(USAGE);
-  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--repeat', '--out', '--api-databases', '--api-seconds', '--api-connections', '--api-rows'];
+  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--delta-size', '--repeat', '--out', '--api-databases', '--api-seconds', '--api-connections', '--api-rows'];
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option ${key}\n${USAGE}`);
   const smoke = flags.has('--smoke');
   const scaleClients = Number(values.get('--scale-clients') ?? (smoke ? 10 : 150));
@@ -102,6 +105,7 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     servers: values.has('--servers') ? parseList(values.get('--servers') ?? '', ['nginx', 'repoman'] as const, 'server') : ['nginx', 'repoman'],
     scaleClients,
     scaleSize: parseSize(values.get('--scale-size') ?? (smoke ? '4M' : '64M')),
+    deltaSize: parseSize(values.get('--delta-size') ?? (smoke ? '32M' : '4G')),
     repeat,
     verify: smoke || flags.has('--verify'),
     out: resolve(root, values.get('--out') ?? (smoke ? 'bench/results/smoke' : 'bench/results')),

@@ -49,6 +49,7 @@ export const ERROR_STATUS = {
   UPLOAD_OFFSET_MISMATCH: 409,
   TUS_VERSION_UNSUPPORTED: 412,
   PATCH_CHECKSUM_MISMATCH: 460,
+  BLOCKS_NOT_READY: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

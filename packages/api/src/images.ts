@@ -115,6 +115,18 @@ export type ImageVersion = Static<typeof ImageVersion>;
 /** `GET /api/images/…/versions`: the kept versions, newest first. */
 export const ImageVersionList = Type.Array(ImageVersion);
 
+/** `GET /api/images/…/versions/{n}/blocks`: the per-block sha256 of a version, for delta re-saves (SPEC §3 "Blocks"). */
+export const BlockList = Type.Object(
+  {
+    block_size: Type.Integer({ minimum: 1, description: 'bytes per block; the last block may be shorter' }),
+    size: Type.Integer({ minimum: 0, description: "the version's size in bytes" }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: "the sha256 of the version's bytes" }),
+    blocks: Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), { description: 'the sha256 of each block, in order' }),
+  },
+  closed,
+);
+export type BlockList = Static<typeof BlockList>;
+
 /** `POST /api/images/…/rollback`: the version whose bytes become current again (as a new version). */
 export const Rollback = Type.Object({ version: VersionNumber }, closed);
 export type Rollback = Static<typeof Rollback>;

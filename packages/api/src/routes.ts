@@ -10,7 +10,7 @@ import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/ty
 import { GroupName, Health, ImageName, Permission, UserName } from './common.js';
 import { COMMON_ERRORS, type ErrorCode } from './errors.js';
 import { Group, GroupChanges, GroupList, GroupNameList, NewGroup, PermissionList, UserNameList } from './groups.js';
-import { CloneImage, DownloadQuery, Image, ImageChanges, ImageList, ImageQuery, ImageVersionList, NewImage, PageQuery, Rollback, VersionNumber } from './images.js';
+import { BlockList, CloneImage, DownloadQuery, Image, ImageChanges, ImageList, ImageQuery, ImageVersionList, NewImage, PageQuery, Rollback, VersionNumber } from './images.js';
 import { ImageListChanges, ImageListList, ImageListName, ImageListRecord, NewImageList } from './imagelists.js';
 import { CreatedLink, LinkId, LinkList, NewLink } from './links.js';
 import { ModifiedUser, NewUser, User, UserChanges, UserList, Whoami } from './users.js';
@@ -176,6 +176,10 @@ const imageRoutes: RouteDescriptor[] = [
     id: 'deleteVersion', methods: ['DELETE'], summary: `Drop a kept version of an image ${where} (not the current one: 409)`,
     responses: { 204: noContent('dropped; its bytes are swept once nothing names them') }, errors: ['IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND', 'IMAGE_READ_ONLY', 'CONFLICT'],
   })),
+  ...inBothNamespaces('/versions/:version/blocks', { version: VersionNumber }, (where) => ({
+    id: 'versionBlocks', methods: ['GET'], summary: `The per-block sha256 of a kept version of an image ${where}, for delta re-saves (409 BLOCKS_NOT_READY while computed)`,
+    responses: { 200: json(BlockList, 'the block list') }, errors: ['IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND', 'BLOCKS_NOT_READY'],
+  })),
   ...inBothNamespaces('/rollback', {}, (where) => ({
     id: 'rollbackImage', methods: ['POST'], summary: `Make a kept version's bytes current again, ${where}, as a new version (no byte copied)`, body: Rollback,
     responses: { 200: json(Image, 'the image with its new version') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND', 'IMAGE_READ_ONLY'],
@@ -263,9 +267,9 @@ const TUS_ERRORS: ErrorCode[] = ['TUS_VERSION_UNSUPPORTED', 'UPLOAD_NOT_FOUND'];
 const uploadRoutes: RouteDescriptor[] = [
   ...inBothNamespaces('/uploads', {}, (where) => ({
     id: 'createUpload', methods: ['POST'],
-    summary: `Start a resumable upload (tus 1.0 creation) of an image ${where}: Upload-Length required, Upload-Metadata "sha256 <base64 of the hex digest>" optional`,
+    summary: `Start a resumable upload (tus 1.0 creation) of an image ${where}: Upload-Length required, Upload-Metadata "sha256 <base64 of the hex digest>" optional; Repoman-Base-Version n starts from version n's bytes (a delta re-save; the sha256 is then required)`,
     responses: { 201: { description: 'the upload, empty', headers: { ...TUS, Location: '/api/uploads/{id}', 'Upload-Expires': 'when it expires unless continued' } } },
-    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'QUOTA_EXCEEDED', 'TUS_VERSION_UNSUPPORTED'],
+    errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'QUOTA_EXCEEDED', 'TUS_VERSION_UNSUPPORTED', 'VERSION_NOT_FOUND', 'NOT_IMPLEMENTED'],
   })),
   ...inBothNamespaces('/uploads', {}, (where) => ({
     id: 'discoverUploads', methods: ['OPTIONS'], anonymous: true, summary: `The tus versions, extensions and limits of the uploads of an image ${where}`,
@@ -282,9 +286,9 @@ const uploadRoutes: RouteDescriptor[] = [
   },
   {
     id: 'appendUpload', methods: ['PATCH'], url: '/api/uploads/:id', tag: 'images', params: UPLOAD, body: 'bytes', bytesType: 'application/offset+octet-stream',
-    summary: 'Append bytes at Upload-Offset (optional Upload-Checksum "sha256 <base64>"); the last byte commits the image as a PUT does',
+    summary: 'Append bytes at Upload-Offset (optional Upload-Checksum "sha256 <base64>"); the last byte commits the image as a PUT does. With Repoman-Block-Offset instead: write a changed block of an upload based on a version',
     responses: { 204: { description: 'appended', headers: { ...TUS, 'Upload-Offset': 'bytes stored now' } } },
-    errors: [...TUS_ERRORS, 'UPLOAD_OFFSET_MISMATCH', 'PATCH_CHECKSUM_MISMATCH', 'CHECKSUM_MISMATCH', 'QUOTA_EXCEEDED', 'IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'REQUEST_TIMEOUT'],
+    errors: [...TUS_ERRORS, 'UPLOAD_OFFSET_MISMATCH', 'PATCH_CHECKSUM_MISMATCH', 'CHECKSUM_MISMATCH', 'QUOTA_EXCEEDED', 'IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'REQUEST_TIMEOUT', 'CONFLICT'],
   },
   {
     id: 'cancelUpload', methods: ['DELETE'], url: '/api/uploads/:id', tag: 'images', params: UPLOAD, summary: 'Cancel a resumable upload (tus termination): its bytes are removed',

@@ -9,6 +9,7 @@
 import type { Image } from '@repoman/api';
 import type { Writable } from 'node:stream';
 import { RepomanApi } from './api/repoman-api.js';
+import { deltaUpload, type DeltaRefusal, type DeltaResult } from './transfer/delta-upload.js';
 import { downloadToFile, downloadToStream, type DownloadOptions, type DownloadResult } from './transfer/download-file.js';
 import { resumableUpload, type ResumableUploadOptions } from './transfer/resumable-upload.js';
 import { uploadFile, type UploadOptions, type UploadResult } from './transfer/upload-file.js';
@@ -50,6 +51,14 @@ export class RepomanClient extends RepomanApi {
    */
   uploadImageResumable(image: ImageName, file: string, options: ResumableUploadOptions): Promise<UploadResult> {
     return resumableUpload(this.transport, refOf(image), file, { retry: this.retry, ...options });
+  }
+
+  /**
+   * Uploads only the blocks of a file that differ from version `baseVersion` (see
+   * `deltaUpload`); answers `{fallback: why}` when the server cannot, for a whole upload then.
+   */
+  uploadImageDelta(image: ImageName, file: string, baseVersion: number, options: UploadOptions = {}): Promise<DeltaResult | DeltaRefusal> {
+    return deltaUpload(this.transport, refOf(image), file, baseVersion, { retry: this.retry, ...options });
   }
 
   /**

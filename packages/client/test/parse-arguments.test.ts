@@ -188,13 +188,13 @@ describe('other options', () => {
   it('save-image takes its snapshot options, repeatable --exclude, and the metadata flags', async () => {
     assert.deepEqual((await parse(['save', 'worker.img.gz', '--source', '/srv/chroot', '--resize', '4G', '--snapshot_dir', '/mnt/big', '--exclude', '/root/.ssh',
       '--exclude', '*.pem', '--exclude-from', 'x.txt', '--gzip', '--clean', '--dry-run', '-f', '--os_arch', 'x86_64', '--json',
-      '--disk', '--format', 'qcow2', '--compress', '--include-credentials', '--new-uuid'])).options, {
+      '--disk', '--format', 'qcow2', '--compress', '--include-credentials', '--new-uuid', '--full'])).options, {
       name: 'worker.img.gz', resize: 4 * 1024 ** 3, snapshotDir: '/mnt/big', excludes: ['/root/.ssh', '*.pem'], excludeFrom: 'x.txt', source: '/srv/chroot',
-      gzip: true, disk: true, format: 'qcow2', compress: true, includeCredentials: true, newUuid: true, clean: true, dryRun: true, force: true, fields: { os_arch: 'x86_64' }, json: true,
+      gzip: true, disk: true, format: 'qcow2', compress: true, includeCredentials: true, newUuid: true, clean: true, dryRun: true, force: true, full: true, fields: { os_arch: 'x86_64' }, json: true,
     });
     assert.deepEqual((await parse(['save-image', 'w.img'])).options, {
       name: 'w.img', resize: undefined, snapshotDir: undefined, excludes: [], excludeFrom: undefined, source: undefined,
-      gzip: false, disk: false, format: undefined, compress: false, includeCredentials: false, newUuid: false, clean: false, dryRun: false, force: false, fields: {}, json: false,
+      gzip: false, disk: false, format: undefined, compress: false, includeCredentials: false, newUuid: false, clean: false, dryRun: false, force: false, full: false, fields: {}, json: false,
     });
   });
 

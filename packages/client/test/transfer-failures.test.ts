@@ -96,6 +96,15 @@ describe('transfer failures, against a stub server', () => {
     assert.equal(put?.bodyBytes, bytes.length);
   });
 
+  it('--delta without a block list on the server (not ready, or an older server) uploads the whole file and says why', async () => {
+    for (const [name, why] of [['delta.img', /the server has no block list of version 1 yet: uploading the whole image/], ['old-server.img', /the server does not offer delta uploads: uploading the whole image/]] as const) {
+      const result = await repoman(['upload-image', '--delta', name, file]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, why);
+      assert.equal(hits('PUT', name)[0]?.bodyBytes, bytes.length, 'the whole file went');
+    }
+  });
+
   it('an upload answered 503 is sent again from the start of the file', async () => {
     const result = await repoman(['up', 'flaky-up.img', file]);
     assert.equal(result.code, 0, result.stderr);

@@ -59,6 +59,8 @@ export interface SaveImageOptions {
   readonly clean: boolean;
   readonly dryRun: boolean;
   readonly force: boolean;
+  /** `--full`: upload the whole image even when the server holds a previous version. */
+  readonly full?: boolean | undefined;
   readonly fields: ImageFields;
   readonly json: boolean;
 }
@@ -152,7 +154,7 @@ export async function runSaveImage(options: SaveImageOptions, context: CommandCo
     } finally {
       release();
     }
-    const record = await publishSnapshot(context, { name: options.name, file: plan.uploadFile, fields, existing, diskFormat: options.gzip ? 'gzip' : plan.format });
+    const record = await publishSnapshot(context, { name: options.name, file: plan.uploadFile, fields, existing, diskFormat: options.gzip ? 'gzip' : plan.format, full: options.full });
     if (options.json) printJson(context.io, record);
     else {
       println(context.io, `saved ${plan.source.root} as ${record.owner}/${record.name}: version ${record.version}, ${formatBytes(record.size)}, `
@@ -191,7 +193,8 @@ export const saveImageCommand = defineCommand<SaveImageOptions>({
       .option('--include-credentials', 'keep SSH keys, host keys, grid proxies and keys, cloud-init instance state (left out by default)')
       .option('--clean', 'make the snapshot file afresh instead of updating the last one')
       .option('--dry-run', 'print the plan (sizes, excludes, commands) and change nothing')
-      .option('-f, --force', 'replace an existing image without asking');
+      .option('-f, --force', 'replace an existing image without asking')
+      .option('--full', 'upload the whole image, not only the blocks changed since the version on the server');
     addMetadataOptions(command).option('--json', 'print the image record as JSON');
   },
   parse: ({ args, flags }) => {
@@ -205,7 +208,7 @@ export const saveImageCommand = defineCommand<SaveImageOptions>({
       name: ref.name, resize: resize === undefined ? undefined : parseSize(resize), snapshotDir: text('snapshotDir'),
       excludes: (flags.exclude as string[] | undefined) ?? [], excludeFrom: text('excludeFrom'), source: text('source'),
       gzip: flags.gzip === true, disk: flags.disk === true, format, compress: flags.compress === true,
-      includeCredentials: flags.includeCredentials === true, newUuid: flags.newUuid === true, clean: flags.clean === true, dryRun: flags.dryRun === true, force: flags.force === true,
+      includeCredentials: flags.includeCredentials === true, newUuid: flags.newUuid === true, clean: flags.clean === true, dryRun: flags.dryRun === true, force: flags.force === true, full: flags.full === true,
       fields: readMetadata(flags), json: flags.json === true,
     };
   },

@@ -3,7 +3,8 @@
  * the credential is checked, the image looked up, a read-only image refused, and replacing an
  * existing one confirmed (`--force`, else a question on a terminal, else exit 2). After it:
  * the slot is created with the metadata when new, the file uploaded exactly as upload-image
- * does (sha256 sent as a Repr-Digest trailer, progress bar on a terminal, retries), and only then
+ * does (sha256 sent as a Repr-Digest trailer, progress bar on a terminal, retries; a re-save
+ * sends only the blocks changed since the current version, unless `--full`), and only then
  * is an existing image's metadata changed — so a failed upload leaves the previous image,
  * bytes and record, as it was; a slot this run created is removed again when its upload fails.
  * The image's `disk_format` (raw, qcow2) is sent only to a server whose image records have
@@ -41,6 +42,8 @@ export interface PublishInput {
   readonly existing: Image | undefined;
   /** The uploaded file's format, for servers that record it. */
   readonly diskFormat?: DiskFormat | undefined;
+  /** `--full`: upload every byte even when the server holds a previous version. */
+  readonly full?: boolean | undefined;
 }
 
 export async function publishSnapshot(context: CommandContext, input: PublishInput): Promise<Image> {
@@ -50,7 +53,9 @@ export async function publishSnapshot(context: CommandContext, input: PublishInp
   if (!input.existing) await client.createImage(input.name, creation);
   let uploaded: Image | undefined;
   try {
-    uploaded = (await uploadWithProgress(context, ref, input.file)).image;
+    // A re-save sends only the blocks changed since the current version (unless --full).
+    const delta = input.existing?.status === 'ready' && input.full !== true ? input.existing.version : undefined;
+    uploaded = (await uploadWithProgress(context, ref, input.file, { delta })).image;
   } catch (error) {
     if (!input.existing) {
       await client.deleteImage(ref).catch(() => context.note(`warning: the empty image ${input.name} made for this upload is left on the server`));

@@ -148,7 +148,8 @@ async function isStored(transport: HttpTransport, ref: ImageRef, sha256: string)
   return image?.checksum?.value?.toLowerCase() === sha256;
 }
 
-async function imageRecord(transport: HttpTransport, ref: ImageRef): Promise<Image | undefined> {
+/** The image's record (after an upload), shared with delta-upload.ts. */
+export async function imageRecord(transport: HttpTransport, ref: ImageRef): Promise<Image | undefined> {
   const response = await transport.send({ method: 'GET', path: imagePath(ref) });
   if (response.statusCode !== 200) throw await errorFrom(response);
   return JSON.parse((await readBody(response)).toString('utf8')) as Image;

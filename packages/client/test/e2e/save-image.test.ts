@@ -2,7 +2,8 @@
 // 200 MiB sparse file, xattrs, an ACL, junk in the system directories, a /root/.ssh key)
 // snapshotted with --source into a 1 GiB sparse ext4 file, loop-mounted and filled by rsync,
 // uploaded to the real repoman-server over TLS, downloaded by the client and checked without
-// mounting (e2fsck -fn, debugfs). Then: the incremental second run, the refusals (too small,
+// mounting (e2fsck -fn, debugfs). Then: the incremental second run (a delta re-save: only the
+// changed blocks go), the refusals (too small,
 // no terminal to confirm, a run already going, --disk without a kernel), an rsync failure and
 // Ctrl-C that leave no mount, loop device or lock and the server's image as it was, --gzip, and
 // a failed upload. The safe defaults: the size from the used space, the snapshot 0600 in a
@@ -22,6 +23,8 @@ import { dumpFrom, fsck, listIn, statIn, xattrsIn } from '../helpers/ext-image.j
 import { makeFakeRoot, SPARSE_SIZE, type FakeRoot } from '../helpers/fake-root.js';
 import type { RunOptions, RunResult } from '../helpers/run-repoman.js';
 import { startStubServer } from '../helpers/stub-server.js';
+import { curl } from '../../../server/test/helpers/curl.js';
+import { waitFor } from '../../../server/test/helpers/test-files.js';
 
 type Image = { name: string; owner: string; version: number; size: number; checksum: { value: string }; hypervisor: string | null; description: string | null;
   disk_format: string | null; virtual_size: number | null };
@@ -190,7 +193,12 @@ describe('repoman save-image against a real server (loop mount, rsync, upload)',
     const plan = ok(await save(['worker.img', ...tree(), '--dry-run']));
     assert.match(plan.stdout, /reused: rsync copies only what changed/);
     assert.doesNotMatch(plan.stdout, /mkfs/);
-    const image2 = ok(await save(['worker.img', ...tree(), '--force', '--json'])).json as Image;
+    // The re-save is a delta once the server has listed version 1's blocks (in the background).
+    await waitFor('the block list of version 1', async () =>
+      curl(`${s.repo.url}/api/images/worker.img/versions/1/blocks`, { caDir: s.site.caDir, credential: s.bob.proxyPath }).status === 200, 30_000);
+    const resaved = ok(await save(['worker.img', ...tree(), '--force', '--json']));
+    assert.match(resaved.stderr, /sent \S+ \S+ of \S+ \S+: \d+ of \d+ blocks changed since version 1/, 'only the changed blocks went');
+    const image2 = resaved.json as Image;
     assert.equal(image2.version, 2);
     assert.equal(image2.description, 'worker', 'the metadata stays');
     assertCleanedUp();

@@ -119,6 +119,11 @@ export async function startStubServer(site: GridSite, bytes: Buffer): Promise<St
       res.writeHead(204).end();
       return;
     }
+    // Block lists (delta re-saves): never ready here; an "old server" has no such route.
+    if (req.method === 'GET' && path.endsWith('/blocks')) {
+      if (path.includes('/old-server.img/')) return json(res, 404, { error: { code: 'NOT_FOUND', message: 'No such resource.' } });
+      return json(res, 409, { error: { code: 'BLOCKS_NOT_READY', message: 'The block list of this version is being computed.' } });
+    }
     if (req.method === 'GET' && path.startsWith('/api/images/')) {
       if (name === 'missing.img') return json(res, 404, { error: { code: 'IMAGE_NOT_FOUND', message: 'No such image.' } });
       return json(res, 200, record(name));

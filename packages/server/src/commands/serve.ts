@@ -21,6 +21,8 @@ import { openMetadata } from '../metadata/open-metadata.js';
 import { applyAdminDns } from '../services/admin-bootstrap.js';
 import { createBlobSweeper, type BlobSweeper } from '../services/blob-sweeper.js';
 import { loadImageListSigner } from '../services/image-list-signer.js';
+import type { BlobWorker } from '../services/blob-worker.js';
+import { createBlockListWorker } from '../services/block-list-worker.js';
 import { createSha512Worker, type Sha512Worker } from '../services/sha512-worker.js';
 import { createBlobStore, type BlobStore, type StorageConfig } from '../storage/index.js';
 import { RepomanError } from '../services/repoman-error.js';
@@ -60,6 +62,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
   let running: RunningServer | undefined;
   let sweeper: BlobSweeper | undefined;
   let sha512Worker: Sha512Worker | undefined;
+  let blockListWorker: BlobWorker | undefined;
   try {
     const { applied } = await metadata.migrate();
     if (applied.length > 0) notice(`repoman-server: applied migrations ${applied.join(', ')}`);
@@ -78,6 +81,8 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
     if (imageListSigner.warning !== null) notice(`repoman-server: image lists: ${imageListSigner.warning}`);
     const worker = createSha512Worker(metadata.imageLists, blobs, { report: (line) => notice(`repoman-server: ${line}`) });
     sha512Worker = worker;
+    const blockLists = createBlockListWorker(metadata.blobBlocks, blobs, { report: (line) => notice(`repoman-server: ${line}`) });
+    blockListWorker = blockLists;
     const store = blobs;
     const webFiles = loadWebFiles(defaultWebRoot());
     if (webFiles.size === 0) notice('repoman-server: the web UI is not built (run `npm run build`); serving the API only');
@@ -86,14 +91,17 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       tls: tls.files,
       notice,
       // REPOMAN_CONTRACT_CHECK=1: the end-to-end suites check every answer against @repoman/api.
-      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, webFiles, imageListSigner, sha512Worker: worker, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
+      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, webFiles, imageListSigner, sha512Worker: worker, blockListWorker: blockLists, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
     });
     if (tls.devPki) printNewcomerLines(tls.devPki, running.urls[0] ?? '', notice);
     sweeper.start();
     worker.start();
+    blockLists.start();
   } catch (error) {
     await sweeper?.stop();
     await sha512Worker?.stop();
+    await blockListWorker?.stop();
+  await blockListWorker?.stop();
     await running?.close();
     await metadata.close();
     await blobs?.close();
@@ -104,6 +112,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
   notice(`repoman-server: ${signal}, stopping`);
   await sweeper.stop();
   await sha512Worker?.stop();
+  await blockListWorker?.stop();
   // The listeners close once the requests in flight have finished; only then the stores they use.
   await running.close();
   await metadata.close();

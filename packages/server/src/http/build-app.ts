@@ -20,7 +20,10 @@ import { createImageSharingService } from '../services/image-sharing.js';
 import { createImageTransferService } from '../services/image-transfer.js';
 import { createImageVersionService } from '../services/image-versions.js';
 import { createReadinessProbe } from '../services/readiness.js';
+import type { BlobWorker } from '../services/blob-worker.js';
+import { createBlockListWorker } from '../services/block-list-worker.js';
 import { createSha512Worker, type Sha512Worker } from '../services/sha512-worker.js';
+import { createVersionBlockService } from '../services/version-blocks.js';
 import { createResumableUploadService } from '../services/resumable-uploads.js';
 import { createUserService } from '../services/user-service.js';
 import type { BlobStore } from '../storage/index.js';
@@ -72,6 +75,8 @@ export interface AppDeps {
   readonly imageListSigner?: ImageListSigner;
   /** Computes the sha512 of listed blobs; absent: the app runs its own, stopped when it closes. */
   readonly sha512Worker?: Sha512Worker;
+  /** Computes the block lists of versions; absent: the app runs its own, stopped when it closes. */
+  readonly blockListWorker?: BlobWorker;
   /** Log level; default "info". */
   readonly logLevel?: string;
   /** The built web UI served at `/` on HTTPS (`loadWebFiles`); default none (`/` then says how to build it). */
@@ -91,6 +96,14 @@ function withoutTrailingSlash(url: string): string {
 function sha512Worker(app: FastifyInstance, deps: AppDeps): Sha512Worker {
   if (deps.sha512Worker !== undefined) return deps.sha512Worker;
   const worker = createSha512Worker(deps.metadata.imageLists, deps.blobs, { report: (line) => app.log.warn(line) });
+  app.addHook('onClose', () => worker.stop());
+  return worker;
+}
+
+/** The block-list worker given (serve starts it), or one of the app's own, woken by commits and by requests for a list not ready, that lives as long as the app. */
+function blockListWorker(app: FastifyInstance, deps: AppDeps): BlobWorker {
+  if (deps.blockListWorker !== undefined) return deps.blockListWorker;
+  const worker = createBlockListWorker(deps.metadata.blobBlocks, deps.blobs, { report: (line) => app.log.warn(line) });
   app.addHook('onClose', () => worker.stop());
   return worker;
 }
@@ -144,6 +157,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.plainHttp !== true) installWebUi(app, { files: deps.webFiles ?? new Map() });
 
   const keepVersions = deps.config.images.keep_versions;
+  const blockLists = blockListWorker(app, deps);
+  const onCommitted = (): void => blockLists.wake();
   const quotaDefaults = { userBytes: deps.config.quotas.user_bytes, userImages: deps.config.quotas.user_images };
   const links = createDownloadLinkService(deps.metadata, { maxLinkSeconds: deps.config.limits.max_link_seconds });
   const context: RouteContext = {
@@ -154,16 +169,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     images: createImageService(deps.metadata, quotaDefaults),
     sharing: createImageSharingService(deps.metadata),
     links,
-    transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults, keepVersions }),
+    transfer: createImageTransferService(deps.metadata, deps.blobs, { maxImageBytes: deps.config.limits.max_image_bytes, quotas: quotaDefaults, keepVersions, onCommitted }),
     versions: createImageVersionService(deps.metadata, { keepVersions }),
     uploads: createResumableUploadService(deps.metadata, deps.blobs, {
       maxImageBytes: deps.config.limits.max_image_bytes,
       expiryMs: deps.config.limits.upload_expiry,
       quotas: quotaDefaults,
       keepVersions,
+      onCommitted,
     }),
     metrics,
     readiness: createReadinessProbe(deps.metadata, deps.blobs),
+    blocks: createVersionBlockService(deps.metadata, blockLists),
     imageLists: createImageListService(deps.metadata, { signer: deps.imageListSigner ?? null, checksums: sha512Worker(app, deps), links, expiryDays: deps.config.imagelists.expiry_days }),
   };
   for (const plugin of API_ROUTES) {

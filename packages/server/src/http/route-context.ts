@@ -17,6 +17,7 @@ import type { ImageVersionService } from '../services/image-versions.js';
 import type { ReadinessProbe } from '../services/readiness.js';
 import type { ResumableUploadService } from '../services/resumable-uploads.js';
 import type { UserService } from '../services/user-service.js';
+import type { VersionBlockService } from '../services/version-blocks.js';
 import type { Metrics } from './metrics.js';
 
 export interface RouteContext {
@@ -32,6 +33,8 @@ export interface RouteContext {
   readonly imageLists: ImageListService;
   /** Resumable (tus) uploads. */
   readonly uploads: ResumableUploadService;
+  /** Block lists of versions (delta re-saves). */
+  readonly blocks: VersionBlockService;
   readonly metrics: Metrics;
   /** Whether the database and the storage accept writes (`/healthz`). */
   readonly readiness: ReadinessProbe;

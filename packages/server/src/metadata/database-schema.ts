@@ -165,6 +165,17 @@ export interface BlobSha512Table {
   computed: string;
 }
 
+/** The block list of a blob, computed once in the background (migration 0011). */
+export interface BlobBlocksTable {
+  blob_key: string;
+  block_size: number;
+  size: number;
+  sha256: string;
+  /** The blocks' sha256, 64 hex characters each, concatenated in order. */
+  blocks: string;
+  computed: string;
+}
+
 /** A resumable upload in progress (migration 0007). */
 export interface ResumableUploadsTable {
   /** Random, URL-safe; the `{id}` of `/api/uploads/{id}`. */
@@ -186,6 +197,8 @@ export interface ResumableUploadsTable {
   /** The PATCH holding the upload, and until when (ISO 8601 UTC); null when free. */
   lease_token: string | null;
   lease_until: string | null;
+  /** The version a delta re-save started from; null for a tus upload (migration 0011). */
+  base_version: number | null;
 }
 
 export interface Database {
@@ -203,4 +216,5 @@ export interface Database {
   image_list_members: ImageListMembersTable;
   blob_sha512: BlobSha512Table;
   resumable_uploads: ResumableUploadsTable;
+  blob_blocks: BlobBlocksTable;
 }

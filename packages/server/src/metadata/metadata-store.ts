@@ -12,6 +12,7 @@
  */
 import type { WriteCounter } from './write-counter.js';
 import type { ImageListStore } from './image-list-store.js';
+import type { BlobBlockStore } from './blob-block-store.js';
 import type { ImageStore } from './image-store.js';
 import type { LinkStore } from './link-store.js';
 import type { QuotaStore } from './quota-store.js';
@@ -156,6 +157,8 @@ export interface MetadataStores {
   readonly imageLists: ImageListStore;
   /** Resumable uploads in progress (migration 0007). */
   readonly uploads: UploadStore;
+  /** Block lists of blobs, for delta re-saves (migration 0011). */
+  readonly blobBlocks: BlobBlockStore;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Resolves when the database accepts a write (a committed no-op update); rejects otherwise (locked, read-only, full). */

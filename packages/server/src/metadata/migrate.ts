@@ -17,6 +17,7 @@ import { resumableUploadsMigration } from './migrations/0007-resumable-uploads.j
 import { downloadLinksMigration } from './migrations/0008-download-links.js';
 import { imageListsMigration } from './migrations/0009-image-lists.js';
 import { searchIndexMigration } from './migrations/0010-search-index.js';
+import { blobBlocksMigration } from './migrations/0011-blob-blocks.js';
 import { MetadataUnavailable } from './store-errors.js';
 
 export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
@@ -31,6 +32,7 @@ export function migrationsFor(dialect: MetadataDialect): Record<string, Migratio
     '0008-download-links': downloadLinksMigration(),
     '0009-image-lists': imageListsMigration(dialect),
     '0010-search-index': searchIndexMigration(dialect),
+    '0011-blob-blocks': blobBlocksMigration(),
   };
 }
 

@@ -14,6 +14,7 @@ import type { MetadataStores } from './metadata-store.js';
 import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { createSqlGroupStore } from './sql-group-store.js';
 import { createSqlImageListStore } from './sql-image-list-store.js';
+import { createSqlBlobBlockStore } from './sql-blob-block-store.js';
 import { createSqlImageStore } from './sql-image-store.js';
 import { createSqlLinkStore } from './sql-link-store.js';
 import { createSqlQuotaStore } from './sql-quota-store.js';
@@ -74,6 +75,7 @@ export function openMetadata(url: string): OpenMetadata {
     links: createSqlLinkStore(db, dialect),
     imageLists: createSqlImageListStore(db, dialect),
     uploads: createSqlUploadStore(db),
+    blobBlocks: createSqlBlobBlockStore(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

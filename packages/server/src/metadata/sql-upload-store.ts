@@ -22,6 +22,7 @@ function toRecord(row: Selectable<ResumableUploadsTable>): UploadRecord {
     storageHandle: row.storage_handle,
     created: row.created,
     expires: row.expires,
+    baseVersion: row.base_version === null ? null : Number(row.base_version),
   };
 }
 
@@ -43,6 +44,7 @@ export function createSqlUploadStore(db: Kysely<Database>): UploadStore {
           storage_handle: upload.storageHandle,
           created: new Date().toISOString(),
           expires: upload.expires,
+          base_version: upload.baseVersion ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -22,9 +22,11 @@ export interface UploadRecord {
   readonly storageHandle: string;
   readonly created: string;
   readonly expires: string;
+  /** The version a delta re-save started from (its bytes copied in storage, migration 0011); null for a tus upload. */
+  readonly baseVersion: number | null;
 }
 
-export type NewUpload = Omit<UploadRecord, 'offset' | 'created'>;
+export type NewUpload = Omit<UploadRecord, 'offset' | 'created' | 'baseVersion'> & { readonly baseVersion?: number | null };
 
 export interface UploadStore {
   create(upload: NewUpload): Promise<UploadRecord>;

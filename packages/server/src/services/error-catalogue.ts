@@ -44,6 +44,7 @@ export const ERROR_MESSAGES = {
   UPLOAD_NOT_FOUND: 'No such upload: it finished, was cancelled or expired, or is not yours.',
   UPLOAD_OFFSET_MISMATCH: 'Upload-Offset is not where the upload stands; ask with HEAD and continue from there.',
   TUS_VERSION_UNSUPPORTED: 'This server speaks tus 1.0.0 (Tus-Resumable: 1.0.0).',
+  BLOCKS_NOT_READY: 'The block list of this version is being computed; retry in a few seconds, or upload the whole image.',
   PATCH_CHECKSUM_MISMATCH: 'The bytes of this PATCH do not match its Upload-Checksum; they were not kept, send them again.',
 } as const satisfies Record<string, string>;
 

@@ -78,6 +78,8 @@ export interface ImageTransferOptions {
   readonly quotas?: QuotaDefaults;
   /** `[images] keep_versions`; omitted or 0: every version is kept. */
   readonly keepVersions?: number;
+  /** Told after every committed upload (the block-list worker looks for work). */
+  readonly onCommitted?: () => void;
 }
 
 export type ImageTransferService = ReturnType<typeof createImageTransferService>;
@@ -176,6 +178,7 @@ export function createImageTransferService(
           },
           detect: () => probe.result(written.size),
           version: { ...(caller.kind === 'user' && { uploadedBy: caller.user.name }), keepVersions },
+          onCommitted: options.onCommitted,
         });
       } finally {
         stopProbe();

@@ -12,8 +12,12 @@
  * case); otherwise the commit hashes the stored bytes in one pass (docs/performance.md).
  * Only the user who created an upload sees it; anybody else gets the same 404 as for an upload
  * that does not exist. Expired uploads go with their bytes (blob-sweeper.ts).
+ * A delta re-save (SPEC §3 "Blocks") is an upload based on a kept version: its bytes start as
+ * that version's, copied inside the storage; writeBlock() replaces the changed blocks, and the
+ * empty PATCH at its end commits as any upload does, the announced whole sha256 checked.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { BLOCK_LIST_BYTES } from '@repoman/bytes';
 import type { ImageRecord } from '../metadata/image-store.js';
 import type { MetadataStores } from '../metadata/metadata-store.js';
 import type { UploadRecord } from '../metadata/upload-store.js';
@@ -26,12 +30,14 @@ import {
   type BlobRef,
   type BlobStore,
   type BlobWriteResult,
+  type ResumableUpload,
   type UploadSource,
 } from '../storage/index.js';
 import type { Caller } from './caller.js';
 import { requireUser } from './access.js';
 import { DiskFormatProbe, type DiskFormatResult } from './disk-format.js';
 import { imageLabel, locateImage, requireImageRight, requireWritable, type ImageRef } from './image-access.js';
+import { versionNotFound } from './image-versions.js';
 import { createQuotaService, UNLIMITED, type QuotaClaim, type QuotaDefaults } from './quotas.js';
 import { RepomanError } from './repoman-error.js';
 import type { SharedImage } from './shared-image.js';
@@ -48,6 +54,8 @@ export interface ResumableUploadOptions {
   readonly quotas?: QuotaDefaults;
   /** `[images] keep_versions`; omitted or 0: every version is kept. */
   readonly keepVersions?: number;
+  /** Told after every committed upload (the block-list worker looks for work). */
+  readonly onCommitted?: () => void;
 }
 
 export interface NewResumableUpload {
@@ -57,6 +65,17 @@ export interface NewResumableUpload {
   readonly expectedSha256: string | undefined;
   /** The raw `Upload-Metadata` header, kept for HEAD. */
   readonly metadata: string;
+  /** `Repoman-Base-Version`: start from this version's bytes, copied in storage (a delta re-save). */
+  readonly baseVersion?: number | undefined;
+}
+
+export interface BlockWrite {
+  /** `Repoman-Block-Offset`: where the block goes, a multiple of BLOCK_LIST_BYTES. */
+  readonly offset: number;
+  readonly source: UploadSource;
+  /** The body's Content-Length; null when chunked. */
+  readonly length: number | null;
+  readonly signal: AbortSignal;
 }
 
 export interface AppendRequest {
@@ -156,10 +175,32 @@ export function createResumableUploadService(
         commitBlob: (check) => blobs.openResumable(upload.storageHandle).commit(check, known),
         detect: (blob) => probeBlob(blobs, blob),
         version: { uploadedBy, keepVersions },
+        onCommitted: options.onCommitted,
       });
     } finally {
       await Promise.all(claims.map((claim) => claim.release()));
     }
+  }
+
+  /**
+   * The stored bytes of a delta re-save: version `baseVersion`'s, copied inside the storage
+   * and cut or grown to the new length. The whole image's sha256 must be announced: only it
+   * proves, at commit, that the copied and the sent bytes together are the client's image.
+   */
+  async function copyOfVersion(image: ImageRecord, request: NewResumableUpload): Promise<ResumableUpload> {
+    const version = request.baseVersion!;
+    if (request.expectedSha256 === undefined) {
+      throw new RepomanError('BAD_REQUEST', "an upload based on a version needs the whole image's sha256 in Upload-Metadata (sha256 <base64 of the hex digest>): the server checks it before the version switch");
+    }
+    const base = await images.findVersion(image.id, version);
+    if (base === undefined) throw versionNotFound(image, version);
+    if (blobs.createResumableFrom === undefined) {
+      throw new RepomanError('NOT_IMPLEMENTED', "this server's storage cannot start an upload from a version's bytes; upload the whole image");
+    }
+    return blobs.createResumableFrom(base.blobKey, request.length).catch((error: unknown) => {
+      // Dropped (and swept) meanwhile.
+      throw error instanceof BlobNotFoundError ? versionNotFound(image, version) : error;
+    });
   }
 
   return {
@@ -179,9 +220,10 @@ export function createResumableUploadService(
       const claim = await quotas.claim(owner, { bytes: request.length, images: 0, replacesImageId: image.id, keepVersions, what: `an upload of ${request.length} bytes to ${imageLabel(image)}` });
       await claim.release();
 
-      const stored = await blobs.createResumable();
+      const stored = request.baseVersion === undefined ? await blobs.createResumable() : await copyOfVersion(image, request);
       try {
         return await uploads.create({
+          baseVersion: request.baseVersion ?? null,
           id: randomBytes(16).toString('hex'),
           imageId: image.id,
           imageUuid: image.uuid,
@@ -261,6 +303,41 @@ export function createResumableUploadService(
       }
     },
 
+    /**
+     * Writes a changed block of a delta re-save at its offset (a multiple of the block size),
+     * under the upload's lease, never past its length. The upload stays complete in length; an
+     * empty PATCH at `Upload-Offset: length` commits it, hashing every byte.
+     */
+    async writeBlock(caller: Caller, id: string, request: BlockWrite): Promise<UploadState & { readonly written: number }> {
+      const upload = await ownUpload(caller, id);
+      if (upload.baseVersion === null) {
+        throw new RepomanError('CONFLICT', 'Repoman-Block-Offset writes into an upload based on a version (created with Repoman-Base-Version); append with Upload-Offset', { unreadBody: true });
+      }
+      if (request.offset % BLOCK_LIST_BYTES !== 0) {
+        throw new RepomanError('BAD_REQUEST', `Repoman-Block-Offset must be a multiple of the block size ${BLOCK_LIST_BYTES}, not ${request.offset}`, { unreadBody: true });
+      }
+      const room = upload.length - request.offset;
+      if (room < 0 || (request.length !== null && request.length > room)) {
+        throw new RepomanError('PAYLOAD_TOO_LARGE', `the upload is ${upload.length} bytes long: this block would go past its end (Upload-Length)`, { unreadBody: true });
+      }
+      const token = randomUUID();
+      if (!(await uploads.lease(upload.id, token, LEASE_TTL_MS))) {
+        throw new RepomanError('UPLOAD_OFFSET_MISMATCH', 'another PATCH of this upload is running; send this block once it has finished', { unreadBody: true });
+      }
+      const renewal = setInterval(() => void uploads.renewLease(upload.id, token, LEASE_TTL_MS).catch(() => {}), LEASE_TTL_MS / 3);
+      const expires = expiry();
+      try {
+        const stored = blobs.openResumable(upload.storageHandle);
+        const { written } = await stored.writeAt!(request.offset, request.source, { maxBytes: room, signal: request.signal }).catch((error: unknown) => {
+          throw appendError(error, request, upload);
+        });
+        return { upload: { ...upload, expires }, offset: upload.length, written };
+      } finally {
+        clearInterval(renewal);
+        await uploads.release(upload.id, token, { offset: upload.length, expires });
+      }
+    },
+
     /** Cancels an upload (tus termination): the row and the partial bytes go. */
     async cancel(caller: Caller, id: string): Promise<void> {
       const upload = await ownUpload(caller, id);
@@ -271,7 +348,7 @@ export function createResumableUploadService(
 }
 
 /** The answer for an append that failed (after the offset was recorded). */
-function appendError(error: unknown, request: AppendRequest, upload: UploadRecord): unknown {
+function appendError(error: unknown, request: Pick<AppendRequest, 'signal'>, upload: UploadRecord): unknown {
   if (error instanceof OffsetMismatchError) {
     return new RepomanError('UPLOAD_OFFSET_MISMATCH', `the upload stands at ${error.actual} bytes, not at Upload-Offset ${error.expected}; continue from ${error.actual}`, { unreadBody: true });
   }

@@ -25,6 +25,8 @@ export interface UploadCommit {
   readonly detect: (blob: BlobRef) => DiskFormatResult | Promise<DiskFormatResult>;
   /** Who uploaded, and how many versions the image keeps. */
   readonly version: NewVersionOptions;
+  /** Told once the image row names the new blob. */
+  readonly onCommitted?: (() => void) | undefined;
 }
 
 export async function commitUpload(images: ImageStore, image: ImageRecord, steps: UploadCommit): Promise<SharedImage> {
@@ -39,7 +41,10 @@ export async function commitUpload(images: ImageStore, image: ImageRecord, steps
     await steps.claimQuota?.(written.size);
   });
   const updated = await images.recordUpload(image.id, { ...blob, detected: await steps.detect(blob) }, steps.version);
-  if (updated !== undefined) return withShares(images, updated);
+  if (updated !== undefined) {
+    steps.onCommitted?.();
+    return withShares(images, updated);
+  }
   const now = await images.findById(image.id);
   if (now === undefined) throw new RepomanError('IMAGE_NOT_FOUND', `${imageLabel(image)} was deleted during the upload`);
   throw new RepomanError('IMAGE_READ_ONLY', `${imageLabel(image)} was made read-only during the upload; it was not changed`);

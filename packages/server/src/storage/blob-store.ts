@@ -164,6 +164,15 @@ export interface ResumableUpload {
 
   /** Discards the stored bytes. Idempotent; a missing upload is not an error. */
   cancel(): Promise<void>;
+
+  /**
+   * Optional (uploads made by createResumableFrom() have it): overwrites stored bytes from
+   * `offset` with `source` (a delta re-save's changed block), never past the upload's length
+   * (BlobTooLargeError once a byte would go past it). Resolves once the bytes are durable,
+   * with how many were written and their sha256. A cut source leaves some of them written: the
+   * caller writes the block again. Writes must not run at once on one upload.
+   */
+  writeAt?(offset: number, source: UploadSource, opts?: BlobWriteOptions): Promise<{ readonly written: number; readonly sha256: string }>;
 }
 
 export interface BlobStore {
@@ -172,6 +181,16 @@ export interface BlobStore {
 
   /** Starts a resumable upload (0 bytes stored); keep its handle to reopen it anywhere. */
   createResumable(): Promise<ResumableUpload>;
+
+  /**
+   * Optional fast path (fs has it; S3 does not yet): a resumable upload whose stored bytes
+   * start as a copy of the first `length` bytes of the blob under `key` (zeros past its end),
+   * made inside the storage with no byte crossing the network (fs: a reflink where the file
+   * system has them, else copy_file_range). Its offset is `length` at once; writeAt() replaces
+   * blocks, and commit() hashes every stored byte. Rejects with BlobNotFoundError when there is
+   * no blob under `key`.
+   */
+  createResumableFrom?(key: string, length: number): Promise<ResumableUpload>;
 
   /**
    * The resumable upload under `handle` (created by this store or another instance on the

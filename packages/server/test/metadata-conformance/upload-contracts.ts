@@ -1,5 +1,6 @@
 /**
- * Conformance of the resumable-upload rows (`upload-store.ts`): a row round-trips; the lease
+ * Conformance of the resumable-upload rows (`upload-store.ts`): a row round-trips (a delta
+ * re-save's with its base version); the lease
  * is exclusive — two instances racing for it, ROUNDS times, never both get it — lapses when its
  * holder stops renewing it, and only its holder records an offset; expired rows are taken by
  * exactly one of two sweeping instances, leased ones never.
@@ -27,8 +28,12 @@ export function uploadContracts(backend: MetadataBackend): void {
     'an upload row round-trips with offset 0; release records the offset only for the lease holder',
     withDatabase(backend, async ({ metadata }) => {
       const created = await metadata.uploads.create(upload('u1'));
-      assert.deepEqual({ ...created, created: '' }, { ...upload('u1', created.expires), offset: 0, created: '' });
+      assert.deepEqual({ ...created, created: '' }, { ...upload('u1', created.expires), offset: 0, created: '', baseVersion: null });
       assert.deepEqual(await metadata.uploads.find('u1'), created);
+      // A delta re-save's upload names its base version (migration 0011).
+      const based = await metadata.uploads.create({ ...upload('u2'), baseVersion: 41 });
+      assert.equal(based.baseVersion, 41);
+      assert.equal((await metadata.uploads.find('u2'))?.baseVersion, 41);
       assert.equal(await metadata.uploads.find('nope'), undefined);
 
       assert.equal(await metadata.uploads.lease('u1', 'first', 60_000), true);

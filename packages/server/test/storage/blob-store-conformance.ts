@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BlobNotFoundError, BlobTooLargeError, UploadAbortedError } from '../../src/storage/blob-errors.js';
 import type { BlobRef, BlobStore, BlobUpload } from '../../src/storage/blob-store.js';
-import { runResumableConformance } from './resumable-conformance.js';
+import { runBasedOnConformance, runResumableConformance } from './resumable-conformance.js';
 import { bytesOf, digestOf, generatedSource, sha256Of, sourceOf } from './test-sources.js';
 
 export interface BlobStoreHarness {
@@ -36,7 +36,8 @@ export interface Scenario {
 
 const MiB = 1024 * 1024;
 
-export function runBlobStoreConformance(name: string, makeStore: () => Promise<BlobStoreHarness>): void {
+/** `basedOn`: the driver has createResumableFrom (uploads based on a blob, for delta re-saves). */
+export function runBlobStoreConformance(name: string, makeStore: () => Promise<BlobStoreHarness>, options: { basedOn?: boolean } = {}): void {
   const test = (title: string, body: (s: Scenario) => Promise<void>): void => {
     it(title, async () => {
       const harness = await makeStore();
@@ -317,6 +318,7 @@ export function runBlobStoreConformance(name: string, makeStore: () => Promise<B
     });
 
     runResumableConformance(test);
+    if (options.basedOn === true) runBasedOnConformance(test);
   });
 }
 

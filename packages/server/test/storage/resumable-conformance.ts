@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { AppendDigestError, BlobNotFoundError, OffsetMismatchError, UploadAbortedError } from '../../src/storage/blob-errors.js';
+import { AppendDigestError, BlobNotFoundError, BlobTooLargeError, OffsetMismatchError, UploadAbortedError } from '../../src/storage/blob-errors.js';
 import type { Scenario } from './blob-store-conformance.js';
 import { bytesOf, sha256Of, sourceOf } from './test-sources.js';
 
@@ -149,5 +149,42 @@ export function runResumableConformance(test: Test): void {
     assert.equal(await restarted.openResumable(upload.handle).offset(), 26);
     await upload.cancel();
     await restarted.close();
+  });
+}
+
+/**
+ * Uploads based on a blob (delta re-saves): the stored bytes start as the base's, cut or
+ * extended with zeros to the new length, with no byte read through the process; writeAt()
+ * replaces blocks (from another instance too) but never writes past the length; commit hashes
+ * every byte; the base blob is untouched. Run for the drivers that have createResumableFrom.
+ */
+export function runBasedOnConformance(test: Test): void {
+  test('based on a blob: a copy of the base, grown with zeros, blocks replaced from any instance, committed whole; the base unchanged', async ({ store, harness, put, track }) => {
+    const base = randomBytes(19 * MiB + 333);
+    const baseRef = await put(base);
+    const upload = await store.createResumableFrom!(baseRef.key, 25 * MiB);
+    assert.equal(await upload.offset(), 25 * MiB, 'every byte is there at once');
+    const block = randomBytes(8 * MiB);
+    assert.deepEqual(await upload.writeAt!(8 * MiB, sourceOf(block)), { written: 8 * MiB, sha256: sha256Of(block) });
+    const other = await harness.reopen();
+    await assert.rejects(other.openResumable(upload.handle).writeAt!(24 * MiB, sourceOf(randomBytes(MiB + 1))), BlobTooLargeError, 'never past the length');
+    assert.equal(await other.openResumable(upload.handle).offset(), 25 * MiB);
+    const tail = randomBytes(MiB);
+    await other.openResumable(upload.handle).writeAt!(24 * MiB, sourceOf(tail));
+    const expected = Buffer.concat([base.subarray(0, 8 * MiB), block, base.subarray(16 * MiB), Buffer.alloc(24 * MiB - base.length), tail]);
+    const ref = track(await other.openResumable(upload.handle).commit());
+    assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: expected.length, sha256: sha256Of(expected) });
+    assert.deepEqual(await bytesOf(await store.read(ref.key)), expected);
+    assert.deepEqual(await bytesOf(await store.read(baseRef.key)), base, 'the base is untouched');
+    await other.close();
+  });
+
+  test('based on a blob: a shorter length cuts the copy; an unknown base is BlobNotFoundError and leaves nothing', async ({ store, put, track }) => {
+    const base = randomBytes(3 * MiB);
+    const baseRef = await put(base);
+    const upload = await store.createResumableFrom!(baseRef.key, MiB + 5);
+    const ref = track(await upload.commit());
+    assert.deepEqual(await bytesOf(await store.read(ref.key)), base.subarray(0, MiB + 5));
+    await assert.rejects(store.createResumableFrom!(`blobs/sha256/00/${'0'.repeat(64)}`, 10), BlobNotFoundError);
   });
 }

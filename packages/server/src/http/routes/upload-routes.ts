@@ -9,7 +9,10 @@
  * answer carries `Tus-Resumable: 1.0.0`; a request for another version is 412. The headers are
  * parsed here and nothing else: the service decides (services/resumable-uploads.ts). A PATCH's
  * body is handled as a PUT's (streamed-body.ts): straight from the socket, 408 when idle, and
- * the connection closed after an answer given before the body was read.
+ * the connection closed after an answer given before the body was read. A delta re-save (SPEC §3
+ * "Blocks") adds `Repoman-Base-Version: n` to the creation (the upload starts as version n's
+ * bytes) and sends changed blocks as PATCHes with `Repoman-Block-Offset` instead of
+ * `Upload-Offset`; an empty PATCH at `Upload-Offset: <Upload-Length>` commits it.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RepomanError } from '../../services/repoman-error.js';
@@ -74,10 +77,11 @@ async function create(context: RouteContext, request: FastifyRequest<{ Params: I
     throw new RepomanError('BAD_REQUEST', deferred ? 'Upload-Defer-Length is not supported: send Upload-Length' : 'send the size of the image in Upload-Length');
   }
   const metadata = header(request, 'upload-metadata') ?? '';
+  const base = header(request, 'repoman-base-version');
   const upload = await context.uploads.create(
     request.caller,
     { owner: request.params.owner, name: request.params.image },
-    { length: byteCount(length, 'Upload-Length'), expectedSha256: sha256Of(parseMetadata(metadata)), metadata },
+    { length: byteCount(length, 'Upload-Length'), expectedSha256: sha256Of(parseMetadata(metadata)), metadata, baseVersion: base === undefined ? undefined : versionNumber(base) },
   );
   return reply
     .status(201)
@@ -102,6 +106,8 @@ async function append(context: RouteContext, request: UploadRequest, reply: Fast
   if (type !== PATCH_TYPE) {
     throw new RepomanError('UNSUPPORTED_MEDIA_TYPE', `a PATCH sends Content-Type: ${PATCH_TYPE}, not ${type ?? 'none'}`, { unreadBody: true });
   }
+  const blockOffset = header(request, 'repoman-block-offset');
+  if (blockOffset !== undefined) return writeBlock(context, request, reply, byteCount(blockOffset, 'Repoman-Block-Offset'));
   const offsetHeader = header(request, 'upload-offset');
   if (offsetHeader === undefined) throw new RepomanError('BAD_REQUEST', 'send Upload-Offset: where these bytes go (ask with HEAD)', { unreadBody: true });
   const offset = byteCount(offsetHeader, 'Upload-Offset');
@@ -134,6 +140,36 @@ async function append(context: RouteContext, request: UploadRequest, reply: Fast
   } finally {
     body.stop();
   }
+}
+
+/** A changed block of a delta re-save, written at its offset (the upload's length is unchanged). */
+async function writeBlock(context: RouteContext, request: UploadRequest, reply: FastifyReply, offset: number): Promise<FastifyReply> {
+  const contentLength = header(request, 'content-length');
+  const body = streamedBody(request, reply, context.config.limits.idle_timeout, 'send this block again');
+  try {
+    const result = await context.uploads.writeBlock(request.caller, request.params.id, {
+      offset,
+      source: body.source,
+      length: contentLength === undefined ? null : Number(contentLength),
+      signal: body.signal,
+    });
+    // The bytes a delta re-save really sent, for operators (and the proof that only blocks go).
+    request.log.info({ upload: request.params.id, offset, bytes: result.written }, 'delta block written');
+    return await reply
+      .status(204)
+      .header('upload-offset', String(result.offset))
+      .header('upload-expires', new Date(result.upload.expires).toUTCString())
+      .send();
+  } finally {
+    body.stop();
+  }
+}
+
+/** `Repoman-Base-Version`: a version number (1 or more), else 400. */
+function versionNumber(value: string): number {
+  const number = byteCount(value, 'Repoman-Base-Version');
+  if (number < 1) throw new RepomanError('BAD_REQUEST', 'Repoman-Base-Version is a version number from GET …/versions (1 or more)');
+  return number;
 }
 
 /** A non-negative integer header, else 400 naming it. */

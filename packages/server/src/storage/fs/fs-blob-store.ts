@@ -126,6 +126,14 @@ export class FsBlobStore implements BlobStore {
     return FsResumableUpload.create(randomUUID(), this.#resumableContext);
   }
 
+  async createResumableFrom(key: string, length: number): Promise<ResumableUpload> {
+    const path = this.#pathOf(key);
+    if (path === null) throw new BlobNotFoundError(key);
+    const handle = randomUUID();
+    // Copied under uploads/ (swept by age if the server dies meanwhile), then renamed whole.
+    return FsResumableUpload.createFrom(handle, this.#resumableContext, { key, path }, join(this.#uploadsDir, handle), length);
+  }
+
   openResumable(handle: string): ResumableUpload {
     return new FsResumableUpload(handle, this.#resumableContext);
   }

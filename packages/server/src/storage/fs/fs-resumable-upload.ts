@@ -5,14 +5,15 @@
 // is wrong is truncated away. The directory is not
 // swept by age (sweepUploads looks in `uploads/` only): the metadata row that owns the upload cancels it when
 // it expires. commit() hashes the file in one pass and renames it to its content address, as
-// a one-shot upload does (publishTempFile).
+// a one-shot upload does (publishTempFile). An upload based on a blob (a delta re-save,
+// createFrom) starts as a kernel-made copy of it, and writeAt() overwrites its changed blocks.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { copyFile, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackgroundSha256 } from '@repoman/bytes';
 import { AppendDigestError, BlobNotFoundError, OffsetMismatchError } from '../blob-errors.js';
-import type { AppendOptions, BlobRef, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
+import type { AppendOptions, BlobRef, BlobWriteOptions, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
 import type { BufferPool } from '../buffer-pool.js';
 import { ingestStream } from '../ingest-stream.js';
 import { publishTempFile } from './fs-blob-upload.js';
@@ -47,6 +48,35 @@ export class FsResumableUpload implements ResumableUpload {
     return upload;
   }
 
+  /**
+   * Creates the file of an upload based on a blob: a copy of it made by the kernel
+   * (`COPYFILE_FICLONE`: a reflink where the file system has them, else libuv's
+   * copy_file_range, so no byte passes through this process), cut or extended (sparse) to
+   * `length`, made durable under `tempPath`, then renamed into place whole.
+   */
+  static async createFrom(handle: string, context: FsResumableContext, base: { key: string; path: string }, tempPath: string, length: number): Promise<FsResumableUpload> {
+    const upload = new FsResumableUpload(handle, context);
+    try {
+      await copyFile(base.path, tempPath, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(base.key);
+        throw error;
+      });
+      const file = await open(tempPath, 'r+');
+      try {
+        await file.chmod(0o600);
+        await file.truncate(length);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(tempPath, upload.#existingPath());
+    } catch (error) {
+      await rm(tempPath, { force: true });
+      throw error;
+    }
+    return upload;
+  }
+
   async offset(): Promise<number> {
     const info = await stat(this.#existingPath()).catch(this.#ifMissing);
     return info.size;
@@ -74,6 +104,26 @@ export class FsResumableUpload implements ResumableUpload {
         await file.sync();
       }
       return { offset: position, sha256 };
+    } finally {
+      await file.close();
+    }
+  }
+
+  async writeAt(offset: number, source: UploadSource, opts: BlobWriteOptions = {}): Promise<{ written: number; sha256: string }> {
+    const file = await open(this.#existingPath(), 'r+').catch(this.#ifMissing);
+    try {
+      const { size } = await file.stat();
+      if (offset > size) throw new OffsetMismatchError(offset, size);
+      let position = offset;
+      try {
+        const { sha256 } = await ingestStream(source, async (batch) => {
+          await writeAll(file, batch, position);
+          position += batch.length;
+        }, { ...opts, maxBytes: Math.min(opts.maxBytes ?? Infinity, size - offset), batchBytes: this.context.batchBytes, hashing: this.context.hashing });
+        return { written: position - offset, sha256 };
+      } finally {
+        await file.sync();
+      }
     } finally {
       await file.close();
     }

@@ -41,7 +41,7 @@ runBlobStoreConformance('fs', async () => {
     listAllArtifacts: () => filesUnder(root),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
-});
+}, { basedOn: true });
 
 describe('fs blob store on disk', () => {
   it('stores a blob at blobs/sha256/<ab>/<digest> with mode 0600 in 0700 directories', async () => {
