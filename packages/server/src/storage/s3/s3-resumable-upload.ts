@@ -249,8 +249,8 @@ export class S3ResumableUpload implements ResumableUpload {
 
 /**
  * The end of every resumable commit: hashes the completed object `whole` in one GET (unless
- * the caller `known`s its size and sha256), lets `check` refuse it, then copies it server-side
- * to its content address. The caller deletes `whole` afterwards.
+ * the caller knows its size and sha256: `known`), lets `check` refuse it, then copies it
+ * server-side to its content address. The caller deletes `whole` afterwards.
  */
 export async function publishObject(
   context: Pick<S3ResumableContext, 'client' | 'bucket' | 'copy'>,
