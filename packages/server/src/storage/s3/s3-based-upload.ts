@@ -153,21 +153,28 @@ export class S3BasedUpload implements ResumableUpload {
   }
 
   async commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef> {
+    const { key } = this.#existing();
+    const parts = await this.#parts();
+    // 'completed': a commit that failed after completing (in the hash pass, the copy) goes on from there.
+    if (parts !== 'completed') await this.#complete(parts);
+    const ref = await publishObject(this.context, key, check, known);
+    await this.context.client.send(new DeleteObjectCommand({ Bucket: this.context.bucket, Key: key }));
+    return ref;
+  }
+
+  /** Turns the parts into the object `resumable/<uuid>`. */
+  async #complete(parts: CompletedPart[]): Promise<void> {
     const { key, length, uploadId } = this.#existing();
     const { client, bucket } = this.context;
-    const parts = await this.#parts();
     if (length === 0) {
       // S3 completes no multipart upload without a part: the empty object stands for it.
       await this.#abort();
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.alloc(0), ContentLength: 0 }));
-    } else {
-      const blocks = Math.ceil(length / this.context.blockBytes);
-      if (parts.length !== blocks) throw new Error(`upload ${this.handle}: S3 holds ${parts.length} of its ${blocks} parts`);
-      await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      return;
     }
-    const ref = await publishObject(this.context, key, check, known);
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    return ref;
+    const blocks = Math.ceil(length / this.context.blockBytes);
+    if (parts.length !== blocks) throw new Error(`upload ${this.handle}: S3 holds ${parts.length} of its ${blocks} parts`);
+    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
   }
 
   async cancel(): Promise<void> {
@@ -184,8 +191,11 @@ export class S3BasedUpload implements ResumableUpload {
     return this.#names;
   }
 
-  /** The parts S3 holds, in order; BlobNotFoundError once the multipart upload is gone. */
-  async #parts(): Promise<CompletedPart[]> {
+  /**
+   * The parts S3 holds, in order, or 'completed' when a commit completed them and failed
+   * afterwards (the object is there, whole); BlobNotFoundError once the upload is gone.
+   */
+  async #parts(): Promise<CompletedPart[] | 'completed'> {
     const { key, uploadId } = this.#existing();
     const parts: CompletedPart[] = [];
     let PartNumberMarker: string | undefined;
@@ -198,10 +208,23 @@ export class S3BasedUpload implements ResumableUpload {
       }
     } catch (error) {
       // Ceph RGW answers NoSuchKey for a finished or aborted upload; S3, NoSuchUpload.
-      if (isNoSuchUpload(error) || isNoSuchKey(error)) throw new BlobNotFoundError(this.handle);
-      throw error;
+      if (!isNoSuchUpload(error) && !isNoSuchKey(error)) throw error;
+      if (await this.#completedObject()) return 'completed';
+      throw new BlobNotFoundError(this.handle);
     }
     return parts.sort((x, y) => (x.PartNumber ?? 0) - (y.PartNumber ?? 0));
+  }
+
+  /** Whether the completed object is there with every byte (a commit got that far). */
+  async #completedObject(): Promise<boolean> {
+    const { key, length } = this.#existing();
+    try {
+      const head = await this.context.client.send(new HeadObjectCommand({ Bucket: this.context.bucket, Key: key }));
+      return head.ContentLength === length;
+    } catch (error) {
+      if (isNoSuchKey(error)) return false;
+      throw error;
+    }
   }
 
   async #abort(): Promise<void> {

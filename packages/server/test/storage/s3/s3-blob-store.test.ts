@@ -88,6 +88,32 @@ if (rgw === null) {
       }
     });
 
+    it('a delta commit that failed after completing the multipart upload (a storage fault) succeeds when tried again', async () => {
+      const bucket = freshBucket();
+      const store = await open(bucket);
+      try {
+        const base = randomBytes(9 * MiB);
+        const upload = await store.createUpload();
+        await upload.write(sourceOf(base));
+        const baseRef = await upload.commit();
+        const based = await store.createResumableFrom(baseRef.key, base.length);
+        const block = randomBytes(8 * MiB);
+        await based.writeAt!(0, sourceOf(block));
+        const fault = Object.assign(new Error('connection reset by S3'), { code: 'ECONNRESET' });
+        await assert.rejects(based.commit(() => Promise.reject(fault)), /connection reset/);
+        const again = store.openResumable(based.handle);
+        assert.equal(await again.offset(), base.length);
+        const ref = await again.commit();
+        assert.equal(ref.sha256, sha256Of(Buffer.concat([block, base.subarray(8 * MiB)])));
+        await store.delete(ref.key);
+        await store.delete(baseRef.key);
+        assert.deepEqual(await artifactsIn(client, bucket), []);
+      } finally {
+        await removeBucket(client, bucket);
+        await store.close();
+      }
+    });
+
     it('streams 128 MiB as 16 MiB parts with explicit lengths, resident memory growing by less than 64 MiB', async () => {
       const bucket = freshBucket();
       const store = await open(bucket, { partBytes: 16 * MiB });
