@@ -9,7 +9,8 @@
 // whole state is the multipart upload itself: writeAt() replaces parts with UploadPart, and
 // commit() asks ListParts for them, so any instance continues the upload. The handle is
 // `based <uuid> <length> <multipart upload id>`. commit() completes the multipart upload, then
-// hashes and publishes the object as any resumable commit does (publishObject).
+// hashes and publishes the object as any resumable commit does (publishObject); a commit that
+// failed after the completion finds the completed object and goes on from there.
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,
