@@ -6,12 +6,15 @@
 // are listed and a rollback brings the first bytes back. Then, with curl, one delta upload is
 // created on one instance, takes its block through the other and commits on the first (the
 // upload's state lives in S3 and the database only), a block shorter than 8 MiB that is not
-// the last is a 400, and a delta whose announced sha256 is wrong is 422 with the image unchanged.
+// the last is a 400, and a delta whose announced sha256 is wrong is 422 with the image unchanged
+// and nothing of the upload left in the bucket.
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createS3Client } from '../../../server/src/storage/s3/s3-client.js';
 import { curl, type CurlResult } from '../../../server/test/helpers/curl.js';
 import { startRepository, type Repository } from '../../../server/test/helpers/repository-process.js';
 import { CEPH_PACKAGES, POSTGRES_PACKAGES, startCephRgw, startPostgres, type CephRgw, type Postgres } from '../../../server/test/helpers/test-services.js';
@@ -141,5 +144,19 @@ describe('repoman delta re-saves on Ceph RGW and PostgreSQL, two server instance
     assert.equal(sha256(await downloadVia(a, 'disk.img')), sha256(third));
     assert.equal((on(a, '/api/images/disk.img').json as { version: number }).version, before);
     assert.equal(on(a, liar, [...tus, '-I']).status, 404, 'the refused upload is gone');
+    assert.deepEqual(await leftInS3(), { objects: [], multipartUploads: [] }, 'and nothing of it, nor of the others, is left in S3');
   });
+
+  /** What the bucket holds besides committed blobs: objects and multipart uploads of uploads. */
+  async function leftInS3(): Promise<{ objects: string[]; multipartUploads: string[] }> {
+    const client = createS3Client({ ...ceph!, forcePathStyle: true });
+    try {
+      const Bucket = 'repoman-delta';
+      const objects = ((await client.send(new ListObjectsV2Command({ Bucket }))).Contents ?? []).map((object) => object.Key ?? '').filter((key) => !key.startsWith('blobs/'));
+      const multipartUploads = ((await client.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? []).map((upload) => upload.Key ?? '');
+      return { objects, multipartUploads };
+    } finally {
+      client.destroy();
+    }
+  }
 });
