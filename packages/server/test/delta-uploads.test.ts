@@ -5,11 +5,13 @@
  * version after the whole sha256 is verified (422 and nothing changed when it differs), for a
  * grown or a shrunk image alike. Bad input: no announced sha256, a version not kept, an offset
  * off a block boundary or past the end, a block write into a plain tus upload, someone else's
- * upload: each a 4xx, the image unchanged.
+ * upload: each a 4xx, the image unchanged. A storage that cannot base an upload: 501, clients
+ * upload the whole image.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { UnsupportedUploadError, type BlobStore } from '../src/storage/index.js';
 import { createWithBytes, putBytes, sha256Hex } from './helpers/image-helpers.js';
 import { createTestApp, errorOf, type TestApp } from './helpers/test-app.js';
 
@@ -113,4 +115,35 @@ test('bad input is a 4xx and changes nothing', async () => {
   assert.equal((await finish(upload, first.length)).statusCode, 204);
   assert.deepEqual(await download('bad.img'), first);
   assert.equal((await putBytes(t, BOB, '/api/images/raw/bad.img', 'still writable')).statusCode, 200);
+});
+
+test('a storage that cannot base an upload answers 501 NOT_IMPLEMENTED (clients upload whole), the image unchanged', async () => {
+  /** The store with createResumableFrom replaced (undefined: a driver without the fast path). */
+  const withBasedOn = (blobs: BlobStore, createResumableFrom: BlobStore['createResumableFrom']): BlobStore =>
+    new Proxy(blobs, {
+      get: (target, property) => {
+        if (property === 'createResumableFrom') return createResumableFrom;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  const tooLarge = () => Promise.reject(new UnsupportedUploadError('an upload based on a blob holds at most 10000 blocks of 8388608 bytes on S3'));
+  for (const createResumableFrom of [undefined, tooLarge]) {
+    const app = await createTestApp({ wrapBlobs: (blobs) => withBasedOn(blobs, createResumableFrom) });
+    try {
+      await app.addUser('bob', BOB);
+      const first = randomBytes(BLOCK + 1);
+      await createWithBytes(app, BOB, 'bob', 'big.img', first);
+      const created = await app.request('POST', '/api/images/big.img/uploads', {
+        dn: BOB,
+        headers: { ...TUS, 'upload-length': String(first.length), 'upload-metadata': metadataOf(first), 'repoman-base-version': '1' },
+      });
+      assert.equal(created.statusCode, 501, created.body);
+      assert.equal(errorOf(created).code, 'NOT_IMPLEMENTED');
+      assert.match(errorOf(created).message, /upload the whole image/);
+      assert.deepEqual((await app.request('GET', '/api/images/raw/big.img', { dn: BOB })).rawPayload, first);
+    } finally {
+      await app.close();
+    }
+  }
 });

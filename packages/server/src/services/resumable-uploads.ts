@@ -25,7 +25,9 @@ import {
   AppendDigestError,
   BlobNotFoundError,
   BlobTooLargeError,
+  BlockBoundaryError,
   OffsetMismatchError,
+  UnsupportedUploadError,
   UploadAbortedError,
   type BlobRef,
   type BlobStore,
@@ -199,7 +201,9 @@ export function createResumableUploadService(
     }
     return blobs.createResumableFrom(base.blobKey, request.length).catch((error: unknown) => {
       // Dropped (and swept) meanwhile.
-      throw error instanceof BlobNotFoundError ? versionNotFound(image, version) : error;
+      if (error instanceof BlobNotFoundError) throw versionNotFound(image, version);
+      if (error instanceof UnsupportedUploadError) throw new RepomanError('NOT_IMPLEMENTED', `${error.message}; upload the whole image`);
+      throw error;
     });
   }
 
@@ -355,6 +359,9 @@ function appendError(error: unknown, request: Pick<AppendRequest, 'signal'>, upl
   if (error instanceof BlobNotFoundError) return notFound(upload.id);
   if (error instanceof AppendDigestError) {
     return new RepomanError('PATCH_CHECKSUM_MISMATCH', `the bytes of this PATCH have sha256 ${error.actual}, not the ${error.expected} of Upload-Checksum; they were not kept, send them again`);
+  }
+  if (error instanceof BlockBoundaryError) {
+    return new RepomanError('BAD_REQUEST', `a block is replaced whole: send the ${error.blockBytes} bytes from Repoman-Block-Offset (fewer only for the image's last block); the block was not changed`, { unreadBody: true });
   }
   if (error instanceof BlobTooLargeError) {
     return new RepomanError('PAYLOAD_TOO_LARGE', `the upload is ${upload.length} bytes long: this PATCH went past its end (Upload-Length); the bytes up to it were kept`, { unreadBody: true });

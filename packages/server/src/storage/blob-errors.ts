@@ -65,3 +65,23 @@ export class AppendDigestError extends BlobStoreError {
     super(`the appended bytes have sha256 ${actual}, not ${expected}`);
   }
 }
+
+/**
+ * A write into an upload based on a blob that does not cover whole blocks: a store whose
+ * stored bytes are a list of blocks (S3: one multipart part per block) replaces a block only
+ * whole, so a write starts on a block boundary and ends on one or at the upload's end.
+ */
+export class BlockBoundaryError extends BlobStoreError {
+  readonly code = 'BLOCK_BOUNDARY';
+  override readonly name = 'BlockBoundaryError';
+
+  constructor(readonly blockBytes: number) {
+    super(`this store replaces whole blocks of ${blockBytes} bytes: a write starts on a block boundary and ends on one or at the upload's end`);
+  }
+}
+
+/** The store cannot make this upload the way it was asked (S3: a delta upload of more blocks than parts). */
+export class UnsupportedUploadError extends BlobStoreError {
+  readonly code = 'UNSUPPORTED_UPLOAD';
+  override readonly name = 'UnsupportedUploadError';
+}

@@ -170,7 +170,9 @@ export interface ResumableUpload {
    * `offset` with `source` (a delta re-save's changed block), never past the upload's length
    * (BlobTooLargeError once a byte would go past it). Resolves once the bytes are durable,
    * with how many were written and their sha256. A cut source leaves some of them written: the
-   * caller writes the block again. Writes must not run at once on one upload.
+   * caller writes the block again. Writes must not run at once on one upload. A store that
+   * keeps blocks as units (S3: a part per 8 MiB block) takes only whole blocks, from a block
+   * boundary to one or to the upload's end, and rejects anything else with BlockBoundaryError.
    */
   writeAt?(offset: number, source: UploadSource, opts?: BlobWriteOptions): Promise<{ readonly written: number; readonly sha256: string }>;
 }
@@ -183,12 +185,14 @@ export interface BlobStore {
   createResumable(): Promise<ResumableUpload>;
 
   /**
-   * Optional fast path (fs has it; S3 does not yet): a resumable upload whose stored bytes
-   * start as a copy of the first `length` bytes of the blob under `key` (zeros past its end),
-   * made inside the storage with no byte crossing the network (fs: a reflink where the file
-   * system has them, else copy_file_range). Its offset is `length` at once; writeAt() replaces
-   * blocks, and commit() hashes every stored byte. Rejects with BlobNotFoundError when there is
-   * no blob under `key`.
+   * Optional fast path (fs and S3 have it): a resumable upload whose stored bytes start as a
+   * copy of the first `length` bytes of the blob under `key` (zeros past its end), made inside
+   * the storage with no byte crossing the network (fs: a reflink where the file system has
+   * them, else copy_file_range; S3: UploadPartCopy, one part per block). Its offset is
+   * `length` at once; writeAt() replaces blocks, and commit() hashes every stored byte.
+   * Rejects with BlobNotFoundError when there is no blob under `key`, and with
+   * UnsupportedUploadError when the store cannot base an upload of that length (S3: more
+   * than 10,000 blocks): the caller then takes the whole image.
    */
   createResumableFrom?(key: string, length: number): Promise<ResumableUpload>;
 

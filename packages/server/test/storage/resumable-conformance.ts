@@ -187,4 +187,93 @@ export function runBasedOnConformance(test: Test): void {
     assert.deepEqual(await bytesOf(await store.read(ref.key)), base.subarray(0, MiB + 5));
     await assert.rejects(store.createResumableFrom!(`blobs/sha256/00/${'0'.repeat(64)}`, 10), BlobNotFoundError);
   });
+
+  test('based on a blob: shrunk across blocks, a block rewritten twice, untouched blocks are the base; the base unchanged', async ({ store, harness, put, track }) => {
+    const base = randomBytes(27 * MiB + 5);
+    const baseRef = await put(base);
+    const length = 17 * MiB + 9; // blocks 0 and 1 whole, block 2 cut short
+    const upload = await store.createResumableFrom!(baseRef.key, length);
+    const other = await harness.reopen();
+    const first = randomBytes(8 * MiB);
+    const second = randomBytes(8 * MiB);
+    await upload.writeAt!(8 * MiB, sourceOf(first));
+    assert.deepEqual(await other.openResumable(upload.handle).writeAt!(8 * MiB, sourceOf(second)), { written: 8 * MiB, sha256: sha256Of(second) }, 'the second write wins, from another instance');
+    const last = randomBytes(MiB + 9);
+    await other.openResumable(upload.handle).writeAt!(16 * MiB, sourceOf(last));
+    const expected = Buffer.concat([base.subarray(0, 8 * MiB), second, last]);
+    const ref = track(await (await harness.reopen()).openResumable(upload.handle).commit());
+    assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: length, sha256: sha256Of(expected) });
+    assert.deepEqual(await bytesOf(await store.read(ref.key)), expected);
+    assert.deepEqual(await bytesOf(await store.read(baseRef.key)), base, 'the base is untouched');
+    await other.close();
+  });
+
+  test('based on a blob: untouched, the copy is the base byte for byte (its key); a base of 0 bytes grows into zeros; a length of 0 is the empty blob', async ({ store, put, track }) => {
+    const base = randomBytes(17 * MiB + 1);
+    const baseRef = await put(base);
+    const same = track(await (await store.createResumableFrom!(baseRef.key, base.length)).commit());
+    assert.deepEqual(same, baseRef, 'the same bytes: the same key, size and sha256');
+
+    const emptyRef = await put('');
+    const grown = await store.createResumableFrom!(emptyRef.key, 9 * MiB + 3);
+    assert.equal(await grown.offset(), 9 * MiB + 3);
+    const zeros = track(await grown.commit());
+    assert.deepEqual({ size: zeros.size, sha256: zeros.sha256 }, { size: 9 * MiB + 3, sha256: sha256Of(Buffer.alloc(9 * MiB + 3)) });
+
+    const nothing = await store.createResumableFrom!(baseRef.key, 0);
+    assert.equal(await nothing.offset(), 0);
+    await nothing.append(0, sourceOf(''));
+    const empty = track(await nothing.commit());
+    assert.deepEqual({ size: empty.size, sha256: empty.sha256 }, { size: 0, sha256: sha256Of('') });
+  });
+
+  test('based on a blob: a writeAt cut mid-way is rejected, the block written again lands whole', async ({ store, harness, put, track }) => {
+    const base = randomBytes(24 * MiB);
+    const baseRef = await put(base);
+    const upload = await store.createResumableFrom!(baseRef.key, base.length);
+    const blocks = randomBytes(16 * MiB);
+    const cut = new PassThrough();
+    const writing = upload.writeAt!(0, cut);
+    // A block and a half arrive, then the connection dies.
+    for (let at = 0; at < 12 * MiB; at += MiB) {
+      if (!cut.write(blocks.subarray(at, at + MiB))) await new Promise((resolve) => cut.once('drain', resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    cut.destroy(new Error('connection reset'));
+    await assert.rejects(writing, UploadAbortedError);
+    const restarted = await harness.reopen();
+    const resumed = restarted.openResumable(upload.handle);
+    assert.equal(await resumed.offset(), base.length, 'still every byte');
+    await resumed.writeAt!(0, sourceOf(blocks));
+    const ref = track(await resumed.commit());
+    assert.equal(ref.sha256, sha256Of(Buffer.concat([blocks, base.subarray(16 * MiB)])));
+    await restarted.close();
+  });
+
+  test('based on a blob: a commit whose check refuses the digest publishes nothing; cancel leaves nothing, and is idempotent', async ({ store, put }) => {
+    const base = randomBytes(10 * MiB);
+    const baseRef = await put(base);
+    const refused = await store.createResumableFrom!(baseRef.key, 12 * MiB);
+    const block = randomBytes(4 * MiB);
+    await refused.writeAt!(8 * MiB, sourceOf(block));
+    const content = Buffer.concat([base.subarray(0, 8 * MiB), block]);
+    await assert.rejects(
+      refused.commit(async (written) => {
+        assert.deepEqual(written, { size: content.length, sha256: sha256Of(content) });
+        throw new Error('not the announced digest');
+      }),
+      /not the announced digest/,
+    );
+    assert.equal(await store.stat(`blobs/sha256/${sha256Of(content).slice(0, 2)}/${sha256Of(content)}`), null, 'nothing published');
+    await refused.cancel();
+
+    const cancelled = await store.createResumableFrom!(baseRef.key, 20 * MiB);
+    await cancelled.writeAt!(0, sourceOf(randomBytes(8 * MiB)));
+    await cancelled.cancel();
+    await cancelled.cancel();
+    await assert.rejects(cancelled.offset(), BlobNotFoundError);
+    await assert.rejects(cancelled.writeAt!(0, sourceOf(randomBytes(8 * MiB))), BlobNotFoundError);
+    await assert.rejects(cancelled.commit(), BlobNotFoundError);
+    assert.deepEqual(await bytesOf(await store.read(baseRef.key)), base, 'the base is untouched');
+  });
 }

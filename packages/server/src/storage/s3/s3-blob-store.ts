@@ -1,7 +1,8 @@
 // The S3 driver of the blob store, for any S3-compatible object store (AWS S3, Ceph RGW,
 // MinIO). One bucket holds `blobs/sha256/ab/<digest>` (committed, content-addressed, the same
 // layout as the filesystem driver), `uploads/<uuid>` (temporary objects and unfinished
-// multipart uploads, see s3-blob-upload.ts) and `resumable/` (s3-resumable-upload.ts). Reads are single GetObject requests, ranged when
+// multipart uploads, see s3-blob-upload.ts) and `resumable/` (s3-resumable-upload.ts; a delta
+// re-save's, based on a blob, s3-based-upload.ts). Reads are single GetObject requests, ranged when
 // asked: once S3 has answered, the response streams the object as it was, even if it is
 // deleted or overwritten meanwhile (Ceph RGW keeps the old data for rgw_gc_obj_min_wait, 2 h
 // by default). The bucket is created when missing; it must not have versioning enabled, or
@@ -19,9 +20,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { BLOCK_LIST_BYTES } from '@repoman/bytes';
 import { BlobNotFoundError } from '../blob-errors.js';
 import { BLOB_KEY_PREFIX, digestOfBlobKey } from '../blob-key.js';
 import type { BlobStat, BlobStore, BlobUpload, ByteRange, ResumableUpload } from '../blob-store.js';
+import { S3BasedUpload } from './s3-based-upload.js';
 import { S3BlobUpload } from './s3-blob-upload.js';
 import { S3ResumableUpload } from './s3-resumable-upload.js';
 import { isBucketOwnedByUs, isInvalidRange, isNoSuchBucket, isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
@@ -97,12 +100,18 @@ export class S3BlobStore implements BlobStore {
     return S3ResumableUpload.create(this.#resumableContext);
   }
 
+  /** A delta re-save's upload: one part per block, copied inside S3 (s3-based-upload.ts). */
+  async createResumableFrom(key: string, length: number): Promise<ResumableUpload> {
+    if (digestOfBlobKey(key) === null) throw new BlobNotFoundError(key);
+    return S3BasedUpload.create(this.#resumableContext, key, length);
+  }
+
   openResumable(handle: string): ResumableUpload {
-    return new S3ResumableUpload(handle, this.#resumableContext);
+    return S3BasedUpload.owns(handle) ? new S3BasedUpload(handle, this.#resumableContext) : new S3ResumableUpload(handle, this.#resumableContext);
   }
 
   get #resumableContext() {
-    return { client: this.client, bucket: this.bucket, partBytes: this.#partBytes, copy: this.#copy };
+    return { client: this.client, bucket: this.bucket, partBytes: this.#partBytes, copy: this.#copy, blockBytes: BLOCK_LIST_BYTES };
   }
 
   async stat(key: string): Promise<BlobStat | null> {

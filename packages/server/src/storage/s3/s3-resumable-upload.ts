@@ -152,25 +152,9 @@ export class S3ResumableUpload implements ResumableUpload {
       // Parts numbered past these (an undone append's) are dropped by the completion.
       await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     }
-    const { size, sha256 } = known ?? (await this.#hash(whole));
-    await check?.({ size, sha256 });
-    const blobKey = blobKeyForDigest(sha256);
-    await serverSideCopy(client, bucket, whole, blobKey, size, this.context.copy);
+    const ref = await publishObject(this.context, whole, check, known);
     await this.#deleteObjects();
-    return { key: blobKey, size, sha256 };
-  }
-
-  /** One GET of the whole object through sha256. */
-  async #hash(key: string): Promise<BlobWriteResult> {
-    const { Body } = await this.context.client.send(new GetObjectCommand({ Bucket: this.context.bucket, Key: key }));
-    if (!(Body instanceof Readable)) throw new Error('S3 GetObject returned no readable body');
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of Body) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-    return { size, sha256: hash.digest('hex') };
+    return ref;
   }
 
   async cancel(): Promise<void> {
@@ -261,4 +245,36 @@ export class S3ResumableUpload implements ResumableUpload {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     for (const tail of await this.#tails()) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: tail.key }));
   }
+}
+
+/**
+ * The end of every resumable commit: hashes the completed object `whole` in one GET (unless
+ * the caller knows its size and sha256: `known`), lets `check` refuse it, then copies it
+ * server-side to its content address. The caller deletes `whole` afterwards.
+ */
+export async function publishObject(
+  context: Pick<S3ResumableContext, 'client' | 'bucket' | 'copy'>,
+  whole: string,
+  check?: (written: BlobWriteResult) => Promise<void>,
+  known?: BlobWriteResult,
+): Promise<BlobRef> {
+  const { client, bucket } = context;
+  const { size, sha256 } = known ?? (await hashObject(client, bucket, whole));
+  await check?.({ size, sha256 });
+  const key = blobKeyForDigest(sha256);
+  await serverSideCopy(client, bucket, whole, key, size, context.copy);
+  return { key, size, sha256 };
+}
+
+/** One GET of the whole object through sha256. */
+async function hashObject(client: S3Client, bucket: string, key: string): Promise<BlobWriteResult> {
+  const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!(Body instanceof Readable)) throw new Error('S3 GetObject returned no readable body');
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of Body) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { size, sha256: hash.digest('hex') };
 }

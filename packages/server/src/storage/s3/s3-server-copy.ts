@@ -53,38 +53,48 @@ async function multipartCopy(client: S3Client, bucket: string, source: string, t
   const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: to, ContentType: 'application/octet-stream' }));
   if (UploadId === undefined) throw new Error('S3 CreateMultipartUpload returned no UploadId');
   const parts: CompletedPart[] = new Array<CompletedPart>(partCount);
+  try {
+    await inParallel(partCount, limits.copyConcurrency ?? 4, async (index) => {
+      const first = index * partBytes;
+      const last = Math.min(size, first + partBytes) - 1;
+      const { CopyPartResult } = await client.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: to,
+          UploadId,
+          PartNumber: index + 1,
+          CopySource: source,
+          CopySourceRange: `bytes=${first}-${last}`,
+        }),
+      );
+      parts[index] = { PartNumber: index + 1, ETag: CopyPartResult?.ETag };
+    });
+    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: to, UploadId, MultipartUpload: { Parts: parts } }));
+  } catch (error) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: to, UploadId })).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Runs `task(0)` … `task(count - 1)`, at most `concurrency` at once. After a failure no new
+ * task starts, and every running one settles before the first failure is thrown: a caller
+ * that then aborts a multipart upload knows that no part lands after the abort.
+ */
+export async function inParallel(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
-    for (let index = next++; index < partCount && !failed; index = next++) {
-      const first = index * partBytes;
-      const last = Math.min(size, first + partBytes) - 1;
+    for (let index = next++; index < count && !failed; index = next++) {
       try {
-        const { CopyPartResult } = await client.send(
-          new UploadPartCopyCommand({
-            Bucket: bucket,
-            Key: to,
-            UploadId,
-            PartNumber: index + 1,
-            CopySource: source,
-            CopySourceRange: `bytes=${first}-${last}`,
-          }),
-        );
-        parts[index] = { PartNumber: index + 1, ETag: CopyPartResult?.ETag };
+        await task(index);
       } catch (error) {
         failed = true;
         throw error;
       }
     }
   };
-  try {
-    // Every worker settles before an abort, so that no part lands after it.
-    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limits.copyConcurrency ?? 4, partCount) }, worker));
-    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failure !== undefined) throw failure.reason;
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: to, UploadId, MultipartUpload: { Parts: parts } }));
-  } catch (error) {
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: to, UploadId })).catch(() => {});
-    throw error;
-  }
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(concurrency, count) }, worker));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
 }

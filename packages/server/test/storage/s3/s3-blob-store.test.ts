@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBlobStore } from '../../../src/storage/index.js';
+import { BlockBoundaryError, createBlobStore } from '../../../src/storage/index.js';
 import { S3BlobStore } from '../../../src/storage/s3/s3-blob-store.js';
 import type { S3BlobStoreOptions } from '../../../src/storage/s3/s3-blob-store.js';
 import { createS3Client } from '../../../src/storage/s3/s3-client.js';
@@ -60,9 +60,60 @@ if (rgw === null) {
       listAllArtifacts: () => artifactsIn(client, bucket),
       cleanup: () => removeBucket(client, bucket),
     };
-  });
+  }, { basedOn: true });
 
   describe('s3 blob store on Ceph RGW', () => {
+    it('a delta upload copies the base inside S3 (one UploadPartCopy per block, no byte read) and takes only whole blocks', async () => {
+      const bucket = freshBucket();
+      const store = await open(bucket);
+      try {
+        const base = randomBytes(20 * MiB);
+        const upload = await store.createUpload();
+        await upload.write(sourceOf(base));
+        const baseRef = await upload.commit();
+        sent.length = 0;
+        const based = await store.createResumableFrom(baseRef.key, 30 * MiB);
+        // Blocks 0 and 1 copied; block 2 straddles the base's end (4 MiB read, padded); block 3 copies zeros.
+        assert.deepEqual(sent.filter((name) => name.startsWith('UploadPart')).sort(), ['UploadPartCommand', 'UploadPartCopyCommand', 'UploadPartCopyCommand', 'UploadPartCopyCommand']);
+        await assert.rejects(based.writeAt!(8 * MiB, sourceOf(randomBytes(MiB))), BlockBoundaryError, 'a short block that is not the last');
+        await assert.rejects(based.writeAt!(MiB, sourceOf(randomBytes(8 * MiB))), BlockBoundaryError, 'not on a block boundary');
+        const ref = await store.openResumable(based.handle).commit();
+        assert.equal(ref.sha256, sha256Of(Buffer.concat([base, Buffer.alloc(10 * MiB)])), 'the refused writes changed nothing');
+        await store.delete(ref.key);
+        await store.delete(baseRef.key);
+        assert.deepEqual(await artifactsIn(client, bucket), []);
+      } finally {
+        await removeBucket(client, bucket);
+        await store.close();
+      }
+    });
+
+    it('a delta commit that failed after completing the multipart upload (a storage fault) succeeds when tried again', async () => {
+      const bucket = freshBucket();
+      const store = await open(bucket);
+      try {
+        const base = randomBytes(9 * MiB);
+        const upload = await store.createUpload();
+        await upload.write(sourceOf(base));
+        const baseRef = await upload.commit();
+        const based = await store.createResumableFrom(baseRef.key, base.length);
+        const block = randomBytes(8 * MiB);
+        await based.writeAt!(0, sourceOf(block));
+        const fault = Object.assign(new Error('connection reset by S3'), { code: 'ECONNRESET' });
+        await assert.rejects(based.commit(() => Promise.reject(fault)), /connection reset/);
+        const again = store.openResumable(based.handle);
+        assert.equal(await again.offset(), base.length);
+        const ref = await again.commit();
+        assert.equal(ref.sha256, sha256Of(Buffer.concat([block, base.subarray(8 * MiB)])));
+        await store.delete(ref.key);
+        await store.delete(baseRef.key);
+        assert.deepEqual(await artifactsIn(client, bucket), []);
+      } finally {
+        await removeBucket(client, bucket);
+        await store.close();
+      }
+    });
+
     it('streams 128 MiB as 16 MiB parts with explicit lengths, resident memory growing by less than 64 MiB', async () => {
       const bucket = freshBucket();
       const store = await open(bucket, { partBytes: 16 * MiB });
