@@ -4,11 +4,11 @@
 // source is cut (whole batches only; the batch being filled is dropped); an append whose digest
 // is wrong is truncated away. The directory is not
 // swept by age (sweepUploads looks in `uploads/` only): the metadata row that owns the upload cancels it when
-// it expires. commit() hashes the file in one pass and renames it to its content address, as
-// a one-shot upload does (publishTempFile). An upload based on a blob (a delta re-save,
-// createFrom) starts as a kernel-made copy of it, and writeAt() overwrites its changed blocks.
-import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+// it expires. commit() hashes the file in one pass, on the store's hashing thread, and renames
+// it to its content address, as a one-shot upload does (publishTempFile). An upload based on a
+// blob (a delta re-save, createFrom) starts as a kernel-made copy of it, and writeAt()
+// overwrites its changed blocks.
+import { constants } from 'node:fs';
 import { copyFile, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackgroundSha256 } from '@repoman/bytes';
@@ -21,7 +21,6 @@ import { publishTempFile } from './fs-blob-upload.js';
 /** The directory of resumable uploads (on the file system of the blobs, checked when the store opens). */
 export const RESUMABLE_DIR = 'resumable';
 const HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface FsResumableContext {
   readonly root: string;
@@ -136,18 +135,17 @@ export class FsResumableUpload implements ResumableUpload {
     return publishTempFile(this.context.root, path, written, `resumable upload ${this.handle}`);
   }
 
+  /** The file's size and sha256, read and hashed on the hashing thread (the event loop stays free). */
   async #hash(path: string): Promise<BlobWriteResult> {
-    const hash = createHash('sha256');
-    let size = 0;
+    const session = this.context.hashing.worker.session();
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES })) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
+      const size = await session.updateFromFile(path, null);
+      return { size, sha256: await session.digest() };
     } catch (error) {
-      this.#ifMissing(error);
+      session.drop();
+      if (/ENOENT/.test((error as Error).message)) throw new BlobNotFoundError(this.handle);
+      throw error;
     }
-    return { size, sha256: hash.digest('hex') };
   }
 
   async cancel(): Promise<void> {
