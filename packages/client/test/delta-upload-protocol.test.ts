@@ -60,7 +60,7 @@ describe('the delta re-save exchange', () => {
     assert.equal(result.code, 0, result.stderr);
     const posts = exchange('delta-first-x.img').filter((r) => r.method === 'POST');
     assert.equal(posts.length, 2);
-    assert.equal(Buffer.from(posts[1]?.headers['upload-metadata']?.split(' ')[1] ?? '', 'base64').toString(), createHash('sha256').update(stub.bytes).digest('hex'));
+    assert.equal(Buffer.from(String(posts[1]?.headers['upload-metadata'] ?? '').split(' ')[1] ?? '', 'base64').toString(), createHash('sha256').update(stub.bytes).digest('hex'));
     const patches = exchange('delta-first-x.img').filter((r) => r.method === 'PATCH');
     assert.deepEqual(patches.map((r) => r.path), ['/api/uploads/delta-first-x.img-2', '/api/uploads/delta-first-x.img-2']);
   });
