@@ -26,7 +26,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { openSync, readSync, closeSync } = require('node:fs');
-const { role, path, blockSize, ring, control, slots, piece } = workerData;
+const { role, path, blockSize, hashBlocks, ring, control, slots, piece } = workerData;
 const words = new Int32Array(control);
 const PRODUCED = 0, CONSUMED = 1, SEQ = 2, DONE = 3, LENGTHS = 4;
 const slotOf = (n) => Buffer.from(ring, (n % slots) * piece, piece);
@@ -47,10 +47,10 @@ if (role === 'blocks') {
       words[LENGTHS + (produced % slots)] = read;
       Atomics.store(words, PRODUCED, ++produced);
       publish();
-      block.update(buffer.subarray(0, read));
+      if (hashBlocks) block.update(buffer.subarray(0, read));
       size += read;
       inBlock += read;
-      if (inBlock === blockSize) {
+      if (hashBlocks && inBlock === blockSize) {
         parentPort.postMessage({ block: block.digest('hex') });
         block = createHash('sha256');
         inBlock = 0;
@@ -61,7 +61,7 @@ if (role === 'blocks') {
     Atomics.store(words, DONE, 1);
     publish();
   }
-  if (inBlock > 0) parentPort.postMessage({ block: block.digest('hex') });
+  if (hashBlocks && inBlock > 0) parentPort.postMessage({ block: block.digest('hex') });
   parentPort.postMessage({ size });
 } else {
   const whole = createHash('sha256');
@@ -89,8 +89,21 @@ export interface BlockListOptions {
 
 /** Lists the blocks of the file at `path` on two worker threads (see the header). */
 export function blockListOfFile(path: string, blockSize = BLOCK_LIST_BYTES, options: BlockListOptions = {}): Promise<BlockList> {
+  return hashFile(path, blockSize, true, options);
+}
+
+/**
+ * The size and sha256 of the file at `path`, read on one thread and hashed on another (the
+ * read of a piece overlaps the hashing of the one before): a server's check of a stored file.
+ */
+export async function sha256OfFile(path: string): Promise<{ size: number; sha256: string }> {
+  const { size, sha256 } = await hashFile(path, Number.MAX_SAFE_INTEGER, false, {});
+  return { size, sha256 };
+}
+
+function hashFile(path: string, blockSize: number, hashBlocks: boolean, options: BlockListOptions): Promise<BlockList> {
   const piece = Math.min(PIECE_BYTES, blockSize);
-  const workerData = { path, blockSize, ring: new SharedArrayBuffer(SLOTS * piece), control: new SharedArrayBuffer(4 * (4 + SLOTS)), slots: SLOTS, piece };
+  const workerData = { path, blockSize, hashBlocks, ring: new SharedArrayBuffer(SLOTS * piece), control: new SharedArrayBuffer(4 * (4 + SLOTS)), slots: SLOTS, piece };
   // No inherited flags: the parent's may be V8 options or --input-type=module, wrong for this script.
   const start = (role: string): Worker => new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { ...workerData, role } });
   const blocksThread = start('blocks');

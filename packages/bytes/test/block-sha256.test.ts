@@ -4,7 +4,8 @@
  * no empty last block, an empty stream has no block, and the whole sha256 is the stream's; a
  * file's list, made on two worker threads (blocks and whole sha256 at once), is the same as its
  * bytes' for every odd size (0, 1 byte, a block less or more one byte, pieces smaller than a
- * block and larger than the ring), and reports each block in order as soon as it is hashed.
+ * block and larger than the ring), and reports each block in order as soon as it is hashed;
+ * sha256OfFile (the same two threads, the whole sha256 only) agrees on every size.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { blockListOfFile } from '../src/block-list-file.js';
+import { blockListOfFile, sha256OfFile } from '../src/block-list-file.js';
 import { BLOCK_LIST_BYTES, blockListOf } from '../src/block-sha256.js';
 
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -63,6 +64,7 @@ test('blockListOfFile on two threads equals one pass over the bytes on odd sizes
       const list = await blockListOfFile(join(dir, 'image'), blockSize, { onBlock: (index, sha256) => told.push([index, sha256]) });
       assert.deepEqual(list, await blockListOf(chunksOf(bytes, 65536), blockSize), `${size} bytes in blocks of ${blockSize}`);
       assert.deepEqual(told, list.blocks.map((sha256, index) => [index, sha256]), `each block told once, in order (${size} bytes)`);
+      assert.deepEqual(await sha256OfFile(join(dir, 'image')), { size, sha256: sha(bytes) }, `sha256OfFile of ${size} bytes`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
