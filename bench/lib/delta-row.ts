@@ -176,9 +176,7 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
       const full = await cli(site, url, ['upload-image', 'delta.img', resaved]);
       if (full.code !== 0) errors.push(`${label}: upload-image exit ${full.code}: ${full.stderr.trim()}`);
       await rollback();
-      const result = { label, delta: { seconds: delta.seconds, bytes: Number(sent?.[1] ?? NaN) * BLOCK }, full: { seconds: full.seconds, bytes: size }, steps };
-      for (const line of formatMeasurement(result)) log(`bench: delta-resave ${line.trim()}`);
-      return result;
+      return { label, delta: { seconds: delta.seconds, bytes: Number(sent?.[1] ?? NaN) * BLOCK }, full: { seconds: full.seconds, bytes: size }, steps };
     };
     const measurements = [await measure('loopback', api)];
     if (options.link !== undefined) {

@@ -4,7 +4,8 @@
  * announces no sha256 (the server copies meanwhile); the changed block goes at its offset; the
  * empty PATCH that commits carries the whole file's sha256 in `Repoman-Image-Checksum`. A server
  * of the first delta release, which wants that sha256 at creation (400), gets the upload created
- * again with it once the file is hashed, and the re-save still succeeds.
+ * again with it once the file is hashed, and the re-save still succeeds. A creation refused
+ * (the version was dropped meanwhile) is the command's error, and no block is sent.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -63,5 +64,12 @@ describe('the delta re-save exchange', () => {
     assert.equal(Buffer.from(String(posts[1]?.headers['upload-metadata'] ?? '').split(' ')[1] ?? '', 'base64').toString(), createHash('sha256').update(stub.bytes).digest('hex'));
     const patches = exchange('delta-first-x.img').filter((r) => r.method === 'PATCH');
     assert.deepEqual(patches.map((r) => r.path), ['/api/uploads/delta-first-x.img-2', '/api/uploads/delta-first-x.img-2']);
+  });
+
+  it('a refused creation is the error, and no block goes', async () => {
+    const result = await repoman(['upload-image', '--delta', 'delta-gone-x.img', file]);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /keeps no version 1/);
+    assert.deepEqual(exchange('delta-gone-x.img').map((r) => r.method), ['POST']);
   });
 });

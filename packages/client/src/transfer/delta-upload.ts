@@ -63,11 +63,17 @@ export async function deltaUpload(transport: HttpTransport, ref: ImageRef, file:
   // Created first, the whole sha256 announced at the end: the server copies while this process hashes.
   let creation = createUpload(transport, ref, info.size, baseVersion, undefined, options);
   const blocks = new BlockSender(transport, file, info.size, base.block_size, options);
-  void creation.then((created) => 'upload' in created && blocks.start(created.upload));
+  // A refused creation (other than a first-release server's) ends the hashing at the next block.
+  let refused = false;
+  void creation.then((created) => {
+    if ('upload' in created) blocks.start(created.upload);
+    else refused = !('error' in created && isFirstDeltaServer(created.error));
+  });
   let local: BlockList | undefined;
   try {
     local = await blockListOfFile(file, base.block_size, {
       onBlock: (index, sha256) => {
+        if (refused) throw new Error('the upload was refused');
         if (base.blocks[index] !== sha256) blocks.add(index);
         options.onProgress?.({ phase: 'checksum', transferred: Math.min(info.size, (index + 1) * base.block_size), total: info.size });
       },
@@ -88,6 +94,8 @@ export async function deltaUpload(transport: HttpTransport, ref: ImageRef, file:
     await blocks.stop();
     const created = await creation;
     if ('upload' in created) await transport.send({ method: 'DELETE', path: created.upload, headers: TUS }).then((response) => response.resume(), () => {});
+    if (refused && 'refusal' in created) return created.refusal;
+    if (refused && 'error' in created) throw created.error;
     throw error;
   }
 }

@@ -121,12 +121,14 @@ export async function startStubServer(site: GridSite, bytes: Buffer): Promise<St
     }
     // Block lists (delta re-saves): never ready here; an "old server" has no such route. A
     // `delta-*` image lists one block that matches nothing, takes its upload and commits it; a
-    // `delta-first-*` one wants the whole sha256 at creation, as the first delta release did.
+    // `delta-first-*` one wants the whole sha256 at creation, as the first delta release did; a
+    // `delta-gone-*` one no longer keeps the version (404 at creation).
     const delta = /^\/api\/images\/(delta-[^/]+)\/(versions\/1\/blocks|uploads)$/.exec(path);
     if (req.method === 'GET' && delta?.[2] === 'versions/1/blocks') {
       return json(res, 200, { block_size: 8 * 1024 * 1024, size: bytes.length, sha256: '0'.repeat(64), blocks: ['0'.repeat(64)] });
     }
     if (req.method === 'POST' && delta?.[2] === 'uploads') {
+      if (delta[1]!.startsWith('delta-gone-')) return json(res, 404, { error: { code: 'VERSION_NOT_FOUND', message: 'bob/delta-gone.img keeps no version 1.' } });
       if (delta[1]!.startsWith('delta-first-') && req.headers['upload-metadata'] === undefined) {
         return json(res, 400, { error: { code: 'BAD_REQUEST', message: "an upload based on a version needs the whole image's sha256 in Upload-Metadata (sha256 <base64 of the hex digest>): the server checks it before the version switch" } });
       }
