@@ -86,7 +86,7 @@ async function main(options: BenchOptions): Promise<number> {
     for (const row of clientRows) results.push(...await runClientRow(site, row, options.repeat, progress));
     if (options.rows.includes('scale')) results.push(...await runScale(site, options.scaleClients, options.servers, progress));
     if (options.rows.includes('delta-resave')) {
-      const delta = await runDeltaRow(site, options.deltaSize, log);
+      const delta = await runDeltaRow(site, options.deltaSize, log, { link: options.deltaLink, store: options.deltaStore });
       deltaLines = formatDeltaRow(delta);
       deltaErrors.push(...delta.errors.map((e) => `delta-resave: ${e}`));
       for (const line of deltaLines) log(`bench: ${line}`);

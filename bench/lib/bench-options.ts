@@ -1,12 +1,13 @@
 // The bench's command line: `npm run bench -- [--size 1G] [--clients 1,3,5,7,9 | 1-9]
 // [--rows a,b,…] [--servers nginx,repoman] [--scale-clients 150] [--scale-size 64M]
-// [--delta-size 4G] [--repeat N] [--verify] [--out DIR] [--smoke]`, or `--api [--api-databases sqlite,postgres]
+// [--delta-size 4G] [--delta-link 1gbit] [--delta-store xfs] [--repeat N] [--verify] [--out DIR] [--smoke]`, or `--api [--api-databases sqlite,postgres]
 // [--api-seconds 5] [--api-connections 64] [--api-rows 'whoami;metadata']` for the metadata API bench (lib/api-bench.ts).
 // --smoke is a quick correctness run for CI (4 MiB, 2 clients, every row, both servers, a
 // 10-client scale run, every download's sha256 checked; then the API rows on SQLite for a
 // second each, 8 connections); it fails on errors, never on ratios.
 import { resolve } from 'node:path';
 import type { ApiDatabase } from './api-bench.js';
+import { parseLinkRate } from './rate-limited-link.js';
 
 export const THROUGHPUT_ROWS = ['https-get', 'http-get', 'https-put-disk', 'https-put-tmpfs'] as const;
 export const CLIENT_ROWS = ['client-download', 'client-download-stdout', 'client-upload', 'tus-upload'] as const;
@@ -23,6 +24,10 @@ export interface BenchOptions {
   readonly scaleSize: number;
   /** Image size of the delta-resave row (lib/delta-row.ts). */
   readonly deltaSize: number;
+  /** `--delta-link RATE`: the delta-resave row also runs through a link of this rate (lib/rate-limited-link.ts). */
+  readonly deltaLink: { readonly label: string; readonly bytesPerSecond: number } | undefined;
+  /** `--delta-store xfs`: the delta-resave row's server keeps its images on a loop-mounted XFS with reflinks (lib/xfs-store.ts). */
+  readonly deltaStore: 'disk' | 'xfs';
   /** Runs per measurement; the fastest is kept (this machine's noise is one-sided: slower). */
   readonly repeat: number;
   /** Check the sha256 of every download (piped through the bench: costs CPU on the same cores). */
@@ -46,6 +51,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --scale-clients N     simultaneous downloads of the scale run (default 150)
   --scale-size SIZE     image size of the scale run (default 64M)
   --delta-size SIZE     image size of the delta-resave row (default 4G)
+  --delta-link RATE     also run the delta-resave row through a link of RATE, e.g. 1gbit, 100mbit (a user-space relay)
+  --delta-store xfs     the delta-resave row's server stores on a loop-mounted XFS with reflinks (root; created and removed)
   --repeat N            runs per measurement, the fastest kept (default 1)
   --verify              check the sha256 of every download (default: only smoke and scale runs)
   --out DIR             where the CSV, SVG and text go (default bench/results)
@@ -87,7 +94,7 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     else throw new Error(`unexpected argument ${arg}\n${USAGE}`);
   }
   if (flags.has('--help')) throw new Error(USAGE);
-  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--delta-size', '--repeat', '--out', '--api-databases', '--api-seconds', '--api-connections', '--api-rows'];
+  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--delta-size', '--delta-link', '--delta-store', '--repeat', '--out', '--api-databases', '--api-seconds', '--api-connections', '--api-rows'];
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option ${key}\n${USAGE}`);
   const smoke = flags.has('--smoke');
   const scaleClients = Number(values.get('--scale-clients') ?? (smoke ? 10 : 150));
@@ -106,6 +113,8 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     scaleClients,
     scaleSize: parseSize(values.get('--scale-size') ?? (smoke ? '4M' : '64M')),
     deltaSize: parseSize(values.get('--delta-size') ?? (smoke ? '32M' : '4G')),
+    deltaLink: values.has('--delta-link') ? { label: values.get('--delta-link') ?? '', bytesPerSecond: parseLinkRate(values.get('--delta-link') ?? '') } : undefined,
+    deltaStore: parseList(values.get('--delta-store') ?? 'disk', ['disk', 'xfs'] as const, 'delta store')[0] ?? 'disk',
     repeat,
     verify: smoke || flags.has('--verify'),
     out: resolve(root, values.get('--out') ?? (smoke ? 'bench/results/smoke' : 'bench/results')),

@@ -267,7 +267,7 @@ const TUS_ERRORS: ErrorCode[] = ['TUS_VERSION_UNSUPPORTED', 'UPLOAD_NOT_FOUND'];
 const uploadRoutes: RouteDescriptor[] = [
   ...inBothNamespaces('/uploads', {}, (where) => ({
     id: 'createUpload', methods: ['POST'],
-    summary: `Start a resumable upload (tus 1.0 creation) of an image ${where}: Upload-Length required, Upload-Metadata "sha256 <base64 of the hex digest>" optional; Repoman-Base-Version n starts from version n's bytes (a delta re-save; the sha256 is then required)`,
+    summary: `Start a resumable upload (tus 1.0 creation) of an image ${where}: Upload-Length required, Upload-Metadata "sha256 <base64 of the hex digest>" optional; Repoman-Base-Version n starts from version n's bytes (a delta re-save; its whole sha256 is then required, here or on the committing PATCH)`,
     responses: { 201: { description: 'the upload, empty', headers: { ...TUS, Location: '/api/uploads/{id}', 'Upload-Expires': 'when it expires unless continued' } } },
     errors: ['IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'QUOTA_EXCEEDED', 'TUS_VERSION_UNSUPPORTED', 'VERSION_NOT_FOUND', 'NOT_IMPLEMENTED'],
   })),
@@ -286,7 +286,7 @@ const uploadRoutes: RouteDescriptor[] = [
   },
   {
     id: 'appendUpload', methods: ['PATCH'], url: '/api/uploads/:id', tag: 'images', params: UPLOAD, body: 'bytes', bytesType: 'application/offset+octet-stream',
-    summary: 'Append bytes at Upload-Offset (optional Upload-Checksum "sha256 <base64>"); the last byte commits the image as a PUT does. With Repoman-Block-Offset instead: write a changed block of an upload based on a version',
+    summary: 'Append bytes at Upload-Offset (optional Upload-Checksum "sha256 <base64>"); the last byte commits the image as a PUT does; the PATCH that completes the upload may carry the sha256 of the whole image (Repoman-Image-Checksum "sha256 <base64>"). With Repoman-Block-Offset instead: write a changed block of an upload based on a version',
     responses: { 204: { description: 'appended', headers: { ...TUS, 'Upload-Offset': 'bytes stored now' } } },
     errors: [...TUS_ERRORS, 'UPLOAD_OFFSET_MISMATCH', 'PATCH_CHECKSUM_MISMATCH', 'CHECKSUM_MISMATCH', 'QUOTA_EXCEEDED', 'IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'REQUEST_TIMEOUT', 'CONFLICT'],
   },

@@ -3,10 +3,13 @@
  * `Repoman-Base-Version: n` starts as version n's bytes (copied in storage), `PATCH` with
  * `Repoman-Block-Offset` replaces changed blocks, and the empty `PATCH` at the end commits a new
  * version after the whole sha256 is verified (422 and nothing changed when it differs), for a
- * grown or a shrunk image alike. Bad input: no announced sha256, a version not kept, an offset
- * off a block boundary or past the end, a block write into a plain tus upload, someone else's
- * upload: each a 4xx, the image unchanged. A storage that cannot base an upload: 501, clients
- * upload the whole image.
+ * grown or a shrunk image alike. The whole sha256 may instead come on the PATCH that completes
+ * the upload (`Repoman-Image-Checksum`, so a client creates the upload while it still hashes):
+ * right, a new version; wrong, or other than the one announced at creation, 422 with the image
+ * and its versions unchanged; absent from both, 400 and the upload kept for a PATCH with it.
+ * Bad input: a version not kept, an offset off a block boundary or past the end, a block write
+ * into a plain tus upload, someone else's upload: each a 4xx, the image unchanged. A storage
+ * that cannot base an upload: 501, clients upload the whole image.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -43,7 +46,18 @@ async function startDelta(name: string, base: number, next: Buffer, headers: Rec
 
 const writeBlock = (path: string, offset: number, payload: Buffer, dn = BOB) =>
   t.request('PATCH', path, { dn, payload, headers: { ...PATCH, 'repoman-block-offset': String(offset) } });
-const finish = (path: string, length: number) => t.request('PATCH', path, { dn: BOB, payload: Buffer.alloc(0), headers: { ...PATCH, 'upload-offset': String(length) } });
+const finish = (path: string, length: number, headers: Record<string, string> = {}) =>
+  t.request('PATCH', path, { dn: BOB, payload: Buffer.alloc(0), headers: { ...PATCH, 'upload-offset': String(length), ...headers } });
+/** `Repoman-Image-Checksum` of bytes: tus' `Upload-Checksum` form. */
+const imageChecksum = (bytes: Buffer): Record<string, string> => ({ 'repoman-image-checksum': `sha256 ${Buffer.from(sha256Hex(bytes), 'hex').toString('base64')}` });
+/** Starts a delta upload that announces no sha256 (it comes on the last PATCH). */
+async function startUnannounced(name: string, base: number, length: number): Promise<string> {
+  const created = await t.request('POST', `/api/images/${name}/uploads`, { dn: BOB, headers: { ...TUS, 'upload-length': String(length), 'repoman-base-version': String(base) } });
+  assert.equal(created.statusCode, 201, created.body);
+  return created.headers.location as string;
+}
+const versionsOf = async (name: string): Promise<number[]> =>
+  ((await t.request('GET', `/api/images/${name}/versions`, { dn: BOB })).json() as { version: number }[]).map((v) => v.version);
 const download = async (name: string): Promise<Buffer> => (await t.request('GET', `/api/images/raw/${name}`, { dn: BOB })).rawPayload;
 
 test('a delta upload starts as the base version, takes changed blocks, commits a verified new version; grown and shrunk', async () => {
@@ -85,12 +99,56 @@ test('a wrong whole sha256 is 422 at commit and the image keeps its bytes', asyn
   assert.equal((await t.request('HEAD', upload, { dn: BOB, headers: TUS })).statusCode, 404, 'the refused upload is gone');
 });
 
+test('the whole sha256 on the last PATCH: right commits, wrong is 422 and changes nothing', async () => {
+  const first = randomBytes(2 * BLOCK + 5);
+  await createWithBytes(t, BOB, 'bob', 'late.img', first);
+  const second = Buffer.from(first);
+  randomBytes(BLOCK).copy(second, BLOCK);
+
+  const blobKeys = async (): Promise<string[]> => {
+    const keys: string[] = [];
+    for await (const key of t.blobs.list()) keys.push(key);
+    return keys.sort();
+  };
+  const blobsBefore = await blobKeys();
+  // Wrong: the digest of other bytes. 422, the image, its versions and the store unchanged.
+  const wrong = await startUnannounced('late.img', 1, second.length);
+  assert.equal((await writeBlock(wrong, BLOCK, second.subarray(BLOCK, 2 * BLOCK))).statusCode, 204);
+  const refused = await finish(wrong, second.length, imageChecksum(randomBytes(64)));
+  assert.equal(refused.statusCode, 422, refused.body);
+  assert.equal(errorOf(refused).code, 'CHECKSUM_MISMATCH');
+  assert.deepEqual(await download('late.img'), first);
+  assert.deepEqual(await versionsOf('late.img'), [1]);
+  assert.equal((await t.request('HEAD', wrong, { dn: BOB, headers: TUS })).statusCode, 404, 'the refused upload is gone');
+  assert.deepEqual(await blobKeys(), blobsBefore, 'no blob published');
+
+  // None on the last PATCH nor at creation: 400, and the upload stays for a PATCH with it.
+  const right = await startUnannounced('late.img', 1, second.length);
+  assert.equal((await writeBlock(right, BLOCK, second.subarray(BLOCK, 2 * BLOCK))).statusCode, 204);
+  const without = await finish(right, second.length);
+  assert.equal(without.statusCode, 400, without.body);
+  assert.match(errorOf(without).message, /Repoman-Image-Checksum/);
+  assert.deepEqual(await versionsOf('late.img'), [1]);
+  const malformed = await finish(right, second.length, { 'repoman-image-checksum': 'md5 AAAA' });
+  assert.equal(malformed.statusCode, 400);
+  assert.match(errorOf(malformed).message, /Repoman-Image-Checksum/);
+  const done = await finish(right, second.length, imageChecksum(second));
+  assert.equal(done.statusCode, 204, done.body);
+  assert.deepEqual(await download('late.img'), second);
+  assert.deepEqual(await versionsOf('late.img'), [2, 1]);
+
+  // Announced at creation (older clients) and another on the last PATCH: they disagree, 422.
+  const both = await startDelta('late.img', 2, second);
+  const disagree = await finish(both, second.length, imageChecksum(first));
+  assert.equal(disagree.statusCode, 422, disagree.body);
+  assert.match(errorOf(disagree).message, /announced when the upload was created/);
+  assert.deepEqual(await versionsOf('late.img'), [2, 1]);
+  assert.deepEqual(await download('late.img'), second);
+});
+
 test('bad input is a 4xx and changes nothing', async () => {
   const first = randomBytes(2 * BLOCK);
   await createWithBytes(t, BOB, 'bob', 'bad.img', first);
-  const noDigest = await t.request('POST', '/api/images/bad.img/uploads', { dn: BOB, headers: { ...TUS, 'upload-length': '10', 'repoman-base-version': '1' } });
-  assert.equal(noDigest.statusCode, 400);
-  assert.match(errorOf(noDigest).message, /sha256/);
   const missing = await t.request('POST', '/api/images/bad.img/uploads', { dn: BOB, headers: { ...TUS, 'upload-length': '10', 'upload-metadata': metadataOf(first), 'repoman-base-version': '7' } });
   assert.equal(missing.statusCode, 404);
   assert.equal(errorOf(missing).code, 'VERSION_NOT_FOUND');

@@ -119,7 +119,27 @@ export async function startStubServer(site: GridSite, bytes: Buffer): Promise<St
       res.writeHead(204).end();
       return;
     }
-    // Block lists (delta re-saves): never ready here; an "old server" has no such route.
+    // Block lists (delta re-saves): never ready here; an "old server" has no such route. A
+    // `delta-*` image lists one block that matches nothing, takes its upload and commits it; a
+    // `delta-first-*` one wants the whole sha256 at creation, as the first delta release did; a
+    // `delta-gone-*` one no longer keeps the version (404 at creation).
+    const delta = /^\/api\/images\/(delta-[^/]+)\/(versions\/1\/blocks|uploads)$/.exec(path);
+    if (req.method === 'GET' && delta?.[2] === 'versions/1/blocks') {
+      return json(res, 200, { block_size: 8 * 1024 * 1024, size: bytes.length, sha256: '0'.repeat(64), blocks: ['0'.repeat(64)] });
+    }
+    if (req.method === 'POST' && delta?.[2] === 'uploads') {
+      if (delta[1]!.startsWith('delta-gone-')) return json(res, 404, { error: { code: 'VERSION_NOT_FOUND', message: 'bob/delta-gone.img keeps no version 1.' } });
+      if (delta[1]!.startsWith('delta-first-') && req.headers['upload-metadata'] === undefined) {
+        return json(res, 400, { error: { code: 'BAD_REQUEST', message: "an upload based on a version needs the whole image's sha256 in Upload-Metadata (sha256 <base64 of the hex digest>): the server checks it before the version switch" } });
+      }
+      res.writeHead(201, { location: `/api/uploads/${delta[1]}-${count}` }).end();
+      return;
+    }
+    if (req.method === 'PATCH' && path.startsWith('/api/uploads/')) {
+      for await (const chunk of req) entry.bodyBytes += (chunk as Buffer).length;
+      res.writeHead(204).end();
+      return;
+    }
     if (req.method === 'GET' && path.endsWith('/blocks')) {
       if (path.includes('/old-server.img/')) return json(res, 404, { error: { code: 'NOT_FOUND', message: 'No such resource.' } });
       return json(res, 409, { error: { code: 'BLOCKS_NOT_READY', message: 'The block list of this version is being computed.' } });

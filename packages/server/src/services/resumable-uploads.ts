@@ -14,7 +14,9 @@
  * that does not exist. Expired uploads go with their bytes (blob-sweeper.ts).
  * A delta re-save (SPEC §3 "Blocks") is an upload based on a kept version: its bytes start as
  * that version's, copied inside the storage; writeBlock() replaces the changed blocks, and the
- * empty PATCH at its end commits as any upload does, the announced whole sha256 checked.
+ * empty PATCH at its end commits as any upload does, the whole sha256 checked. That sha256 may
+ * come with the PATCH that completes an upload (`Repoman-Image-Checksum`) rather than at
+ * creation, so a client creates the upload (the server copies) while it still hashes its file.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BLOCK_LIST_BYTES } from '@repoman/bytes';
@@ -89,6 +91,8 @@ export interface AppendRequest {
   readonly length: number | null;
   /** The sha256 this PATCH's bytes must have (`Upload-Checksum`, header or trailer), if given. */
   readonly sha256?: string | (() => string | undefined) | undefined;
+  /** The whole image's sha256 (`Repoman-Image-Checksum`), checked if this PATCH completes the upload. */
+  readonly imageSha256?: string | undefined;
   /** Aborts the append (the client went away, the body went idle). */
   readonly signal: AbortSignal;
 }
@@ -162,7 +166,10 @@ export function createResumableUploadService(
   }
 
   /** Commits the complete upload exactly as a PUT commits (upload-commit.ts). */
-  async function commit(upload: UploadRecord, uploadedBy: string, known: BlobWriteResult | undefined): Promise<SharedImage> {
+  async function commit(upload: UploadRecord, uploadedBy: string, known: BlobWriteResult | undefined, imageSha256: string | undefined): Promise<SharedImage> {
+    if (imageSha256 !== undefined && upload.expectedSha256 !== null && imageSha256 !== upload.expectedSha256) {
+      throw new RepomanError('CHECKSUM_MISMATCH', `Repoman-Image-Checksum (sha256 ${imageSha256}) is not the sha256 announced when the upload was created (${upload.expectedSha256}); the image was not changed`);
+    }
     const image = await imageOf(upload);
     requireWritable(image, 'upload to');
     const owner = await users.findByName(image.owner);
@@ -170,7 +177,7 @@ export function createResumableUploadService(
     const claims: QuotaClaim[] = [];
     try {
       return await commitUpload(images, image, {
-        expectedSha256: upload.expectedSha256 ?? undefined,
+        expectedSha256: imageSha256 ?? upload.expectedSha256 ?? undefined,
         claimQuota: async (size) => {
           claims.push(await quotas.claim(owner, { bytes: size, images: 0, replacesImageId: image.id, keepVersions, what: `an upload of ${size} bytes to ${imageLabel(image)}` }));
         },
@@ -186,14 +193,11 @@ export function createResumableUploadService(
 
   /**
    * The stored bytes of a delta re-save: version `baseVersion`'s, copied inside the storage
-   * and cut or grown to the new length. The whole image's sha256 must be announced: only it
-   * proves, at commit, that the copied and the sent bytes together are the client's image.
+   * and cut or grown to the new length. (The whole image's sha256, at creation or on the last
+   * PATCH, proves at commit that the copied and the sent bytes together are the client's image.)
    */
   async function copyOfVersion(image: ImageRecord, request: NewResumableUpload): Promise<ResumableUpload> {
     const version = request.baseVersion!;
-    if (request.expectedSha256 === undefined) {
-      throw new RepomanError('BAD_REQUEST', "an upload based on a version needs the whole image's sha256 in Upload-Metadata (sha256 <base64 of the hex digest>): the server checks it before the version switch");
-    }
     const base = await images.findVersion(image.id, version);
     if (base === undefined) throw versionNotFound(image, version);
     if (blobs.createResumableFrom === undefined) {
@@ -287,8 +291,12 @@ export function createResumableUploadService(
           throw appendError(error, request, upload);
         }
         if (offset < upload.length) return { upload: { ...upload, offset, expires }, offset };
+        // Only the whole sha256 proves that the copied and the sent bytes are the client's image; the upload stays for a PATCH with it.
+        if (upload.baseVersion !== null && upload.expectedSha256 === null && request.imageSha256 === undefined) {
+          throw new RepomanError('BAD_REQUEST', "an upload based on a version commits with the whole image's sha256: send Repoman-Image-Checksum: sha256 <base64 of the 32 bytes> on this last PATCH (or sha256 in Upload-Metadata at creation)");
+        }
         try {
-          const image = await commit(upload, requireUser(caller).user.name, known);
+          const image = await commit(upload, requireUser(caller).user.name, known, request.imageSha256);
           ended = await uploads.delete(upload.id);
           return { upload: { ...upload, offset, expires }, offset, image };
         } catch (error) {

@@ -12,7 +12,9 @@
  * the connection closed after an answer given before the body was read. A delta re-save (SPEC §3
  * "Blocks") adds `Repoman-Base-Version: n` to the creation (the upload starts as version n's
  * bytes) and sends changed blocks as PATCHes with `Repoman-Block-Offset` instead of
- * `Upload-Offset`; an empty PATCH at `Upload-Offset: <Upload-Length>` commits it.
+ * `Upload-Offset`; an empty PATCH at `Upload-Offset: <Upload-Length>` commits it. The PATCH that
+ * completes any upload may carry the whole image's sha256 (`Repoman-Image-Checksum: sha256
+ * <base64>`, in the style of `Upload-Checksum`, which covers that PATCH's bytes only).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RepomanError } from '../../services/repoman-error.js';
@@ -112,6 +114,7 @@ async function append(context: RouteContext, request: UploadRequest, reply: Fast
   if (offsetHeader === undefined) throw new RepomanError('BAD_REQUEST', 'send Upload-Offset: where these bytes go (ask with HEAD)', { unreadBody: true });
   const offset = byteCount(offsetHeader, 'Upload-Offset');
   const checksum = header(request, 'upload-checksum');
+  const imageChecksum = header(request, 'repoman-image-checksum');
   // tus' checksum-trailer: the digest comes after a chunked body; a malformed one matches nothing (460).
   const trailerChecksum = (): string | undefined => {
     const value = (request.raw.trailers as Record<string, string> | undefined)?.['upload-checksum'];
@@ -130,6 +133,7 @@ async function append(context: RouteContext, request: UploadRequest, reply: Fast
       source: body.source,
       length: contentLength === undefined ? null : Number(contentLength),
       sha256: checksum === undefined ? trailerChecksum : checksumSha256(checksum),
+      imageSha256: imageChecksum === undefined ? undefined : checksumSha256(imageChecksum, 'Repoman-Image-Checksum'),
       signal: body.signal,
     });
     return await reply
@@ -205,15 +209,15 @@ function sha256Of(metadata: Map<string, string>): string | undefined {
   return value;
 }
 
-/** `Upload-Checksum: sha256 <base64 of the 32 bytes>` as lowercase hex; 400 for another algorithm or a malformed digest. */
-function checksumSha256(value: string): string {
+/** `Upload-Checksum: sha256 <base64 of the 32 bytes>` (or another header so written) as lowercase hex; 400 for another algorithm or a malformed digest. */
+function checksumSha256(value: string, name = 'Upload-Checksum'): string {
   const [algorithm, digest] = value.trim().split(/ +/);
   if (algorithm?.toLowerCase() !== 'sha256') {
-    throw new RepomanError('BAD_REQUEST', `Upload-Checksum algorithm ${JSON.stringify(algorithm ?? '')} is not supported: use sha256 (Tus-Checksum-Algorithm)`, { unreadBody: true });
+    throw new RepomanError('BAD_REQUEST', `${name} algorithm ${JSON.stringify(algorithm ?? '')} is not supported: use sha256 (Tus-Checksum-Algorithm)`, { unreadBody: true });
   }
   const bytes = Buffer.from(digest ?? '', 'base64');
   if (bytes.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(digest ?? '')) {
-    throw new RepomanError('BAD_REQUEST', 'Upload-Checksum is "sha256 <base64 of the 32 bytes of the digest>"', { unreadBody: true });
+    throw new RepomanError('BAD_REQUEST', `${name} is "sha256 <base64 of the 32 bytes of the digest>"`, { unreadBody: true });
   }
   return bytes.toString('hex');
 }

@@ -4,14 +4,14 @@
 // source is cut (whole batches only; the batch being filled is dropped); an append whose digest
 // is wrong is truncated away. The directory is not
 // swept by age (sweepUploads looks in `uploads/` only): the metadata row that owns the upload cancels it when
-// it expires. commit() hashes the file in one pass and renames it to its content address, as
-// a one-shot upload does (publishTempFile). An upload based on a blob (a delta re-save,
-// createFrom) starts as a kernel-made copy of it, and writeAt() overwrites its changed blocks.
-import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+// it expires. commit() hashes the file in one pass, off the event loop, and renames
+// it to its content address, as a one-shot upload does (publishTempFile). An upload based on a
+// blob (a delta re-save, createFrom) starts as a kernel-made copy of it, and writeAt()
+// overwrites its changed blocks.
+import { constants } from 'node:fs';
 import { copyFile, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackgroundSha256 } from '@repoman/bytes';
+import { sha256OfFile, type BackgroundSha256 } from '@repoman/bytes';
 import { AppendDigestError, BlobNotFoundError, OffsetMismatchError } from '../blob-errors.js';
 import type { AppendOptions, BlobRef, BlobWriteOptions, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
 import type { BufferPool } from '../buffer-pool.js';
@@ -20,8 +20,9 @@ import { publishTempFile } from './fs-blob-upload.js';
 
 /** The directory of resumable uploads (on the file system of the blobs, checked when the store opens). */
 export const RESUMABLE_DIR = 'resumable';
+/** From this size on, commit() hashes on two threads of its own (their start costs a few ms). */
+const TWO_THREAD_HASH_BYTES = 64 * 1024 * 1024;
 const HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface FsResumableContext {
   readonly root: string;
@@ -136,18 +137,26 @@ export class FsResumableUpload implements ResumableUpload {
     return publishTempFile(this.context.root, path, written, `resumable upload ${this.handle}`);
   }
 
+  /**
+   * The file's size and sha256, off the event loop: a big file (a delta re-save's whole image) is
+   * read on one thread and hashed on another, so reading overlaps hashing; a small one goes to
+   * the store's hashing thread, which is already running (docs/performance.md).
+   */
   async #hash(path: string): Promise<BlobWriteResult> {
-    const hash = createHash('sha256');
-    let size = 0;
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES })) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
+      if ((await stat(path)).size >= TWO_THREAD_HASH_BYTES) return await sha256OfFile(path);
+      const session = this.context.hashing.worker.session();
+      try {
+        const size = await session.updateFromFile(path, null);
+        return { size, sha256: await session.digest() };
+      } catch (error) {
+        session.drop();
+        throw error;
       }
     } catch (error) {
-      this.#ifMissing(error);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test((error as Error).message)) throw new BlobNotFoundError(this.handle);
+      throw error;
     }
-    return { size, sha256: hash.digest('hex') };
   }
 
   async cancel(): Promise<void> {
