@@ -16,6 +16,8 @@ test('an answer is good until the next write or for its time to live', () => {
   assert.ok(cache.get('a'));
   writes += 1;
   assert.equal(cache.get('a'), undefined, 'a write through the stores');
+  assert.ok(cache.knows('a'), 'still known as cacheable');
+  assert.equal(cache.knows('never'), false);
   cache.put('a', answer(10), cache.currentVersion());
   now += 999;
   assert.ok(cache.get('a'));

@@ -58,15 +58,17 @@ export class AnswerCache {
   /** The answer kept for `key`, if still good. */
   get(key: string): CachedAnswer | undefined {
     const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.version !== this.version() || this.now() >= entry.until) {
-      this.drop(key, entry);
-      return undefined;
-    }
+    // One no longer good stays until replaced or evicted: `knows` still tells its key is cacheable.
+    if (entry === undefined || entry.version !== this.version() || this.now() >= entry.until) return undefined;
     // Most recently used last: Map iteration order is what eviction follows.
     this.entries.delete(key);
     this.entries.set(key, entry);
     return entry.answer;
+  }
+
+  /** Whether an answer was kept for `key`, good or not any more: its route is cacheable (the fast path waits for one computation of it at a time). */
+  knows(key: string): boolean {
+    return this.entries.has(key);
   }
 
   /** Keeps `answer`, computed by a request that began when the write count was `version`. */

@@ -12,7 +12,8 @@
  * writes them. Anything else — a first request on a connection, a miss, a write, a Range, a
  * precondition that fails (412), a request with a body — goes to fastify unchanged, and a
  * 200 of a route marked `cacheable` in `@repoman/api` is kept on its way out (GETs of JSON,
- * HEADs of image bytes; never a GET's bytes).
+ * HEADs of image bytes; never a GET's bytes). When a kept answer has expired, the requests
+ * for it that arrive while one of them takes the full path wait for that one's answer.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -87,31 +88,39 @@ export function createFastAnswers(deps: { cache: AnswerCache; metrics: Metrics; 
     return `req-${lastId.toString(36)}`;
   };
 
-  /** Answers from the cache and returns true, or returns false (the full path's turn). */
-  function answer(request: IncomingMessage, response: ServerResponse): boolean {
+  /** Computations of an answer under way, by key: the requests for the same answer that wait for it. */
+  const underWay = new Map<string, Array<() => void>>();
+
+  /** The cache key of a request and the DN of its connection, or null when the fast path cannot answer it. */
+  function lookup(request: IncomingMessage): { key: string; dn: string | null } | null {
     const connection = connections.get(request.socket);
-    if (connection === undefined || now() >= connection.until || log === null) return false;
+    if (connection === undefined || now() >= connection.until || log === null) return null;
     const headers = request.headers;
-    for (const name of FULL_PATH_HEADERS) if (headers[name] !== undefined) return false;
+    for (const name of FULL_PATH_HEADERS) if (headers[name] !== undefined) return null;
+    return { key: answerKey(connection.key, request.method ?? 'GET', headers.host, request.url ?? '/'), dn: connection.dn };
+  }
+
+  /** Answers from the cache and returns true, or returns false (the full path's turn). */
+  function answer(request: IncomingMessage, response: ServerResponse, found: { key: string; dn: string | null }, arrived: number): boolean {
+    const cached = cache.get(found.key);
+    if (cached === undefined || log === null) return false;
+    const { headers } = request;
     const url = request.url ?? '/';
     const method = request.method ?? 'GET';
-    const cached = cache.get(answerKey(connection.key, method, headers.host, url));
-    if (cached === undefined) return false;
     const verdict = evaluatePreconditions(method, headers, cached);
     if (verdict === 'failed') return false;
-    const started = performance.now();
     metrics.inFlight.inc({ listener: 'https' });
     const status = verdict === 'not-modified' ? 304 : 200;
     const sent = status === 304 ? without304(cached.headers) : cached.headers;
     response.writeHead(status, sent);
     response.end(status === 304 || method === 'HEAD' ? undefined : cached.body);
     metrics.inFlight.dec({ listener: 'https' });
-    const elapsed = performance.now() - started;
+    const elapsed = performance.now() - arrived;
     metrics.requests.inc({ method, route: cached.route, status: String(status) });
     metrics.duration.observe({ method, route: cached.route }, elapsed / 1000);
     const length = sent['content-length'];
     if (method !== 'HEAD' && Number(length ?? 0) > 0) metrics.bytesSent.inc({ route: cached.route }, Number(length));
-    log.info({ reqId: genReqId(), ...requestLine(method, url, status, length, connection.dn, elapsed) }, 'request');
+    log.info({ reqId: genReqId(), ...requestLine(method, url, status, length, found.dn, elapsed) }, 'request');
     return true;
   }
 
@@ -136,11 +145,34 @@ export function createFastAnswers(deps: { cache: AnswerCache; metrics: Metrics; 
 
   return {
     genReqId,
-    front: (handler) => (request, response) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return handler(request, response);
-      if (answer(request, response)) return;
-      (request as NotedRequest)[RECEIVED] = { url: request.url ?? '/', version: cache.currentVersion() };
-      handler(request, response);
+    front: (handler) => {
+      const pass = (request: IncomingMessage, response: ServerResponse): void => {
+        (request as NotedRequest)[RECEIVED] = { url: request.url ?? '/', version: cache.currentVersion() };
+        handler(request, response);
+      };
+      return (request, response) => {
+        if (request.method !== 'GET' && request.method !== 'HEAD') return handler(request, response);
+        const arrived = performance.now();
+        const found = lookup(request);
+        if (found === null) return pass(request, response);
+        if (answer(request, response, found, arrived)) return;
+        // An answer known to be cacheable is computed once at a time: when the cache has just
+        // expired, 64 connections asking for it wait for one full request instead of making 64.
+        const waiting = underWay.get(found.key);
+        if (waiting !== undefined) {
+          waiting.push(() => answer(request, response, found, arrived) || pass(request, response));
+          return;
+        }
+        if (cache.knows(found.key)) {
+          const queue: Array<() => void> = [];
+          underWay.set(found.key, queue);
+          response.once('close', () => {
+            underWay.delete(found.key);
+            for (const next of queue) next();
+          });
+        }
+        pass(request, response);
+      };
     },
     install(app) {
       log = app.log;
