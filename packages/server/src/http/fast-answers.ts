@@ -3,10 +3,11 @@
  * of fastify's that answers a GET or HEAD from the answer cache (`answer-cache.ts`) when its
  * connection's identity is already known and the same caller's answer to the same method,
  * Host and URL is kept. A TLS connection's certificate chain cannot change, so the identity the
- * caller hook found for one request of a connection stands for the next ones (re-checked at
- * least every CONNECTION_IDENTITY_MS, so VOMS attributes that expire drop out as quickly as a
- * cached answer does). The answer is the full path's, byte for byte: its status and headers as
- * fastify sent them, then Date and keep-alive fresh from node; `If-None-Match` /
+ * caller hook found for one request of a connection stands for the next ones (as the TLS layer
+ * itself decides it once per connection, `tls/connection-identity.ts`); one with VOMS
+ * attributes is asked again every CONNECTION_IDENTITY_MS, so that attributes that expire drop
+ * out as quickly as a cached answer does. The answer is the full path's, byte for byte: its
+ * status and headers as fastify sent them, then Date and keep-alive fresh from node; `If-None-Match` /
  * `If-Modified-Since` are judged by `conditional-get.ts` (304 without the body's headers, as
  * the full path sends it); metrics and the request log line are written as the full path
  * writes them. Anything else — a first request on a connection, a miss, a write, a Range, a
@@ -25,7 +26,7 @@ import { evaluatePreconditions } from './conditional-get.js';
 import type { Metrics } from './metrics.js';
 import { requestLine } from './request-log.js';
 
-/** How long an identity found on a connection is used without asking the TLS layer again. */
+/** How long an identity with VOMS FQANs found on a connection is used without asking the TLS layer again. */
 export const CONNECTION_IDENTITY_MS = 1_000;
 
 /** Headers a 304 does not carry (the full path sets them only for a 200's body). */
@@ -178,7 +179,9 @@ export function createFastAnswers(deps: { cache: AnswerCache; metrics: Metrics; 
       log = app.log;
       app.addHook('onRequest', (request, _reply, done) => {
         if ((request.raw as NotedRequest)[RECEIVED] !== undefined) {
-          connections.set(request.raw.socket, { key: identityKey(request.identity), dn: request.identity?.dn ?? null, until: now() + CONNECTION_IDENTITY_MS });
+          const identity = request.identity;
+          const until = (identity?.fqans?.length ?? 0) > 0 ? now() + CONNECTION_IDENTITY_MS : Number.POSITIVE_INFINITY;
+          connections.set(request.raw.socket, { key: identityKey(identity), dn: identity?.dn ?? null, until });
         }
         done();
       });
