@@ -4,8 +4,8 @@
  * that one connection (pool). `migrate()` brings the schema to the latest version; callers run
  * it before serving. The stores count their writes (`write-counter.ts`), so that the caller
  * cache and the listing totals (`short-cache.ts`), and the answer cache (`http/answer-cache.ts`,
- * which counts every store's writes), never outlive a change made through them. `probeMetadata` checks that a database can be reached without changing
- * it (`check-config`). Another engine is one dialect file and one entry in DIALECTS.
+ * which counts every store's writes), never outlive a change made through them.
+ * `probeMetadata` checks that a database can be reached without changing it (`check-config`). Another engine is one dialect file and one entry in DIALECTS.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
