@@ -60,10 +60,9 @@ export interface FastAnswers {
   readonly genReqId: () => string;
 }
 
-/** The part of a cache key that names the caller: anonymous is its own caller. */
+/** The part of a cache key that names the caller (JSON: no DN or FQAN can pass for another); anonymous is its own caller. */
 function identityKey(identity: Identity | null): string {
-  if (identity === null) return '-';
-  return `${identity.limited ? 'L' : 'F'}${identity.dn}\n${(identity.fqans ?? []).join('\n')}`;
+  return identity === null ? '-' : JSON.stringify([identity.limited, identity.dn, identity.fqans ?? []]);
 }
 
 function answerKey(identity: string, method: string, host: string | undefined, url: string): string {
