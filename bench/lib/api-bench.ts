@@ -28,6 +28,8 @@ export interface ApiBenchOptions {
   readonly concurrency: number;
   /** Names of the rows to run; null: all of API_ROWS. */
   readonly rows?: readonly string[] | null;
+  /** Run repoman with `answer_cache = false`: every request takes the full path (cold figures). */
+  readonly cold?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -127,6 +129,7 @@ export async function runApiBench(o: ApiBenchOptions, progress: (result: ApiRowR
       const server = await startRepoman({
         dir: join(dir, database), storagePath: join(dir, database, 'images'), hostCert: site.hostCert, hostKey: site.hostKey, caDir: site.caDir,
         adminDn: users.admin.dn, httpsPort: await freePort(), httpPort: await freePort(), databaseUrl: url,
+        ...(o.cold === true && { answerCache: false }),
       });
       cleanups.push(() => server.stop());
       curl(users.admin, site.caDir, `${server.httpsUrl}/api/images`, ['-X', 'POST', '-H', 'content-type: application/json', '--data-binary', '{"name":"bench.img","unauthenticated_access":true}'], 201);

@@ -1,7 +1,7 @@
 // The bench's command line: `npm run bench -- [--size 1G] [--clients 1,3,5,7,9 | 1-9]
 // [--rows a,b,…] [--servers nginx,repoman] [--scale-clients 150] [--scale-size 64M]
 // [--delta-size 4G] [--delta-link 1gbit] [--delta-store xfs] [--repeat N] [--verify] [--out DIR] [--smoke]`, or `--api [--api-databases sqlite,postgres]
-// [--api-seconds 5] [--api-connections 64] [--api-rows 'whoami;metadata']` for the metadata API bench (lib/api-bench.ts).
+// [--api-seconds 5] [--api-connections 64] [--api-rows 'whoami;metadata'] [--api-cold]` for the metadata API bench (lib/api-bench.ts).
 // --smoke is a quick correctness run for CI (4 MiB, 2 clients, every row, both servers, a
 // 10-client scale run, every download's sha256 checked; then the API rows on SQLite for a
 // second each, 8 connections); it fails on errors, never on ratios.
@@ -41,6 +41,8 @@ export interface BenchOptions {
   readonly apiConnections: number;
   /** Names of the API rows to run (default all): for profiling one route. */
   readonly apiRows: readonly string[] | null;
+  /** The API bench with repoman's answer cache off (`--api-cold`). */
+  readonly apiCold: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -61,7 +63,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --api-databases LIST  sqlite,postgres (default both; smoke: sqlite)
   --api-seconds N       seconds per API measurement (default 5; smoke: 1)
   --api-connections N   simultaneous connections of the API bench (default 64; smoke: 8)
-  --api-rows LIST       only these API rows, separated by ; e.g. 'whoami;page, admin' (default all)`;
+  --api-rows LIST       only these API rows, separated by ; e.g. 'whoami;page, admin' (default all)
+  --api-cold            repoman with its answer cache off ([server] answer_cache = false): every request takes the full path`;
 
 export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
@@ -88,7 +91,7 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
-    if (arg === '--smoke' || arg === '--verify' || arg === '--help' || arg === '--api') flags.add(arg);
+    if (arg === '--smoke' || arg === '--verify' || arg === '--help' || arg === '--api' || arg === '--api-cold') flags.add(arg);
     else if (arg.startsWith('--') && arg.includes('=')) values.set(arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1));
     else if (arg.startsWith('--') && i + 1 < argv.length) values.set(arg, argv[(i += 1)] ?? '');
     else throw new Error(`unexpected argument ${arg}\n${USAGE}`);
@@ -123,6 +126,7 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     apiDatabases: values.has('--api-databases') ? parseList(values.get('--api-databases') ?? '', ['sqlite', 'postgres'] as const, 'database') : smoke ? ['sqlite'] : ['sqlite', 'postgres'],
     apiSeconds,
     apiConnections,
+    apiCold: flags.has('--api-cold'),
     apiRows: values.has('--api-rows') ? (values.get('--api-rows') ?? '').split(';').map((row) => row.trim()) : null,
   };
 }

@@ -32,6 +32,8 @@ export interface RepomanOptions {
   readonly httpPort: number;
   /** `database.url`; default: SQLite in `dir`. */
   readonly databaseUrl?: string;
+  /** `[server] answer_cache`; default: the server's own default (on). */
+  readonly answerCache?: boolean;
   readonly nodeArgs?: readonly string[];
 }
 
@@ -47,6 +49,7 @@ export async function startRepoman(o: RepomanOptions): Promise<RepomanServer> {
   const configPath = join(o.dir, 'repoman.toml');
   await writeFile(configPath, [
     '[server]', 'host = "127.0.0.1"', `https_port = ${o.httpsPort}`, `http_port = ${o.httpPort}`, `data_dir = ${JSON.stringify(o.dir)}`,
+    ...(o.answerCache === undefined ? [] : [`answer_cache = ${o.answerCache}`]),
     '[tls]', `cert = ${JSON.stringify(o.hostCert)}`, `key = ${JSON.stringify(o.hostKey)}`, `ca_dir = ${JSON.stringify(o.caDir)}`,
     '[storage]', `path = ${JSON.stringify(o.storagePath)}`,
     ...(o.databaseUrl === undefined ? [] : ['[database]', `url = ${JSON.stringify(o.databaseUrl)}`]),

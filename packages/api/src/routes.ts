@@ -56,6 +56,12 @@ export interface RouteDescriptor {
    * and those writes); false: not conditional.
    */
   readonly conditional?: boolean;
+  /**
+   * The server may keep this route's 200 answers for a short while (at most 1 s, and only until
+   * the next write through it) and give them again to the same caller for the same URL and Host
+   * (`[server] answer_cache`). A route of image bytes: only its HEAD answers, never a GET's bytes.
+   */
+  readonly cacheable?: boolean;
 }
 
 const json = (schema: TSchema, description: string, headers?: Record<string, string>): Answer => ({ description, schema, ...(headers && { headers }) });
@@ -82,9 +88,9 @@ const accountRoutes: RouteDescriptor[] = [
     responses: { 200: json(OpenApi, 'the document', { ETag: 'changes with the document', 'Cache-Control': 'how long to keep it' }), 304: noContent('not modified (If-None-Match)') },
     errors: [],
   },
-  { id: 'whoami', methods: ['GET'], url: '/api/whoami', tag: 'users', summary: "The caller's user record, groups and effective permissions, trusted VOMS FQANs and the groups they gave", responses: { 200: json(Whoami, 'the caller') }, errors: [] },
+  { id: 'whoami', methods: ['GET'], url: '/api/whoami', tag: 'users', cacheable: true, summary: "The caller's user record, groups and effective permissions, trusted VOMS FQANs and the groups they gave", responses: { 200: json(Whoami, 'the caller') }, errors: [] },
 
-  { id: 'listUsers', methods: ['GET'], url: '/api/users', tag: 'users', summary: 'Every user', responses: { 200: json(UserList, 'the users') }, errors: [] },
+  { id: 'listUsers', methods: ['GET'], url: '/api/users', tag: 'users', cacheable: true, summary: 'Every user', responses: { 200: json(UserList, 'the users') }, errors: [] },
   { id: 'createUser', methods: ['POST'], url: '/api/users', tag: 'users', summary: 'Register a user (needs user_create)', body: NewUser, responses: { 201: created(User, 'user', '/api/users/{user}') }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'GROUP_NOT_FOUND'] },
   { id: 'getUser', methods: ['GET'], url: '/api/users/:user', tag: 'users', summary: 'A user', params: USER, responses: { 200: json(User, 'the user') }, errors: ['USER_NOT_FOUND'] },
   { id: 'modifyUser', methods: ['PATCH', 'POST'], url: '/api/users/:user', tag: 'users', summary: 'Modify a user', params: USER, body: UserChanges, responses: { 200: json(ModifiedUser, 'the user as changed') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND', 'CONFLICT'] },
@@ -93,7 +99,7 @@ const accountRoutes: RouteDescriptor[] = [
   { id: 'userImages', methods: ['GET'], url: '/api/users/:user/images', tag: 'users', summary: "A user's images that the caller can see", params: USER, query: PageQuery, responses: { 200: json(ImageList, 'the images') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND'] },
   { id: 'userShared', methods: ['GET'], url: '/api/users/:user/shared', tag: 'users', summary: 'Images shared with a user', params: USER, query: PageQuery, responses: { 200: json(ImageList, 'the images') }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND'] },
 
-  { id: 'listGroups', methods: ['GET'], url: '/api/groups', tag: 'groups', summary: 'Every group', responses: { 200: json(GroupList, 'the groups') }, errors: [] },
+  { id: 'listGroups', methods: ['GET'], url: '/api/groups', tag: 'groups', cacheable: true, summary: 'Every group', responses: { 200: json(GroupList, 'the groups') }, errors: [] },
   { id: 'createGroup', methods: ['POST'], url: '/api/groups', tag: 'groups', summary: 'Create a group (needs group_create)', body: NewGroup, responses: { 201: created(Group, 'group', '/api/groups/{group}') }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND', 'PERMISSION_NOT_FOUND'] },
   { id: 'getGroup', methods: ['GET'], url: '/api/groups/:group', tag: 'groups', summary: 'A group', params: GROUP, responses: { 200: json(Group, 'the group') }, errors: ['GROUP_NOT_FOUND'] },
   { id: 'modifyGroup', methods: ['PATCH', 'POST'], url: '/api/groups/:group', tag: 'groups', summary: 'Rename a group (protected groups: 403), set its VOMS FQAN patterns and auto-registration', params: GROUP, body: GroupChanges, responses: { 200: json(Group, 'the group as changed') }, errors: [UNKNOWN_FIELD, 'GROUP_NOT_FOUND', 'CONFLICT'] },
@@ -139,7 +145,7 @@ const DOWNLOAD_HEADERS = {
 
 const imageRoutes: RouteDescriptor[] = [
   {
-    id: 'listImages', methods: ['GET'], url: '/api/images', tag: 'images', anonymous: true,
+    id: 'listImages', methods: ['GET'], url: '/api/images', tag: 'images', anonymous: true, cacheable: true,
     summary: 'Images the caller can see: own, shared with it, public (every image for admins); public ones only without a registered certificate (HTTPS)',
     query: ImageQuery, responses: { 200: json(ImageList, 'one page of images', { 'X-Total-Count': 'how many images match, over all pages' }) }, errors: [UNKNOWN_FIELD, 'USER_NOT_FOUND', 'GROUP_NOT_FOUND'],
   },
@@ -147,7 +153,7 @@ const imageRoutes: RouteDescriptor[] = [
     id: 'createImage', methods: ['POST'], url: '/api/images', tag: 'images', summary: 'Create an empty image slot', body: NewImage,
     responses: { 201: created(Image, 'image', RAW_LOCATION) }, errors: [UNKNOWN_FIELD, 'CONFLICT', 'USER_NOT_FOUND', 'QUOTA_EXCEEDED'],
   },
-  ...inBothNamespaces('', {}, (where) => ({ id: 'getImage', methods: ['GET'], anonymous: true, summary: `An image's record, ${where} (a public one also without a registered certificate, on HTTPS)`, responses: { 200: json(Image, 'the image') }, errors: ['IMAGE_NOT_FOUND'] })),
+  ...inBothNamespaces('', {}, (where) => ({ id: 'getImage', methods: ['GET'], anonymous: true, cacheable: true, summary: `An image's record, ${where} (a public one also without a registered certificate, on HTTPS)`, responses: { 200: json(Image, 'the image') }, errors: ['IMAGE_NOT_FOUND'] })),
   ...inBothNamespaces('', {}, (where) => ({
     id: 'modifyImage', methods: ['PATCH', 'POST'], summary: `Modify an image ${where}: fields, rename with name, new owner (admins)`, body: ImageChanges,
     responses: { 200: json(Image, 'the image as changed') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'IMAGE_READ_ONLY', 'CONFLICT', 'USER_NOT_FOUND'],
@@ -185,7 +191,7 @@ const imageRoutes: RouteDescriptor[] = [
     responses: { 200: json(Image, 'the image with its new version') }, errors: [UNKNOWN_FIELD, 'IMAGE_NOT_FOUND', 'VERSION_NOT_FOUND', 'IMAGE_READ_ONLY'],
   })),
   ...inBothNamespaces('', {}, (where) => ({
-    id: 'downloadImage', methods: ['GET', 'HEAD'], anonymous: true, conditional: true, summary: `Download an image's bytes, ${where} (ranges, conditional requests); ?version=n a kept version`,
+    id: 'downloadImage', methods: ['GET', 'HEAD'], anonymous: true, conditional: true, cacheable: true, summary: `Download an image's bytes, ${where} (ranges, conditional requests); ?version=n a kept version`,
     query: DownloadQuery,
     responses: {
       200: { description: 'the bytes', contentType: 'application/octet-stream', headers: DOWNLOAD_HEADERS },

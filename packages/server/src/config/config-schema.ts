@@ -55,6 +55,7 @@ export const configSchema: ConfigSchema = {
     // As long as fastify's plain-HTTP default (72 s), so idle HTTPS clients keep their handshake.
     keep_alive_timeout: { kind: durationKind(), default: 72_000 },
     hsts: { kind: integerKind(0, Number.MAX_SAFE_INTEGER), default: 0 },
+    answer_cache: { kind: booleanKind(), default: true },
   },
   tls: {
     cert: { kind: optionalStringKind(), default: null },

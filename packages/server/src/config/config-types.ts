@@ -18,6 +18,8 @@ export interface ServerConfig {
   readonly keep_alive_timeout: number;
   /** `Strict-Transport-Security` max-age in seconds on HTTPS answers; 0 (default): no header. */
   readonly hsts: number;
+  /** Hot GETs answered from a short cache of answers on HTTPS (`http/fast-answers.ts`); default true. */
+  readonly answer_cache: boolean;
 }
 
 export interface TlsConfig {

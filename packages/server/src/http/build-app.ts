@@ -4,8 +4,9 @@
  * layer's job; tests pass their own), and whether this is the plain-HTTP listener. It wires,
  * in order: the request schemas of `@repoman/api`'s route table, the route table (for 405s), error
  * handling, conditional requests and caching headers, the contract check (tests only), body
- * parsers, metrics, HSTS (HTTPS), the cross-site guard, the caller hook, the request log, the
- * web UI (HTTPS only), and the route files of `routes/api-routes.ts`. The caller listens (see
+ * parsers, metrics, HSTS (HTTPS), the cross-site guard, the caller hook, the answer cache's
+ * fast path (TLS listener, `fast-answers.ts`), the request log, the web UI (HTTPS only), and the
+ * route files of `routes/api-routes.ts`. The caller listens (see
  * `tls/start-server.ts`) or injects requests (tests).
  */
 import fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
@@ -45,9 +46,16 @@ import { installRouteSchemas } from './route-schemas.js';
 import { RouteTable } from './route-table.js';
 import { API_ROUTES } from './routes/api-routes.js';
 import { installWebUi, type WebFiles } from './web-ui.js';
+import { AnswerCache } from './answer-cache.js';
+import { createFastAnswers, type FastAnswers } from './fast-answers.js';
 
 /** How long a request's headers may take to arrive (a slow-headers guard; bodies have `limits.idle_timeout`). */
 const HEADERS_TIMEOUT_MS = 60_000;
+
+/** The answer cache (`[server] answer_cache`): how long an answer is good at most, and how much memory it may take. */
+export const ANSWER_CACHE_MS = 1_000;
+const ANSWER_CACHE_BYTES = 16 * 1024 * 1024;
+const ANSWER_MAX_BYTES = 256 * 1024;
 
 /** A sink for JSON log lines (process.stdout in production, a collector in tests). */
 export interface LogDestination {
@@ -65,7 +73,11 @@ export interface AppDeps {
   readonly identify: Identify;
   /** The plain-HTTP listener: refusals of anonymous callers are 403 instead of 401. Default false. */
   readonly plainHttp?: boolean;
-  /** Passed to fastify, for the TLS listener to supply its own `https.Server`. */
+  /**
+   * Passed to fastify, for the TLS listener to supply its own `https.Server`. Its connections
+   * must each have one identity (`identify` answers the same for every request of a
+   * connection): with `[server] answer_cache`, the fast path (`fast-answers.ts`) sits in front.
+   */
   readonly serverFactory?: FastifyServerFactory;
   /** Shared by a server's listeners so one scrape sees them all; default: the app's own. */
   readonly metrics?: Metrics;
@@ -108,7 +120,22 @@ function blockListWorker(app: FastifyInstance, deps: AppDeps): BlobWorker {
   return worker;
 }
 
+/** The fast path of the TLS listener, when the answer cache is on. */
+function fastAnswersOf(deps: AppDeps, metrics: Metrics): FastAnswers | null {
+  if (deps.serverFactory === undefined || deps.plainHttp === true || !deps.config.server.answer_cache) return null;
+  const cache = new AnswerCache(() => deps.metadata.writes.count, ANSWER_CACHE_MS, ANSWER_CACHE_BYTES, ANSWER_MAX_BYTES);
+  return createFastAnswers({ cache, metrics });
+}
+
+/** The TLS listener's server, with the fast path in front of fastify's request listener. */
+function withFastPath(serverFactory: FastifyServerFactory, fast: FastAnswers): FastifyServerFactory {
+  return (handler, options) => serverFactory(fast.front(handler), options);
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const metrics = deps.metrics ?? createMetrics();
+  const fast = fastAnswersOf(deps, metrics);
+  const serverFactory = deps.serverFactory;
   const app = fastify({
     logger: {
       level: deps.logLevel ?? 'info',
@@ -127,7 +154,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     clientErrorHandler: answerClientError,
     // `/api/images/` is `/api/images`: the same route, not an image with an empty name.
     rewriteUrl: (request) => withoutTrailingSlash(request.url ?? '/'),
-    ...(deps.serverFactory !== undefined && { serverFactory: deps.serverFactory }),
+    ...(serverFactory !== undefined && { serverFactory: fast === null ? serverFactory : withFastPath(serverFactory, fast) }),
+    ...(fast !== null && { genReqId: fast.genReqId }),
   });
   // Node's default of 300 s would cut the upload or download of a large image; a server from
   // serverFactory does not get fastify's requestTimeout (0), so set it here for both listeners.
@@ -148,11 +176,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installBodyParsers(app);
   installExpectContinue(app);
   // Metrics first: a request refused by a later hook (401) is still counted in and out.
-  const metrics = deps.metrics ?? createMetrics();
   installMetrics(app, metrics, deps.plainHttp ? 'http' : 'https');
   if (!deps.plainHttp) installStrictTransportSecurity(app, deps.config.server.hsts);
   installCrossSiteGuard(app, { publicUrl: deps.config.server.public_url, plainHttp: deps.plainHttp ?? false });
   installCallerHook(app, { metadata: deps.metadata, identify: deps.identify, plainHttp: deps.plainHttp ?? false });
+  // Right after the caller hook (it notes the connection's identity), and after every other onSend hook.
+  fast?.install(app);
   installRequestLog(app);
   if (deps.plainHttp !== true) installWebUi(app, { files: deps.webFiles ?? new Map() });
 

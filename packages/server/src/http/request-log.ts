@@ -29,17 +29,19 @@ export function installRequestLog(app: FastifyInstance): void {
   });
   app.addHook('onResponse', (request, reply, done) => {
     const length = reply.getHeader('content-length');
-    request.log.info(
-      {
-        method: request.method,
-        path: loggedPath(request.url),
-        status: reply.statusCode,
-        bytes: length === undefined ? 0 : Number(length),
-        dn: request.identity?.dn ?? null,
-        duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
-      },
-      'request',
-    );
+    request.log.info(requestLine(request.method, request.url, reply.statusCode, length, request.identity?.dn ?? null, reply.elapsedTime), 'request');
     done();
   });
+}
+
+/** The fields of a request's log line (also written by the fast path, `fast-answers.ts`), before its message "request". */
+export function requestLine(method: string, url: string, status: number, length: unknown, dn: string | null, durationMs: number): Record<string, unknown> {
+  return {
+    method,
+    path: loggedPath(url),
+    status,
+    bytes: length === undefined ? 0 : Number(length),
+    dn,
+    duration_ms: Math.round(durationMs * 1000) / 1000,
+  };
 }

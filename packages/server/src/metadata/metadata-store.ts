@@ -154,6 +154,8 @@ export interface MetadataStores {
   readonly links: LinkStore;
   /** Counts the writes made through `users` and `groups` (the caller cache's staleness test). */
   readonly accountWrites: WriteCounter;
+  /** Counts the writes made through every store (the answer cache's staleness test, `http/answer-cache.ts`). */
+  readonly writes: WriteCounter;
   readonly imageLists: ImageListStore;
   /** Resumable uploads in progress (migration 0007). */
   readonly uploads: UploadStore;

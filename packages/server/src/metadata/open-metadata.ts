@@ -2,10 +2,10 @@
  * Opens the metadata database named by `database.url`: picks the dialect that serves the URL
  * (SQLite or PostgreSQL), opens kysely on it, and hands out the account and image stores over
  * that one connection (pool). `migrate()` brings the schema to the latest version; callers run
- * it before serving. The account and image stores count their writes (`write-counter.ts`), so
- * that the caller cache and the listing totals (`short-cache.ts`) never outlive a change made
- * through them. `probeMetadata` checks that a database can be reached without changing
- * it (`check-config`). Another engine is one dialect file and one entry in DIALECTS.
+ * it before serving. The stores count their writes (`write-counter.ts`), so that the caller
+ * cache and the listing totals (`short-cache.ts`), and the answer cache (`http/answer-cache.ts`,
+ * which counts every store's writes), never outlive a change made through them.
+ * `probeMetadata` checks that a database can be reached without changing it (`check-config`). Another engine is one dialect file and one entry in DIALECTS.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
@@ -60,22 +60,30 @@ export function openMetadata(url: string): OpenMetadata {
   // those through these stores empties the cache; other instances' writes show within 1 s.
   const imageWrites = new WriteCounter();
   const totals = new ShortCache<number>(() => accountWrites.count + imageWrites.count, TOTAL_CACHE_MS);
+  // Every write of every store, whatever it changes: what cached answers depend on.
+  const writes = new WriteCounter();
+  const images = countingWrites(
+    createSqlImageStore(db, dialect, totals),
+    ['create', 'update', 'delete', 'shareWithUser', 'unshareWithUser', 'shareWithGroup', 'unshareWithGroup'],
+    imageWrites,
+  );
   return {
     db,
     dialect,
-    users: countingWrites(createSqlUserStore(db, dialect), ['create', 'update', 'delete'], accountWrites),
-    groups: countingWrites(createSqlGroupStore(db, dialect), ['create', 'rename', 'setVoms', 'delete', 'addMember', 'removeMember', 'grant', 'revoke'], accountWrites),
+    users: countingWrites(createSqlUserStore(db, dialect), ['create', 'update', 'delete'], accountWrites, writes),
+    groups: countingWrites(createSqlGroupStore(db, dialect), ['create', 'rename', 'setVoms', 'delete', 'addMember', 'removeMember', 'grant', 'revoke'], accountWrites, writes),
     accountWrites,
+    writes,
     images: countingWrites(
-      createSqlImageStore(db, dialect, totals),
-      ['create', 'update', 'delete', 'shareWithUser', 'unshareWithUser', 'shareWithGroup', 'unshareWithGroup'],
-      imageWrites,
+      images,
+      ['create', 'update', 'recordUpload', 'rollback', 'deleteVersion', 'delete', 'shareWithUser', 'unshareWithUser', 'shareWithGroup', 'unshareWithGroup'],
+      writes,
     ),
-    quotas: createSqlQuotaStore(db),
-    links: createSqlLinkStore(db, dialect),
-    imageLists: createSqlImageListStore(db, dialect),
-    uploads: createSqlUploadStore(db),
-    blobBlocks: createSqlBlobBlockStore(db),
+    quotas: countingWrites(createSqlQuotaStore(db), ['reserve', 'renew', 'release'], writes),
+    links: countingWrites(createSqlLinkStore(db, dialect), ['create', 'revoke', 'countDownload'], writes),
+    imageLists: countingWrites(createSqlImageListStore(db, dialect), ['create', 'update', 'delete', 'publish', 'recordSha512'], writes),
+    uploads: countingWrites(createSqlUploadStore(db), ['create', 'lease', 'renewLease', 'release', 'delete', 'takeExpired'], writes),
+    blobBlocks: countingWrites(createSqlBlobBlockStore(db), ['record'], writes),
     async ping() {
       await sql`select 1`.execute(db);
     },
