@@ -23,6 +23,7 @@ import { createSqlUploadStore } from './sql-upload-store.js';
 import { createSqlUserStore } from './sql-user-store.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { ShortCache } from './short-cache.js';
+import { BLOB_BLOCK_METHODS, GROUP_METHODS, IMAGE_LIST_METHODS, IMAGE_METHODS, LINK_METHODS, QUOTA_METHODS, UPLOAD_METHODS, USER_METHODS } from './store-method-kinds.js';
 import { countingWrites, WriteCounter } from './write-counter.js';
 
 /** How long a listing's total may lag behind writes made through another instance (X-Total-Count). */
@@ -62,28 +63,19 @@ export function openMetadata(url: string): OpenMetadata {
   const totals = new ShortCache<number>(() => accountWrites.count + imageWrites.count, TOTAL_CACHE_MS);
   // Every write of every store, whatever it changes: what cached answers depend on.
   const writes = new WriteCounter();
-  const images = countingWrites(
-    createSqlImageStore(db, dialect, totals),
-    ['create', 'update', 'delete', 'shareWithUser', 'unshareWithUser', 'shareWithGroup', 'unshareWithGroup'],
-    imageWrites,
-  );
   return {
     db,
     dialect,
-    users: countingWrites(createSqlUserStore(db, dialect), ['create', 'update', 'delete'], accountWrites, writes),
-    groups: countingWrites(createSqlGroupStore(db, dialect), ['create', 'rename', 'setVoms', 'delete', 'addMember', 'removeMember', 'grant', 'revoke'], accountWrites, writes),
+    users: countingWrites(createSqlUserStore(db, dialect), USER_METHODS, accountWrites, writes),
+    groups: countingWrites(createSqlGroupStore(db, dialect), GROUP_METHODS, accountWrites, writes),
     accountWrites,
     writes,
-    images: countingWrites(
-      images,
-      ['create', 'update', 'recordUpload', 'rollback', 'deleteVersion', 'delete', 'shareWithUser', 'unshareWithUser', 'shareWithGroup', 'unshareWithGroup'],
-      writes,
-    ),
-    quotas: countingWrites(createSqlQuotaStore(db), ['reserve', 'renew', 'release'], writes),
-    links: countingWrites(createSqlLinkStore(db, dialect), ['create', 'revoke', 'countDownload'], writes),
-    imageLists: countingWrites(createSqlImageListStore(db, dialect), ['create', 'update', 'delete', 'publish', 'recordSha512'], writes),
-    uploads: countingWrites(createSqlUploadStore(db), ['create', 'lease', 'renewLease', 'release', 'delete', 'takeExpired'], writes),
-    blobBlocks: countingWrites(createSqlBlobBlockStore(db), ['record'], writes),
+    images: countingWrites(createSqlImageStore(db, dialect, totals), IMAGE_METHODS, imageWrites, writes),
+    quotas: countingWrites(createSqlQuotaStore(db), QUOTA_METHODS, writes),
+    links: countingWrites(createSqlLinkStore(db, dialect), LINK_METHODS, writes),
+    imageLists: countingWrites(createSqlImageListStore(db, dialect), IMAGE_LIST_METHODS, writes),
+    uploads: countingWrites(createSqlUploadStore(db), UPLOAD_METHODS, writes),
+    blobBlocks: countingWrites(createSqlBlobBlockStore(db), BLOB_BLOCK_METHODS, writes),
     async ping() {
       await sql`select 1`.execute(db);
     },
