@@ -20,7 +20,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Identity } from '../services/caller.js';
+import { identityKey } from '../services/caller.js';
 import type { AnswerCache, CachedAnswer } from './answer-cache.js';
 import { evaluatePreconditions } from './conditional-get.js';
 import type { Metrics } from './metrics.js';
@@ -58,11 +58,6 @@ export interface FastAnswers {
   install(app: FastifyInstance): void;
   /** Request ids for fastify (`genReqId`) and the fast path's log lines alike: `req-1`, `req-2`… as fastify's own. */
   readonly genReqId: () => string;
-}
-
-/** The part of a cache key that names the caller (JSON: no DN or FQAN can pass for another); anonymous is its own caller. */
-function identityKey(identity: Identity | null): string {
-  return identity === null ? '-' : JSON.stringify([identity.limited, identity.dn, identity.fqans ?? []]);
 }
 
 function answerKey(identity: string, method: string, host: string | undefined, url: string): string {

@@ -11,7 +11,7 @@
  */
 import { ShortCache } from '../metadata/short-cache.js';
 import type { WriteCounter } from '../metadata/write-counter.js';
-import type { Caller, Identity } from './caller.js';
+import { identityKey, type Caller, type Identity } from './caller.js';
 
 export const CALLER_CACHE_MS = 1_000;
 
@@ -23,6 +23,6 @@ export interface CallerCache {
 export function createCallerCache(accountWrites: WriteCounter, ttlMs = CALLER_CACHE_MS): CallerCache {
   const cache = new ShortCache<Caller>(() => accountWrites.count, ttlMs);
   return {
-    get: (identity, resolve) => cache.get(`${identity.limited ? 'L' : 'F'}${identity.dn}\n${(identity.fqans ?? []).join('\n')}`, resolve),
+    get: (identity, resolve) => cache.get(identityKey(identity), resolve),
   };
 }

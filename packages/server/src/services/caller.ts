@@ -30,6 +30,11 @@ export interface Identity {
   readonly fqans?: readonly string[];
 }
 
+/** Everything a caller's resolution depends on from the connection, as one cache key (anonymous: `-`). */
+export function identityKey(identity: Identity | null): string {
+  return identity === null ? '-' : JSON.stringify([identity.limited, identity.dn, identity.fqans ?? []]);
+}
+
 /** A group the caller belongs to for this request through its FQANs. */
 export interface VomsGroup {
   readonly id: number;
