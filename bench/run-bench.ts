@@ -44,7 +44,7 @@ function apiProgress(r: ApiRowResult): void {
 /** The API bench; answers its failures (one line each). */
 async function apiBench(options: BenchOptions): Promise<string[]> {
   const started = Date.now();
-  const results = await runApiBench({ databases: options.apiDatabases, seconds: options.apiSeconds, concurrency: options.apiConnections, rows: options.apiRows, log }, apiProgress);
+  const results = await runApiBench({ databases: options.apiDatabases, seconds: options.apiSeconds, concurrency: options.apiConnections, rows: options.apiRows, hostKey: options.apiHostKey, log }, apiProgress);
   const caption = `repoman metadata API vs nginx (static answers), ab over HTTPS, ${options.apiConnections} connections, ${options.apiSeconds} s per row`;
   const table = formatApiTable(results);
   const targets = checkApiTargets(results);
