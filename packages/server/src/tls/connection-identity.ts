@@ -65,8 +65,8 @@ export class ConnectionIdentities {
    * the chain fails on a bad signature, Node leaves that error on OpenSSL's error queue, and
    * the connection's next read takes it for a fatal TLS error and resets the connection before
    * the request is read (most of the time; it depends on how the request's bytes arrive).
-   * getPeerCertificate clears the queue, and Node runs this event synchronously inside the
-   * handshake, before that read.
+   * Reading the peer's certificates clears the queue, and Node runs this event synchronously
+   * inside the handshake, before that read. The chain can be read only once (peer-chain.ts).
    */
   readonly admit = (socket: TLSSocket): void => {
     this.chains.set(socket, peerChain(socket));
