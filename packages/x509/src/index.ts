@@ -12,7 +12,7 @@ export { subjectHash } from './subject-hash.js';
 export { TrustStore, type TrustStoreOptions } from './trust-store.js';
 export type { Identity } from './identity.js';
 export { CredentialError, type CredentialErrorCode } from './credential-error.js';
-export { ChainValidator, type ChainValidatorOptions } from './chain-validator.js';
+export { ChainValidator, chainKey, type ChainValidatorOptions } from './chain-validator.js';
 export { LruCache } from './lru-cache.js';
 export { generateKeyPair } from './key-pair.js';
 export { issueCertificate, type IssueCertificateOptions } from './issue-certificate.js';

@@ -22,10 +22,9 @@
  * key is the exact chain presented, and the handshake's CertificateVerify has proved that the
  * client holds the leaf's private key: a cached chain is worth nothing to whoever lacks it.
  */
-import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import { ChainValidator, CredentialError, LruCache, VomsValidator, type Identity, type TrustStore, type VomsDir, type VomsVerdict } from '@repoman/x509';
+import { ChainValidator, CredentialError, LruCache, chainKey, VomsValidator, type Identity, type TrustStore, type VomsDir, type VomsVerdict } from '@repoman/x509';
 import { RepomanError } from '../services/repoman-error.js';
 import { peerChain } from './peer-chain.js';
 
@@ -107,9 +106,7 @@ export class ConnectionIdentities {
 
   /** The chain's VOMS verdict, judged again once its time is over; each refused AC is logged when judged. */
   private vomsVerdict(voms: VomsValidator, chain: Buffer[], identity: Identity): VomsVerdict {
-    const hash = createHash('sha256').update(`${this.trust.generation}:`);
-    for (const der of chain) hash.update(`${der.length}:`).update(der);
-    const key = hash.digest('base64');
+    const key = chainKey(this.trust.generation, chain);
     const cached = this.vomsVerdicts.get(key);
     if (cached !== undefined && this.now() < cached.validUntil) return cached;
     const verdict = voms.validate(chain);
