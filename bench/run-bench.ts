@@ -44,8 +44,8 @@ function apiProgress(r: ApiRowResult): void {
 /** The API bench; answers its failures (one line each). */
 async function apiBench(options: BenchOptions): Promise<string[]> {
   const started = Date.now();
-  const results = await runApiBench({ databases: options.apiDatabases, seconds: options.apiSeconds, concurrency: options.apiConnections, rows: options.apiRows, cold: options.apiCold, log }, apiProgress);
-  const caption = `repoman metadata API vs nginx (static answers), ab over HTTPS, ${options.apiConnections} connections, ${options.apiSeconds} s per row${options.apiCold ? ', answer cache off' : ''}`;
+  const results = await runApiBench({ databases: options.apiDatabases, seconds: options.apiSeconds, concurrency: options.apiConnections, rows: options.apiRows, cold: options.apiCold, hostKey: options.apiHostKey, log }, apiProgress);
+  const caption = `repoman metadata API vs nginx (static answers), ab over HTTPS, ${options.apiConnections} connections, ${options.apiSeconds} s per row${options.apiCold ? ', answer cache off' : ''}${options.apiHostKey === 'ec' ? ', ECDSA host key' : ''}`;
   const table = formatApiTable(results);
   const targets = checkApiTargets(results);
   const failures = results.flatMap((r) => r.failures.map((f) => `${r.row} ${r.server}: ${f}`));

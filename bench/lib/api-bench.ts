@@ -30,6 +30,8 @@ export interface ApiBenchOptions {
   readonly rows?: readonly string[] | null;
   /** Run repoman with `answer_cache = false`: every request takes the full path (cold figures). */
   readonly cold?: boolean;
+  /** The host certificate's key, for nginx and repoman alike (default RSA-2048). */
+  readonly hostKey?: 'rsa' | 'ec';
   readonly log: (line: string) => void;
 }
 
@@ -101,7 +103,7 @@ export async function runApiBench(o: ApiBenchOptions, progress: (result: ApiRowR
   const cleanups: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })];
   const results: ApiRowResult[] = [];
   try {
-    const site = await makeGridSite();
+    const site = await makeGridSite({ hostKey: o.hostKey });
     cleanups.push(() => site.cleanup());
     const users = { admin: await site.user('admin'), alice: await site.user('alice') };
     const [caFile] = (await readdir(site.caDir)).filter((name) => name.endsWith('.0'));

@@ -1,7 +1,7 @@
 // The bench's command line: `npm run bench -- [--size 1G] [--clients 1,3,5,7,9 | 1-9]
 // [--rows a,b,…] [--servers nginx,repoman] [--scale-clients 150] [--scale-size 64M]
 // [--delta-size 4G] [--delta-link 1gbit] [--delta-store xfs] [--repeat N] [--verify] [--out DIR] [--smoke]`, or `--api [--api-databases sqlite,postgres]
-// [--api-seconds 5] [--api-connections 64] [--api-rows 'whoami;metadata'] [--api-cold]` for the metadata API bench (lib/api-bench.ts).
+// [--api-seconds 5] [--api-connections 64] [--api-rows 'whoami;metadata'] [--api-cold] [--api-host-key rsa|ec]` for the metadata API bench (lib/api-bench.ts).
 // --smoke is a quick correctness run for CI (4 MiB, 2 clients, every row, both servers, a
 // 10-client scale run, every download's sha256 checked; then the API rows on SQLite for a
 // second each, 8 connections); it fails on errors, never on ratios.
@@ -43,6 +43,8 @@ export interface BenchOptions {
   readonly apiRows: readonly string[] | null;
   /** The API bench with repoman's answer cache off (`--api-cold`). */
   readonly apiCold: boolean;
+  /** The key of the host certificate both servers of the API bench use. */
+  readonly apiHostKey: 'rsa' | 'ec';
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -64,7 +66,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --api-seconds N       seconds per API measurement (default 5; smoke: 1)
   --api-connections N   simultaneous connections of the API bench (default 64; smoke: 8)
   --api-rows LIST       only these API rows, separated by ; e.g. 'whoami;page, admin' (default all)
-  --api-cold            repoman with its answer cache off ([server] answer_cache = false): every request takes the full path`;
+  --api-cold            repoman with its answer cache off ([server] answer_cache = false): every request takes the full path
+  --api-host-key rsa|ec the host certificate's key for nginx and repoman alike: RSA-2048 (default) or ECDSA P-256`;
 
 export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
@@ -97,7 +100,7 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     else throw new Error(`unexpected argument ${arg}\n${USAGE}`);
   }
   if (flags.has('--help')) throw new Error(USAGE);
-  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--delta-size', '--delta-link', '--delta-store', '--repeat', '--out', '--api-databases', '--api-seconds', '--api-connections', '--api-rows'];
+  const known = ['--size', '--clients', '--rows', '--servers', '--scale-clients', '--scale-size', '--delta-size', '--delta-link', '--delta-store', '--repeat', '--out', '--api-databases', '--api-seconds', '--api-connections', '--api-rows', '--api-host-key'];
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option ${key}\n${USAGE}`);
   const smoke = flags.has('--smoke');
   const scaleClients = Number(values.get('--scale-clients') ?? (smoke ? 10 : 150));
@@ -128,5 +131,6 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     apiConnections,
     apiCold: flags.has('--api-cold'),
     apiRows: values.has('--api-rows') ? (values.get('--api-rows') ?? '').split(';').map((row) => row.trim()) : null,
+    apiHostKey: parseList(values.get('--api-host-key') ?? 'rsa', ['rsa', 'ec'] as const, 'host key')[0] ?? 'rsa',
   };
 }

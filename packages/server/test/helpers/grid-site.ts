@@ -3,13 +3,14 @@
  * `.signing_policy`, as under /etc/grid-security/certificates), a host certificate for
  * localhost, and users whose certificates are issued by the project's own code and whose
  * proxies are made by the real `grid-proxy-init` / `voms-proxy-init`, exactly as a user
- * would make them. Everything lives in one temp directory, removed by `cleanup()`.
+ * would make them. Everything lives in one temp directory, removed by `cleanup()`. The host key
+ * is RSA-2048 as most grid host certificates are, or ECDSA P-256 (`hostKey: 'ec'`).
  */
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { type Certificate, generateKeyPair, issueCertificate, subjectHash, toPem } from '@repoman/x509';
 
 const HOUR = 3600_000;
@@ -47,7 +48,12 @@ export function hasCommand(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-export async function makeGridSite(): Promise<GridSite> {
+export interface GridSiteOptions {
+  /** The host certificate's key: RSA-2048 (default) or ECDSA P-256. */
+  readonly hostKey?: 'rsa' | 'ec';
+}
+
+export async function makeGridSite(options: GridSiteOptions = {}): Promise<GridSite> {
   if (!hasCommand('grid-proxy-init')) {
     throw new Error('grid-proxy-init is missing: apt-get install globus-proxy-utils voms-clients (or run .ci/run)');
   }
@@ -68,13 +74,14 @@ export async function makeGridSite(): Promise<GridSite> {
   await writeFile(join(caDir, `${hash}.signing_policy`),
     `access_id_CA X509 '${caSubject}'\npos_rights globus CA:sign\ncond_subjects globus '"${SITE_ORG}/*"'\n`);
 
-  const hostKeys = generateKeyPair();
+  const ec = options.hostKey === 'ec';
+  const hostKeys = ec ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPair();
   const hostCert = join(dir, 'hostcert.pem');
   const hostKey = join(dir, 'hostkey.pem');
   await writeFile(hostCert, toPem(issueCertificate({
     subject: `${SITE_ORG}/CN=localhost`, publicKey: hostKeys.publicKey, issuer: ca,
     notBefore: new Date(now - HOUR), notAfter: new Date(now + 30 * 24 * HOUR),
-    keyUsage: ['digitalSignature', 'keyEncipherment'], extKeyUsage: ['serverAuth', 'emailProtection'], dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
+    keyUsage: ec ? ['digitalSignature'] : ['digitalSignature', 'keyEncipherment'], extKeyUsage: ['serverAuth', 'emailProtection'], dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
   })));
   await writeFile(hostKey, toPem(hostKeys.privateKey), { mode: 0o600 });
 
