@@ -161,20 +161,22 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
   const selectRecord = (executor: Kysely<Database> = db) => joined(executor).selectAll('images').select(['owner.name as owner_name', versionCount]);
   // The lookups behind every image URL (metadata, HEAD, raw) and every listed image's shares: compiled once (reusable-query.ts).
   const findRows = reusableQuery(db, (ownerId: number, name: string) => selectRecord().where('images.owner_id', '=', ownerId).where('images.name', '=', name));
-  const userShareRows = reusableQuery(db, (imageIds: readonly number[]) =>
+  // Users first (kind 0), then groups, each by name: one statement, one round trip on PostgreSQL.
+  const shareRows = reusableQuery(db, (imageIds: readonly number[]) =>
     db
       .selectFrom('image_user_shares')
       .innerJoin('users', 'users.id', 'image_user_shares.user_id')
-      .select(['image_user_shares.image_id', 'users.name'])
+      .select(['image_user_shares.image_id', sql.lit<number>(0).as('kind'), 'users.name'])
       .where('image_user_shares.image_id', 'in', imageIds)
-      .orderBy('users.name'));
-  const groupShareRows = reusableQuery(db, (imageIds: readonly number[]) =>
-    db
-      .selectFrom('image_group_shares')
-      .innerJoin('groups', 'groups.id', 'image_group_shares.group_id')
-      .select(['image_group_shares.image_id', 'groups.name'])
-      .where('image_group_shares.image_id', 'in', imageIds)
-      .orderBy('groups.name'));
+      .unionAll(
+        db
+          .selectFrom('image_group_shares')
+          .innerJoin('groups', 'groups.id', 'image_group_shares.group_id')
+          .select(['image_group_shares.image_id', sql.lit<number>(1).as('kind'), 'groups.name'])
+          .where('image_group_shares.image_id', 'in', imageIds),
+      )
+      .orderBy('kind')
+      .orderBy('name'));
 
   async function findById(id: number, executor: Kysely<Database> = db): Promise<ImageRecord | undefined> {
     const row = await selectRecord(executor).where('images.id', '=', id).executeTakeFirst();
@@ -509,9 +511,11 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       const shares = new Map<number, { users: string[]; groups: string[] }>();
       for (const id of imageIds) shares.set(id, { users: [], groups: [] });
       if (imageIds.length === 0) return shares as Map<number, ImageShares>;
-      const [users, groups] = await Promise.all([userShareRows(imageIds), groupShareRows(imageIds)]);
-      for (const row of users) shares.get(row.image_id)?.users.push(row.name);
-      for (const row of groups) shares.get(row.image_id)?.groups.push(row.name);
+      for (const row of await shareRows(imageIds)) {
+        const entry = shares.get(row.image_id);
+        if (Number(row.kind) === 0) entry?.users.push(row.name);
+        else entry?.groups.push(row.name);
+      }
       return shares as Map<number, ImageShares>;
     },
 
