@@ -340,8 +340,13 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       return pageQuery(filters, sort, after, limit, offset);
     };
   });
-  const countRows = reusableQueries(db, (filterShape: string) => (...args: readonly QueryArgument[]) =>
-    db.selectFrom('images').where((eb) => conditions(eb, filtersFrom(filterShape, args).filters, 'count')).select((eb) => eb.fn.countAll().as('n')));
+  const countRows = reusableQueries(db, (filterShape: string) => (...args: readonly QueryArgument[]) => {
+    const { filters } = filtersFrom(filterShape, args);
+    // Visibility alone (an ordinary user's plain listing): the union's distinct ids are the
+    // images (shares reference existing ones), so they are counted without reading a row.
+    if (filterShape === 'readableBy') return db.selectFrom(readableIds(filters.readableBy!, filters.viaGroups).as('visible')).select((eb) => eb.fn.countAll().as('n'));
+    return db.selectFrom('images').where((eb) => conditions(eb, filters, 'count')).select((eb) => eb.fn.countAll().as('n'));
+  });
 
   function countOf(filters: ListingFilters): Promise<number> {
     const { shape, values } = shapeOf(filters);
