@@ -184,22 +184,29 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
   }
 
   /**
-   * Every image `viewer` may read, as a union of index lookups: what the count reads. The 1 of
-   * "public" is written into the SQL: SQLite uses migration 0010's partial index only when it
-   * can see that value.
+   * Every image `viewer` may read, as a union of index lookups (distinct ids): what the count
+   * reads. The 1 of "public" is written into the SQL: SQLite uses migration 0010's partial
+   * index only when it can see that value.
    */
   function readableIds(viewer: number, viaGroups: readonly number[]) {
-    return db.selectFrom('images').select('images.id').where('images.owner_id', '=', viewer)
+    const union = db.selectFrom('images').select('images.id').where('images.owner_id', '=', viewer)
       .union(db.selectFrom('images').select('images.id').where('images.unauthenticated_access', '=', PUBLIC))
-      .union(sharedIds(viewer, viaGroups));
+      .union(userShareIds(viewer))
+      .union(groupShareIds(viewer));
+    return viaGroups.length === 0 ? union : union.union(viaGroupShareIds(viaGroups));
   }
 
-  /** The images shared with `viewer`, directly, through a stored group or one of `viaGroups` (repeats possible). */
+  /** The images shared with `viewer`, directly, through a stored group or one of `viaGroups`, repeats kept (for `in`). */
   function sharedIds(viewer: number, viaGroups: readonly number[]) {
-    const shared = db.selectFrom('image_user_shares').select('image_user_shares.image_id as id').where('image_user_shares.user_id', '=', viewer)
-      .unionAll(db.selectFrom('image_group_shares as gs').innerJoin('group_members as gm', 'gm.group_id', 'gs.group_id').select('gs.image_id as id').where('gm.user_id', '=', viewer));
-    return viaGroups.length === 0 ? shared : shared.unionAll(db.selectFrom('image_group_shares').select('image_group_shares.image_id as id').where('image_group_shares.group_id', 'in', [...viaGroups]));
+    const shared = userShareIds(viewer).unionAll(groupShareIds(viewer));
+    return viaGroups.length === 0 ? shared : shared.unionAll(viaGroupShareIds(viaGroups));
   }
+
+  const userShareIds = (viewer: number) => db.selectFrom('image_user_shares').select('image_user_shares.image_id as id').where('image_user_shares.user_id', '=', viewer);
+  const groupShareIds = (viewer: number) =>
+    db.selectFrom('image_group_shares as gs').innerJoin('group_members as gm', 'gm.group_id', 'gs.group_id').select('gs.image_id as id').where('gm.user_id', '=', viewer);
+  const viaGroupShareIds = (viaGroups: readonly number[]) =>
+    db.selectFrom('image_group_shares').select('image_group_shares.image_id as id').where('image_group_shares.group_id', 'in', [...viaGroups]);
 
   /**
    * The listing's filters, on the images table alone (the count needs nothing else). Visibility
