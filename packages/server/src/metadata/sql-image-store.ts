@@ -221,7 +221,12 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       const viewer = filters.readableBy;
       list.push(use === 'count'
         ? eb('images.id', 'in', readableIds(viewer, filters.viaGroups))
-        : eb.or([eb('images.owner_id', '=', viewer), eb('images.unauthenticated_access', '=', PUBLIC), eb('images.id', 'in', sharedIds(viewer, filters.viaGroups))]));
+        // Unary plus keeps these terms off indexes: the page's order, not a MULTI-INDEX OR, decides the walk.
+        : eb.or([
+          sql<boolean>`+${eb.ref('images.owner_id')} = ${viewer}`,
+          sql<boolean>`+${eb.ref('images.unauthenticated_access')} = ${PUBLIC}`,
+          eb(sql<number>`+${eb.ref('images.id')}`, 'in', sharedIds(viewer, filters.viaGroups)),
+        ]));
     }
     if (filters.ownerId !== undefined) list.push(eb('images.owner_id', '=', filters.ownerId));
     if (filters.publicOnly) list.push(eb('images.unauthenticated_access', '=', PUBLIC));
@@ -285,10 +290,12 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
    * SQLite), so that a page reads about as many rows as it shows, wherever it starts; with one,
    * the planner starts from the search index instead.
    */
-  function ordered(filters: ListingFilters) {
+  function ordered(filters: ListingFilters, walk: 'owners' | 'images' = 'owners') {
     const rows = filters.pattern !== undefined
       ? joined()
-      : db.selectFrom('users as owner').crossJoin('images').whereRef('owner.id', '=', 'images.owner_id');
+      : walk === 'owners'
+        ? db.selectFrom('users as owner').crossJoin('images').whereRef('owner.id', '=', 'images.owner_id')
+        : db.selectFrom('images').crossJoin('users as owner').whereRef('owner.id', '=', 'images.owner_id');
     return rows.where((eb) => conditions(eb as unknown as ExpressionBuilder<Database, 'images'>, filters, 'page'));
   }
 
@@ -301,7 +308,13 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     const key = sort.key === 'name' ? sql.ref('images.name') : sort.key === 'uploaded' ? sql`coalesce(${sql.ref('images.uploaded')}, '')` : sql`coalesce(${sql.ref('images.size')}, -1)`;
     const direction = sort.descending ? 'desc' : 'asc';
     const row = sql`(${key}, ${sql.ref('owner.name')}, ${sql.ref('images.name')}, ${sql.ref('images.id')})`;
-    return ordered(filters)
+    // Images walked in key order (migration 0012's indexes) from a range on the key the planner
+    // can use: up to or from the cursor's key, else from the lowest key there is (always true).
+    const range = after === undefined
+      ? sql<boolean>`${key} >= ${sort.key === 'size' ? sql.lit(-1) : sql.lit('')}`
+      : sql<boolean>`${key} ${sql.raw(sort.descending ? '<=' : '>=')} ${after.key ?? null}`;
+    return ordered(filters, 'images')
+      .where(range)
       .$if(after !== undefined, (qb) => qb.where(sql<boolean>`${row} ${sql.raw(sort.descending ? '<' : '>')} (${after!.key ?? null}, ${after!.owner}, ${after!.name}, ${after!.id})`))
       .orderBy(key, direction)
       .orderBy('owner.name', direction)
