@@ -266,7 +266,7 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     return eb.and(list);
   }
 
-  /** A query's filters with their values as the SQL uses them (listing-filters below). */
+  /** A query's filters with their values as the SQL uses them (ListingFilters). */
   function filtersOf(query: ImageQuery): ListingFilters {
     const text = query.text !== undefined && query.text !== '' ? query.text : undefined;
     return {
