@@ -1,8 +1,9 @@
 /**
  * `reusableQuery` (metadata/reusable-query.ts) on a real migrated SQLite database: a query
  * compiled once answers each call with that call's values, exactly as the query built anew
- * would, for scalar arguments and for lists of any length; a builder that uses an argument to
- * choose the query's shape, or uses it twice, is refused instead of answering wrongly.
+ * would, for scalar arguments, for lists of any length and for an argument used in several
+ * places; a builder that uses an argument to choose the query's shape is refused instead of
+ * answering wrongly; `reusableQueries` keeps one query per shape its caller names.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openMetadata, type OpenMetadata } from '../src/metadata/open-metadata.js';
-import { reusableQuery } from '../src/metadata/reusable-query.js';
+import { reusableQueries, reusableQuery } from '../src/metadata/reusable-query.js';
 
 let dir: string;
 let metadata: OpenMetadata;
@@ -51,6 +52,26 @@ test('lists of any length: one compiled query per length, each with the call val
 test('a builder that uses an argument to choose the shape of the query is refused', async () => {
   const bad = reusableQuery(metadata.db, (limit: number) => (limit > 0 ? byName('ann').limit(limit) : byName('ann')));
   await assert.rejects(bad(1), /each argument must be a parameter of the query/);
-  const twice = reusableQuery(metadata.db, (name: string) => byName(name).where('client_dn', '=', name));
-  await assert.rejects(twice('ann'), /each argument must be a parameter of the query/);
+  const unused = reusableQuery(metadata.db, (name: string, dn: string) => byName(name).where('client_dn', '!=', dn.toUpperCase()));
+  await assert.rejects(unused('ann', '/CN=ann'), /each argument must be a parameter of the query/);
+});
+
+test('an argument used in several places takes the call value in each', async () => {
+  const byNameOrDn = (text: string) => metadata.db.selectFrom('users').select(['id', 'name']).where((eb) => eb.or([eb('name', '=', text), eb('client_dn', '=', text)])).orderBy('name');
+  const find = reusableQuery(metadata.db, byNameOrDn);
+  for (const text of ['bob', '/CN=cyd', 'nobody', 'ann']) assert.deepEqual(await find(text), await byNameOrDn(text).execute(), text);
+  assert.deepEqual((await find('/CN=dee')).map((row) => row.name), ['dee']);
+});
+
+test('reusableQueries: one query per named shape, each call with its own values', async () => {
+  const builds: string[] = [];
+  const find = reusableQueries(metadata.db, (shape: string) => {
+    builds.push(shape);
+    return (value: string) => (shape === 'dn' ? metadata.db.selectFrom('users').select(['id', 'name']).where('client_dn', '=', value) : byName(value));
+  });
+  assert.deepEqual((await find('name', 'bob')).map((row) => row.name), ['bob']);
+  assert.deepEqual((await find('dn', '/CN=cyd')).map((row) => row.name), ['cyd']);
+  assert.deepEqual((await find('name', 'ann')).map((row) => row.name), ['ann']);
+  assert.deepEqual(await find('dn', 'bob'), []);
+  assert.deepEqual(builds, ['name', 'dn']);
 });

@@ -18,6 +18,7 @@ import { downloadLinksMigration } from './migrations/0008-download-links.js';
 import { imageListsMigration } from './migrations/0009-image-lists.js';
 import { searchIndexMigration } from './migrations/0010-search-index.js';
 import { blobBlocksMigration } from './migrations/0011-blob-blocks.js';
+import { listingIndexesMigration } from './migrations/0012-listing-indexes.js';
 import { MetadataUnavailable } from './store-errors.js';
 
 export function migrationsFor(dialect: MetadataDialect): Record<string, Migration> {
@@ -33,6 +34,7 @@ export function migrationsFor(dialect: MetadataDialect): Record<string, Migratio
     '0009-image-lists': imageListsMigration(dialect),
     '0010-search-index': searchIndexMigration(dialect),
     '0011-blob-blocks': blobBlocksMigration(),
+    '0012-listing-indexes': listingIndexesMigration(),
   };
 }
 

@@ -6,12 +6,16 @@
  * shape (the lengths of its list arguments) with placeholder values, remembers where each
  * placeholder lands among the compiled parameters, and afterwards runs that SQL with the
  * call's own values. `build` must use its arguments only as values (never to choose the
- * query's shape): a placeholder that does not come out as one parameter is refused at once.
+ * query's shape): a placeholder that does not come out as a parameter is refused at once (one
+ * argument may be used in several places). Queries whose shape depends on more than list
+ * lengths (which filters a listing has, its order) use `reusableQueries`: one reusable query
+ * per shape named by the caller.
  */
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 
-type Scalar = string | number;
-type Argument = Scalar | readonly Scalar[];
+type Scalar = string | number | null;
+export type QueryArgument = Scalar | readonly Scalar[];
+type Argument = QueryArgument;
 
 /** Shapes kept per query; a query with ever new list lengths starts again empty past this. */
 const MAX_SHAPES = 256;
@@ -33,9 +37,9 @@ function compileTemplate<A extends readonly Argument[]>(build: (...args: A) => C
     else positions.set(placeholder(i, -1), [i, -1]);
   });
   const slots = compiled.parameters.map((parameter) => positions.get(parameter) ?? { constant: parameter });
-  const used = slots.filter((slot) => Array.isArray(slot));
-  if (used.length !== positions.size || new Set(used).size !== positions.size || compiled.sql.includes('\u0000')) {
-    throw new Error(`reusableQuery: each argument must be a parameter of the query, used once (${compiled.sql})`);
+  const used = new Set(slots.filter((slot) => Array.isArray(slot)));
+  if (used.size !== positions.size || compiled.sql.includes('\u0000')) {
+    throw new Error(`reusableQuery: each argument must be a parameter of the query (${compiled.sql})`);
   }
   return { compiled, slots };
 }
@@ -66,5 +70,28 @@ export function reusableQuery<A extends readonly Argument[], R>(
     });
     const result = await db.executeQuery<R>({ ...template.compiled, parameters } as CompiledQuery<R>);
     return result.rows;
+  };
+}
+
+/**
+ * `reusableQuery` for a family of queries whose shape the caller names: `build(shape)` gives
+ * the builder of that shape (called once per shape), and each call runs the query of its
+ * shape with its own values. The shape must say everything `build` decides from (which
+ * filters are given, the order), so that the values are only values. Past MAX_SHAPES shapes
+ * the family starts again empty.
+ */
+export function reusableQueries<A extends readonly Argument[], R>(
+  db: Executor,
+  build: (shape: string) => (...args: A) => Compilable<R>,
+): (shape: string, ...args: A) => Promise<R[]> {
+  const queries = new Map<string, (...args: A) => Promise<R[]>>();
+  return (shape, ...args) => {
+    let query = queries.get(shape);
+    if (query === undefined) {
+      query = reusableQuery(db, build(shape));
+      if (queries.size >= MAX_SHAPES) queries.clear();
+      queries.set(shape, query);
+    }
+    return query(...args);
   };
 }

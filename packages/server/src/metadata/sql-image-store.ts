@@ -13,7 +13,7 @@ import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysel
 import { guardConstraints } from './constraint-guard.js';
 import type { Database, ImagesTable, IntBoolean, UsersTable } from './database-schema.js';
 import type { MetadataDialect } from './metadata-dialect.js';
-import { reusableQuery } from './reusable-query.js';
+import { reusableQueries, reusableQuery, type QueryArgument } from './reusable-query.js';
 import type { ShortCache } from './short-cache.js';
 import type { ImageChanges, ImageFields, ImageListPosition, ImageQuery, ImageRecord, ImageShares, ImageSort, ImageStore, NewImage } from './image-store.js';
 import { findVersion, listVersions, recordCurrentVersion } from './sql-image-versions.js';
@@ -115,6 +115,43 @@ function containsPattern(text: string): string {
 }
 
 /**
+ * A listing's filters with their values as its SQL uses them: the OS in lowercase, the text
+ * as a LIKE pattern and (SQLite, three characters or more) an FTS5 phrase.
+ */
+interface ListingFilters {
+  readonly readableBy?: number;
+  readonly ownerId?: number;
+  readonly diskFormat?: string;
+  readonly os?: string;
+  readonly sharedWith?: number;
+  readonly sharedWithGroup?: number;
+  readonly pattern?: string;
+  readonly phrase?: string;
+  readonly publicOnly: boolean;
+  readonly viaGroups: readonly number[];
+}
+
+/** The filters that carry a value, in the order their values are passed to a compiled listing. */
+const VALUED = ['readableBy', 'ownerId', 'diskFormat', 'os', 'sharedWith', 'sharedWithGroup', 'pattern', 'phrase'] as const;
+
+/** Which filters are given (the shape of the SQL) and their values, in VALUED's order. */
+function shapeOf(filters: ListingFilters): { shape: string; values: Array<string | number> } {
+  const given = VALUED.filter((key) => filters[key] !== undefined);
+  return { shape: [...given, ...(filters.publicOnly ? ['public'] : [])].join(','), values: given.map((key) => filters[key]!) };
+}
+
+/** The filters of `shape` with the values of a call (`shapeOf`'s values, then viaGroups), and the arguments after them. */
+function filtersFrom(shape: string, args: readonly QueryArgument[]): { filters: ListingFilters; rest: readonly QueryArgument[] } {
+  const keys = shape === '' ? [] : shape.split(',');
+  const given = keys.filter((key) => key !== 'public');
+  const filters = Object.fromEntries(given.map((key, i) => [key, args[i]])) as Partial<ListingFilters>;
+  return {
+    filters: { ...filters, publicOnly: keys.includes('public'), viaGroups: args[given.length] as readonly number[] },
+    rest: args.slice(given.length + 1),
+  };
+}
+
+/**
  * `totals` keeps the listings' totals (X-Total-Count) for a moment, so that paging through a
  * large listing counts it once rather than on every page (see open-metadata.ts for what
  * empties it); without it, every listing counts.
@@ -124,20 +161,22 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
   const selectRecord = (executor: Kysely<Database> = db) => joined(executor).selectAll('images').select(['owner.name as owner_name', versionCount]);
   // The lookups behind every image URL (metadata, HEAD, raw) and every listed image's shares: compiled once (reusable-query.ts).
   const findRows = reusableQuery(db, (ownerId: number, name: string) => selectRecord().where('images.owner_id', '=', ownerId).where('images.name', '=', name));
-  const userShareRows = reusableQuery(db, (imageIds: readonly number[]) =>
+  // Users first (kind 0), then groups, each by name: one statement, one round trip on PostgreSQL.
+  const shareRows = reusableQuery(db, (imageIds: readonly number[]) =>
     db
       .selectFrom('image_user_shares')
       .innerJoin('users', 'users.id', 'image_user_shares.user_id')
-      .select(['image_user_shares.image_id', 'users.name'])
+      .select(['image_user_shares.image_id', sql.lit<number>(0).as('kind'), 'users.name'])
       .where('image_user_shares.image_id', 'in', imageIds)
-      .orderBy('users.name'));
-  const groupShareRows = reusableQuery(db, (imageIds: readonly number[]) =>
-    db
-      .selectFrom('image_group_shares')
-      .innerJoin('groups', 'groups.id', 'image_group_shares.group_id')
-      .select(['image_group_shares.image_id', 'groups.name'])
-      .where('image_group_shares.image_id', 'in', imageIds)
-      .orderBy('groups.name'));
+      .unionAll(
+        db
+          .selectFrom('image_group_shares')
+          .innerJoin('groups', 'groups.id', 'image_group_shares.group_id')
+          .select(['image_group_shares.image_id', sql.lit<number>(1).as('kind'), 'groups.name'])
+          .where('image_group_shares.image_id', 'in', imageIds),
+      )
+      .orderBy('kind')
+      .orderBy('name'));
 
   async function findById(id: number, executor: Kysely<Database> = db): Promise<ImageRecord | undefined> {
     const row = await selectRecord(executor).where('images.id', '=', id).executeTakeFirst();
@@ -145,34 +184,63 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
   }
 
   /**
-   * Every image `viewer` may read, as a union of index lookups. The 1 of "public" is written
-   * into the SQL: SQLite uses migration 0010's partial index only when it can see that value.
+   * Every image `viewer` may read, as a union of index lookups (distinct ids): what the count
+   * reads. The 1 of "public" is written into the SQL: SQLite uses migration 0010's partial
+   * index only when it can see that value.
    */
-  function readableIds(viewer: number, viaGroups: readonly number[] = []) {
+  function readableIds(viewer: number, viaGroups: readonly number[]) {
     const union = db.selectFrom('images').select('images.id').where('images.owner_id', '=', viewer)
       .union(db.selectFrom('images').select('images.id').where('images.unauthenticated_access', '=', PUBLIC))
-      .union(db.selectFrom('image_user_shares').select('image_user_shares.image_id as id').where('image_user_shares.user_id', '=', viewer))
-      .union(db.selectFrom('image_group_shares as gs').innerJoin('group_members as gm', 'gm.group_id', 'gs.group_id').select('gs.image_id as id').where('gm.user_id', '=', viewer));
-    return viaGroups.length === 0 ? union : union.union(db.selectFrom('image_group_shares').select('image_group_shares.image_id as id').where('image_group_shares.group_id', 'in', [...viaGroups]));
+      .union(userShareIds(viewer))
+      .union(groupShareIds(viewer));
+    return viaGroups.length === 0 ? union : union.union(viaGroupShareIds(viaGroups));
   }
 
-  /** The listing's filters, on the images table alone (the count needs nothing else). */
-  function conditions(eb: ExpressionBuilder<Database, 'images'>, query: ImageQuery) {
+  /** The images shared with `viewer`, directly, through a stored group or one of `viaGroups`, repeats kept (for `in`). */
+  function sharedIds(viewer: number, viaGroups: readonly number[]) {
+    const shared = userShareIds(viewer).unionAll(groupShareIds(viewer));
+    return viaGroups.length === 0 ? shared : shared.unionAll(viaGroupShareIds(viaGroups));
+  }
+
+  const userShareIds = (viewer: number) => db.selectFrom('image_user_shares').select('image_user_shares.image_id as id').where('image_user_shares.user_id', '=', viewer);
+  const groupShareIds = (viewer: number) =>
+    db.selectFrom('image_group_shares as gs').innerJoin('group_members as gm', 'gm.group_id', 'gs.group_id').select('gs.image_id as id').where('gm.user_id', '=', viewer);
+  const viaGroupShareIds = (viaGroups: readonly number[]) =>
+    db.selectFrom('image_group_shares').select('image_group_shares.image_id as id').where('image_group_shares.group_id', 'in', [...viaGroups]);
+
+  /**
+   * The listing's filters, on the images table alone (the count needs nothing else). Visibility
+   * takes two forms with one meaning: a page walks rows in its order and stops after a page, so
+   * it tests each row ("own or public", read from the row itself, or among the few shared ids);
+   * the count reads every visible image, so it starts from the union of index lookups instead of
+   * testing each of the table's rows.
+   */
+  function conditions(eb: ExpressionBuilder<Database, 'images'>, filters: ListingFilters, use: 'page' | 'count') {
     const list = [];
-    if (query.readableBy !== undefined) list.push(eb('images.id', 'in', readableIds(query.readableBy, query.viaGroups)));
-    if (query.ownerId !== undefined) list.push(eb('images.owner_id', '=', query.ownerId));
-    if (query.publicOnly === true) list.push(eb('images.unauthenticated_access', '=', PUBLIC));
-    if (query.diskFormat !== undefined) list.push(eb('images.disk_format', '=', query.diskFormat));
-    if (query.os !== undefined) {
-      const os = query.os.toLowerCase();
+    if (filters.readableBy !== undefined) {
+      const viewer = filters.readableBy;
+      list.push(use === 'count'
+        ? eb('images.id', 'in', readableIds(viewer, filters.viaGroups))
+        // Unary plus keeps these terms off indexes: the page's order, not a MULTI-INDEX OR, decides the walk.
+        : eb.or([
+          sql<boolean>`+${eb.ref('images.owner_id')} = ${viewer}`,
+          sql<boolean>`+${eb.ref('images.unauthenticated_access')} = ${PUBLIC}`,
+          eb(sql<number>`+${eb.ref('images.id')}`, 'in', sharedIds(viewer, filters.viaGroups)),
+        ]));
+    }
+    if (filters.ownerId !== undefined) list.push(eb('images.owner_id', '=', filters.ownerId));
+    if (filters.publicOnly) list.push(eb('images.unauthenticated_access', '=', PUBLIC));
+    if (filters.diskFormat !== undefined) list.push(eb('images.disk_format', '=', filters.diskFormat));
+    if (filters.os !== undefined) {
+      const os = filters.os;
       list.push(eb.or([sql<boolean>`lower(${eb.ref('images.os_type')}) = ${os}`, sql<boolean>`lower(${eb.ref('images.os_variant')}) = ${os}`]));
     }
-    if (query.sharedWith !== undefined) {
-      list.push(eb('images.owner_id', '!=', query.sharedWith));
-      list.push(eb.or([sharedDirectly(eb, query.sharedWith), sharedThroughGroup(eb, query.sharedWith, query.viaGroups)]));
+    if (filters.sharedWith !== undefined) {
+      list.push(eb('images.owner_id', '!=', filters.sharedWith));
+      list.push(eb.or([sharedDirectly(eb, filters.sharedWith), sharedThroughGroup(eb, filters.sharedWith, filters.viaGroups)]));
     }
-    if (query.sharedWithGroup !== undefined) {
-      const groupId = query.sharedWithGroup;
+    if (filters.sharedWithGroup !== undefined) {
+      const groupId = filters.sharedWithGroup;
       list.push(
         eb.exists(
           eb
@@ -183,14 +251,11 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
         ),
       );
     }
-    if (query.text !== undefined && query.text !== '') {
-      // The trigram index (SQLite; PostgreSQL's serves the LIKE itself) narrows the rows to
-      // those holding every trigram of the text; the LIKE decides, so its meaning is unchanged.
-      if (dialect.substringIndex === 'fts5-trigram' && [...query.text].length >= 3) {
-        const phrase = `"${query.text.replace(/"/g, '""')}"`;
-        list.push(eb('images.id', 'in', sql<number>`(select rowid from images_search where images_search match ${phrase})`));
-      }
-      const pattern = containsPattern(query.text);
+    // The trigram index (SQLite; PostgreSQL's serves the LIKE itself) narrows the rows to
+    // those holding every trigram of the text; the LIKE decides, so its meaning is unchanged.
+    if (filters.phrase !== undefined) list.push(eb('images.id', 'in', sql<number>`(select rowid from images_search where images_search match ${filters.phrase})`));
+    if (filters.pattern !== undefined) {
+      const pattern = filters.pattern;
       list.push(
         eb.or([
           sql<boolean>`lower(${eb.ref('images.name')}) like ${pattern} escape '\\'`,
@@ -201,17 +266,37 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
     return eb.and(list);
   }
 
+  /** A query's filters with their values as the SQL uses them (ListingFilters). */
+  function filtersOf(query: ImageQuery): ListingFilters {
+    const text = query.text !== undefined && query.text !== '' ? query.text : undefined;
+    return {
+      ...(query.readableBy !== undefined && { readableBy: query.readableBy }),
+      ...(query.ownerId !== undefined && { ownerId: query.ownerId }),
+      ...(query.diskFormat !== undefined && { diskFormat: query.diskFormat }),
+      ...(query.os !== undefined && { os: query.os.toLowerCase() }),
+      ...(query.sharedWith !== undefined && { sharedWith: query.sharedWith }),
+      ...(query.sharedWithGroup !== undefined && { sharedWithGroup: query.sharedWithGroup }),
+      ...(text !== undefined && { pattern: containsPattern(text) }),
+      ...(text !== undefined && dialect.substringIndex === 'fts5-trigram' && [...text].length >= 3 && { phrase: `"${text.replace(/"/g, '""')}"` }),
+      publicOnly: query.publicOnly === true,
+      // Only the visibility and shared-with filters read them (an admin's are no filter).
+      viaGroups: query.readableBy !== undefined || query.sharedWith !== undefined ? query.viaGroups ?? [] : [],
+    };
+  }
+
   /**
    * The rows of a listing in its order. Without a text to search, the owners are walked in name
    * order and each one's images through the (owner, name) index (CROSS JOIN fixes that order on
    * SQLite), so that a page reads about as many rows as it shows, wherever it starts; with one,
    * the planner starts from the search index instead.
    */
-  function ordered(query: ImageQuery) {
-    const rows = query.text !== undefined && query.text !== ''
+  function ordered(filters: ListingFilters, walk: 'owners' | 'images' = 'owners') {
+    const rows = filters.pattern !== undefined
       ? joined()
-      : db.selectFrom('users as owner').crossJoin('images').whereRef('owner.id', '=', 'images.owner_id');
-    return rows.where((eb) => conditions(eb as unknown as ExpressionBuilder<Database, 'images'>, query));
+      : walk === 'owners'
+        ? db.selectFrom('users as owner').crossJoin('images').whereRef('owner.id', '=', 'images.owner_id')
+        : db.selectFrom('images').crossJoin('users as owner').whereRef('owner.id', '=', 'images.owner_id');
+    return rows.where((eb) => conditions(eb as unknown as ExpressionBuilder<Database, 'images'>, filters, 'page'));
   }
 
   /**
@@ -219,11 +304,17 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
    * no NULL breaks the row comparison), then owner, name and id, all one way, so the keyset
    * condition is one row-value comparison with the cursor's position.
    */
-  function byKey(query: ImageQuery, sort: ImageSort, after: ImageListPosition | undefined) {
+  function byKey(filters: ListingFilters, sort: ImageSort, after: ImageListPosition | undefined) {
     const key = sort.key === 'name' ? sql.ref('images.name') : sort.key === 'uploaded' ? sql`coalesce(${sql.ref('images.uploaded')}, '')` : sql`coalesce(${sql.ref('images.size')}, -1)`;
     const direction = sort.descending ? 'desc' : 'asc';
     const row = sql`(${key}, ${sql.ref('owner.name')}, ${sql.ref('images.name')}, ${sql.ref('images.id')})`;
-    return ordered(query)
+    // Images walked in key order (migration 0012's indexes) from a range on the key the planner
+    // can use: up to or from the cursor's key, else from the lowest key there is (always true).
+    const range = after === undefined
+      ? sql<boolean>`${key} >= ${sort.key === 'size' ? sql.lit(-1) : sql.lit('')}`
+      : sql<boolean>`${key} ${sql.raw(sort.descending ? '<=' : '>=')} ${after.key ?? null}`;
+    return ordered(filters, 'images')
+      .where(range)
       .$if(after !== undefined, (qb) => qb.where(sql<boolean>`${row} ${sql.raw(sort.descending ? '<' : '>')} (${after!.key ?? null}, ${after!.owner}, ${after!.name}, ${after!.id})`))
       .orderBy(key, direction)
       .orderBy('owner.name', direction)
@@ -231,12 +322,57 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       .orderBy('images.id', direction);
   }
 
-  function countOf(query: ImageQuery): Promise<number> {
-    const count = async () =>
-      Number((await db.selectFrom('images').where((eb) => conditions(eb, query)).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  /** A page of the listing: the query of `filters`, in the order `sort`, after `after`. */
+  function pageQuery(filters: ListingFilters, sort: ImageSort | undefined, after: ImageListPosition | undefined, limit: number, offset: number) {
+    const sorted = sort !== undefined && sort.key !== 'owner'
+      ? byKey(filters, sort, after)
+      : ordered(filters)
+        .$if(after !== undefined, (qb) =>
+          qb.where((eb) =>
+            eb.and([
+              // The first term lets the planner start at the owner's name instead of the beginning.
+              eb('owner.name', '>=', after!.owner),
+              eb(eb.refTuple('owner.name', 'images.name', 'images.id'), '>', eb.tuple(after!.owner, after!.name, after!.id)),
+            ]),
+          ),
+        )
+        .orderBy('owner.name')
+        .orderBy('images.name')
+        .orderBy('images.id');
+    return sorted
+      .selectAll('images')
+      .select(['owner.name as owner_name', versionCount])
+      .limit(limit)
+      .offset(offset);
+  }
+
+  // Pages and counts compiled once per shape (which filters, which order, a cursor or not), not per call (reusable-query.ts).
+  const pageRows = reusableQueries(db, (shape: string) => {
+    const [filterShape = '', sortName = '', afterGiven = ''] = shape.split('|');
+    const sort = sortName === '' ? undefined : { key: sortName.replace(/^-/, '') as ImageSort['key'], descending: sortName.startsWith('-') };
+    return (...args: readonly QueryArgument[]) => {
+      const { filters, rest } = filtersFrom(filterShape, args);
+      // The cursor's position (its key only in an order by key), then limit and offset.
+      const position = afterGiven === '' ? [] : rest.slice(0, sort === undefined ? 3 : 4);
+      const [limit, offset] = rest.slice(position.length) as [number, number];
+      const [key, owner, name, id] = sort === undefined ? [undefined, ...position] : position;
+      const after = afterGiven === '' ? undefined : ({ key, owner, name, id } as ImageListPosition);
+      return pageQuery(filters, sort, after, limit, offset);
+    };
+  });
+  const countRows = reusableQueries(db, (filterShape: string) => (...args: readonly QueryArgument[]) => {
+    const { filters } = filtersFrom(filterShape, args);
+    // Visibility alone (an ordinary user's plain listing): the union's distinct ids are the
+    // images (shares reference existing ones), so they are counted without reading a row.
+    if (filterShape === 'readableBy') return db.selectFrom(readableIds(filters.readableBy!, filters.viaGroups).as('visible')).select((eb) => eb.fn.countAll().as('n'));
+    return db.selectFrom('images').where((eb) => conditions(eb, filters, 'count')).select((eb) => eb.fn.countAll().as('n'));
+  });
+
+  function countOf(filters: ListingFilters): Promise<number> {
+    const { shape, values } = shapeOf(filters);
+    const count = async () => Number((await countRows(shape, ...values, filters.viaGroups))[0]?.n ?? 0);
     if (totals === undefined) return count();
-    const { readableBy, ownerId, publicOnly, diskFormat, os, sharedWith, sharedWithGroup, viaGroups, text } = query;
-    return totals.get(JSON.stringify([readableBy, ownerId, publicOnly, diskFormat, os, sharedWith, sharedWithGroup, viaGroups, text]), count);
+    return totals.get(JSON.stringify([shape, values, filters.viaGroups]), count);
   }
 
   return {
@@ -384,30 +520,14 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
 
     async list(query) {
       const { after, sort } = query;
-      const sorted = sort !== undefined && sort.key !== 'owner'
-        ? byKey(query, sort, after)
-        : ordered(query)
-          .$if(after !== undefined, (qb) =>
-            qb.where((eb) =>
-              eb.and([
-                // The first term lets the planner start at the owner's name instead of the beginning.
-                eb('owner.name', '>=', after!.owner),
-                eb(eb.refTuple('owner.name', 'images.name', 'images.id'), '>', eb.tuple(after!.owner, after!.name, after!.id)),
-              ]),
-            ),
-          )
-          .orderBy('owner.name')
-          .orderBy('images.name')
-          .orderBy('images.id');
+      const filters = filtersOf(query);
+      const { shape, values } = shapeOf(filters);
+      const order = sort !== undefined && sort.key !== 'owner' ? `${sort.descending ? '-' : ''}${sort.key}` : '';
+      const position = after === undefined ? [] : [...(order === '' ? [] : [after.key ?? null]), after.owner, after.name, after.id];
       const [rows, count] = await Promise.all([
-        sorted
-          .selectAll('images')
-          .select(['owner.name as owner_name', versionCount])
-          // One row more than asked tells whether another page follows.
-          .limit(query.limit + 1)
-          .offset(query.offset)
-          .execute(),
-        countOf(query),
+        // One row more than asked tells whether another page follows.
+        pageRows(`${shape}|${order}|${after === undefined ? '' : 'after'}`, ...values, filters.viaGroups, ...position, query.limit + 1, query.offset),
+        countOf(filters),
       ]);
       return { images: rows.slice(0, query.limit).map(toImageRecord), total: count, more: rows.length > query.limit };
     },
@@ -416,9 +536,11 @@ export function createSqlImageStore(db: Kysely<Database>, dialect: MetadataDiale
       const shares = new Map<number, { users: string[]; groups: string[] }>();
       for (const id of imageIds) shares.set(id, { users: [], groups: [] });
       if (imageIds.length === 0) return shares as Map<number, ImageShares>;
-      const [users, groups] = await Promise.all([userShareRows(imageIds), groupShareRows(imageIds)]);
-      for (const row of users) shares.get(row.image_id)?.users.push(row.name);
-      for (const row of groups) shares.get(row.image_id)?.groups.push(row.name);
+      for (const row of await shareRows(imageIds)) {
+        const entry = shares.get(row.image_id);
+        if (Number(row.kind) === 0) entry?.users.push(row.name);
+        else entry?.groups.push(row.name);
+      }
       return shares as Map<number, ImageShares>;
     },
 

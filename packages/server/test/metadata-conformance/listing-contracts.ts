@@ -3,12 +3,15 @@
  * group), the owner / shared-with / group / public / OS / disk-format filters, case-insensitive text search with LIKE's
  * own characters taken literally, paging with the total of all pages, keyset paging (`after`)
  * that neither repeats nor skips an image while others are inserted and deleted, and one
- * order — owner name, then image name, byte by byte — on every engine and locale.
+ * order — owner name, then image name, byte by byte — on every engine and locale. A model of
+ * these rules checks every viewer, filter and order of a larger world page by page (the store
+ * compiles each shape of query once and reuses it with other values).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { ImageListPosition, ImageQuery, ImageRecord } from '../../src/metadata/image-store.js';
+import type { UserRecord } from '../../src/metadata/metadata-store.js';
 import { TOTAL_CACHE_MS, type OpenMetadata } from '../../src/metadata/open-metadata.js';
 import { addImage, addUser, withDatabase, type MetadataBackend } from './harness.js';
 
@@ -247,6 +250,74 @@ export function listingContracts(backend: MetadataBackend): void {
             after = { ...positionOf(last), key: key === 'name' ? last.name : key === 'size' ? (last.size ?? -1) : (last.uploaded ?? '') };
           }
           assert.deepEqual(seen, expected, `sort ${descending ? '-' : ''}${key}`);
+        }
+      }
+    }),
+  );
+
+  test(
+    'every viewer, filter and order, page by page: the images and totals a model of the rules gives',
+    withDatabase(backend, async ({ metadata }) => {
+      const users: UserRecord[] = [];
+      for (const name of ['ann', 'bob', 'cy', 'dee', 'eve']) users.push(await addUser(metadata, name));
+      const [ann, bob, cy, dee, eve] = users as [UserRecord, UserRecord, UserRecord, UserRecord, UserRecord];
+      const red = await metadata.groups.create({ name: 'red' }, [cy.id], []);
+      const blue = await metadata.groups.create({ name: 'blue' }, [dee.id, ann.id], []);
+      const green = await metadata.groups.create({ name: 'green' }, [], []);
+      const memberOf = new Map<number, number[]>([[ann.id, [blue.id]], [cy.id, [red.id]], [dee.id, [blue.id]]]);
+      interface Made { id: number; ownerId: number; owner: string; name: string; public: boolean; users: number[]; groups: number[]; text: string; format: string; size: number }
+      const made: Made[] = [];
+      for (let i = 0; i < 30; i++) {
+        const owner = users[(i * 7) % users.length]!;
+        const name = `${['a', 'B', 'c', 'Z'][i % 4]}-${String(i).padStart(2, '0')}.img`;
+        const description = i % 3 === 0 ? `Rocky ${i}` : `Alma ${i}`;
+        const format = i % 2 === 0 ? 'raw' : 'qcow2';
+        const size = (i * 37) % 11;
+        const image = await addImage(metadata, owner, name, {
+          description, diskFormat: format, unauthenticatedAccess: i % 5 === 0,
+          content: { blobKey: `k${i}`, size, checksum: 'c'.repeat(64), uploaded: '2026-01-01T00:00:00.000Z', version: 1 },
+        });
+        const shareUsers = users.filter((user, k) => (i + k) % 6 === 0 && user.id !== owner.id).map((user) => user.id);
+        const shareGroups = [red, blue, green].filter((_, k) => (i + k) % 4 === 1).map((group) => group.id);
+        for (const id of shareUsers) await metadata.images.shareWithUser(image.id, id);
+        for (const id of shareGroups) await metadata.images.shareWithGroup(image.id, id);
+        made.push({ id: image.id, ownerId: owner.id, owner: owner.name, name, public: i % 5 === 0, users: shareUsers, groups: shareGroups, text: `${name} ${description}`.toLowerCase(), format, size });
+      }
+      const sharedWith = (image: Made, viewer: number, via: readonly number[]) =>
+        image.users.includes(viewer) || image.groups.some((group) => (memberOf.get(viewer) ?? []).includes(group) || via.includes(group));
+      const matches = (image: Made, query: Partial<ImageQuery>) => {
+        const via = query.viaGroups ?? [];
+        if (query.readableBy !== undefined && !(image.ownerId === query.readableBy || image.public || sharedWith(image, query.readableBy, via))) return false;
+        if (query.sharedWith !== undefined && (image.ownerId === query.sharedWith || !sharedWith(image, query.sharedWith, via))) return false;
+        if (query.ownerId !== undefined && image.ownerId !== query.ownerId) return false;
+        if (query.publicOnly === true && !image.public) return false;
+        if (query.diskFormat !== undefined && image.format !== query.diskFormat) return false;
+        return query.text === undefined || image.text.includes(query.text.toLowerCase());
+      };
+      const bytes = (x: string | number, y: string | number) => (typeof x === 'number' && typeof y === 'number' ? x - y : Buffer.compare(Buffer.from(String(x)), Buffer.from(String(y))));
+      const filters: Partial<ImageQuery>[] = [{}, { publicOnly: true }, { diskFormat: 'qcow2' }, { text: 'ROCKY' }, { text: 'a-' }];
+      for (const viewer of users) {
+        filters.push({ readableBy: viewer.id }, { readableBy: viewer.id, viaGroups: [green.id] }, { readableBy: viewer.id, viaGroups: [green.id, red.id] });
+        filters.push({ readableBy: viewer.id, text: 'rocky' }, { readableBy: viewer.id, ownerId: bob.id }, { readableBy: viewer.id, diskFormat: 'raw', publicOnly: true });
+        filters.push({ sharedWith: viewer.id }, { sharedWith: viewer.id, viaGroups: [red.id], readableBy: eve.id });
+      }
+      for (const query of filters) {
+        for (const sort of [undefined, { key: 'size' as const, descending: true }, { key: 'name' as const, descending: false }]) {
+          const keyOf = (image: Made) => (sort === undefined ? '' : sort.key === 'size' ? image.size : image.name);
+          const expected = made.filter((image) => matches(image, query))
+            .sort((a, b) => bytes(keyOf(a), keyOf(b)) || bytes(a.owner, b.owner) || bytes(a.name, b.name) || a.id - b.id);
+          if (sort?.descending === true) expected.reverse();
+          const seen: string[] = [];
+          let after: ImageListPosition | undefined;
+          for (;;) {
+            const page = await metadata.images.list({ limit: 4, offset: 0, ...query, ...(sort && { sort }), ...(after && { after }) });
+            assert.equal(page.total, expected.length, `total of ${JSON.stringify(query)}`);
+            seen.push(...page.images.map((image) => `${image.owner}/${image.name}`));
+            if (!page.more) break;
+            const last = page.images.at(-1)!;
+            after = { ...positionOf(last), ...(sort && { key: sort.key === 'size' ? (last.size ?? -1) : last.name }) };
+          }
+          assert.deepEqual(seen, expected.map((image) => `${image.owner}/${image.name}`), `${JSON.stringify(query)} sorted ${JSON.stringify(sort)}`);
         }
       }
     }),
