@@ -19,7 +19,6 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -31,6 +30,7 @@ import { ingestStream } from '../ingest-stream.js';
 import { isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import { publishObject, type S3ResumableContext } from './s3-resumable-upload.js';
 import { inParallel } from './s3-server-copy.js';
+import { listParts, objectSize } from './s3-upload-parts.js';
 import { MAX_PARTS } from './s3-temp-object.js';
 
 const PREFIX = 'based ';
@@ -197,35 +197,12 @@ export class S3BasedUpload implements ResumableUpload {
    * afterwards (the object is there, whole); BlobNotFoundError once the upload is gone.
    */
   async #parts(): Promise<CompletedPart[] | 'completed'> {
-    const { key, uploadId } = this.#existing();
-    const parts: CompletedPart[] = [];
-    let PartNumberMarker: string | undefined;
-    try {
-      for (;;) {
-        const page = await this.context.client.send(new ListPartsCommand({ Bucket: this.context.bucket, Key: key, UploadId: uploadId, PartNumberMarker }));
-        for (const { PartNumber, ETag } of page.Parts ?? []) parts.push({ PartNumber, ETag });
-        if (page.IsTruncated !== true) break;
-        PartNumberMarker = page.NextPartNumberMarker;
-      }
-    } catch (error) {
-      // Ceph RGW answers NoSuchKey for a finished or aborted upload; S3, NoSuchUpload.
-      if (!isNoSuchUpload(error) && !isNoSuchKey(error)) throw error;
-      if (await this.#completedObject()) return 'completed';
-      throw new BlobNotFoundError(this.handle);
-    }
-    return parts.sort((x, y) => (x.PartNumber ?? 0) - (y.PartNumber ?? 0));
-  }
-
-  /** Whether the completed object is there with every byte (a commit got that far). */
-  async #completedObject(): Promise<boolean> {
-    const { key, length } = this.#existing();
-    try {
-      const head = await this.context.client.send(new HeadObjectCommand({ Bucket: this.context.bucket, Key: key }));
-      return head.ContentLength === length;
-    } catch (error) {
-      if (isNoSuchKey(error)) return false;
-      throw error;
-    }
+    const { key, length, uploadId } = this.#existing();
+    const { client, bucket } = this.context;
+    const parts = await listParts(client, bucket, key, uploadId);
+    if (parts !== null) return parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }));
+    if ((await objectSize(client, bucket, key)) === length) return 'completed';
+    throw new BlobNotFoundError(this.handle);
   }
 
   async #abort(): Promise<void> {

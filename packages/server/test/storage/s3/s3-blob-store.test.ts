@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BlockBoundaryError, createBlobStore } from '../../../src/storage/index.js';
+import { BlobNotFoundError, BlobTooLargeError, BlockBoundaryError, createBlobStore } from '../../../src/storage/index.js';
 import { S3BlobStore } from '../../../src/storage/s3/s3-blob-store.js';
 import type { S3BlobStoreOptions } from '../../../src/storage/s3/s3-blob-store.js';
 import { createS3Client } from '../../../src/storage/s3/s3-client.js';
@@ -41,6 +41,16 @@ if (rgw === null) {
       return next(args);
     },
     { step: 'initialize', name: 'recordCommandNames' },
+  );
+  /** Commands to fail once each, by name (a storage fault injected between two S3 requests). */
+  const failOnce = new Set<string>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? '?';
+      if (!failOnce.delete(name)) return next(args);
+      return Promise.reject(Object.assign(new Error(`connection reset by S3 during ${name}`), { code: 'ECONNRESET' }));
+    },
+    { step: 'initialize', name: 'injectFaults' },
   );
   after(async () => {
     client.destroy();
@@ -113,6 +123,39 @@ if (rgw === null) {
         await store.close();
       }
     });
+
+    for (const [title, size] of [['with parts and a tail', 9 * MiB + 5], ['with a tail only', 3 * MiB]] as const) {
+      it(`a tus commit that failed after completing its upload succeeds when tried again (${title})`, async () => {
+        const bucket = freshBucket();
+        const store = await open(bucket);
+        try {
+          const content = randomBytes(size);
+          const upload = await store.createResumable();
+          await upload.append(0, sourceOf(content.subarray(0, MiB)));
+          await upload.append(MiB, sourceOf(content.subarray(MiB)));
+          failOnce.add('CopyObjectCommand'); // the copy to the content address, after the completion
+          await assert.rejects(upload.commit(), /connection reset by S3 during CopyObjectCommand/);
+          assert.equal(failOnce.size, 0, 'the fault was met');
+          // What the empty PATCH that retries does: offset, an empty append at the end, commit.
+          const again = store.openResumable(upload.handle);
+          assert.equal(await again.offset(), content.length);
+          assert.deepEqual(await again.append(content.length, sourceOf('')), { offset: content.length, sha256: sha256Of('') });
+          await assert.rejects(again.append(content.length, sourceOf('x')), BlobTooLargeError, 'no byte goes past a completed upload');
+          // A check that refuses once, then accepts.
+          await assert.rejects(again.commit(() => Promise.reject(new Error('quota store unreachable'))), /quota store unreachable/);
+          const ref = await store.openResumable(upload.handle).commit();
+          assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: content.length, sha256: sha256Of(content) });
+          assert.deepEqual(await bytesOf(await store.read(ref.key)), content);
+          await assert.rejects(again.offset(), BlobNotFoundError, 'the upload is gone once committed');
+          await store.delete(ref.key);
+          assert.deepEqual(await artifactsIn(client, bucket), []);
+        } finally {
+          failOnce.clear();
+          await removeBucket(client, bucket);
+          await store.close();
+        }
+      });
+    }
 
     it('streams 128 MiB as 16 MiB parts with explicit lengths, resident memory growing by less than 64 MiB', async () => {
       const bucket = freshBucket();
