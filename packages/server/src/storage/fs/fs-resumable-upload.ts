@@ -4,7 +4,7 @@
 // source is cut (whole batches only; the batch being filled is dropped); an append whose digest
 // is wrong is truncated away. The directory is not
 // swept by age (sweepUploads looks in `uploads/` only): the metadata row that owns the upload cancels it when
-// it expires. commit() hashes the file in one pass and renames it to its content address, as
+// it expires, and the sweeper cancels the files no row names (listResumable). commit() hashes the file in one pass and renames it to its content address, as
 // a one-shot upload does (publishTempFile). An upload based on a blob (a delta re-save,
 // createFrom) starts as a kernel-made copy of it, and writeAt() overwrites its changed blocks.
 import { createHash } from 'node:crypto';
@@ -23,6 +23,11 @@ export const RESUMABLE_DIR = 'resumable';
 const HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const READ_CHUNK_BYTES = 1024 * 1024;
 
+/** Whether `name` can be a handle (a file name under `resumable/`). */
+export function isResumableHandle(name: string): boolean {
+  return HANDLE.test(name);
+}
+
 export interface FsResumableContext {
   readonly root: string;
   readonly batchBytes: number;
@@ -37,7 +42,7 @@ export class FsResumableUpload implements ResumableUpload {
     private readonly context: FsResumableContext,
   ) {
     // A handle is a UUID: nothing else can name a path, inside the store or out of it.
-    this.#path = HANDLE.test(handle) ? join(context.root, RESUMABLE_DIR, handle) : null;
+    this.#path = isResumableHandle(handle) ? join(context.root, RESUMABLE_DIR, handle) : null;
   }
 
   /** Creates the empty file of a new upload. */

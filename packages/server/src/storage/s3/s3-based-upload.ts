@@ -28,13 +28,14 @@ import { AppendDigestError, BlobNotFoundError, BlobStoreError, BlockBoundaryErro
 import type { AppendOptions, BlobRef, BlobWriteOptions, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
 import { ingestStream } from '../ingest-stream.js';
 import { isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
-import { publishObject, type S3ResumableContext } from './s3-resumable-upload.js';
+import { publishObject, RESUMABLE_PREFIX, type S3ResumableContext } from './s3-resumable-upload.js';
 import { inParallel } from './s3-server-copy.js';
 import { listParts, objectSize } from './s3-upload-parts.js';
 import { MAX_PARTS } from './s3-temp-object.js';
 
 const PREFIX = 'based ';
-const KEY_PREFIX = 'resumable/';
+/** The suffix of the temporary object of zeros that create() copies the blocks past the base's end from. */
+export const ZEROS = '.zeros';
 const HANDLE = /^based ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) (0|[1-9][0-9]{0,15}) (\S.*)$/;
 
 export interface S3BasedContext extends S3ResumableContext {
@@ -50,7 +51,12 @@ export class S3BasedUpload implements ResumableUpload {
     private readonly context: S3BasedContext,
   ) {
     const match = HANDLE.exec(handle);
-    if (match !== null) this.#names = { key: KEY_PREFIX + match[1]!, length: Number(match[2]), uploadId: match[3]! };
+    if (match !== null) this.#names = { key: RESUMABLE_PREFIX + match[1]!, length: Number(match[2]), uploadId: match[3]! };
+  }
+
+  /** The handle of the upload of `length` bytes on `resumable/<id>` whose multipart upload is `uploadId`. */
+  static handleOf(id: string, length: number, uploadId: string): string {
+    return `${PREFIX}${id} ${length} ${uploadId}`;
   }
 
   /** Whether `handle` names an upload of this kind (the store opens it with this class). */
@@ -72,11 +78,11 @@ export class S3BasedUpload implements ResumableUpload {
       },
     );
     const id = randomUUID();
-    const key = KEY_PREFIX + id;
+    const key = RESUMABLE_PREFIX + id;
     const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'application/octet-stream' }));
     if (UploadId === undefined) throw new Error('S3 CreateMultipartUpload returned no UploadId');
-    const upload = new S3BasedUpload(`${PREFIX}${id} ${length} ${UploadId}`, context);
-    const zeros = `${key}.zeros`;
+    const upload = new S3BasedUpload(S3BasedUpload.handleOf(id, length, UploadId), context);
+    const zeros = key + ZEROS;
     const zeroBlocks = blocks - Math.min(blocks, Math.ceil(baseSize / blockBytes));
     try {
       if (zeroBlocks > 0) {
@@ -182,7 +188,7 @@ export class S3BasedUpload implements ResumableUpload {
     if (this.#names === undefined) return;
     await this.#abort();
     // Completed by a commit whose check refused it, or left by a create that died.
-    for (const key of [this.#names.key, `${this.#names.key}.zeros`]) {
+    for (const key of [this.#names.key, this.#names.key + ZEROS]) {
       await this.context.client.send(new DeleteObjectCommand({ Bucket: this.context.bucket, Key: key }));
     }
   }

@@ -34,9 +34,9 @@ import { serverSideCopy, type ServerCopyLimits } from './s3-server-copy.js';
 import { MAX_PARTS } from './s3-temp-object.js';
 import { listParts, objectSize } from './s3-upload-parts.js';
 
-const RESUMABLE_PREFIX = 'resumable/';
-const TAIL = '.tail.';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const RESUMABLE_PREFIX = 'resumable/';
+export const TAIL = '.tail.';
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface S3ResumableContext {
   readonly client: S3Client;
@@ -81,13 +81,18 @@ export class S3ResumableUpload implements ResumableUpload {
     }
   }
 
+  /** The handle of the upload on `resumable/<id>` whose multipart upload is `uploadId`. */
+  static handleOf(id: string, uploadId: string): string {
+    return `${id} ${uploadId}`;
+  }
+
   static async create(context: S3ResumableContext): Promise<S3ResumableUpload> {
     const id = randomUUID();
     const { UploadId } = await context.client.send(
       new CreateMultipartUploadCommand({ Bucket: context.bucket, Key: RESUMABLE_PREFIX + id, ContentType: 'application/octet-stream' }),
     );
     if (UploadId === undefined) throw new Error('S3 CreateMultipartUpload returned no UploadId');
-    const upload = new S3ResumableUpload(`${id} ${UploadId}`, context);
+    const upload = new S3ResumableUpload(S3ResumableUpload.handleOf(id, UploadId), context);
     await upload.#putTail(0, Buffer.alloc(0));
     return upload;
   }
