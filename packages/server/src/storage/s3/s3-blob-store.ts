@@ -15,7 +15,6 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -145,14 +144,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async *list(): AsyncIterable<string> {
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: BLOB_KEY_PREFIX, ContinuationToken }));
-      for (const { Key } of page.Contents ?? []) {
-        if (Key !== undefined && digestOfBlobKey(Key) !== null) yield Key;
-      }
-      ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken !== undefined);
+    for await (const { Key } of listObjects(this.client, this.bucket, BLOB_KEY_PREFIX)) {
+      if (Key !== undefined && digestOfBlobKey(Key) !== null) yield Key;
+    }
   }
 
   /**
