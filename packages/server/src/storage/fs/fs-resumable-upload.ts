@@ -2,10 +2,10 @@
 // that appends grow in place. Its size is the offset, so any process on the same file system
 // sees the same offset, also after a crash: each append fsyncs what it wrote, even when its
 // source is cut (whole batches only; the batch being filled is dropped); an append whose digest
-// is wrong is truncated away. The directory is not
-// swept by age (sweepUploads looks in `uploads/` only): the metadata row that owns the upload cancels it when
-// it expires, and the sweeper cancels the files no row names (listResumable). commit() hashes the file in one pass and renames it to its content address, as
-// a one-shot upload does (publishTempFile). An upload based on a blob (a delta re-save,
+// is wrong is truncated away. The directory is not swept by age (sweepUploads looks in
+// `uploads/` only): the metadata row that owns the upload cancels it when it expires, and the
+// sweeper cancels the files no row names (listResumable). commit() hashes the file in one pass
+// and renames it to its content address, as a one-shot upload does (publishTempFile). An upload based on a blob (a delta re-save,
 // createFrom) starts as a kernel-made copy of it, and writeAt() overwrites its changed blocks.
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';

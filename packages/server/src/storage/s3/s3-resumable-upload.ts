@@ -10,8 +10,9 @@
 // `<uuid> <multipart upload id>`. commit() sends the tail as the last part, completes the
 // multipart upload, hashes the object in one GET and copies it server-side to its content
 // address (as a one-shot upload does); a commit that failed after the completion finds the
-// completed object (or, with no part, the tail) and goes on from there. Nothing here is under `uploads/`, so sweepUploads()
-// never touches a resumable upload: its metadata row cancels it on expiry.
+// completed object (or, with no part, the tail) and goes on from there. Nothing here is under
+// `uploads/`, so sweepUploads() never touches a resumable upload: its metadata row cancels it
+// on expiry, and the sweeper cancels those no row names (s3-resumable-listing.ts).
 import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,

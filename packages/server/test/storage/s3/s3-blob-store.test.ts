@@ -308,6 +308,37 @@ if (rgw === null) {
       }
     });
 
+    it('what a commit cut short after completing leaves (no multipart upload, objects only) is listed, and cancelled by the sweeper when no row names it', async () => {
+      const bucket = freshBucket();
+      const store = await open(bucket);
+      try {
+        const base = await settle(store, 'the base of a delta upload');
+        const tus = await store.createResumable();
+        await tus.append(0, sourceOf(randomBytes(9 * MiB + 1)));
+        const delta = await store.createResumableFrom(base.key, 9 * MiB);
+        for (const upload of [tus, delta]) {
+          failOnce.add('CopyObjectCommand');
+          await assert.rejects(upload.commit(), /connection reset/);
+        }
+        assert.deepEqual((await multipartUploadsIn(client, bucket)).length, 0, 'both multipart uploads were completed');
+        await sleep(1100); // S3 times count whole seconds
+        const listed = [];
+        for await (const { handle } of store.listResumable(1000)) listed.push(handle);
+        const idOf = (handle: string): string => /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(handle)![0];
+        assert.deepEqual(listed.map(idOf).sort(), [tus.handle, delta.handle].map(idOf).sort());
+        const sweeper = createBlobSweeper({ referencedBlobKeys: async () => new Set([base.key]), isBlobReferenced: async () => true }, store, {
+          orphanAgeMs: 1000,
+          resumable: { takeExpired: async () => [], namesStorage: async () => false },
+        });
+        assert.equal((await sweeper.sweep()).orphans, 2);
+        assert.deepEqual(await artifactsIn(client, bucket), [`object ${base.key}`]);
+      } finally {
+        failOnce.clear();
+        await removeBucket(client, bucket);
+        await store.close();
+      }
+    });
+
     it('commits a blob over the single-copy limit with a multipart server-side copy', async () => {
       const bucket = freshBucket();
       const store = await open(bucket, { partBytes: 5 * MiB, maxCopyObjectBytes: 8 * MiB, copyPartBytes: 5 * MiB, copyConcurrency: 2 });
