@@ -24,13 +24,13 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { AppendDigestError, BlobNotFoundError, BlobStoreError, BlockBoundaryError, OffsetMismatchError, UnsupportedUploadError, UploadAbortedError } from '../blob-errors.js';
+import { BlobNotFoundError, BlobStoreError, BlockBoundaryError, OffsetMismatchError, UnsupportedUploadError, UploadAbortedError } from '../blob-errors.js';
 import type { AppendOptions, BlobRef, BlobWriteOptions, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
 import { ingestStream } from '../ingest-stream.js';
 import { isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import { publishObject, RESUMABLE_PREFIX, type S3ResumableContext } from './s3-resumable-upload.js';
 import { inParallel } from './s3-server-copy.js';
-import { listParts, objectSize } from './s3-upload-parts.js';
+import { appendNothing, listParts, objectSize } from './s3-upload-parts.js';
 import { MAX_PARTS } from './s3-temp-object.js';
 
 const PREFIX = 'based ';
@@ -123,12 +123,7 @@ export class S3BasedUpload implements ResumableUpload {
 
   /** Only the empty append at the end (the PATCH that commits) fits: no byte goes past the length. */
   async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<{ offset: number; sha256: string }> {
-    const length = await this.offset();
-    if (offset !== length) throw new OffsetMismatchError(offset, length);
-    const { sha256 } = await ingestStream(source, async () => {}, { ...opts, maxBytes: 0 });
-    const expected = typeof opts.sha256 === 'function' ? opts.sha256() : opts.sha256;
-    if (expected !== undefined && expected !== sha256) throw new AppendDigestError(expected, sha256);
-    return { offset: length, sha256 };
+    return appendNothing(await this.offset(), offset, source, opts);
   }
 
   /**

@@ -33,7 +33,7 @@ import { ingestStream } from '../ingest-stream.js';
 import { isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import { serverSideCopy, type ServerCopyLimits } from './s3-server-copy.js';
 import { MAX_PARTS } from './s3-temp-object.js';
-import { listParts, objectSize } from './s3-upload-parts.js';
+import { appendNothing, listParts, objectSize } from './s3-upload-parts.js';
 
 export const RESUMABLE_PREFIX = 'resumable/';
 export const TAIL = '.tail.';
@@ -107,7 +107,7 @@ export class S3ResumableUpload implements ResumableUpload {
     const { key, uploadId } = this.#names();
     const { client, bucket, partBytes } = this.context;
     const stored = await this.#stored();
-    if ('whole' in stored) return this.#appendNothing(stored, offset, source, opts);
+    if ('whole' in stored) return appendNothing(stored.size, offset, source, opts); // only the PATCH that retries the commit
     const held = stored.partsBytes + stored.tailBytes;
     if (held !== offset) throw new OffsetMismatchError(offset, held);
     const counted = stored.parts.length;
@@ -144,15 +144,6 @@ export class S3ResumableUpload implements ResumableUpload {
     if (expected !== undefined && expected !== digest) throw new AppendDigestError(expected, digest);
     await this.#moveTail(counted, parts, pending);
     return { offset: position, sha256: digest };
-  }
-
-  /** A completed upload takes only the empty append at its end (the PATCH that retries the commit). */
-  async #appendNothing(stored: Completed, offset: number, source: UploadSource, opts: AppendOptions): Promise<{ offset: number; sha256: string }> {
-    if (offset !== stored.size) throw new OffsetMismatchError(offset, stored.size);
-    const { sha256 } = await ingestStream(source, async () => {}, { ...opts, maxBytes: 0 });
-    const expected = typeof opts.sha256 === 'function' ? opts.sha256() : opts.sha256;
-    if (expected !== undefined && expected !== sha256) throw new AppendDigestError(expected, sha256);
-    return { offset, sha256 };
   }
 
   async commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef> {
