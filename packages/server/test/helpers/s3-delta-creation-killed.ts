@@ -25,6 +25,7 @@ client.middlewareStack.add(
   },
   { step: 'initialize', name: 'stallThirdCopy' },
 );
+setInterval(() => {}, 1000); // a stuck request holds no handle: without this, Node would exit (13) instead of waiting to be killed
 const store = await S3BlobStore.open({ client, bucket, partBytes: 8 * 1024 * 1024, copyConcurrency: 1 });
 await store.createResumableFrom(baseKey, length);
 process.stdout.write('created, which the parent should never see\n');
