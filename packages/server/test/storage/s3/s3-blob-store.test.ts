@@ -3,7 +3,8 @@
 // bucket whose every object and unfinished multipart upload counts as an artifact; then what
 // only S3 can show: a 128 MiB upload goes out as several parts with flat memory, the bucket is
 // created when missing, a multipart upload abandoned by a killed server is swept (and a delta
-// upload whose server was killed mid-creation, by the sweeper of uploads no row names), blobs over
+// upload whose server was killed mid-creation, by the sweeper of uploads no row names), a tus
+// commit that failed after completing its multipart upload succeeds when tried again, blobs over
 // the single-copy limit are committed with a multipart server-side copy, and the factory
 // opens the driver from `[storage]` keys. Skipped only when Ceph is not installed.
 import type { S3Client } from '@aws-sdk/client-s3';
