@@ -30,9 +30,9 @@ test('a blob replaced by a new upload is kept during the grace period and remove
   const [first] = await blobFiles();
   await putBytes(t, BOB, '/api/images/raw/a.img', 'second content');
   assert.equal((await blobFiles()).length, 2);
-  assert.deepEqual(await sweeperAt(0).sweep(), { uploads: 0, blobs: 0, expired: 0 });
+  assert.deepEqual(await sweeperAt(0).sweep(), { uploads: 0, blobs: 0, expired: 0, orphans: 0 });
   assert.equal((await blobFiles()).length, 2, 'within the grace period nothing goes');
-  assert.deepEqual(await sweeperAt(2 * HOUR_MS).sweep(), { uploads: 0, blobs: 1, expired: 0 });
+  assert.deepEqual(await sweeperAt(2 * HOUR_MS).sweep(), { uploads: 0, blobs: 1, expired: 0, orphans: 0 });
   const left = await blobFiles();
   assert.equal(left.length, 1);
   assert.notEqual(left[0], first);

@@ -10,13 +10,16 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdir, utimes } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { createBlobSweeper, HOUR_MS } from '../src/services/blob-sweeper.js';
 import { createImage, putBytes, sha256Hex, storageFiles } from './helpers/image-helpers.js';
 import { listen } from './helpers/listen.js';
+import { sourceOf } from './storage/test-sources.js';
 import { createTestApp, errorOf, TEST_DN_HEADER, type TestApp } from './helpers/test-app.js';
 
 const BOB = '/O=Grid/CN=Bob';
@@ -267,6 +270,30 @@ test('two PATCHes racing at one offset: one wins, the other is 409, the bytes ar
   slow.end(content.subarray(100_000));
   assert.equal((await first).statusCode, 204);
   assert.deepEqual((await t.request('GET', '/api/images/raw/race.img', { dn: BOB })).rawPayload, content);
+});
+
+test('the sweeper removes stored uploads no row names (a server killed before writing the row) once older than upload_expiry + 1 h; a live one stays', async () => {
+  await createImage(t, BOB, 'live.img');
+  const live = await start('live.img', 10);
+  await patch(live, 0, 'abc');
+  const row = await t.metadata.uploads.find(live.split('/').at(-1)!);
+  assert.ok(row !== undefined);
+  const orphan = await t.blobs.createResumable();
+  await orphan.append(0, sourceOf('no row names me'));
+  const recent = await t.blobs.createResumable();
+  const resumableDir = join(t.config.storage.path, 'resumable');
+  // Unwritten for 26 h: the live upload is kept by its row only (its own expiry is not due).
+  const longAgo = new Date(Date.now() - 26 * HOUR_MS);
+  for (const handle of [row.storageHandle, orphan.handle]) await utimes(join(resumableDir, handle), longAgo, longAgo);
+  const sweeper = createBlobSweeper(t.metadata.images, t.blobs, { resumable: t.metadata.uploads });
+  assert.equal((await sweeper.sweep()).orphans, 1);
+  const left = await readdir(resumableDir);
+  assert.ok(!left.includes(orphan.handle), 'the orphan is gone');
+  assert.ok(left.includes(row.storageHandle) && left.includes(recent.handle), 'the live upload and a recent one stay');
+  assert.equal((await head(live)).headers['upload-offset'], '3');
+  assert.equal((await patch(live, 3, 'defghij')).statusCode, 204);
+  assert.equal((await t.request('GET', '/api/images/raw/live.img', { dn: BOB })).body, 'abcdefghij');
+  await recent.cancel();
 });
 
 test('the sweeper removes expired uploads with their bytes and never an unexpired one', async () => {

@@ -19,7 +19,7 @@ import { defaultWebRoot, loadWebFiles } from '../http/web-ui.js';
 import { createMetrics } from '../http/metrics.js';
 import { openMetadata } from '../metadata/open-metadata.js';
 import { applyAdminDns } from '../services/admin-bootstrap.js';
-import { createBlobSweeper, type BlobSweeper } from '../services/blob-sweeper.js';
+import { createBlobSweeper, HOUR_MS, type BlobSweeper } from '../services/blob-sweeper.js';
 import { loadImageListSigner } from '../services/image-list-signer.js';
 import type { BlobWorker } from '../services/blob-worker.js';
 import { createBlockListWorker } from '../services/block-list-worker.js';
@@ -72,7 +72,11 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
     }
     blobs = await (deps.openBlobStore ?? createBlobStore)(config.storage);
     const metrics = createMetrics();
-    sweeper = createBlobSweeper(metadata.images, blobs, { resumable: metadata.uploads, report: (line) => notice(`repoman-server: ${line}`) });
+    sweeper = createBlobSweeper(metadata.images, blobs, {
+      resumable: metadata.uploads,
+      orphanAgeMs: config.limits.upload_expiry + HOUR_MS,
+      report: (line) => notice(`repoman-server: ${line}`),
+    });
     const abandoned = await sweeper.sweepUploads();
     if (abandoned > 0) notice(`repoman-server: removed ${abandoned} abandoned upload(s) from image storage`);
     const tls = await resolveTls(config, metadata);

@@ -86,6 +86,11 @@ export function createSqlUploadStore(db: Kysely<Database>): UploadStore {
       return row !== undefined;
     },
 
+    async namesStorage(storageHandle) {
+      const row = await db.selectFrom('resumable_uploads').select('id').where('storage_handle', '=', storageHandle).limit(1).executeTakeFirst();
+      return row !== undefined;
+    },
+
     async takeExpired(now) {
       const at = now.toISOString();
       const rows = await db

@@ -48,7 +48,7 @@ export const IMAGE_LIST_METHODS: MethodKinds<ImageListStore> = {
 
 export const UPLOAD_METHODS: MethodKinds<UploadStore> = {
   create: 'write', lease: 'write', renewLease: 'write', release: 'write', delete: 'write', takeExpired: 'write',
-  find: 'read',
+  find: 'read', namesStorage: 'read',
 };
 
 export const BLOB_BLOCK_METHODS: MethodKinds<BlobBlockStore> = {

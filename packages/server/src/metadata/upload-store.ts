@@ -47,4 +47,6 @@ export interface UploadStore {
    * their bytes to be removed): of two instances sweeping at once, each row goes to one.
    */
   takeExpired(now: Date): Promise<UploadRecord[]>;
+  /** Whether some upload row names `storageHandle` (the sweeper cancels stored uploads that none names). */
+  namesStorage(storageHandle: string): Promise<boolean>;
 }

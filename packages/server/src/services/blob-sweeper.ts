@@ -8,7 +8,10 @@
  * robbed. Keys are re-checked against the rows right before each delete. Resumable uploads
  * are swept by their rows instead: an expired row (`[limits] upload_expiry` after its last
  * PATCH) is taken by one instance, which cancels its partial bytes; unexpired ones are never
- * touched, however old. It runs once at start and then on a timer; a failing sweep is
+ * touched, however old. Resumable uploads in storage that no row names (a server killed
+ * between creating one and writing its row, or while a delta upload's blocks were being
+ * copied) are cancelled once unwritten for `[limits] upload_expiry` plus a margin, so that
+ * any row that named them would have expired. It runs once at start and then on a timer; a failing sweep is
  * reported and retried at the next tick.
  */
 import type { ImageStore } from '../metadata/image-store.js';
@@ -22,6 +25,8 @@ export interface SweepResult {
   readonly blobs: number;
   /** Expired resumable uploads removed (row and bytes). */
   readonly expired: number;
+  /** Resumable uploads in storage that no row named, removed. */
+  readonly orphans: number;
 }
 
 export interface BlobSweeperOptions {
@@ -34,8 +39,13 @@ export interface BlobSweeperOptions {
   /** Told about every sweep that removed something, and about failures. */
   readonly report?: (line: string) => void;
   readonly now?: () => number;
-  /** The resumable uploads' rows; their expired uploads are removed with their bytes. */
-  readonly resumable?: Pick<UploadStore, 'takeExpired'>;
+  /** The resumable uploads' rows; their expired uploads are removed with their bytes, and stored uploads no row names too. */
+  readonly resumable?: Pick<UploadStore, 'takeExpired' | 'namesStorage'>;
+  /**
+   * Resumable uploads in storage that no row names are removed once unwritten this long:
+   * `[limits] upload_expiry` plus a margin. Default 25 h (the default expiry, 24 h, plus one).
+   */
+  readonly orphanAgeMs?: number;
 }
 
 export const HOUR_MS = 3600_000;
@@ -55,6 +65,7 @@ export function createBlobSweeper(images: Pick<ImageStore, 'referencedBlobKeys' 
   const uploadAgeMs = options.uploadAgeMs ?? 24 * HOUR_MS;
   const graceMs = options.graceMs ?? HOUR_MS;
   const intervalMs = options.intervalMs ?? HOUR_MS;
+  const orphanAgeMs = options.orphanAgeMs ?? 25 * HOUR_MS;
   const now = options.now ?? Date.now;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -80,19 +91,35 @@ export function createBlobSweeper(images: Pick<ImageStore, 'referencedBlobKeys' 
     return expired.length;
   }
 
+  async function sweepOrphans(): Promise<number> {
+    const rows = options.resumable;
+    if (rows === undefined) return 0;
+    // Ages are measured against the storage's clock: `now` does not apply.
+    let removed = 0;
+    for await (const { handle } of blobs.listResumable(orphanAgeMs)) {
+      if (await rows.namesStorage(handle)) continue;
+      await blobs.openResumable(handle).cancel();
+      removed += 1;
+    }
+    return removed;
+  }
+
   async function sweep(): Promise<SweepResult> {
     const expired = await sweepExpired();
+    const orphans = await sweepOrphans();
     const uploads = await blobs.sweepUploads(uploadAgeMs);
     const removed = await sweepBlobs();
-    return { uploads, blobs: removed, expired };
+    return { uploads, blobs: removed, expired, orphans };
   }
 
   const tick = (): void => {
     if (running !== undefined) return; // the previous sweep is still going
     running = sweep().then(
       (result) => {
-        if (result.uploads + result.blobs + result.expired > 0) {
-          options.report?.(`swept ${result.uploads} abandoned upload(s), ${result.expired} expired resumable upload(s) and ${result.blobs} unreferenced blob(s)`);
+        if (result.uploads + result.blobs + result.expired + result.orphans > 0) {
+          options.report?.(
+            `swept ${result.uploads} abandoned upload(s), ${result.expired} expired resumable upload(s), ${result.orphans} resumable upload(s) no row named and ${result.blobs} unreferenced blob(s)`,
+          );
         }
       },
       (error: unknown) => options.report?.(`sweeping image storage failed: ${error instanceof Error ? error.message : String(error)}`),

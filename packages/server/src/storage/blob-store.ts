@@ -177,6 +177,14 @@ export interface ResumableUpload {
   writeAt?(offset: number, source: UploadSource, opts?: BlobWriteOptions): Promise<{ readonly written: number; readonly sha256: string }>;
 }
 
+/** A resumable upload as storage lists it (BlobStore.listResumable()). */
+export interface StoredResumable {
+  /** The handle to open it with: the one its creation gave, but see listResumable(). */
+  readonly handle: string;
+  /** Its last write (fs: the file's; S3: the newest of its multipart upload's start, its parts and its objects). */
+  readonly since: Date;
+}
+
 export interface BlobStore {
   /** Starts an upload in temporary space; nothing is visible to stat/read/list until commit. */
   createUpload(): Promise<BlobUpload>;
@@ -240,6 +248,18 @@ export interface BlobStore {
    * metadata row with its expiry) cancels them.
    */
   sweepUploads(olderThanMs: number): Promise<number>;
+
+  /**
+   * Every resumable upload in storage not written for at least `olderThanMs`, whoever owns
+   * it, for the sweeper that cancels the ones no metadata row names: a server killed between
+   * creating an upload and recording its row, or while an upload based on a blob was being
+   * copied. Each handle is the one createResumable() or createResumableFrom() gave (rows
+   * name uploads by it), except for what S3 keeps of an upload whose multipart upload is
+   * gone (a commit or cancel cut short after completing or aborting it): that handle only
+   * cancels the leftovers. Uploads created or written while listing may or may not appear.
+   */
+  listResumable(olderThanMs: number): AsyncIterable<StoredResumable>;
+
   /**
    * Releases what the store holds open (fs: its hashing thread; S3: its client's
    * connections). Call it once every upload and read has settled (a server closes its

@@ -7,7 +7,7 @@ import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { StorageConfig } from './storage-config.js';
 
-export type { AppendOptions, BlobBody, BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange, ResumableUpload, UploadSource } from './blob-store.js';
+export type { AppendOptions, BlobBody, BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange, ResumableUpload, StoredResumable, UploadSource } from './blob-store.js';
 export { AppendDigestError, BlobNotFoundError, BlobStoreError, BlobTooLargeError, BlockBoundaryError, OffsetMismatchError, UnsupportedUploadError, UploadAbortedError } from './blob-errors.js';
 export type { StorageConfig } from './storage-config.js';
 

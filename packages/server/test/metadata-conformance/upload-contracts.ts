@@ -81,4 +81,16 @@ export function uploadContracts(backend: MetadataBackend): void {
       assert.notEqual(await metadata.uploads.find('fresh'), undefined);
     }),
   );
+
+  test(
+    'namesStorage says whether a row names a storage handle, for the sweeper of stored uploads no row owns',
+    withDatabase(backend, async ({ metadata }) => {
+      await metadata.uploads.create(upload('owned'));
+      const { storageHandle } = (await metadata.uploads.find('owned'))!;
+      assert.equal(await metadata.uploads.namesStorage(storageHandle), true);
+      assert.equal(await metadata.uploads.namesStorage(`${storageHandle}x`), false);
+      assert.equal(await metadata.uploads.delete('owned'), true);
+      assert.equal(await metadata.uploads.namesStorage(storageHandle), false);
+    }),
+  );
 }

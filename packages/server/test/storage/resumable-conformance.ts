@@ -2,7 +2,8 @@
 // blob-store-conformance.ts for every driver): appends at checked offsets, an offset any
 // instance reads the same (a reopened store stands for another process or a restart), a cut
 // source that keeps a durable prefix to resume from, commit under the content-addressed key,
-// cancel, and sweepUploads() leaving resumable uploads alone. Sizes cross the S3 part size
+// cancel, sweepUploads() leaving resumable uploads alone, and listResumable() giving every
+// instance the handles of stored uploads with their last write. Sizes cross the S3 part size
 // (8 MiB in its test) so that the short tail kept beside the parts is exercised.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -150,6 +151,33 @@ export function runResumableConformance(test: Test): void {
     await upload.cancel();
     await restarted.close();
   });
+
+  test('resumable: listResumable gives any instance the handles of stored uploads by their last write; an upload cancelled or committed is gone', async ({ store, harness, track }) => {
+    const started = Date.now();
+    const parted = await store.createResumable();
+    await parted.append(0, sourceOf(randomBytes(9 * MiB + 1))); // a part and a tail on S3
+    const empty = await store.createResumable();
+    const other = await harness.reopen();
+    const listed = await listedHandles(other, 0);
+    assert.ok(listed.has(parted.handle) && listed.has(empty.handle), [...listed.keys()].join('\n'));
+    // Storage clocks may count whole seconds.
+    for (const handle of [parted.handle, empty.handle]) assert.ok(Math.abs(listed.get(handle)!.getTime() - started) < 5000, `${handle}: ${listed.get(handle)!.toISOString()}`);
+    assert.equal(await other.openResumable(parted.handle).offset(), 9 * MiB + 1, 'a listed handle opens the upload');
+    const young = await listedHandles(other, 3600_000);
+    assert.ok(!young.has(parted.handle) && !young.has(empty.handle), 'an upload written within the age is not listed');
+    await empty.cancel();
+    track(await parted.commit());
+    const after = await listedHandles(store, 0);
+    assert.ok(!after.has(parted.handle) && !after.has(empty.handle));
+    await other.close();
+  });
+}
+
+/** The handles listResumable(olderThanMs) gives, with their last write. */
+async function listedHandles(store: Scenario['store'], olderThanMs: number): Promise<Map<string, Date>> {
+  const listed = new Map<string, Date>();
+  for await (const { handle, since } of store.listResumable(olderThanMs)) listed.set(handle, since);
+  return listed;
 }
 
 /**
@@ -275,5 +303,17 @@ export function runBasedOnConformance(test: Test): void {
     await assert.rejects(cancelled.writeAt!(0, sourceOf(randomBytes(8 * MiB))), BlobNotFoundError);
     await assert.rejects(cancelled.commit(), BlobNotFoundError);
     assert.deepEqual(await bytesOf(await store.read(baseRef.key)), base, 'the base is untouched');
+  });
+
+  test('based on a blob: listResumable gives its handle as created (with its length), and nothing once cancelled', async ({ store, harness, put }) => {
+    const baseRef = await put(randomBytes(9 * MiB));
+    const uploads = [await store.createResumableFrom!(baseRef.key, 17 * MiB + 5), await store.createResumableFrom!(baseRef.key, 0)];
+    const other = await harness.reopen();
+    const listed = await listedHandles(other, 0);
+    for (const upload of uploads) assert.ok(listed.has(upload.handle), `${upload.handle} not in\n${[...listed.keys()].join('\n')}`);
+    for (const upload of uploads) await upload.cancel();
+    const after = await listedHandles(other, 0);
+    for (const upload of uploads) assert.ok(!after.has(upload.handle));
+    await other.close();
   });
 }

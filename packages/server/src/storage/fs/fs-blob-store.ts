@@ -12,13 +12,13 @@ import { join, resolve } from 'node:path';
 import { alignedSharedBuffers, BackgroundSha256, DirectFile, directWritesSuit } from '@repoman/bytes';
 import { BlobNotFoundError } from '../blob-errors.js';
 import { BLOB_KEY_PREFIX, digestOfBlobKey } from '../blob-key.js';
-import type { BlobStat, BlobStore, BlobUpload, ByteRange, ResumableUpload } from '../blob-store.js';
+import type { BlobStat, BlobStore, BlobUpload, ByteRange, ResumableUpload, StoredResumable } from '../blob-store.js';
 import { BufferPool } from '../buffer-pool.js';
 import { resolveByteRange } from '../byte-range.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
-import { FsResumableUpload, RESUMABLE_DIR } from './fs-resumable-upload.js';
+import { FsResumableUpload, isResumableHandle, RESUMABLE_DIR } from './fs-resumable-upload.js';
 import { DEFAULT_BATCH_BYTES } from '../ingest-stream.js';
 
 /**
@@ -203,6 +203,16 @@ export class FsBlobStore implements BlobStore {
       removed += 1;
     }
     return removed;
+  }
+
+  /** The files under `resumable/` (a handle is the file's name), by their last write. */
+  async *listResumable(olderThanMs: number): AsyncIterable<StoredResumable> {
+    const cutoff = Date.now() - olderThanMs;
+    for await (const entry of await opendir(join(this.root, RESUMABLE_DIR))) {
+      if (!entry.isFile() || !isResumableHandle(entry.name)) continue;
+      const info = await lstat(join(this.root, RESUMABLE_DIR, entry.name)).catch(() => null); // committed or cancelled meanwhile
+      if (info !== null && info.mtimeMs <= cutoff) yield { handle: entry.name, since: info.mtime };
+    }
   }
 
   /** Stops the hashing thread. */

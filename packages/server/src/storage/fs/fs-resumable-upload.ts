@@ -2,12 +2,12 @@
 // that appends grow in place. Its size is the offset, so any process on the same file system
 // sees the same offset, also after a crash: each append fsyncs what it wrote, even when its
 // source is cut (whole batches only; the batch being filled is dropped); an append whose digest
-// is wrong is truncated away. The directory is not
-// swept by age (sweepUploads looks in `uploads/` only): the metadata row that owns the upload cancels it when
-// it expires. commit() hashes the file in one pass, off the event loop, and renames
-// it to its content address, as a one-shot upload does (publishTempFile). An upload based on a
-// blob (a delta re-save, createFrom) starts as a kernel-made copy of it, and writeAt()
-// overwrites its changed blocks.
+// is wrong is truncated away. The directory is not swept by age (sweepUploads looks in
+// `uploads/` only): the metadata row that owns the upload cancels it when it expires, and the
+// sweeper cancels the files no row names (listResumable). commit() hashes the file in one pass,
+// off the event loop, and renames it to its content address, as a one-shot upload does
+// (publishTempFile). An upload based on a blob (a delta re-save, createFrom) starts as a
+// kernel-made copy of it, and writeAt() overwrites its changed blocks.
 import { constants } from 'node:fs';
 import { copyFile, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +24,11 @@ export const RESUMABLE_DIR = 'resumable';
 const TWO_THREAD_HASH_BYTES = 64 * 1024 * 1024;
 const HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Whether `name` can be a handle (a file name under `resumable/`). */
+export function isResumableHandle(name: string): boolean {
+  return HANDLE.test(name);
+}
+
 export interface FsResumableContext {
   readonly root: string;
   readonly batchBytes: number;
@@ -38,7 +43,7 @@ export class FsResumableUpload implements ResumableUpload {
     private readonly context: FsResumableContext,
   ) {
     // A handle is a UUID: nothing else can name a path, inside the store or out of it.
-    this.#path = HANDLE.test(handle) ? join(context.root, RESUMABLE_DIR, handle) : null;
+    this.#path = isResumableHandle(handle) ? join(context.root, RESUMABLE_DIR, handle) : null;
   }
 
   /** Creates the empty file of a new upload. */

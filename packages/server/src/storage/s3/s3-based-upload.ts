@@ -19,22 +19,23 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { AppendDigestError, BlobNotFoundError, BlobStoreError, BlockBoundaryError, OffsetMismatchError, UnsupportedUploadError, UploadAbortedError } from '../blob-errors.js';
+import { BlobNotFoundError, BlobStoreError, BlockBoundaryError, OffsetMismatchError, UnsupportedUploadError, UploadAbortedError } from '../blob-errors.js';
 import type { AppendOptions, BlobRef, BlobWriteOptions, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
 import { ingestStream } from '../ingest-stream.js';
 import { isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
-import { publishObject, type S3ResumableContext } from './s3-resumable-upload.js';
+import { publishObject, RESUMABLE_PREFIX, type S3ResumableContext } from './s3-resumable-upload.js';
 import { inParallel } from './s3-server-copy.js';
+import { appendNothing, listParts, objectSize } from './s3-upload-parts.js';
 import { MAX_PARTS } from './s3-temp-object.js';
 
 const PREFIX = 'based ';
-const KEY_PREFIX = 'resumable/';
+/** The suffix of the temporary object of zeros that create() copies the blocks past the base's end from. */
+export const ZEROS = '.zeros';
 const HANDLE = /^based ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) (0|[1-9][0-9]{0,15}) (\S.*)$/;
 
 export interface S3BasedContext extends S3ResumableContext {
@@ -50,7 +51,12 @@ export class S3BasedUpload implements ResumableUpload {
     private readonly context: S3BasedContext,
   ) {
     const match = HANDLE.exec(handle);
-    if (match !== null) this.#names = { key: KEY_PREFIX + match[1]!, length: Number(match[2]), uploadId: match[3]! };
+    if (match !== null) this.#names = { key: RESUMABLE_PREFIX + match[1]!, length: Number(match[2]), uploadId: match[3]! };
+  }
+
+  /** The handle of the upload of `length` bytes on `resumable/<id>` whose multipart upload is `uploadId`. */
+  static handleOf(id: string, length: number, uploadId: string): string {
+    return `${PREFIX}${id} ${length} ${uploadId}`;
   }
 
   /** Whether `handle` names an upload of this kind (the store opens it with this class). */
@@ -72,11 +78,11 @@ export class S3BasedUpload implements ResumableUpload {
       },
     );
     const id = randomUUID();
-    const key = KEY_PREFIX + id;
+    const key = RESUMABLE_PREFIX + id;
     const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'application/octet-stream' }));
     if (UploadId === undefined) throw new Error('S3 CreateMultipartUpload returned no UploadId');
-    const upload = new S3BasedUpload(`${PREFIX}${id} ${length} ${UploadId}`, context);
-    const zeros = `${key}.zeros`;
+    const upload = new S3BasedUpload(S3BasedUpload.handleOf(id, length, UploadId), context);
+    const zeros = key + ZEROS;
     const zeroBlocks = blocks - Math.min(blocks, Math.ceil(baseSize / blockBytes));
     try {
       if (zeroBlocks > 0) {
@@ -117,12 +123,7 @@ export class S3BasedUpload implements ResumableUpload {
 
   /** Only the empty append at the end (the PATCH that commits) fits: no byte goes past the length. */
   async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<{ offset: number; sha256: string }> {
-    const length = await this.offset();
-    if (offset !== length) throw new OffsetMismatchError(offset, length);
-    const { sha256 } = await ingestStream(source, async () => {}, { ...opts, maxBytes: 0 });
-    const expected = typeof opts.sha256 === 'function' ? opts.sha256() : opts.sha256;
-    if (expected !== undefined && expected !== sha256) throw new AppendDigestError(expected, sha256);
-    return { offset: length, sha256 };
+    return appendNothing(await this.offset(), offset, source, opts);
   }
 
   /**
@@ -182,7 +183,7 @@ export class S3BasedUpload implements ResumableUpload {
     if (this.#names === undefined) return;
     await this.#abort();
     // Completed by a commit whose check refused it, or left by a create that died.
-    for (const key of [this.#names.key, `${this.#names.key}.zeros`]) {
+    for (const key of [this.#names.key, this.#names.key + ZEROS]) {
       await this.context.client.send(new DeleteObjectCommand({ Bucket: this.context.bucket, Key: key }));
     }
   }
@@ -197,35 +198,12 @@ export class S3BasedUpload implements ResumableUpload {
    * afterwards (the object is there, whole); BlobNotFoundError once the upload is gone.
    */
   async #parts(): Promise<CompletedPart[] | 'completed'> {
-    const { key, uploadId } = this.#existing();
-    const parts: CompletedPart[] = [];
-    let PartNumberMarker: string | undefined;
-    try {
-      for (;;) {
-        const page = await this.context.client.send(new ListPartsCommand({ Bucket: this.context.bucket, Key: key, UploadId: uploadId, PartNumberMarker }));
-        for (const { PartNumber, ETag } of page.Parts ?? []) parts.push({ PartNumber, ETag });
-        if (page.IsTruncated !== true) break;
-        PartNumberMarker = page.NextPartNumberMarker;
-      }
-    } catch (error) {
-      // Ceph RGW answers NoSuchKey for a finished or aborted upload; S3, NoSuchUpload.
-      if (!isNoSuchUpload(error) && !isNoSuchKey(error)) throw error;
-      if (await this.#completedObject()) return 'completed';
-      throw new BlobNotFoundError(this.handle);
-    }
-    return parts.sort((x, y) => (x.PartNumber ?? 0) - (y.PartNumber ?? 0));
-  }
-
-  /** Whether the completed object is there with every byte (a commit got that far). */
-  async #completedObject(): Promise<boolean> {
-    const { key, length } = this.#existing();
-    try {
-      const head = await this.context.client.send(new HeadObjectCommand({ Bucket: this.context.bucket, Key: key }));
-      return head.ContentLength === length;
-    } catch (error) {
-      if (isNoSuchKey(error)) return false;
-      throw error;
-    }
+    const { key, length, uploadId } = this.#existing();
+    const { client, bucket } = this.context;
+    const parts = await listParts(client, bucket, key, uploadId);
+    if (parts !== null) return parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }));
+    if ((await objectSize(client, bucket, key)) === length) return 'completed';
+    throw new BlobNotFoundError(this.handle);
   }
 
   async #abort(): Promise<void> {

@@ -15,17 +15,16 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BLOCK_LIST_BYTES } from '@repoman/bytes';
 import { BlobNotFoundError } from '../blob-errors.js';
 import { BLOB_KEY_PREFIX, digestOfBlobKey } from '../blob-key.js';
-import type { BlobStat, BlobStore, BlobUpload, ByteRange, ResumableUpload } from '../blob-store.js';
+import type { BlobStat, BlobStore, BlobUpload, ByteRange, ResumableUpload, StoredResumable } from '../blob-store.js';
 import { S3BasedUpload } from './s3-based-upload.js';
 import { S3BlobUpload } from './s3-blob-upload.js';
+import { listMultipartUploads, listObjects, listS3Resumable } from './s3-resumable-listing.js';
 import { S3ResumableUpload } from './s3-resumable-upload.js';
 import { isBucketOwnedByUs, isInvalidRange, isNoSuchBucket, isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import type { ServerCopyLimits } from './s3-server-copy.js';
@@ -145,14 +144,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async *list(): AsyncIterable<string> {
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: BLOB_KEY_PREFIX, ContinuationToken }));
-      for (const { Key } of page.Contents ?? []) {
-        if (Key !== undefined && digestOfBlobKey(Key) !== null) yield Key;
-      }
-      ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken !== undefined);
+    for await (const { Key } of listObjects(this.client, this.bucket, BLOB_KEY_PREFIX)) {
+      if (Key !== undefined && digestOfBlobKey(Key) !== null) yield Key;
+    }
   }
 
   /**
@@ -167,7 +161,7 @@ export class S3BlobStore implements BlobStore {
     const abandoned = (key: string | undefined, since: Date | undefined): key is string =>
       key !== undefined && since !== undefined && since.getTime() <= cutoff && !this.#active.has(key.slice(UPLOADS_PREFIX.length));
 
-    for await (const { Key, UploadId, Initiated } of this.#multipartUploads()) {
+    for await (const { Key, UploadId, Initiated } of listMultipartUploads(this.client, this.bucket, UPLOADS_PREFIX)) {
       if (!abandoned(Key, Initiated) || UploadId === undefined) continue;
       try {
         await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }));
@@ -176,29 +170,16 @@ export class S3BlobStore implements BlobStore {
         if (!isNoSuchUpload(error)) throw error; // completed or swept meanwhile
       }
     }
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: UPLOADS_PREFIX, ContinuationToken }));
-      for (const { Key, LastModified } of page.Contents ?? []) {
-        if (!abandoned(Key, LastModified)) continue;
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
-        removed.add(Key);
-      }
-      ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken !== undefined);
+    for await (const { Key, LastModified } of listObjects(this.client, this.bucket, UPLOADS_PREFIX)) {
+      if (!abandoned(Key, LastModified)) continue;
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+      removed.add(Key);
+    }
     return removed.size;
   }
 
-  async *#multipartUploads(): AsyncIterable<{ Key?: string; UploadId?: string; Initiated?: Date }> {
-    let KeyMarker: string | undefined;
-    let UploadIdMarker: string | undefined;
-    for (;;) {
-      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: UPLOADS_PREFIX, KeyMarker, UploadIdMarker }));
-      yield* page.Uploads ?? [];
-      if (page.IsTruncated !== true) return;
-      KeyMarker = page.NextKeyMarker;
-      UploadIdMarker = page.NextUploadIdMarker;
-    }
+  listResumable(olderThanMs: number): AsyncIterable<StoredResumable> {
+    return listS3Resumable(this.client, this.bucket, olderThanMs);
   }
 
   /** Closes the client (the store owns the client it was given) and its connections. */

@@ -9,8 +9,10 @@
 // numbers from n + 1). A cut source keeps the parts it completed. The handle is
 // `<uuid> <multipart upload id>`. commit() sends the tail as the last part, completes the
 // multipart upload, hashes the object in one GET and copies it server-side to its content
-// address (as a one-shot upload does). Nothing here is under `uploads/`, so sweepUploads()
-// never touches a resumable upload: its metadata row cancels it on expiry.
+// address (as a one-shot upload does); a commit that failed after the completion finds the
+// completed object (or, with no part, the tail) and goes on from there. Nothing here is under
+// `uploads/`, so sweepUploads() never touches a resumable upload: its metadata row cancels it
+// on expiry, and the sweeper cancels those no row names (s3-resumable-listing.ts).
 import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,
@@ -19,7 +21,6 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
-  ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -32,10 +33,11 @@ import { ingestStream } from '../ingest-stream.js';
 import { isNoSuchKey, isNoSuchUpload } from './s3-errors.js';
 import { serverSideCopy, type ServerCopyLimits } from './s3-server-copy.js';
 import { MAX_PARTS } from './s3-temp-object.js';
+import { appendNothing, listParts, objectSize } from './s3-upload-parts.js';
 
-const RESUMABLE_PREFIX = 'resumable/';
-const TAIL = '.tail.';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const RESUMABLE_PREFIX = 'resumable/';
+export const TAIL = '.tail.';
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface S3ResumableContext {
   readonly client: S3Client;
@@ -49,6 +51,12 @@ interface Stored {
   readonly parts: CompletedPart[];
   readonly partsBytes: number;
   readonly tailBytes: number;
+}
+
+/** What a commit that failed after completing the multipart upload left: the object holding every byte. */
+interface Completed {
+  readonly whole: string;
+  readonly size: number;
 }
 
 interface Tail {
@@ -74,26 +82,32 @@ export class S3ResumableUpload implements ResumableUpload {
     }
   }
 
+  /** The handle of the upload on `resumable/<id>` whose multipart upload is `uploadId`. */
+  static handleOf(id: string, uploadId: string): string {
+    return `${id} ${uploadId}`;
+  }
+
   static async create(context: S3ResumableContext): Promise<S3ResumableUpload> {
     const id = randomUUID();
     const { UploadId } = await context.client.send(
       new CreateMultipartUploadCommand({ Bucket: context.bucket, Key: RESUMABLE_PREFIX + id, ContentType: 'application/octet-stream' }),
     );
     if (UploadId === undefined) throw new Error('S3 CreateMultipartUpload returned no UploadId');
-    const upload = new S3ResumableUpload(`${id} ${UploadId}`, context);
+    const upload = new S3ResumableUpload(S3ResumableUpload.handleOf(id, UploadId), context);
     await upload.#putTail(0, Buffer.alloc(0));
     return upload;
   }
 
   async offset(): Promise<number> {
     const stored = await this.#stored();
-    return stored.partsBytes + stored.tailBytes;
+    return 'whole' in stored ? stored.size : stored.partsBytes + stored.tailBytes;
   }
 
   async append(offset: number, source: UploadSource, opts: AppendOptions = {}): Promise<{ offset: number; sha256: string }> {
     const { key, uploadId } = this.#names();
     const { client, bucket, partBytes } = this.context;
     const stored = await this.#stored();
+    if ('whole' in stored) return appendNothing(stored.size, offset, source, opts); // only the PATCH that retries the commit
     const held = stored.partsBytes + stored.tailBytes;
     if (held !== offset) throw new OffsetMismatchError(offset, held);
     const counted = stored.parts.length;
@@ -133,9 +147,17 @@ export class S3ResumableUpload implements ResumableUpload {
   }
 
   async commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef> {
+    const stored = await this.#stored();
+    const whole = 'whole' in stored ? stored.whole : await this.#complete(stored);
+    const ref = await publishObject(this.context, whole, check, known);
+    await this.#deleteObjects();
+    return ref;
+  }
+
+  /** Turns the parts and the tail into one object, and names it. */
+  async #complete(stored: Stored): Promise<string> {
     const { key, uploadId } = this.#names();
     const { client, bucket } = this.context;
-    const stored = await this.#stored();
     let whole = key;
     if (stored.parts.length === 0) {
       // No part: the tail (empty or not) is the whole upload; the multipart upload goes unused.
@@ -152,9 +174,7 @@ export class S3ResumableUpload implements ResumableUpload {
       // Parts numbered past these (an undone append's) are dropped by the completion.
       await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     }
-    const ref = await publishObject(this.context, whole, check, known);
-    await this.#deleteObjects();
-    return ref;
+    return whole;
   }
 
   async cancel(): Promise<void> {
@@ -172,31 +192,28 @@ export class S3ResumableUpload implements ResumableUpload {
     return this.#names().key + TAIL + String(parts);
   }
 
-  async #stored(): Promise<Stored> {
+  /**
+   * The parts that count and the tail, or what a commit that completed them left (the
+   * multipart upload is gone: the completed object, or with no part the tail, which the
+   * commit aborted the multipart upload for). BlobNotFoundError once the upload is gone.
+   */
+  async #stored(): Promise<Stored | Completed> {
     const { key, uploadId } = this.#names();
+    const { client, bucket } = this.context;
     const newest = (await this.#tails()).at(-1);
     if (newest === undefined) throw new BlobNotFoundError(this.handle);
-    const parts: CompletedPart[] = [];
-    let partsBytes = 0;
-    let PartNumberMarker: string | undefined;
-    try {
-      for (;;) {
-        const page = await this.context.client.send(new ListPartsCommand({ Bucket: this.context.bucket, Key: key, UploadId: uploadId, PartNumberMarker }));
-        for (const part of page.Parts ?? []) {
-          if ((part.PartNumber ?? 0) > newest.parts) continue; // sent by an append that did not finish
-          parts.push({ PartNumber: part.PartNumber, ETag: part.ETag });
-          partsBytes += part.Size ?? 0;
-        }
-        if (page.IsTruncated !== true) break;
-        PartNumberMarker = page.NextPartNumberMarker;
-      }
-    } catch (error) {
-      // Ceph RGW answers NoSuchKey for a finished or aborted upload; S3, NoSuchUpload.
-      if (isNoSuchUpload(error) || isNoSuchKey(error)) throw new BlobNotFoundError(this.handle);
-      throw error;
+    const listed = await listParts(client, bucket, key, uploadId);
+    if (listed === null) {
+      if (newest.parts === 0) return { whole: newest.key, size: newest.size };
+      const size = await objectSize(client, bucket, key);
+      if (size === null) throw new BlobNotFoundError(this.handle);
+      return { whole: key, size };
     }
-    if (parts.length !== newest.parts) throw new Error(`resumable upload ${this.handle}: its tail follows ${newest.parts} parts, S3 holds ${parts.length}`);
-    return { parts, partsBytes, tailBytes: newest.size };
+    // Parts numbered past the tail's were sent by an append that did not finish.
+    const counted = listed.filter((part) => part.PartNumber <= newest.parts);
+    if (counted.length !== newest.parts) throw new Error(`resumable upload ${this.handle}: its tail follows ${newest.parts} parts, S3 holds ${counted.length}`);
+    const parts = counted.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }));
+    return { parts, partsBytes: counted.reduce((sum, part) => sum + part.Size, 0), tailBytes: newest.size };
   }
 
   /** The tail objects, the one after the fewest parts first. */

@@ -2,7 +2,9 @@
 // started once for this file. First the shared conformance suite, each test in a fresh
 // bucket whose every object and unfinished multipart upload counts as an artifact; then what
 // only S3 can show: a 128 MiB upload goes out as several parts with flat memory, the bucket is
-// created when missing, a multipart upload abandoned by a killed server is swept, blobs over
+// created when missing, a multipart upload abandoned by a killed server is swept (and a delta
+// upload whose server was killed mid-creation, by the sweeper of uploads no row names), a tus
+// commit that failed after completing its multipart upload succeeds when tried again, blobs over
 // the single-copy limit are committed with a multipart server-side copy, and the factory
 // opens the driver from `[storage]` keys. Skipped only when Ceph is not installed.
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -13,12 +15,16 @@ import {
   HeadBucketCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
 } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BlockBoundaryError, createBlobStore } from '../../../src/storage/index.js';
+import { createBlobSweeper } from '../../../src/services/blob-sweeper.js';
+import { BlobNotFoundError, BlobTooLargeError, BlockBoundaryError, createBlobStore } from '../../../src/storage/index.js';
 import { S3BlobStore } from '../../../src/storage/s3/s3-blob-store.js';
 import type { S3BlobStoreOptions } from '../../../src/storage/s3/s3-blob-store.js';
 import { createS3Client } from '../../../src/storage/s3/s3-client.js';
@@ -41,6 +47,16 @@ if (rgw === null) {
       return next(args);
     },
     { step: 'initialize', name: 'recordCommandNames' },
+  );
+  /** Commands to fail once each, by name (a storage fault injected between two S3 requests). */
+  const failOnce = new Set<string>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? '?';
+      if (!failOnce.delete(name)) return next(args);
+      return Promise.reject(Object.assign(new Error(`connection reset by S3 during ${name}`), { code: 'ECONNRESET' }));
+    },
+    { step: 'initialize', name: 'injectFaults' },
   );
   after(async () => {
     client.destroy();
@@ -114,6 +130,39 @@ if (rgw === null) {
       }
     });
 
+    for (const [title, size] of [['with parts and a tail', 9 * MiB + 5], ['with a tail only', 3 * MiB]] as const) {
+      it(`a tus commit that failed after completing its upload succeeds when tried again (${title})`, async () => {
+        const bucket = freshBucket();
+        const store = await open(bucket);
+        try {
+          const content = randomBytes(size);
+          const upload = await store.createResumable();
+          await upload.append(0, sourceOf(content.subarray(0, MiB)));
+          await upload.append(MiB, sourceOf(content.subarray(MiB)));
+          failOnce.add('CopyObjectCommand'); // the copy to the content address, after the completion
+          await assert.rejects(upload.commit(), /connection reset by S3 during CopyObjectCommand/);
+          assert.equal(failOnce.size, 0, 'the fault was met');
+          // What the empty PATCH that retries does: offset, an empty append at the end, commit.
+          const again = store.openResumable(upload.handle);
+          assert.equal(await again.offset(), content.length);
+          assert.deepEqual(await again.append(content.length, sourceOf('')), { offset: content.length, sha256: sha256Of('') });
+          await assert.rejects(again.append(content.length, sourceOf('x')), BlobTooLargeError, 'no byte goes past a completed upload');
+          // A check that refuses once, then accepts.
+          await assert.rejects(again.commit(() => Promise.reject(new Error('quota store unreachable'))), /quota store unreachable/);
+          const ref = await store.openResumable(upload.handle).commit();
+          assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: content.length, sha256: sha256Of(content) });
+          assert.deepEqual(await bytesOf(await store.read(ref.key)), content);
+          await assert.rejects(again.offset(), BlobNotFoundError, 'the upload is gone once committed');
+          await store.delete(ref.key);
+          assert.deepEqual(await artifactsIn(client, bucket), []);
+        } finally {
+          failOnce.clear();
+          await removeBucket(client, bucket);
+          await store.close();
+        }
+      });
+    }
+
     it('streams 128 MiB as 16 MiB parts with explicit lengths, resident memory growing by less than 64 MiB', async () => {
       const bucket = freshBucket();
       const store = await open(bucket, { partBytes: 16 * MiB });
@@ -184,6 +233,111 @@ if (rgw === null) {
         assert.deepEqual(await artifactsIn(client, bucket), []);
       } finally {
         await removeBucket(client, bucket);
+      }
+    });
+
+    it('the sweeper cancels a delta upload whose server was killed mid-creation and a tus upload with no row, once old enough; live uploads keep every part', async () => {
+      const bucket = freshBucket();
+      const store = await open(bucket);
+      try {
+        const base = randomBytes(24 * MiB);
+        const upload = await store.createUpload();
+        await upload.write(sourceOf(base));
+        const baseRef = await upload.commit();
+        // Live uploads, each named by a row: a tus upload with a part and a tail, a delta upload with a block written.
+        const liveTus = await store.createResumable();
+        const tusBytes = randomBytes(9 * MiB + 1);
+        await liveTus.append(0, sourceOf(tusBytes));
+        const liveDelta = await store.createResumableFrom(baseRef.key, 30 * MiB);
+        const block = randomBytes(8 * MiB);
+        await liveDelta.writeAt!(8 * MiB, sourceOf(block));
+        const rows = new Set([liveTus.handle, liveDelta.handle]);
+        // A tus upload whose server died before writing its row.
+        const noRow = await store.createResumable();
+        // A server killed while it copied the blocks of a delta upload (4 blocks, the last of zeros).
+        const killed = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../helpers/s3-delta-creation-killed.ts', import.meta.url)), JSON.stringify({ ...rgw, bucket, baseKey: baseRef.key, length: 30 * MiB })], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const exited = new Promise((resolve) => killed.once('exit', resolve));
+        let output = '';
+        killed.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const isLive = (key: string): boolean => [...rows].some((handle) => handle.includes(key.slice('resumable/'.length)));
+        const killedUpload = async (): Promise<{ Key: string; UploadId: string } | undefined> =>
+          (await multipartUploadsIn(client, bucket)).find(({ Key }) => !isLive(Key) && !noRow.handle.includes(Key.slice('resumable/'.length)));
+        const partsOf = async ({ Key, UploadId }: { Key: string; UploadId: string }): Promise<string[]> =>
+          ((await client.send(new ListPartsCommand({ Bucket: bucket, Key, UploadId }))).Parts ?? []).map((part) => `${part.PartNumber} ${part.ETag} ${part.Size}`);
+        for (const deadline = Date.now() + 120_000; ; ) {
+          const found = await killedUpload();
+          if (found !== undefined && (await partsOf(found)).length === 2) break;
+          assert.ok(killed.exitCode === null && killed.signalCode === null, 'the child died on its own');
+          assert.ok(Date.now() < deadline, 'the child copied no two parts in 2 minutes');
+          await sleep(100);
+        }
+        killed.kill('SIGKILL');
+        await exited;
+        assert.equal(output, '', 'killed mid-creation');
+        const liveParts = async (): Promise<string[][]> =>
+          Promise.all((await multipartUploadsIn(client, bucket)).filter(({ Key }) => isLive(Key)).map(partsOf));
+        const partsBefore = await liveParts();
+        assert.equal(partsBefore.length, 2);
+        assert.equal((await multipartUploadsIn(client, bucket)).length, 4);
+        assert.ok((await artifactsIn(client, bucket)).some((artifact) => artifact.endsWith('.zeros')), 'the killed creation left its zeros');
+
+        const sweeper = (orphanAgeMs: number) =>
+          createBlobSweeper({ referencedBlobKeys: async () => new Set([baseRef.key]), isBlobReferenced: async () => true }, store, {
+            orphanAgeMs,
+            resumable: { takeExpired: async () => [], namesStorage: async (handle) => rows.has(handle) },
+          });
+        assert.equal((await sweeper(3600_000).sweep()).orphans, 0, 'younger than upload_expiry + margin: kept');
+        assert.equal((await multipartUploadsIn(client, bucket)).length, 4);
+        await sleep(2100); // S3 times count whole seconds (rounded either way)
+        assert.equal((await sweeper(1000).sweep()).orphans, 2);
+        const left = await multipartUploadsIn(client, bucket);
+        assert.deepEqual(left.map(({ Key }) => Key).filter((key) => !isLive(key)), [], 'no multipart upload that no row names');
+        assert.equal(left.length, 2);
+        assert.deepEqual(await liveParts(), partsBefore, 'the live uploads keep every part');
+        assert.ok(!(await artifactsIn(client, bucket)).some((artifact) => artifact.endsWith('.zeros')), 'the zeros went with it');
+
+        const tusRef = await store.openResumable(liveTus.handle).commit();
+        assert.deepEqual(await bytesOf(await store.read(tusRef.key)), tusBytes);
+        const deltaRef = await store.openResumable(liveDelta.handle).commit();
+        assert.equal(deltaRef.sha256, sha256Of(Buffer.concat([base.subarray(0, 8 * MiB), block, base.subarray(16 * MiB), Buffer.alloc(6 * MiB)])));
+        for (const ref of [tusRef, deltaRef, baseRef]) await store.delete(ref.key);
+        assert.deepEqual(await artifactsIn(client, bucket), []);
+      } finally {
+        await removeBucket(client, bucket);
+        await store.close();
+      }
+    });
+
+    it('what a commit cut short after completing leaves (no multipart upload, objects only) is listed, and cancelled by the sweeper when no row names it', async () => {
+      const bucket = freshBucket();
+      const store = await open(bucket);
+      try {
+        const base = await settle(store, 'the base of a delta upload');
+        const tus = await store.createResumable();
+        await tus.append(0, sourceOf(randomBytes(9 * MiB + 1)));
+        const delta = await store.createResumableFrom(base.key, 9 * MiB);
+        for (const upload of [tus, delta]) {
+          failOnce.add('CopyObjectCommand');
+          await assert.rejects(upload.commit(), /connection reset/);
+        }
+        assert.deepEqual((await multipartUploadsIn(client, bucket)).length, 0, 'both multipart uploads were completed');
+        await sleep(2100); // S3 times count whole seconds (rounded either way)
+        const listed = [];
+        for await (const { handle } of store.listResumable(1000)) listed.push(handle);
+        const idOf = (handle: string): string => /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(handle)![0];
+        assert.deepEqual(listed.map(idOf).sort(), [tus.handle, delta.handle].map(idOf).sort());
+        const sweeper = createBlobSweeper({ referencedBlobKeys: async () => new Set([base.key]), isBlobReferenced: async () => true }, store, {
+          orphanAgeMs: 1000,
+          resumable: { takeExpired: async () => [], namesStorage: async () => false },
+        });
+        assert.equal((await sweeper.sweep()).orphans, 2);
+        assert.deepEqual(await artifactsIn(client, bucket), [`object ${base.key}`]);
+      } finally {
+        failOnce.clear();
+        await removeBucket(client, bucket);
+        await store.close();
       }
     });
 
