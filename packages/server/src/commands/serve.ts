@@ -30,6 +30,7 @@ import { startServer as defaultStartServer, type StartServerOptions, type Runnin
 import { makeDataDir } from './data-dir.js';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from './command-context.js';
 import { loadConfigOrReport } from './load-config-or-report.js';
+import { batchedLog } from './serve/batched-log.js';
 import { printNewcomerLines } from './serve/newcomer-lines.js';
 import { resolveTls } from './serve/tls-files.js';
 
@@ -63,6 +64,9 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
   let sweeper: BlobSweeper | undefined;
   let sha512Worker: Sha512Worker | undefined;
   let blockListWorker: BlobWorker | undefined;
+  // Lines not yet written when the process ends (a crash) are written at its exit.
+  const requestLog = batchedLog(context.stdout);
+  process.once('exit', requestLog.flush);
   try {
     const { applied } = await metadata.migrate();
     if (applied.length > 0) notice(`repoman-server: applied migrations ${applied.join(', ')}`);
@@ -95,7 +99,7 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
       tls: tls.files,
       notice,
       // REPOMAN_CONTRACT_CHECK=1: the end-to-end suites check every answer against @repoman/api.
-      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, webFiles, imageListSigner, sha512Worker: worker, blockListWorker: blockLists, logDestination: context.stdout, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
+      makeApp: (listener) => buildApp({ config, metadata, blobs: store, metrics, webFiles, imageListSigner, sha512Worker: worker, blockListWorker: blockLists, logDestination: requestLog, contractCheck: context.env.REPOMAN_CONTRACT_CHECK === '1', ...listener }),
     });
     if (tls.devPki) printNewcomerLines(tls.devPki, running.urls[0] ?? '', notice);
     sweeper.start();
@@ -105,8 +109,9 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
     await sweeper?.stop();
     await sha512Worker?.stop();
     await blockListWorker?.stop();
-  await blockListWorker?.stop();
     await running?.close();
+    requestLog.flush();
+    process.off('exit', requestLog.flush);
     await metadata.close();
     await blobs?.close();
     notice(`repoman-server: cannot start: ${error instanceof RepomanError || error instanceof Error ? error.message : String(error)}`);
@@ -119,6 +124,8 @@ async function serve(config: RepomanConfig, context: CommandContext, deps: Serve
   await blockListWorker?.stop();
   // The listeners close once the requests in flight have finished; only then the stores they use.
   await running.close();
+  requestLog.flush();
+  process.off('exit', requestLog.flush);
   await metadata.close();
   await blobs.close();
   return EXIT_OK;
