@@ -18,10 +18,11 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RepomanError } from '../../services/repoman-error.js';
+import type { UploadState } from '../../services/resumable-uploads.js';
 import { HttpError } from '../http-error.js';
 import type { ImageParams } from '../image-ref.js';
 import type { RouteContext, RoutePlugin } from '../route-context.js';
-import { closeAfterUnreadBodies, streamedBody } from '../streamed-body.js';
+import { closeAfterUnreadBodies, streamedBody, type StreamedBody } from '../streamed-body.js';
 
 const TUS_VERSION = '1.0.0';
 const PATCH_TYPE = 'application/offset+octet-stream';
@@ -125,40 +126,38 @@ async function append(context: RouteContext, request: UploadRequest, reply: Fast
       return 'malformed';
     }
   };
-  const contentLength = header(request, 'content-length');
-  const body = streamedBody(request, reply, context.config.limits.idle_timeout, 'the bytes that arrived whole were kept; ask with HEAD and continue');
-  try {
-    const result = await context.uploads.append(request.caller, request.params.id, {
-      offset,
-      source: body.source,
-      length: contentLength === undefined ? null : Number(contentLength),
-      sha256: checksum === undefined ? trailerChecksum : checksumSha256(checksum),
-      imageSha256: imageChecksum === undefined ? undefined : checksumSha256(imageChecksum, 'Repoman-Image-Checksum'),
-      signal: body.signal,
-    });
-    return await reply
-      .status(204)
-      .header('upload-offset', String(result.offset))
-      .header('upload-expires', new Date(result.upload.expires).toUTCString())
-      .send();
-  } finally {
-    body.stop();
-  }
+  const sha256 = checksum === undefined ? trailerChecksum : checksumSha256(checksum);
+  const imageSha256 = imageChecksum === undefined ? undefined : checksumSha256(imageChecksum, 'Repoman-Image-Checksum');
+  return patchBody(context, request, reply, 'the bytes that arrived whole were kept; ask with HEAD and continue', (body) =>
+    context.uploads.append(request.caller, request.params.id, { ...body, offset, sha256, imageSha256 }),
+  );
 }
 
 /** A changed block of a delta re-save, written at its offset (the upload's length is unchanged). */
 async function writeBlock(context: RouteContext, request: UploadRequest, reply: FastifyReply, offset: number): Promise<FastifyReply> {
-  const contentLength = header(request, 'content-length');
-  const body = streamedBody(request, reply, context.config.limits.idle_timeout, 'send this block again');
-  try {
-    const result = await context.uploads.writeBlock(request.caller, request.params.id, {
-      offset,
-      source: body.source,
-      length: contentLength === undefined ? null : Number(contentLength),
-      signal: body.signal,
-    });
+  return patchBody(context, request, reply, 'send this block again', async (body) => {
+    const result = await context.uploads.writeBlock(request.caller, request.params.id, { ...body, offset });
     // The bytes a delta re-save really sent, for operators (and the proof that only blocks go).
     request.log.info({ upload: request.params.id, offset, bytes: result.written }, 'delta block written');
+    return result;
+  });
+}
+
+/**
+ * A PATCH's body handed to `write` as it streams (streamed-body.ts: `outcome` tells the client
+ * what became of its bytes when the body goes idle), answered 204 with where the upload now stands.
+ */
+async function patchBody(
+  context: RouteContext,
+  request: UploadRequest,
+  reply: FastifyReply,
+  outcome: string,
+  write: (body: Pick<StreamedBody, 'source' | 'signal'> & { readonly length: number | null }) => Promise<UploadState>,
+): Promise<FastifyReply> {
+  const contentLength = header(request, 'content-length');
+  const body = streamedBody(request, reply, context.config.limits.idle_timeout, outcome);
+  try {
+    const result = await write({ source: body.source, length: contentLength === undefined ? null : Number(contentLength), signal: body.signal });
     return await reply
       .status(204)
       .header('upload-offset', String(result.offset))
