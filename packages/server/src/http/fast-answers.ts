@@ -23,7 +23,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { identityKey } from '../services/caller.js';
 import type { AnswerCache, CachedAnswer } from './answer-cache.js';
 import { evaluatePreconditions } from './conditional-get.js';
-import type { Metrics } from './metrics.js';
+import { countAnswer, type Metrics } from './metrics.js';
 import { requestLine } from './request-log.js';
 
 /** How long an identity with VOMS FQANs found on a connection is used without asking the TLS layer again. */
@@ -104,17 +104,13 @@ export function createFastAnswers(deps: { cache: AnswerCache; metrics: Metrics; 
     const method = request.method ?? 'GET';
     const verdict = evaluatePreconditions(method, headers, cached);
     if (verdict === 'failed') return false;
-    metrics.inFlight.inc({ listener: 'https' });
     const status = verdict === 'not-modified' ? 304 : 200;
     const sent = status === 304 ? without304(cached.headers) : cached.headers;
     response.writeHead(status, sent);
     response.end(status === 304 || method === 'HEAD' ? undefined : cached.body);
-    metrics.inFlight.dec({ listener: 'https' });
     const elapsed = performance.now() - arrived;
-    metrics.requests.inc({ method, route: cached.route, status: String(status) });
-    metrics.duration.observe({ method, route: cached.route }, elapsed / 1000);
     const length = sent['content-length'];
-    if (method !== 'HEAD' && Number(length ?? 0) > 0) metrics.bytesSent.inc({ route: cached.route }, Number(length));
+    countAnswer(metrics, method, cached.route, status, elapsed / 1000, Number(length ?? 0));
     log.info({ reqId: genReqId(), ...requestLine(method, url, status, length, found.dn, elapsed) }, 'request');
     return true;
   }
