@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { AppendDigestError, BlobNotFoundError, BlobTooLargeError, OffsetMismatchError, UploadAbortedError } from '../../src/storage/blob-errors.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
 import type { Scenario } from './blob-store-conformance.js';
 import { bytesOf, sha256Of, sourceOf } from './test-sources.js';
 
@@ -204,6 +205,28 @@ export function runBasedOnConformance(test: Test): void {
     assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: expected.length, sha256: sha256Of(expected) });
     assert.deepEqual(await bytesOf(await store.read(ref.key)), expected);
     assert.deepEqual(await bytesOf(await store.read(baseRef.key)), base, 'the base is untouched');
+    await other.close();
+  });
+
+  test('based on a blob: the creating instance commits after blocks replaced behind and ahead, by it and by another instance', async ({ store, harness, put, track }) => {
+    const base = randomBytes(40 * MiB + 7);
+    const baseRef = await put(base);
+    const upload = await store.createResumableFrom!(baseRef.key, base.length);
+    const other = await harness.reopen();
+    const expected = Buffer.from(base);
+    const write = async (instance: BlobStore, at: number, length: number): Promise<void> => {
+      const bytes = randomBytes(length);
+      await instance.openResumable(upload.handle).writeAt!(at, sourceOf(bytes));
+      bytes.copy(expected, at);
+    };
+    await write(store, 24 * MiB, 8 * MiB);
+    await write(other, 8 * MiB, 8 * MiB); // behind, from elsewhere
+    await write(store, 32 * MiB, 8 * MiB + 7); // the last block
+    await write(other, 0, 8 * MiB);
+    await write(store, 24 * MiB, 8 * MiB); // the same block again
+    const ref = track(await store.openResumable(upload.handle).commit());
+    assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: expected.length, sha256: sha256Of(expected) });
+    assert.deepEqual(await bytesOf(await store.read(ref.key)), expected);
     await other.close();
   });
 

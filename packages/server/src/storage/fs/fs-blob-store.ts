@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, opendir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { alignedSharedBuffers, BackgroundSha256, DirectFile, directWritesSuit } from '@repoman/bytes';
+import { alignedSharedBuffers, BackgroundSha256, DirectFile, directWritesSuit, type RunningSha256 } from '@repoman/bytes';
 import { BlobNotFoundError } from '../blob-errors.js';
 import { BLOB_KEY_PREFIX, digestOfBlobKey } from '../blob-key.js';
 import type { BlobStat, BlobStore, BlobUpload, ByteRange, ResumableUpload, StoredResumable } from '../blob-store.js';
@@ -18,7 +18,7 @@ import { resolveByteRange } from '../byte-range.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
-import { FsResumableUpload, isResumableHandle, RESUMABLE_DIR } from './fs-resumable-upload.js';
+import { FsResumableUpload, isResumableHandle, RESUMABLE_DIR, WRITE_LOG_SUFFIX } from './fs-resumable-upload.js';
 import { DEFAULT_BATCH_BYTES } from '../ingest-stream.js';
 
 /**
@@ -53,6 +53,9 @@ export class FsBlobStore implements BlobStore {
    * worker and for direct writes) are reused across uploads.
    */
   readonly #hashing: { readonly worker: BackgroundSha256; readonly buffers: BufferPool };
+  /** The running hashes of uploads based on a blob (fs-resumable-upload.ts), and this instance's name in their write logs. */
+  readonly #running = new Map<string, RunningSha256>();
+  readonly #writer = randomUUID();
   #readHeld = 0;
   /** Uploads are written around the page cache (decided once, from the file system's type). */
   #directWrites = true;
@@ -139,7 +142,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   get #resumableContext() {
-    return { root: this.root, batchBytes: this.batchBytes, hashing: this.#hashing };
+    return { root: this.root, batchBytes: this.batchBytes, hashing: this.#hashing, direct: this.#directWrites, running: this.#running, writer: this.#writer };
   }
 
   async stat(key: string): Promise<BlobStat | null> {
@@ -205,18 +208,28 @@ export class FsBlobStore implements BlobStore {
     return removed;
   }
 
-  /** The files under `resumable/` (a handle is the file's name), by their last write. */
+  /**
+   * The files under `resumable/` (a handle is the file's name), by their last write; and the
+   * write logs whose upload is gone (a process stopped between removing the two), so that
+   * cancelling them removes them.
+   */
   async *listResumable(olderThanMs: number): AsyncIterable<StoredResumable> {
     const cutoff = Date.now() - olderThanMs;
     for await (const entry of await opendir(join(this.root, RESUMABLE_DIR))) {
-      if (!entry.isFile() || !isResumableHandle(entry.name)) continue;
+      if (!entry.isFile()) continue;
+      const handle = entry.name.endsWith(WRITE_LOG_SUFFIX) ? entry.name.slice(0, -WRITE_LOG_SUFFIX.length) : entry.name;
+      if (!isResumableHandle(handle)) continue;
+      const path = join(this.root, RESUMABLE_DIR, handle);
+      if (handle !== entry.name && (await lstat(path).catch(() => null)) !== null) continue; // listed by its upload's file
       const info = await lstat(join(this.root, RESUMABLE_DIR, entry.name)).catch(() => null); // committed or cancelled meanwhile
-      if (info !== null && info.mtimeMs <= cutoff) yield { handle: entry.name, since: info.mtime };
+      if (info !== null && info.mtimeMs <= cutoff) yield { handle, since: info.mtime };
     }
   }
 
-  /** Stops the hashing thread. */
+  /** Stops the hashing threads. */
   async close(): Promise<void> {
+    for (const running of this.#running.values()) running.stop();
+    this.#running.clear();
     await this.#hashing.worker.close();
   }
 
