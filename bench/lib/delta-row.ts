@@ -1,15 +1,15 @@
 // The `delta-resave` row (issue [5/9] item 4): an image re-saved with 2 % of its 8 MiB blocks
 // changed, sent by `repoman upload-image --delta` (only the changed blocks; the server copies
 // the rest from the previous version in its storage while the client hashes, and hashes the
-// whole result at commit) against the same file sent whole by `repoman upload-image`, both to
+// result as the blocks arrive) against the same file sent whole by `repoman upload-image`, both to
 // the repoman whose storage is on disk, timed as a user sees them (process start to exit), with
-// the server's own times for the creation (its copy) and the commit (its hash pass) from its
-// request log. Bytes moved are the client's own count ("sent X of Y") for the delta and the
+// the server's own times for the creation (its copy) and the commit (what is left of its hash)
+// from its request log. Bytes moved are the client's own count ("sent X of Y") for the delta and the
 // file's size for the whole upload. Each upload starts from version 1 (rolled back after each;
-// its block list is kept by blob, so it is ready at once); before the first, the bench waits for
-// the server to list the original's blocks in the background. Default 4 GiB (`--delta-size`);
-// `--smoke` uses 32 MiB. `--delta-link RATE` measures both uploads again through a link of that
-// rate (rate-limited-link.ts); `--delta-store xfs` gives this row its own server whose images
+// its block list is kept by blob, so it is ready at once); before each, the bench waits for the
+// server to list the newest version's blocks, the background work that follows an upload.
+// Default 4 GiB (`--delta-size`); `--smoke` uses 32 MiB. `--delta-link RATE` measures both
+// uploads again through a link of that rate (rate-limited-link.ts); `--delta-store xfs` gives this row its own server whose images
 // are on a loop-mounted XFS with reflinks (xfs-store.ts), where the copy shares extents.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -69,6 +69,17 @@ async function curl(site: BenchSite, args: readonly string[]): Promise<{ status:
   await new Promise((done) => child.once('close', done));
   const at = out.lastIndexOf('\n');
   return { status: Number(out.slice(at + 1)), body: out.slice(0, at) };
+}
+
+/** Waits until the server has listed the blocks of the image's newest version (background work after each upload). */
+async function blocksListed(site: BenchSite, api: string): Promise<void> {
+  const image = `${api}/api/images/admin/delta.img`;
+  const versions = JSON.parse((await curl(site, [`${image}/versions`])).body) as { version: number }[];
+  const newest = Math.max(...versions.map((entry) => entry.version));
+  for (let waited = 0; (await curl(site, [`${image}/versions/${newest}/blocks`])).status !== 200; waited += 1) {
+    if (waited > 600) throw new Error(`the server did not list the blocks of version ${newest} within 5 minutes`);
+    await new Promise((done) => setTimeout(done, 500));
+  }
 }
 
 /** `size` random bytes, written 8 MiB at a time. */
@@ -153,11 +164,7 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
     const changedBlocks = await changedCopy(original, resaved, size);
     const made = await cli(site, api, ['create-image', 'delta.img', '--file', original]);
     if (made.code !== 0) throw new Error(`create-image exit ${made.code}: ${made.stderr.trim()}`);
-    const blocksUrl = `${api}/api/images/admin/delta.img/versions/1/blocks`;
-    for (let waited = 0; (await curl(site, [blocksUrl])).status !== 200; waited += 1) {
-      if (waited > 600) throw new Error('the server did not list the blocks of version 1 within 5 minutes');
-      await new Promise((done) => setTimeout(done, 500));
-    }
+    await blocksListed(site, api);
     log(`bench: delta-resave: ${blocks} blocks listed by the server (store: ${store}); ${changedBlocks} changed`);
 
     // The version holding the original bytes: 1, then the one each rollback makes (a new version).
@@ -169,10 +176,13 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
     };
     /** A delta then a whole upload of the re-saved image through `url`, the delta from the original. */
     const measure = async (label: string, url: string): Promise<DeltaMeasurement> => {
+      await blocksListed(site, api);
       const delta = await cli(site, url, ['upload-image', '--delta', 'delta.img', resaved]);
       const sent = /sent .* of .*: (\d+) of (\d+) blocks changed/.exec(delta.stderr);
       if (delta.code !== 0 || sent === null) errors.push(`${label}: upload-image --delta exit ${delta.code}: ${delta.stderr.trim()}`);
       const steps = await serverSteps(join(serverDir, 'requests.log'));
+      // The server lists the new version's blocks in the background: not while the next upload is timed.
+      await blocksListed(site, api);
       const full = await cli(site, url, ['upload-image', 'delta.img', resaved]);
       if (full.code !== 0) errors.push(`${label}: upload-image exit ${full.code}: ${full.stderr.trim()}`);
       await rollback();

@@ -12,10 +12,11 @@
  * block, odd while writing), so a block read during a write is read again, never hashed torn.
  *
  * Optionally the thread first makes the file, as a copy of another file (zeros past that
- * one's end), hashing each block as it copies it: one read of the source for both. It reads
- * (and copies) in whole blocks around the page cache (O_DIRECT) where the file system allows
- * it, with the next block read while this one is hashed: here several times faster than the
- * kernel's own copy or a buffered read (docs/performance.md). The worker is a few lines of
+ * one's end). It does not hash while it copies: the changes come once the copy is made, and
+ * everything after the first of them would be hashed again (on a 2-core machine the cores are
+ * the client's then). It reads (and copies) in whole blocks around the page cache (O_DIRECT)
+ * where the file system allows it, the next block read while this one is hashed or written:
+ * here several times faster than the kernel's own copy or a buffered read (docs/performance.md). The worker is a few lines of
  * plain JavaScript given inline, as in background-sha256.ts. One thread per running hash: it
  * ends with finish() or stop(), or after `idleMs` without a write.
  */
@@ -110,6 +111,7 @@ async function run() {
         fs.fdatasyncSync(file);
         fs.closeSync(source);
         copying = false;
+        position = 0;
         frontier = 0;
         parentPort.postMessage({ copied: true });
         continue;
@@ -139,10 +141,11 @@ async function run() {
       if (next < (finishing ? blocks : frontier) && Atomics.load(writes, next) % 2 === 0) {
         ahead = { k: next, written: Atomics.load(writes, next), rewinds, read: fetch(next) };
       }
-      starts[k] = hash.copy();
-      hash.update(block.buffer.subarray(0, block.count));
       position = next;
       if (block.copy) await writeAt(file, block.buffer, alignUp(block.count), k * blockSize);
+      if (copying) continue;
+      starts[k] = hash.copy();
+      hash.update(block.buffer.subarray(0, block.count));
     }
   } finally {
     if (ahead !== undefined) await ahead.read.catch(() => {});

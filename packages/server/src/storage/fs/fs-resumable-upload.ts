@@ -8,9 +8,9 @@
 // off the event loop, and renames it to its content address, as a one-shot upload does
 // (publishTempFile). An upload based on a blob (a delta re-save, createFrom) starts as a copy
 // of it (a reflink, else copied in whole blocks around the page cache), and writeAt()
-// overwrites its changed blocks; its sha256 runs alongside (RunningSha256: hashed as copied,
-// then again behind each changed block as it arrives), so that its commit has only the blocks
-// after the last change left to hash. Writes made by another process sharing the store are
+// overwrites its changed blocks; its sha256 runs alongside (RunningSha256: hashed up to each
+// changed block as it arrives, again from a block rewritten behind), so that its commit has only
+// the blocks after the last change left to hash. Writes made by another process sharing the store are
 // told through `<handle>.writes` (a line per write, appended before it starts): the commit
 // hashes them again too.
 import { constants } from 'node:fs';
@@ -74,8 +74,8 @@ export class FsResumableUpload implements ResumableUpload {
   /**
    * Creates the file of an upload based on a blob, under `tempPath`, renamed into place whole
    * once durable: a reflink where the file system has them (no byte copied), else a copy made
-   * by a RunningSha256 thread, which hashes it as it copies; cut or extended (zeros) to
-   * `length`. The running hash stays with the upload (at most MAX_RUNNING_HASHES per store).
+   * by a RunningSha256 thread around the page cache; cut or extended (zeros) to `length`. The
+   * running hash stays with the upload (at most MAX_RUNNING_HASHES per store).
    */
   static async createFrom(handle: string, context: FsResumableContext, base: { key: string; path: string }, tempPath: string, length: number): Promise<FsResumableUpload> {
     const upload = new FsResumableUpload(handle, context);
