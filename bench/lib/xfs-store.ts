@@ -3,7 +3,10 @@
 // extents instead of writing them again (ext4 has no reflinks: copy_file_range copies every
 // byte). The file system is a sparse file under the bench's directory, created, mounted and
 // formatted here (root, mkfs.xfs and loop devices needed), and unmounted and removed by
-// remove() — also when the bench is interrupted (SIGINT, SIGTERM) or exits early.
+// remove() — also when the bench is interrupted (SIGINT, SIGTERM) or exits early. The loop
+// device does direct I/O on its file (`losetup --direct-io=on`), as a disk would: a buffered
+// loop device caches every byte a second time, in the page cache of the file beneath, which
+// costs this VM ~1.5 s of kernel CPU per GiB (docs/performance.md).
 import { spawnSync } from 'node:child_process';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,9 +17,11 @@ export interface XfsStore {
   remove(): Promise<void>;
 }
 
-function run(command: string, args: readonly string[]): void {
+/** Runs `command`; its standard output. */
+function run(command: string, args: readonly string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 120_000 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.error?.message ?? result.stderr.trim()} (--delta-store xfs needs root, mkfs.xfs and loop mounts)`);
+  return result.stdout;
 }
 
 /** Mounts a fresh XFS of `bytes` (sparse) at `dir`/mnt. */
@@ -28,10 +33,13 @@ export async function mountXfsStore(dir: string, bytes: number): Promise<XfsStor
   await file.truncate(bytes);
   await file.close();
   let mounted = false;
+  let device: string | undefined;
   // Synchronous, so that it also runs from an 'exit' handler.
   const cleanup = (): void => {
     if (mounted) spawnSync('umount', [path]);
     mounted = false;
+    if (device !== undefined) spawnSync('losetup', ['-d', device]);
+    device = undefined;
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     cleanup();
@@ -50,7 +58,8 @@ export async function mountXfsStore(dir: string, bytes: number): Promise<XfsStor
     process.once('exit', cleanup);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    run('mount', ['-o', 'loop', image, path]);
+    device = run('losetup', ['--find', '--show', '--direct-io=on', image]).trim();
+    run('mount', [device, path]);
     mounted = true;
   } catch (error) {
     await remove();
