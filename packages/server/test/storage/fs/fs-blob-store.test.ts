@@ -4,7 +4,7 @@
 // a temp file that the next start sweeps, and that streaming 512 MiB keeps memory flat.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -112,6 +112,33 @@ describe('fs blob store on disk', () => {
     const restarted = await FsBlobStore.open(root);
     assert.equal(await restarted.sweepUploads(0), 1);
     assert.deepEqual(await filesUnder(root), []);
+  });
+
+  it("a delta upload's write log is private and listed once; one whose upload is gone is listed by its handle, and cancelling removes it", async () => {
+    const root = await tempRoot();
+    const store = await FsBlobStore.open(root);
+    const upload = await store.createUpload();
+    await upload.write(sourceOf(Buffer.alloc(9 * MiB, 1)));
+    const base = await upload.commit();
+    const live = await store.createResumableFrom(base.key, 9 * MiB);
+    await live.writeAt!(8 * MiB, sourceOf(Buffer.alloc(MiB, 2)));
+    const log = join(root, 'resumable', `${live.handle}.writes`);
+    assert.equal((await stat(log)).mode & 0o777, 0o600);
+    const listed = async (): Promise<string[]> => {
+      const handles: string[] = [];
+      for await (const entry of store.listResumable(0)) handles.push(entry.handle);
+      return handles.sort();
+    };
+    assert.deepEqual(await listed(), [live.handle], 'the upload, once');
+    // A log left without its upload (a process stopped between removing the two).
+    const orphan = '0b5e4c1e-8d33-4c4e-9a57-2f1d6f0c9a11';
+    await writeFile(join(root, 'resumable', `${orphan}.writes`), 'someone 0 8388608\n');
+    assert.deepEqual(await listed(), [live.handle, orphan].sort());
+    await store.openResumable(orphan).cancel();
+    await live.cancel();
+    assert.deepEqual(await listed(), []);
+    assert.deepEqual(await filesUnder(join(root, 'resumable')), []);
+    await store.close();
   });
 
   it('streaming 512 MiB through write() grows resident memory by less than 64 MiB', async () => {
