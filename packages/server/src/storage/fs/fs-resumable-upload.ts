@@ -198,7 +198,10 @@ export class FsResumableUpload implements ResumableUpload {
       });
       for (const line of log.split('\n')) {
         const [writer, offset, length] = line.split(' ');
-        if (writer !== '' && writer !== this.context.writer) running.rewritten(Number(offset), Number(length));
+        if (writer === '' || writer === this.context.writer) continue;
+        // A line it cannot read: the running hash cannot be trusted, every byte is hashed.
+        if (!/^\d+$/.test(offset ?? '') || !/^\d+$/.test(length ?? '')) return undefined;
+        running.rewritten(Number(offset), Number(length));
       }
       const { size, sha256 } = await running.finish();
       return { size, sha256 };
