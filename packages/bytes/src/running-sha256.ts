@@ -67,7 +67,6 @@ let position = 0;
 let rewinds = 0;
 let frontier = copyFrom ? blocks : 0;
 let finishing = false;
-let stopped = false;
 let wake;
 parentPort.on('message', (m) => {
   if (m.op === 'wrote') {
@@ -79,7 +78,6 @@ parentPort.on('message', (m) => {
     }
     frontier = Math.max(frontier, Math.min(blocks, m.last + 1));
   } else if (m.op === 'finish') finishing = true;
-  else if (m.op === 'stop') stopped = true;
   const w = wake;
   wake = undefined;
   w?.();
@@ -105,7 +103,6 @@ async function run() {
   let ahead;
   try {
     for (;;) {
-      if (stopped) return;
       if (copying && position === blocks) {
         fs.ftruncateSync(file, length);
         fs.fdatasyncSync(file);
@@ -274,14 +271,13 @@ export class RunningSha256 {
 
   /** The file's size and sha256, once the rest is hashed; no write may run any more. */
   finish(): Promise<RunningSha256Result> {
-    if (!this.#ended) {
-      this.#worker.ref();
-      this.#worker.postMessage({ op: 'finish' });
-    }
+    // Held open until it answers (or, stopped, until it has ended).
+    this.#worker.ref();
+    if (!this.#ended) this.#worker.postMessage({ op: 'finish' });
     return this.#result;
   }
 
-  /** Stops the thread (finish() then rejects); idempotent. */
+  /** Stops the thread, which closes its files (finish() then rejects); idempotent. */
   stop(): void {
     if (this.#ended) return;
     this.#end();

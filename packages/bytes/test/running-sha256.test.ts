@@ -3,12 +3,12 @@
  * source's end), and its sha256 is the file's as it finally is, whatever the writes did —
  * blocks rewritten in file order, behind the hash (rewinds), twice, cut short, in pieces while
  * the hash runs, or by another process (rewritten()); direct (O_DIRECT) or not. A file shorter
- * than its length, or a stopped hash, rejects.
+ * than its length, or a stopped hash, rejects; a stopped one has closed its files.
  * sha256OfFile's direct reads agree with buffered ones on every odd size.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -116,6 +116,15 @@ test('a file shorter than its length, or a stopped hash, rejects', async () => {
   const stopped = new RunningSha256({ path, length: 3 * BLOCK, blockSize: BLOCK });
   stopped.stop();
   await assert.rejects(stopped.finish(), /stopped/);
+  // A stopped thread closed its files (a removed file's space is not held).
+  const copy = join(dir, 'stopped-copy');
+  await writeFile(copy, '');
+  const copying = new RunningSha256({ path: copy, length: 3 * BLOCK, blockSize: BLOCK, copyFrom: path });
+  await copying.copied;
+  copying.stop();
+  await assert.rejects(copying.finish(), /stopped/);
+  const open = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+  assert.deepEqual(open.filter((target) => target === path || target === copy), []);
   const missing = new RunningSha256({ path: join(dir, 'none'), length: 10, blockSize: BLOCK, copyFrom: join(dir, 'none-either') });
   await assert.rejects(missing.copied, { code: 'ENOENT' });
 });

@@ -9,10 +9,10 @@
 // (publishTempFile). An upload based on a blob (a delta re-save, createFrom) starts as a copy
 // of it (a reflink, else copied in whole blocks around the page cache), and writeAt()
 // overwrites its changed blocks; its sha256 runs alongside (RunningSha256: hashed up to each
-// changed block as it arrives, again from a block rewritten behind), so that its commit has only
-// the blocks after the last change left to hash. Writes made by another process sharing the store are
-// told through `<handle>.writes` (a line per write, appended before it starts): the commit
-// hashes them again too.
+// changed block as it arrives, again from a block rewritten behind), so that its commit has
+// only the blocks after the last change left to hash. Writes made by another process sharing
+// the store are told through `<handle>.writes` (a line per write, appended before it starts):
+// the commit hashes them again too.
 import { constants } from 'node:fs';
 import { appendFile, copyFile, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
