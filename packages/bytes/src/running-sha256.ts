@@ -16,9 +16,10 @@
  * everything after the first of them would be hashed again (on a 2-core machine the cores are
  * the client's then). It reads (and copies) in whole blocks around the page cache (O_DIRECT)
  * where the file system allows it, the next block read while this one is hashed or written:
- * here several times faster than the kernel's own copy or a buffered read (docs/performance.md). The worker is a few lines of
- * plain JavaScript given inline, as in background-sha256.ts. One thread per running hash: it
- * ends with finish() or stop(), or after `idleMs` without a write.
+ * here several times faster than the kernel's own copy or a buffered read
+ * (docs/performance.md). The worker is a few lines of plain JavaScript given inline, as in
+ * background-sha256.ts. One thread per running hash: it ends with finish() or stop(), or
+ * after `idleMs` without a write.
  */
 import { Worker } from 'node:worker_threads';
 import { alignedSharedBuffers } from './aligned-memory.js';
