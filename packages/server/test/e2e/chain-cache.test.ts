@@ -8,7 +8,6 @@
 // the handshake. A revoked certificate after caching: e2e/grid-login.test.ts ("refuses a revoked
 // certificate once a CRL lands…").
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { constants, createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
@@ -17,6 +16,7 @@ import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { Certificate, ChainValidator, TrustStore, VomsDir, issueProxy, parsePem, toPem, writeProxyFile } from '@repoman/x509';
 import { ConnectionIdentities } from '../../src/tls/connection-identity.js';
+import { startCurl } from '../helpers/curl.js';
 import { makeGridSite, type GridSite, type GridUser } from '../helpers/grid-site.js';
 import { makeVomsCredentials, type VomsCredentials } from '../helpers/voms-credentials.js';
 
@@ -67,14 +67,9 @@ describe('cached chain verdicts over TLS', () => {
 
   /** One request on a new connection with curl (in the background: the server is this process). */
   const ask = async (credential: string): Promise<Answer> => {
-    const child = spawn('curl', ['-sS', '--capath', site.caDir, '--cert', credential, '--key', credential, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise<number | null>((exited) => child.once('close', exited));
-    assert.equal(code, 0, stderr);
-    return JSON.parse(stdout) as Answer;
+    const { exitCode, stderr, body } = await startCurl(url, { caDir: site.caDir, credential }).result;
+    assert.equal(exitCode, 0, stderr);
+    return JSON.parse(body) as Answer;
   };
   const chainOf = async (file: string): Promise<Buffer[]> => parsePem(await readFile(file, 'utf8'));
   const bobParty = async () => ({
