@@ -12,6 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { alignedSharedBuffers } from './aligned-memory.js';
+import { OPEN_FILE_SOURCE } from './open-file-source.js';
 import { BLOCK_LIST_BYTES, type BlockList } from './block-sha256.js';
 
 /** Pieces in the ring, and the largest piece. */
@@ -26,26 +27,18 @@ const PIECE_BYTES = 1024 * 1024;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync } = require('node:fs');
+const { readSync, closeSync, constants } = require('node:fs');
 const { role, path, blockSize, hashBlocks, ring, ringOffset, control, slots, piece, direct } = workerData;
 const words = new Int32Array(control);
 const PRODUCED = 0, CONSUMED = 1, SEQ = 2, DONE = 3, LENGTHS = 4;
 const slotOf = (n) => Buffer.from(ring, ringOffset + (n % slots) * piece, piece);
-// O_DIRECT where asked and the file system has it (EINVAL where it has not).
-const openToRead = () => {
-  const { O_DIRECT, O_RDONLY } = require('node:fs').constants;
-  if (direct && O_DIRECT !== undefined) {
-    try { return openSync(path, O_RDONLY | O_DIRECT); } catch (error) { if (error.code !== 'EINVAL') throw error; }
-  }
-  return openSync(path, 'r');
-};
-const publish = () => { Atomics.add(words, SEQ, 1); Atomics.notify(words, SEQ); };
+${OPEN_FILE_SOURCE}const publish = () => { Atomics.add(words, SEQ, 1); Atomics.notify(words, SEQ); };
 if (role === 'blocks') {
   let block = createHash('sha256');
   let inBlock = 0;
   let size = 0;
   let produced = 0;
-  const fd = openToRead();
+  const fd = openFile(path, constants.O_RDONLY, direct);
   try {
     for (let last = false; !last; ) {
       // Wait for the whole thread to free a slot.

@@ -24,6 +24,7 @@
 import { Worker } from 'node:worker_threads';
 import { alignedSharedBuffers } from './aligned-memory.js';
 import { BLOCK_LIST_BYTES } from './block-sha256.js';
+import { OPEN_FILE_SOURCE } from './open-file-source.js';
 
 /** O_DIRECT transfers are whole multiples of this (offsets, lengths) and blocks are too. */
 const DIRECT_ALIGNMENT = 4096;
@@ -35,19 +36,13 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const { path, copyFrom, length, blockSize, direct, generations, buffers, alignment } = workerData;
-const { O_DIRECT, O_RDONLY, O_RDWR } = fs.constants;
+const { O_RDONLY, O_RDWR } = fs.constants;
 const writes = new Int32Array(generations);
 const slots = buffers.map(({ memory, offset }) => Buffer.from(memory, offset, blockSize));
 const blocks = Math.ceil(length / blockSize);
 const lengthOf = (k) => Math.min(blockSize, length - k * blockSize);
 const alignUp = (n) => Math.ceil(n / alignment) * alignment;
-const openFile = (file, flags) => {
-  if (direct && O_DIRECT !== undefined) {
-    try { return fs.openSync(file, flags | O_DIRECT); } catch (error) { if (error.code !== 'EINVAL') throw error; }
-  }
-  return fs.openSync(file, flags);
-};
-const call = (fn, ...args) => new Promise((resolve, reject) => fn(...args, (error, value) => (error ? reject(error) : resolve(value))));
+${OPEN_FILE_SOURCE}const call = (fn, ...args) => new Promise((resolve, reject) => fn(...args, (error, value) => (error ? reject(error) : resolve(value))));
 // Reads up to want bytes at position; a short read ends the file (a direct read may not go on unaligned).
 const readAt = async (fd, buffer, want, position) => {
   let done = 0;
@@ -86,9 +81,9 @@ parentPort.on('message', (m) => {
 const message = () => new Promise((resolve) => (wake = resolve));
 
 async function run() {
-  const source = copyFrom ? openFile(copyFrom, O_RDONLY) : undefined;
+  const source = copyFrom ? openFile(copyFrom, O_RDONLY, direct) : undefined;
   const sourceSize = source === undefined ? 0 : fs.fstatSync(source).size;
-  const file = openFile(path, copyFrom ? O_RDWR : O_RDONLY);
+  const file = openFile(path, copyFrom ? O_RDWR : O_RDONLY, direct);
   let copying = source !== undefined;
   // A block read: from the source while copying (zeros past its end), else from the file.
   const fetch = async (k) => {
