@@ -9,7 +9,9 @@
 // back after each; its block list is kept by blob, so it is ready at once). Before the first
 // delta, and between a delta and the whole upload, the bench waits for the server to list the
 // newest version's blocks, the background work that follows an upload (the whole upload's bytes
-// are the delta's, already listed). Default 4 GiB (`--delta-size`); `--smoke` uses 32 MiB.
+// are the delta's, already listed), and it reads the image once before each timed upload, so
+// that both start with it in the page cache (see warm()). Default 4 GiB (`--delta-size`);
+// `--smoke` uses 32 MiB.
 // `--delta-link RATE` measures both uploads again through a link of that rate
 // (rate-limited-link.ts); `--delta-store xfs` gives this row its own server whose images are on
 // a loop-mounted XFS with reflinks (xfs-store.ts), where the copy shares extents.
@@ -81,6 +83,22 @@ async function blocksListed(site: BenchSite, api: string): Promise<void> {
   for (let waited = 0; (await curl(site, [`${image}/versions/${newest}/blocks`])).status !== 200; waited += 1) {
     if (waited > 600) throw new Error(`the server did not list the blocks of version ${newest} within 5 minutes`);
     await new Promise((done) => setTimeout(done, 500));
+  }
+}
+
+/**
+ * Reads the file once, so that it is in the page cache when an upload starts: this VM pages
+ * out file pages unused for about a minute (DAMON, `pageout` at age ≥ 60 s), which made parts
+ * of the image come from disk in one run and not in the next. A re-save follows the save that
+ * wrote the image, so its pages are usually cached; both uploads start alike.
+ */
+async function warm(path: string): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(BLOCK);
+    for (let at = 0; ; at += BLOCK) if ((await file.read(buffer, 0, BLOCK, at)).bytesRead === 0) break;
+  } finally {
+    await file.close();
   }
 }
 
@@ -178,12 +196,14 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
     };
     /** A delta then a whole upload of the re-saved image through `url`, the delta from the original. */
     const measure = async (label: string, url: string): Promise<DeltaMeasurement> => {
+      await warm(resaved);
       const delta = await cli(site, url, ['upload-image', '--delta', 'delta.img', resaved]);
       const sent = /sent .* of .*: (\d+) of (\d+) blocks changed/.exec(delta.stderr);
       if (delta.code !== 0 || sent === null) errors.push(`${label}: upload-image --delta exit ${delta.code}: ${delta.stderr.trim()}`);
       const steps = await serverSteps(join(serverDir, 'requests.log'));
       // The server lists the new version's blocks in the background: not while the next upload is timed.
       await blocksListed(site, api);
+      await warm(resaved);
       const full = await cli(site, url, ['upload-image', 'delta.img', resaved]);
       if (full.code !== 0) errors.push(`${label}: upload-image exit ${full.code}: ${full.stderr.trim()}`);
       await rollback();

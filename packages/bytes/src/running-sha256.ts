@@ -12,19 +12,20 @@
  * block, odd while writing), so a block read during a write is read again, never hashed torn.
  *
  * Optionally the thread first makes the file, as a copy of another file (zeros past that
- * one's end). It does not hash while it copies: the changes come once the copy is made, and
- * everything after the first of them would be hashed again (on a 2-core machine the cores are
- * the client's then). It reads (and copies) in whole blocks around the page cache (O_DIRECT)
- * where the file system allows it, the next block read while this one is hashed or written:
- * here several times faster than the kernel's own copy or a buffered read
- * (docs/performance.md). The worker is a few lines of plain JavaScript given inline, as in
- * background-sha256.ts. One thread per running hash: it ends with finish() or stop(), or
- * after `idleMs` without a write.
+ * one's end), and takes writes while it copies: a write waits (ready()) until the copy has
+ * passed its blocks, and the hash follows behind both, so on a file system without reflinks
+ * the copy, the client's hashing and the server's hashing all overlap. It reads (and copies)
+ * in whole blocks around the page cache (O_DIRECT) where the file system allows it, the next
+ * block read while this one is hashed or written: here several times faster than the kernel's
+ * own copy or a buffered read (docs/performance.md); bytes read so come from memory, not from
+ * a core's cache, and are hashed through a small buffer that is (hashCold). The worker is a
+ * few lines of plain JavaScript given inline, as in background-sha256.ts. One thread per
+ * running hash: it ends with finish() or stop(), or after `idleMs` without a write.
  */
 import { Worker } from 'node:worker_threads';
 import { alignedSharedBuffers } from './aligned-memory.js';
 import { BLOCK_LIST_BYTES } from './block-sha256.js';
-import { OPEN_FILE_SOURCE } from './open-file-source.js';
+import { WORKER_FUNCTIONS_SOURCE } from './worker-functions-source.js';
 
 /** O_DIRECT transfers are whole multiples of this (offsets, lengths) and blocks are too. */
 const DIRECT_ALIGNMENT = 4096;
@@ -42,7 +43,7 @@ const slots = buffers.map(({ memory, offset }) => Buffer.from(memory, offset, bl
 const blocks = Math.ceil(length / blockSize);
 const lengthOf = (k) => Math.min(blockSize, length - k * blockSize);
 const alignUp = (n) => Math.ceil(n / alignment) * alignment;
-${OPEN_FILE_SOURCE}const call = (fn, ...args) => new Promise((resolve, reject) => fn(...args, (error, value) => (error ? reject(error) : resolve(value))));
+${WORKER_FUNCTIONS_SOURCE}const call = (fn, ...args) => new Promise((resolve, reject) => fn(...args, (error, value) => (error ? reject(error) : resolve(value))));
 // Reads up to want bytes at position; a short read ends the file (a direct read may not go on unaligned).
 const readAt = async (fd, buffer, want, position) => {
   let done = 0;
@@ -61,9 +62,17 @@ let hash = createHash('sha256');
 const starts = new Array(blocks);
 let position = 0;
 let rewinds = 0;
-let frontier = copyFrom ? blocks : 0;
+let frontier = 0;
+// Blocks copied so far (all when there is no copy): the hash, and the writes, stay below.
+let copied = copyFrom ? 0 : blocks;
+let copyDone = !copyFrom;
 let finishing = false;
 let wake;
+const poke = () => {
+  const w = wake;
+  wake = undefined;
+  w?.();
+};
 parentPort.on('message', (m) => {
   if (m.op === 'wrote') {
     const first = Math.min(m.first, blocks);
@@ -74,55 +83,75 @@ parentPort.on('message', (m) => {
     }
     frontier = Math.max(frontier, Math.min(blocks, m.last + 1));
   } else if (m.op === 'finish') finishing = true;
-  const w = wake;
-  wake = undefined;
-  w?.();
+  poke();
 });
-const message = () => new Promise((resolve) => (wake = resolve));
+const changed = () => new Promise((resolve) => (wake = resolve));
 
-async function run() {
-  const source = copyFrom ? openFile(copyFrom, O_RDONLY, direct) : undefined;
-  const sourceSize = source === undefined ? 0 : fs.fstatSync(source).size;
-  const file = openFile(path, copyFrom ? O_RDWR : O_RDONLY, direct);
-  let copying = source !== undefined;
-  // A block read: from the source while copying (zeros past its end), else from the file.
+// Copies the source into the file (already cut to its length) block by block, the next block
+// read while this one is written; tells each block copied (writes to it may start).
+async function copy(file) {
+  const source = openFile(copyFrom, O_RDONLY, direct);
+  try {
+    const sourceSize = fs.fstatSync(source).size;
+    // A block's bytes in slot n, zeros past the source's end; how many of them are the source's.
+    const fetchBase = async (k, n) => {
+      const buffer = slots[n];
+      const count = lengthOf(k);
+      const available = Math.max(0, Math.min(count, sourceSize - k * blockSize));
+      if (available === 0) return 0;
+      const read = await readAt(source, buffer, alignUp(available), k * blockSize);
+      if (read < count) buffer.fill(0, read, alignUp(count));
+      return available;
+    };
+    let next = blocks > 0 ? fetchBase(0, 2) : undefined;
+    for (let k = 0; k < blocks; k += 1) {
+      const available = await next;
+      next = k + 1 < blocks ? fetchBase(k + 1, 2 + ((k + 1) % 2)) : undefined;
+      // Past the source's end the file already holds zeros (it was cut to its length).
+      if (available > 0) await writeAt(file, slots[2 + (k % 2)], alignUp(lengthOf(k)), k * blockSize);
+      copied = k + 1;
+      parentPort.postMessage({ copiedBlocks: copied });
+      poke();
+    }
+  } finally {
+    fs.closeSync(source);
+  }
+  // The last block was written whole (a direct write is): cut what lies past the length.
+  fs.ftruncateSync(file, length);
+  fs.fdatasyncSync(file);
+  copyDone = true;
+  parentPort.postMessage({ copied: true });
+  poke();
+}
+
+// Hashes the file in order up to the last block written and copied; to the end once finishing.
+async function hashAll(file) {
+  // A block of the file, read into one of the two hashing slots.
   const fetch = async (k) => {
     const buffer = slots[k % 2];
     const count = lengthOf(k);
-    const from = copying ? source : file;
-    const available = copying ? Math.max(0, Math.min(count, sourceSize - k * blockSize)) : count;
-    const read = available === 0 ? 0 : await readAt(from, buffer, alignUp(available), k * blockSize);
-    if (!copying && read < count) throw new Error('the file is shorter than its length: ' + (k * blockSize + read) + ' bytes, not ' + length);
-    if (read < count) buffer.fill(0, Math.min(read, count), alignUp(count));
-    return { k, buffer, count, copy: copying && available > 0 };
+    const read = await readAt(file, buffer, alignUp(count), k * blockSize);
+    if (read < count) throw new Error('the file is shorter than its length: ' + (k * blockSize + read) + ' bytes, not ' + length);
+    return { k, buffer, count };
   };
+  const limit = () => Math.min(copied, finishing ? blocks : frontier);
   let ahead;
   try {
     for (;;) {
-      if (copying && position === blocks) {
-        fs.ftruncateSync(file, length);
-        fs.fdatasyncSync(file);
-        fs.closeSync(source);
-        copying = false;
-        position = 0;
-        frontier = 0;
-        parentPort.postMessage({ copied: true });
-        continue;
-      }
-      const limit = finishing ? blocks : frontier;
-      if (position >= limit) {
-        if (finishing) {
+      if (position >= limit()) {
+        // The result only once the copy, if any, is durable: the caller publishes the file.
+        if (finishing && position === blocks && copyDone) {
           parentPort.postMessage({ size: length, sha256: hash.digest('hex'), rewinds });
           return;
         }
-        await message();
+        await changed();
         continue;
       }
       const k = position;
       const written = Atomics.load(writes, k);
       // Being written: wait for its end.
       if (written % 2 === 1) {
-        await message();
+        await changed();
         continue;
       }
       let block = ahead === undefined ? undefined : await ahead.read;
@@ -131,19 +160,26 @@ async function run() {
       // A write began meanwhile (the bytes may be torn), or a rewind came: read again.
       if (Atomics.load(writes, k) !== written || position !== k) continue;
       const next = k + 1;
-      if (next < (finishing ? blocks : frontier) && Atomics.load(writes, next) % 2 === 0) {
+      if (next < limit() && Atomics.load(writes, next) % 2 === 0) {
         ahead = { k: next, written: Atomics.load(writes, next), rewinds, read: fetch(next) };
       }
       position = next;
-      if (block.copy) await writeAt(file, block.buffer, alignUp(block.count), k * blockSize);
-      if (copying) continue;
       starts[k] = hash.copy();
-      hash.update(block.buffer.subarray(0, block.count));
+      hashCold(hash, block.buffer.subarray(0, block.count));
     }
   } finally {
     if (ahead !== undefined) await ahead.read.catch(() => {});
+  }
+}
+
+async function run() {
+  const file = openFile(path, copyFrom ? O_RDWR : O_RDONLY, direct);
+  try {
+    // Its length at once: the blocks past the source's end are zeros, the others are copied over.
+    if (copyFrom) fs.ftruncateSync(file, length);
+    await Promise.all([copyFrom ? copy(file) : undefined, hashAll(file)]);
+  } finally {
     fs.closeSync(file);
-    if (copying) fs.closeSync(source);
   }
 }
 run().then(
@@ -163,13 +199,14 @@ export interface RunningSha256Options {
   /** The hashing (and rewind) unit; writes are usually whole blocks. Default BLOCK_LIST_BYTES. */
   readonly blockSize?: number;
   /**
-   * Make `path` first (it exists, empty, and is written by nothing else meanwhile) as a copy of
-   * this file's first `length` bytes (zeros past its end); `copied` resolves once it is durable.
+   * Make `path` first (it exists, empty, and nothing else writes to it but through ready() and
+   * writing()) as a copy of this file's first `length` bytes (zeros past its end); `copied`
+   * resolves once it is durable.
    */
   readonly copyFrom?: string;
   /** Read (and copy) around the page cache where the file system allows it. */
   readonly direct?: boolean;
-  /** Stop after this long without a write or finish() (default 15 min). */
+  /** Stop after this long without a write or finish(), once copied (default 15 min). */
   readonly idleMs?: number;
 }
 
@@ -186,8 +223,15 @@ export class RunningSha256 {
   readonly #worker: Worker;
   readonly #writes: Int32Array;
   readonly #blockSize: number;
+  readonly #blocks: number;
   readonly #result: Promise<RunningSha256Result>;
   readonly #idleMs: number;
+  /** Blocks the copy has written (writes to them may start), and who waits for more. */
+  #copiedBlocks: number;
+  #waiting: { readonly last: number; resolve(): void; reject(error: Error): void }[] = [];
+  #failure: Error | undefined;
+  #copying: boolean;
+  #finishing = false;
   #idle: NodeJS.Timeout | undefined;
   #ended = false;
 
@@ -197,11 +241,15 @@ export class RunningSha256 {
     this.#blockSize = blockSize;
     this.#idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     const blocks = Math.ceil(options.length / blockSize);
+    this.#blocks = blocks;
+    this.#copiedBlocks = options.copyFrom === undefined ? blocks : 0;
+    this.#copying = options.copyFrom !== undefined;
     const generations = new SharedArrayBuffer(4 * Math.max(1, blocks));
     this.#writes = new Int32Array(generations);
-    // Two page-aligned blocks (direct reads and writes need them): one hashed, the next read.
+    // Page-aligned blocks (direct reads and writes need them): one hashed while the next is
+    // read; and for a copy, one written while the next is read.
     const allocate = alignedSharedBuffers();
-    const buffers = [allocate(blockSize), allocate(blockSize)].map((buffer) => ({ memory: buffer.buffer, offset: buffer.byteOffset }));
+    const buffers = Array.from({ length: options.copyFrom === undefined ? 2 : 4 }, () => allocate(blockSize)).map((buffer) => ({ memory: buffer.buffer, offset: buffer.byteOffset }));
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
@@ -212,13 +260,18 @@ export class RunningSha256 {
     if (options.copyFrom === undefined) copied.resolve();
     this.#result = new Promise<RunningSha256Result>((resolve, reject) => {
       const fail = (error: Error): void => {
-        this.#end();
+        this.#end(error);
         copied.reject(error);
         reject(error);
       };
-      this.#worker.on('message', (m: { copied?: true; sha256?: string; size?: number; rewinds?: number; error?: string; code?: string }) => {
-        if (m.copied === true) copied.resolve();
-        else if (m.sha256 !== undefined) {
+      this.#worker.on('message', (m: { copiedBlocks?: number; copied?: true; sha256?: string; size?: number; rewinds?: number; error?: string; code?: string }) => {
+        if (m.copiedBlocks !== undefined) this.#copiedUpTo(m.copiedBlocks);
+        else if (m.copied === true) {
+          this.#copiedUpTo(blocks);
+          this.#copying = false;
+          this.#touch();
+          copied.resolve();
+        } else if (m.sha256 !== undefined) {
           this.#end();
           resolve({ size: m.size!, sha256: m.sha256, rewinds: m.rewinds! });
         } else if (m.error !== undefined) fail(Object.assign(new Error(`hashing ${options.path}: ${m.error}`), { code: m.code }));
@@ -231,7 +284,8 @@ export class RunningSha256 {
     this.#worker.unref();
     if (options.copyFrom !== undefined) {
       this.#worker.ref();
-      void this.copied.then(() => this.#worker.unref(), () => {});
+      // Unless finish() was called during the copy: it holds it open until it answers.
+      void this.copied.then(() => this.#finishing || this.#worker.unref(), () => {});
     }
     // Nobody may ask for the result (an upload cancelled or abandoned).
     this.#result.catch(() => {});
@@ -240,13 +294,25 @@ export class RunningSha256 {
   }
 
   /**
+   * Resolves once the blocks from `offset` on (at most `maxBytes`) are copied, so that a write
+   * there is not overwritten by the copy; at once when there is no copy or it is made. Rejects
+   * with the copy's failure (a full disk, the source gone) or when stopped.
+   */
+  ready(offset: number, maxBytes: number): Promise<void> {
+    const last = this.#lastBlock(offset, maxBytes);
+    if (this.#copiedBlocks > last) return Promise.resolve();
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => this.#waiting.push({ last, resolve, reject }));
+  }
+
+  /**
    * Marks the blocks from `offset` on (at most `maxBytes`) as being written, before the write
-   * starts; call the returned function with the bytes written once it has ended, however it
-   * ended (a cut write too: what it wrote is hashed again).
+   * starts (after ready()); call the returned function with the bytes written once it has
+   * ended, however it ended (a cut write too: what it wrote is hashed again).
    */
   writing(offset: number, maxBytes: number): (written: number) => void {
     const first = Math.floor(offset / this.#blockSize);
-    const last = Math.min(this.#writes.length - 1, Math.floor((offset + Math.max(1, maxBytes) - 1) / this.#blockSize));
+    const last = this.#lastBlock(offset, maxBytes);
     for (let k = first; k <= last; k += 1) Atomics.add(this.#writes, k, 1);
     this.#touch();
     let ended = false;
@@ -265,28 +331,44 @@ export class RunningSha256 {
     this.writing(offset, length)(length);
   }
 
-  /** The file's size and sha256, once the rest is hashed; no write may run any more. */
+  /** The file's size and sha256, once the rest is copied and hashed; no write may run any more. */
   finish(): Promise<RunningSha256Result> {
     // Held open until it answers (or, stopped, until it has ended).
+    this.#finishing = true;
     this.#worker.ref();
     if (!this.#ended) this.#worker.postMessage({ op: 'finish' });
     return this.#result;
   }
 
-  /** Stops the thread, which closes its files (finish() then rejects); idempotent. */
+  /** Stops the thread, which closes its files (finish() and ready() then reject); idempotent. */
   stop(): void {
     if (this.#ended) return;
-    this.#end();
+    this.#end(new Error('the running hash was stopped'));
     void this.#worker.terminate();
   }
 
-  #end(): void {
-    this.#ended = true;
-    clearTimeout(this.#idle);
+  /** The last block of a range (-1 in a file of no block). */
+  #lastBlock(offset: number, maxBytes: number): number {
+    return Math.min(this.#blocks - 1, Math.floor((offset + Math.max(1, maxBytes) - 1) / this.#blockSize));
   }
 
+  #copiedUpTo(blocks: number): void {
+    this.#copiedBlocks = blocks;
+    const waiting = this.#waiting;
+    this.#waiting = waiting.filter((waiter) => waiter.last >= blocks);
+    for (const waiter of waiting) if (waiter.last < blocks) waiter.resolve();
+  }
+
+  #end(failure?: Error): void {
+    this.#ended = true;
+    clearTimeout(this.#idle);
+    this.#failure ??= failure;
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#failure ?? new Error('the running hash has ended'));
+  }
+
+  /** Idle only once copied: a long copy is no abandoned upload. */
   #touch(): void {
-    if (this.#ended) return;
+    if (this.#ended || this.#copying) return;
     clearTimeout(this.#idle);
     this.#idle = setTimeout(() => this.stop(), this.#idleMs);
     this.#idle.unref();

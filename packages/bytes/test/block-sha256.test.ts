@@ -2,10 +2,11 @@
  * blockListOf: the stream's blocks are cut at fixed offsets whatever the chunking (a chunk
  * spanning several blocks, one-byte chunks), the last block is shorter, an exact multiple has
  * no empty last block, an empty stream has no block, and the whole sha256 is the stream's; a
- * file's list, made on two worker threads (blocks and whole sha256 at once), is the same as its
- * bytes' for every odd size (0, 1 byte, a block less or more one byte, pieces smaller than a
- * block and larger than the ring), and reports each block in order as soon as it is hashed;
- * sha256OfFile (the same two threads, the whole sha256 only) agrees on every size.
+ * file's list, made on two worker threads (blocks and whole sha256 at once), read through the
+ * page cache or around it, is the same as its bytes' for every odd size (0, 1 byte, a block
+ * less or more one byte, pieces smaller than a block, many pieces), and reports each block in
+ * order as soon as it is hashed;
+ * sha256OfFile (one thread, the whole sha256 only) agrees on every size.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -51,19 +52,22 @@ test('blockListOfFile lists a file as blockListOf lists its bytes, on a worker; 
   }
 });
 
-test('blockListOfFile on two threads equals one pass over the bytes on odd sizes, and tells each block in order', async () => {
+test('blockListOfFile on two threads equals one pass over the bytes on odd sizes, read through the page cache or around it, and tells each block in order', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'block-list-'));
   try {
     const block = 1024 * 1024;
-    // 0, 1 byte, a block less one, a block more one; then more pieces than the ring holds.
+    // 0, 1 byte, a block less one, a block more one; then many pieces.
     const cases: [number, number][] = [[0, block], [1, block], [block - 1, block], [block + 1, block], [20 * block + 5, 3 * block], [1000, 7]];
     for (const [size, blockSize] of cases) {
       const bytes = randomBytes(size);
       await writeFile(join(dir, 'image'), bytes);
-      const told: [number, string][] = [];
-      const list = await blockListOfFile(join(dir, 'image'), blockSize, { onBlock: (index, sha256) => told.push([index, sha256]) });
-      assert.deepEqual(list, await blockListOf(chunksOf(bytes, 65536), blockSize), `${size} bytes in blocks of ${blockSize}`);
-      assert.deepEqual(told, list.blocks.map((sha256, index) => [index, sha256]), `each block told once, in order (${size} bytes)`);
+      // Around the page cache too (a block size that is no multiple of 4 KiB reads through it).
+      for (const direct of [false, true]) {
+        const told: [number, string][] = [];
+        const list = await blockListOfFile(join(dir, 'image'), blockSize, { direct, onBlock: (index, sha256) => told.push([index, sha256]) });
+        assert.deepEqual(list, await blockListOf(chunksOf(bytes, 65536), blockSize), `${size} bytes in blocks of ${blockSize}, direct ${direct}`);
+        assert.deepEqual(told, list.blocks.map((sha256, index) => [index, sha256]), `each block told once, in order (${size} bytes, direct ${direct})`);
+      }
       assert.deepEqual(await sha256OfFile(join(dir, 'image')), { size, sha256: sha(bytes) }, `sha256OfFile of ${size} bytes`);
     }
   } finally {

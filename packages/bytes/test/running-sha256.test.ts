@@ -2,7 +2,8 @@
  * RunningSha256: the copy it makes is the source's first `length` bytes (zeros past the
  * source's end), and its sha256 is the file's as it finally is, whatever the writes did —
  * blocks rewritten in file order, behind the hash (rewinds), twice, cut short, in pieces while
- * the hash runs, or by another process (rewritten()); direct (O_DIRECT) or not. A file shorter
+ * the hash runs, while it still copies (they wait for it, it never overwrites them), or by
+ * another process (rewritten()); direct (O_DIRECT) or not. A file shorter
  * than its length, or a stopped hash, rejects; a stopped one has closed its files.
  * sha256OfFile's direct reads agree with buffered ones on every odd size.
  */
@@ -26,8 +27,9 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Writes `bytes` at `offset` of `path` as a store's writeAt does, marked on `running`. */
+/** Writes `bytes` at `offset` of `path` as a store's writeAt does: once copied there, marked on `running`. */
 async function writeBlock(running: RunningSha256, path: string, offset: number, bytes: Buffer): Promise<void> {
+  await running.ready(offset, bytes.length);
   const done = running.writing(offset, bytes.length);
   const file = await open(path, 'r+');
   try {
@@ -74,6 +76,30 @@ for (const direct of [true, false]) {
     const result = await running.finish();
     assert.equal(result.sha256, sha(await readFile(path)));
     assert.equal(result.size, length);
+  });
+
+  test(`writes while it copies wait for the copy to pass their blocks, which never overwrites them (direct ${direct})`, async () => {
+    const source = join(dir, `copying-base-${direct}`);
+    const path = join(dir, `copying-${direct}`);
+    const length = 1000 * BLOCK + 999;
+    const base = randomBytes(length);
+    await writeFile(source, base);
+    await writeFile(path, '');
+    const running = new RunningSha256({ path, length, blockSize: BLOCK, copyFrom: source, direct });
+    // At once, not waiting for the copy: the last (short) block first, far ahead of the copy.
+    const expected = Buffer.from(base);
+    for (const k of [1000, 0, 5, 500, 5, 999]) {
+      const bytes = randomBytes(k === 1000 ? 999 : BLOCK);
+      bytes.copy(expected, k * BLOCK);
+      await writeBlock(running, path, k * BLOCK, bytes);
+    }
+    const result = await running.finish();
+    assert.deepEqual(await readFile(path), expected);
+    assert.deepEqual({ size: result.size, sha256: result.sha256 }, { size: length, sha256: sha(expected) });
+    // Asked at once, while it copies: it answers once copied (and holds the process open till then).
+    const untouched = join(dir, `copying-untouched-${direct}`);
+    await writeFile(untouched, '');
+    assert.equal((await new RunningSha256({ path: untouched, length, blockSize: BLOCK, copyFrom: source, direct }).finish()).sha256, sha(base));
   });
 }
 
@@ -127,6 +153,7 @@ test('a file shorter than its length, or a stopped hash, rejects', async () => {
   assert.deepEqual(open.filter((target) => target === path || target === copy), []);
   const missing = new RunningSha256({ path: join(dir, 'none'), length: 10, blockSize: BLOCK, copyFrom: join(dir, 'none-either') });
   await assert.rejects(missing.copied, { code: 'ENOENT' });
+  await assert.rejects(missing.ready(0, 10), { code: 'ENOENT' });
 });
 
 test('sha256OfFile reads around the page cache and agrees on every odd size', async () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { faultOf } from '../src/http/fault-envelope.js';
+import { UploadNotReadyError } from '../src/storage/blob-errors.js';
 
 const s3 = (name: string, status: number): Error => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 const coded = (code: string): Error => Object.assign(new Error(code), { code });
@@ -16,11 +17,12 @@ test('storage full, however it is said, is 507 INSUFFICIENT_STORAGE without Retr
   }
 });
 
-test('a database locked, busy, read-only or gone, and storage out of reach, are 503 UNAVAILABLE with Retry-After', () => {
+test('a database locked, busy, read-only or gone, storage out of reach, and an upload another process still copies, are 503 UNAVAILABLE with Retry-After', () => {
   const errors = [
     coded('SQLITE_BUSY'), coded('SQLITE_BUSY_SNAPSHOT'), coded('SQLITE_LOCKED'), coded('SQLITE_READONLY'), coded('SQLITE_CANTOPEN'),
     coded('08006'), coded('57P01'), coded('55P03'), coded('40P01'), coded('25006'),
     coded('EROFS'), coded('ECONNREFUSED'), coded('ETIMEDOUT'), s3('ServiceUnavailable', 503), s3('SlowDown', 503), s3('InternalError', 500),
+    new UploadNotReadyError('still copying'),
   ];
   for (const error of errors) {
     const fault = faultOf(error);

@@ -2,8 +2,8 @@
  * Failures of the server's own storage or database, recognised wherever they come from (the
  * error itself or its `cause` chain): a full disk or quota (ENOSPC, EDQUOT, SQLite FULL,
  * PostgreSQL disk_full, an S3 server out of space) answers 507 INSUFFICIENT_STORAGE; a database
- * that is locked, busy, read-only or out of reach, and storage that is read-only or out of reach,
- * answer 503 UNAVAILABLE with `Retry-After`. Neither is the client's fault nor a bug, so neither
+ * that is locked, busy, read-only or out of reach, storage that is read-only or out of reach, and
+ * an upload whose base another process still copies, answer 503 UNAVAILABLE with `Retry-After`. Neither is the client's fault nor a bug, so neither
  * is a 500; the details go to the log only.
  */
 import type { ErrorCode } from '../services/error-catalogue.js';
@@ -35,6 +35,8 @@ export function faultOf(error: unknown): Fault | undefined {
       return { code: 'INSUFFICIENT_STORAGE', message: 'the server has no space left to store this; nothing was changed', headers: {} };
     }
     if (DATABASE_BUSY.test(key) || POSTGRES_UNAVAILABLE.test(key)) return unavailable('the metadata database cannot be written right now');
+    // storage/blob-errors.ts: another server process is still copying this upload's base.
+    if (key === 'UPLOAD_NOT_READY') return unavailable('the server is still copying the previous version into this upload');
     if (UNREACHABLE.has(key) || S3_UNAVAILABLE.has(key) || status === 503) return unavailable('the image storage or the database cannot be reached right now');
     current = (current as { cause?: unknown }).cause;
   }

@@ -1,6 +1,7 @@
 // The storage errors a caller is expected to handle, each with a stable `code`. They say what
 // went wrong with the blob or the incoming bytes, not with the storage itself: the HTTP layer
-// maps them to 404 (BlobNotFoundError), 413 (BlobTooLargeError) and 400 (UploadAbortedError).
+// maps them to 404 (BlobNotFoundError), 413 (BlobTooLargeError), 400 (UploadAbortedError)
+// and 503 (UploadNotReadyError).
 // Failures of the storage itself (disk full, I/O error, network) are left as the driver's own
 // errors; the HTTP layer recognises the full and unreachable ones by their codes (507, 503, see
 // http/fault-envelope.ts), anything else is a 500.
@@ -84,4 +85,10 @@ export class BlockBoundaryError extends BlobStoreError {
 export class UnsupportedUploadError extends BlobStoreError {
   readonly code = 'UNSUPPORTED_UPLOAD';
   override readonly name = 'UnsupportedUploadError';
+}
+
+/** The store is still preparing this upload (copying the blob it is based on): try again shortly. */
+export class UploadNotReadyError extends BlobStoreError {
+  readonly code = 'UPLOAD_NOT_READY';
+  override readonly name = 'UploadNotReadyError';
 }

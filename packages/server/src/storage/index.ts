@@ -8,7 +8,7 @@ import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { StorageConfig } from './storage-config.js';
 
 export type { AppendOptions, BlobBody, BlobRef, BlobStat, BlobStore, BlobUpload, BlobWriteOptions, BlobWriteResult, ByteRange, ResumableUpload, StoredResumable, UploadSource } from './blob-store.js';
-export { AppendDigestError, BlobNotFoundError, BlobStoreError, BlobTooLargeError, BlockBoundaryError, OffsetMismatchError, UnsupportedUploadError, UploadAbortedError } from './blob-errors.js';
+export { AppendDigestError, BlobNotFoundError, BlobStoreError, BlobTooLargeError, BlockBoundaryError, OffsetMismatchError, UnsupportedUploadError, UploadAbortedError, UploadNotReadyError } from './blob-errors.js';
 export type { StorageConfig } from './storage-config.js';
 
 /** Opens the blob store `config` describes; throws for a driver this build cannot run. */

@@ -18,7 +18,7 @@ import { resolveByteRange } from '../byte-range.js';
 import { EarlyWriteback } from './early-writeback.js';
 import { FileBytes } from './file-bytes.js';
 import { FsBlobUpload } from './fs-blob-upload.js';
-import { FsResumableUpload, isResumableHandle, RESUMABLE_DIR, WRITE_LOG_SUFFIX } from './fs-resumable-upload.js';
+import { COPYING_SUFFIX, FsResumableUpload, isResumableHandle, RESUMABLE_DIR, WRITE_LOG_SUFFIX } from './fs-resumable-upload.js';
 import { DEFAULT_BATCH_BYTES } from '../ingest-stream.js';
 
 /**
@@ -133,7 +133,7 @@ export class FsBlobStore implements BlobStore {
     const path = this.#pathOf(key);
     if (path === null) throw new BlobNotFoundError(key);
     const handle = randomUUID();
-    // Copied under uploads/ (swept by age if the server dies meanwhile), then renamed whole.
+    // A reflink is made under uploads/ (swept by age if the server dies meanwhile), then renamed whole.
     return FsResumableUpload.createFrom(handle, this.#resumableContext, { key, path }, join(this.#uploadsDir, handle), length);
   }
 
@@ -217,7 +217,9 @@ export class FsBlobStore implements BlobStore {
     const cutoff = Date.now() - olderThanMs;
     for await (const entry of await opendir(join(this.root, RESUMABLE_DIR))) {
       if (!entry.isFile()) continue;
-      const handle = entry.name.endsWith(WRITE_LOG_SUFFIX) ? entry.name.slice(0, -WRITE_LOG_SUFFIX.length) : entry.name;
+      // An upload's side files (write log, copy note) are listed by its handle when it is gone.
+      const suffix = [WRITE_LOG_SUFFIX, COPYING_SUFFIX].find((end) => entry.name.endsWith(end)) ?? '';
+      const handle = entry.name.slice(0, entry.name.length - suffix.length);
       if (!isResumableHandle(handle)) continue;
       const path = join(this.root, RESUMABLE_DIR, handle);
       if (handle !== entry.name && (await lstat(path).catch(() => null)) !== null) continue; // listed by its upload's file

@@ -12,12 +12,17 @@
 // changed block as it arrives, again from a block rewritten behind), so that its commit has
 // only the blocks after the last change left to hash. Writes made by another process sharing
 // the store are told through `<handle>.writes` (a line per write, appended before it starts):
-// the commit hashes them again too.
+// the commit hashes them again too. A copy (no reflink) runs after the creation has answered:
+// a write waits until the copy has passed its blocks, and `<handle>.copying` tells other
+// processes that it is not done (they wait for it, see copyDone()); the copying process
+// touches it every few seconds, so one that has not been touched for a while names a copy cut
+// by a stopped process, and the upload is lost.
 import { constants } from 'node:fs';
-import { appendFile, copyFile, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { appendFile, copyFile, open, readFile, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { RunningSha256, sha256OfFile, type BackgroundSha256 } from '@repoman/bytes';
-import { AppendDigestError, BlobNotFoundError, OffsetMismatchError } from '../blob-errors.js';
+import { AppendDigestError, BlobNotFoundError, OffsetMismatchError, UploadNotReadyError } from '../blob-errors.js';
 import type { AppendOptions, BlobRef, BlobWriteOptions, BlobWriteResult, ResumableUpload, UploadSource } from '../blob-store.js';
 import type { BufferPool } from '../buffer-pool.js';
 import { ingestStream } from '../ingest-stream.js';
@@ -33,6 +38,14 @@ const MAX_RUNNING_HASHES = 4;
 const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY']);
 /** The suffix of an upload's write log (see the header). */
 export const WRITE_LOG_SUFFIX = '.writes';
+/** The suffix of the note that an upload's copy is not done yet (see the header). */
+export const COPYING_SUFFIX = '.copying';
+/** How often the copying process touches its note; untouched for COPY_LOST_MS, the copy was cut. */
+const COPY_HEARTBEAT_MS = 2_000;
+const COPY_LOST_MS = 15_000;
+/** How long another process's write or commit waits for a copy (then 503: try again). */
+const COPY_WAIT_MS = 20_000;
+const COPY_POLL_MS = 100;
 const HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Whether `name` can be a handle (a file name under `resumable/`). */
@@ -72,18 +85,19 @@ export class FsResumableUpload implements ResumableUpload {
   }
 
   /**
-   * Creates the file of an upload based on a blob, under `tempPath`, renamed into place whole
-   * once durable: a reflink where the file system has them (no byte copied), else a copy made
-   * by a RunningSha256 thread around the page cache; cut or extended (zeros) to `length`. The
-   * running hash stays with the upload (at most MAX_RUNNING_HASHES per store).
+   * Creates the file of an upload based on a blob: a reflink where the file system has them
+   * (no byte copied; made under `tempPath` and renamed into place whole), else a copy made by a
+   * RunningSha256 thread around the page cache, which goes on after this returns while writes
+   * wait for it block by block (see the header); cut or extended (zeros) to `length`. The
+   * running hash stays with the upload (at most MAX_RUNNING_HASHES per store; past them the
+   * creation waits for the copy).
    */
   static async createFrom(handle: string, context: FsResumableContext, base: { key: string; path: string }, tempPath: string, length: number): Promise<FsResumableUpload> {
     const upload = new FsResumableUpload(handle, context);
     const path = upload.#existingPath();
     const keep = context.running.size < MAX_RUNNING_HASHES;
-    let running: RunningSha256 | undefined;
-    try {
-      if (await reflink(base, tempPath)) {
+    if (await reflink(base, tempPath)) {
+      try {
         const file = await open(tempPath, 'r+');
         try {
           await file.chmod(0o600);
@@ -93,24 +107,63 @@ export class FsResumableUpload implements ResumableUpload {
           await file.close();
         }
         await rename(tempPath, path);
-        if (keep) running = new RunningSha256({ path, length, direct: context.direct });
-      } else {
-        await (await open(tempPath, 'wx', 0o600)).close();
-        running = new RunningSha256({ path: tempPath, length, copyFrom: base.path, direct: context.direct });
-        await running.copied.catch((error: unknown) => {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(base.key);
-          throw error;
-        });
-        await rename(tempPath, path);
-        if (!keep) running.stop();
+      } catch (error) {
+        await rm(tempPath, { force: true });
+        throw error;
       }
-    } catch (error) {
-      running?.stop();
-      await rm(tempPath, { force: true });
-      throw error;
+      if (keep) context.running.set(handle, new RunningSha256({ path, length, direct: context.direct }));
+      return upload;
     }
-    if (running !== undefined && keep) context.running.set(handle, running);
+    // The copy holds the base open from its start: a version dropped after this check is still copied whole.
+    await stat(base.path).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new BlobNotFoundError(base.key) : error;
+    });
+    const note = path + COPYING_SUFFIX;
+    await writeFile(note, `${context.writer}\n`, { mode: 0o600, flag: 'wx' });
+    // Its length at once, as a reflinked upload's: its offset (HEAD) is its end from the start.
+    const file = await open(path, 'wx', 0o600);
+    await file.truncate(length).finally(() => file.close());
+    const running = new RunningSha256({ path, length, copyFrom: base.path, direct: context.direct });
+    const done = noteCopy(running, note);
+    if (keep) {
+      context.running.set(handle, running);
+      done.catch(() => {}); // told to the writes and the commit (copyDone)
+      return upload;
+    }
+    try {
+      await done;
+    } catch (error) {
+      await upload.cancel();
+      throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new BlobNotFoundError(base.key) : error;
+    } finally {
+      running.stop();
+    }
     return upload;
+  }
+
+  /**
+   * Resolves once the blocks from `offset` on (at most `maxBytes`) hold the copy of the base: at
+   * once for an upload made by a reflink, without a base or copied already. This process's copy
+   * says so block by block; another process's, by removing its note (waited for up to
+   * COPY_WAIT_MS, then UploadNotReadyError: 503). A failed copy fails the write or commit with
+   * its error (a full disk: 507); a copy cut by a stopped process loses the upload (not found).
+   */
+  async #copyDone(offset: number, maxBytes: number): Promise<void> {
+    const running = this.context.running.get(this.handle);
+    if (running !== undefined) {
+      await running.ready(offset, maxBytes).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === undefined || error.code === 'ENOENT' ? new BlobNotFoundError(this.handle) : error;
+      });
+      return;
+    }
+    const note = this.#existingPath() + COPYING_SUFFIX;
+    for (const since = Date.now(); ; await sleep(COPY_POLL_MS)) {
+      const state = await readNote(note);
+      if (state === undefined) return;
+      if (state.failed !== undefined) throw Object.assign(new Error(`copying the base version into upload ${this.handle} failed (${state.failed})`), { code: state.failed });
+      if (Date.now() - state.touchedMs > COPY_LOST_MS) throw new BlobNotFoundError(this.handle);
+      if (Date.now() - since > COPY_WAIT_MS) throw new UploadNotReadyError('the server is still copying the previous version into this upload');
+    }
   }
 
   async offset(): Promise<number> {
@@ -146,6 +199,7 @@ export class FsResumableUpload implements ResumableUpload {
   }
 
   async writeAt(offset: number, source: UploadSource, opts: BlobWriteOptions = {}): Promise<{ written: number; sha256: string }> {
+    await this.#copyDone(offset, opts.maxBytes ?? Infinity);
     const file = await open(this.#existingPath(), 'r+').catch(this.#ifMissing);
     try {
       const { size } = await file.stat();
@@ -175,6 +229,7 @@ export class FsResumableUpload implements ResumableUpload {
 
   async commit(check?: (written: BlobWriteResult) => Promise<void>, known?: BlobWriteResult): Promise<BlobRef> {
     const path = this.#existingPath();
+    await this.#copyDone(0, Infinity);
     const written = known ?? (await this.#runningResult()) ?? (await this.#hash(path));
     await check?.(written);
     await rm(this.#writeLog(), { force: true });
@@ -240,6 +295,7 @@ export class FsResumableUpload implements ResumableUpload {
     if (this.#path === null) return;
     await rm(this.#writeLog(), { force: true });
     await rm(this.#path, { force: true });
+    await rm(this.#path + COPYING_SUFFIX, { force: true });
   }
 
   #writeLog(): string {
@@ -255,6 +311,42 @@ export class FsResumableUpload implements ResumableUpload {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(this.handle);
     throw error;
   };
+}
+
+/**
+ * Keeps the note of a copy (see the header) touched while the copy runs; removes it once the
+ * copy is durable, or writes the failure's code into it (when it is still there: a cancelled
+ * upload's is not); settles as the copy does.
+ */
+function noteCopy(running: RunningSha256, note: string): Promise<void> {
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    utimes(note, now, now).catch(() => {});
+  }, COPY_HEARTBEAT_MS);
+  heartbeat.unref();
+  return running.copied.then(
+    () => rm(note, { force: true }),
+    async (error: NodeJS.ErrnoException) => {
+      const file = await open(note, 'r+').catch(() => undefined);
+      if (file !== undefined) {
+        await file.truncate(0).then(() => file.write(`failed ${error.code ?? 'ERROR'}\n`, 0)).catch(() => {});
+        await file.close();
+      }
+      throw error;
+    },
+  ).finally(() => clearInterval(heartbeat));
+}
+
+/** A copy's note: when it was last touched, and the failure's code once it failed; undefined once gone. */
+async function readNote(note: string): Promise<{ touchedMs: number; failed?: string } | undefined> {
+  try {
+    const [info, text] = await Promise.all([stat(note), readFile(note, 'utf8')]);
+    const failed = /^failed (\S+)/.exec(text)?.[1];
+    return { touchedMs: info.mtimeMs, ...(failed !== undefined && { failed }) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 /** Reflinks `base` to `target` (mode as the base's: the caller sets it); false where the file system has no reflinks. */

@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { BlobNotFoundError } from '../../../src/storage/blob-errors.js';
 import { FsBlobStore } from '../../../src/storage/fs/fs-blob-store.js';
 import { runBlobStoreConformance } from '../blob-store-conformance.js';
 import { generatedSource, sha256Of, sourceOf } from '../test-sources.js';
@@ -139,6 +140,52 @@ describe('fs blob store on disk', () => {
     assert.deepEqual(await listed(), []);
     assert.deepEqual(await filesUnder(join(root, 'resumable')), []);
     await store.close();
+  });
+
+  it("a delta upload's copy takes writes at once; another instance waits for its private note to go; a failed or cut copy fails them; an orphan note is listed and removed", async () => {
+    const root = await tempRoot();
+    const store = await FsBlobStore.open(root);
+    const other = await FsBlobStore.open(root);
+    const upload = await store.createUpload();
+    const base = Buffer.alloc(64 * MiB, 1);
+    await upload.write(sourceOf(base));
+    const baseRef = await upload.commit();
+    // /tmp has no reflinks here: the copy runs after createResumableFrom() has answered.
+    const live = await store.createResumableFrom(baseRef.key, 64 * MiB);
+    const note = join(root, 'resumable', `${live.handle}.copying`);
+    assert.equal((await stat(note)).mode & 0o777, 0o600, 'the note exists while the copy runs, private');
+    // At once, from both instances, the other one's far ahead of the copy: neither is overwritten by it.
+    const last = Buffer.alloc(8 * MiB, 2);
+    const first = Buffer.alloc(8 * MiB, 3);
+    await Promise.all([other.openResumable(live.handle).writeAt!(56 * MiB, sourceOf(last)), live.writeAt!(0, sourceOf(first))]);
+    await assert.rejects(stat(note), { code: 'ENOENT' }, 'gone once the copy is durable');
+    const expected = Buffer.concat([first, base.subarray(8 * MiB, 56 * MiB), last]);
+    const ref = await other.openResumable(live.handle).commit();
+    assert.deepEqual({ size: ref.size, sha256: ref.sha256 }, { size: expected.length, sha256: sha256Of(expected) });
+
+    // A note that says the copy failed, or that nobody touched for a while (its process stopped).
+    const failed = await store.createResumableFrom(baseRef.key, 8 * MiB);
+    while (await stat(join(root, 'resumable', `${failed.handle}.copying`)).then(() => true, () => false)) await sleep(10);
+    await writeFile(join(root, 'resumable', `${failed.handle}.copying`), 'failed ENOSPC\n');
+    await assert.rejects(other.openResumable(failed.handle).writeAt!(0, sourceOf('x')), { code: 'ENOSPC' });
+    await assert.rejects(other.openResumable(failed.handle).commit(), { code: 'ENOSPC' });
+    const cut = join(root, 'resumable', `${failed.handle}.copying`);
+    await writeFile(cut, 'some-writer\n');
+    await utimes(cut, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await assert.rejects(other.openResumable(failed.handle).writeAt!(0, sourceOf('x')), BlobNotFoundError);
+    await failed.cancel();
+
+    // A note left without its upload (a process stopped between removing the two).
+    const orphan = '7c1d2a8e-0d5b-4f7e-8a1c-3b9e2d4f6a10';
+    await writeFile(join(root, 'resumable', `${orphan}.copying`), 'someone\n');
+    const listed: string[] = [];
+    for await (const entry of store.listResumable(0)) listed.push(entry.handle);
+    assert.deepEqual(listed, [orphan]);
+    await store.openResumable(orphan).cancel();
+    assert.deepEqual(await filesUnder(join(root, 'resumable')), []);
+    await store.delete(ref.key);
+    await store.close();
+    await other.close();
   });
 
   it('streaming 512 MiB through write() grows resident memory by less than 64 MiB', async () => {
