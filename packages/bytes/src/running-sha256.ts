@@ -13,10 +13,14 @@
  *
  * Optionally the thread first makes the file, as a copy of another file (zeros past that
  * one's end), and takes writes while it copies: a write waits (ready()) until the copy has
- * passed its blocks, and the hash follows behind both, so on a file system without reflinks
- * the copy, the client's hashing and the server's hashing all overlap. It reads (and copies)
- * in whole blocks around the page cache (O_DIRECT) where the file system allows it, the next
- * block read while this one is hashed or written: here several times faster than the kernel's
+ * passed its blocks. Asked to (`pace`), the copy keeps pace with the writes: a client sends
+ * its changed blocks in order as it finds them, so the blocks before the one a write waits for
+ * are final, and the copy hashes them from its own buffer as it writes them, where reading them
+ * back would move the image through the disk a third time (on ext4 the disk is what limits a
+ * re-save here). It goes on by itself after a second without a write, so that a client that
+ * finds no change for a long stretch does not leave the whole copy to the commit. It reads (and
+ * copies) in whole blocks around the page cache (O_DIRECT) where the file system allows it, the
+ * next block read while this one is hashed or written: here several times faster than the kernel's
  * own copy or a buffered read (docs/performance.md); bytes read so come from memory, not from
  * a core's cache, and are hashed through a small buffer that is (hashCold). The worker is a
  * few lines of plain JavaScript given inline, as in background-sha256.ts. One thread per
@@ -29,6 +33,8 @@ import { WORKER_FUNCTIONS_SOURCE } from './worker-functions-source.js';
 
 /** O_DIRECT transfers are whole multiples of this (offsets, lengths) and blocks are too. */
 const DIRECT_ALIGNMENT = 4096;
+/** A copy that no write pulled on for this long goes on by itself (see the header). */
+const PACE_IDLE_MS = 1000;
 /** A running hash nobody wrote to or finished for this long stops (its file's owner hashes at the end instead). */
 const DEFAULT_IDLE_MS = 15 * 60 * 1000;
 
@@ -36,7 +42,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
-const { path, copyFrom, length, blockSize, direct, generations, buffers, alignment } = workerData;
+const { path, copyFrom, length, blockSize, direct, generations, buffers, alignment, pace, paceIdleMs } = workerData;
 const { O_RDONLY, O_RDWR } = fs.constants;
 const writes = new Int32Array(generations);
 const slots = buffers.map(({ memory, offset }) => Buffer.from(memory, offset, blockSize));
@@ -67,13 +73,20 @@ let frontier = 0;
 let copied = copyFrom ? 0 : blocks;
 let copyDone = !copyFrom;
 let finishing = false;
-let wake;
+// What waiting writes need copied (up to their last block), and what lies before the first of
+// them: blocks the client has hashed and found unchanged, as it sends its blocks in order.
+let wanted = 0;
+let passed = 0;
+let news = Date.now();
+let wakes = [];
 const poke = () => {
-  const w = wake;
-  wake = undefined;
-  w?.();
+  const woken = wakes;
+  wakes = [];
+  for (const wake of woken) wake();
 };
+const changed = () => new Promise((resolve) => wakes.push(resolve));
 parentPort.on('message', (m) => {
+  news = Date.now();
   if (m.op === 'wrote') {
     const first = Math.min(m.first, blocks);
     if (first < position) {
@@ -82,13 +95,19 @@ parentPort.on('message', (m) => {
       rewinds += 1;
     }
     frontier = Math.max(frontier, Math.min(blocks, m.last + 1));
+  } else if (m.op === 'want') {
+    wanted = Math.max(wanted, Math.min(blocks, m.last + 1));
+    passed = Math.max(passed, Math.min(blocks, m.first));
   } else if (m.op === 'finish') finishing = true;
   poke();
 });
-const changed = () => new Promise((resolve) => (wake = resolve));
 
 // Copies the source into the file (already cut to its length) block by block, the next block
-// read while this one is written; tells each block copied (writes to it may start).
+// read while this one is written; tells each block copied (writes to it may start). Asked to,
+// it keeps pace with the writes (see the header): it copies what a write waits for, what lies
+// before the last block written, everything once finishing, and goes on by itself when no
+// write came for PACE_IDLE_MS (a client that finds no change for a while). A block before the
+// first waiting write, copied when the hash stands at it, is hashed from the copy's own buffer.
 async function copy(file) {
   const source = openFile(copyFrom, O_RDONLY, direct);
   try {
@@ -103,12 +122,23 @@ async function copy(file) {
       if (read < count) buffer.fill(0, read, alignUp(count));
       return available;
     };
-    let next = blocks > 0 ? fetchBase(0, 2) : undefined;
+    const due = (k) => !pace || finishing || k < Math.max(frontier, wanted) || Date.now() - news >= paceIdleMs;
+    let next;
     for (let k = 0; k < blocks; k += 1) {
+      while (!due(k)) await Promise.race([changed(), new Promise((resolve) => setTimeout(resolve, paceIdleMs))]);
+      next ??= fetchBase(k, 2 + (k % 2));
       const available = await next;
-      next = k + 1 < blocks ? fetchBase(k + 1, 2 + ((k + 1) % 2)) : undefined;
+      next = k + 1 < blocks && due(k + 1) ? fetchBase(k + 1, 2 + ((k + 1) % 2)) : undefined;
+      const buffer = slots[2 + (k % 2)];
       // Past the source's end the file already holds zeros (it was cut to its length).
-      if (available > 0) await writeAt(file, slots[2 + (k % 2)], alignUp(lengthOf(k)), k * blockSize);
+      const wrote = available > 0 ? writeAt(file, buffer, alignUp(lengthOf(k)), k * blockSize) : undefined;
+      // Hashed while it is written, if the hash stands here and no write will change it.
+      if (available > 0 && position === k && k < (finishing ? blocks : Math.max(frontier, passed)) && Atomics.load(writes, k) === 0) {
+        starts[k] = hash.copy();
+        hashCold(hash, buffer.subarray(0, lengthOf(k)));
+        position = k + 1;
+      }
+      await wrote;
       copied = k + 1;
       parentPort.postMessage({ copiedBlocks: copied });
       poke();
@@ -204,6 +234,11 @@ export interface RunningSha256Options {
    * resolves once it is durable.
    */
   readonly copyFrom?: string;
+  /**
+   * The copy keeps pace with the writes (see the header) rather than running at once: for a
+   * file that writes will change while it is copied.
+   */
+  readonly pace?: boolean;
   /** Read (and copy) around the page cache where the file system allows it. */
   readonly direct?: boolean;
   /** Stop after this long without a write or finish(), once copied (default 15 min). */
@@ -253,7 +288,10 @@ export class RunningSha256 {
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { path: options.path, copyFrom: options.copyFrom, length: options.length, blockSize, direct: options.direct === true, generations, buffers, alignment: DIRECT_ALIGNMENT },
+      workerData: {
+        path: options.path, copyFrom: options.copyFrom, length: options.length, blockSize, direct: options.direct === true, generations, buffers,
+        alignment: DIRECT_ALIGNMENT, pace: options.pace === true, paceIdleMs: PACE_IDLE_MS,
+      },
     });
     let copied!: { resolve(): void; reject(error: Error): void };
     this.copied = new Promise((resolve, reject) => (copied = { resolve, reject }));
@@ -302,6 +340,8 @@ export class RunningSha256 {
     const last = this.#lastBlock(offset, maxBytes);
     if (this.#copiedBlocks > last) return Promise.resolve();
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    // The copy keeps pace with the writes: this one pulls it on.
+    if (!this.#ended) this.#worker.postMessage({ op: 'want', first: Math.floor(offset / this.#blockSize), last });
     return new Promise((resolve, reject) => this.#waiting.push({ last, resolve, reject }));
   }
 

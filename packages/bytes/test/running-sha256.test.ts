@@ -78,29 +78,40 @@ for (const direct of [true, false]) {
     assert.equal(result.size, length);
   });
 
-  test(`writes while it copies wait for the copy to pass their blocks, which never overwrites them (direct ${direct})`, async () => {
-    const source = join(dir, `copying-base-${direct}`);
-    const path = join(dir, `copying-${direct}`);
-    const length = 1000 * BLOCK + 999;
-    const base = randomBytes(length);
-    await writeFile(source, base);
+  test(`writes while it copies wait for the copy to pass their blocks, which never overwrites them, the copy running at once or keeping pace (direct ${direct})`, async () => {
+    for (const pace of [false, true]) await writesWhileCopying(direct, pace);
+  });
+}
+
+async function writesWhileCopying(direct: boolean, pace: boolean): Promise<void> {
+  const source = join(dir, `copying-base-${direct}-${pace}`);
+  const length = 1000 * BLOCK + 999;
+  const base = randomBytes(length);
+  await writeFile(source, base);
+  // At once, not waiting for the copy: out of order (the last, short, block first, far ahead of
+  // the copy; one twice), then in order every 50 blocks, as a client sends what it finds.
+  for (const [name, order] of [['out of order', [1000, 0, 5, 500, 5, 999]], ['in order', Array.from({ length: 20 }, (_, i) => i * 50)]] as const) {
+    const path = join(dir, `copying-${direct}-${pace}`);
     await writeFile(path, '');
-    const running = new RunningSha256({ path, length, blockSize: BLOCK, copyFrom: source, direct });
-    // At once, not waiting for the copy: the last (short) block first, far ahead of the copy.
+    const running = new RunningSha256({ path, length, blockSize: BLOCK, copyFrom: source, direct, pace });
     const expected = Buffer.from(base);
-    for (const k of [1000, 0, 5, 500, 5, 999]) {
+    for (const k of order) {
       const bytes = randomBytes(k === 1000 ? 999 : BLOCK);
       bytes.copy(expected, k * BLOCK);
       await writeBlock(running, path, k * BLOCK, bytes);
     }
     const result = await running.finish();
-    assert.deepEqual(await readFile(path), expected);
-    assert.deepEqual({ size: result.size, sha256: result.sha256 }, { size: length, sha256: sha(expected) });
-    // Asked at once, while it copies: it answers once copied (and holds the process open till then).
-    const untouched = join(dir, `copying-untouched-${direct}`);
-    await writeFile(untouched, '');
-    assert.equal((await new RunningSha256({ path: untouched, length, blockSize: BLOCK, copyFrom: source, direct }).finish()).sha256, sha(base));
-  });
+    assert.deepEqual(await readFile(path), expected, name);
+    assert.deepEqual({ size: result.size, sha256: result.sha256 }, { size: length, sha256: sha(expected) }, name);
+  }
+  // Asked at once, while it copies: it answers once copied (and holds the process open till then).
+  const untouched = join(dir, `copying-untouched-${direct}-${pace}`);
+  await writeFile(untouched, '');
+  assert.equal((await new RunningSha256({ path: untouched, length, blockSize: BLOCK, copyFrom: source, direct, pace }).finish()).sha256, sha(base));
+  // Keeping pace with writes that never come, the copy goes on by itself.
+  await writeFile(untouched, '');
+  await new RunningSha256({ path: untouched, length, blockSize: BLOCK, copyFrom: source, direct, pace }).copied;
+  assert.deepEqual(await readFile(untouched), base);
 }
 
 test('blocks rewritten in pieces again and again while the hash runs: the final sha256', async () => {

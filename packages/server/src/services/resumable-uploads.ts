@@ -340,7 +340,8 @@ export function createResumableUploadService(
       const expires = expiry();
       try {
         const stored = blobs.openResumable(upload.storageHandle);
-        const { written } = await stored.writeAt!(request.offset, request.source, { maxBytes: room, signal: request.signal }).catch((error: unknown) => {
+        // At most its Content-Length: the store's copy of the base needs to be past these blocks only.
+        const { written } = await stored.writeAt!(request.offset, request.source, { maxBytes: request.length ?? room, signal: request.signal }).catch((error: unknown) => {
           throw appendError(error, request, upload);
         });
         return { upload: { ...upload, expires }, offset: upload.length, written };

@@ -123,7 +123,8 @@ export class FsResumableUpload implements ResumableUpload {
     // Its length at once, as a reflinked upload's: its offset (HEAD) is its end from the start.
     const file = await open(path, 'wx', 0o600);
     await file.truncate(length).finally(() => file.close());
-    const running = new RunningSha256({ path, length, copyFrom: base.path, direct: context.direct });
+    // Kept, the copy keeps pace with the client's blocks; else it runs at once, awaited here.
+    const running = new RunningSha256({ path, length, copyFrom: base.path, pace: keep, direct: context.direct });
     const done = noteCopy(running, note);
     if (keep) {
       context.running.set(handle, running);
