@@ -16,11 +16,10 @@ import { Worker } from 'node:worker_threads';
 import { alignedSharedBuffers } from './aligned-memory.js';
 import { WORKER_FUNCTIONS_SOURCE } from './worker-functions-source.js';
 import { BLOCK_LIST_BYTES, type BlockList } from './block-sha256.js';
+import { BLOCK_BYTES as DIRECT_ALIGNMENT } from './direct-file.js';
 
 /** The largest piece read at once. */
 const PIECE_BYTES = 1024 * 1024;
-/** O_DIRECT reads start at whole multiples of this. */
-const DIRECT_ALIGNMENT = 4096;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -28,8 +27,8 @@ const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const { role, path, blockSize, buffers, piece, direct, readAhead } = workerData;
 const slots = buffers.map(({ memory, offset }) => Buffer.from(memory, offset, piece));
-${WORKER_FUNCTIONS_SOURCE}const readAsync = (fd, buffer, want, position) =>
-  new Promise((resolve, reject) => fs.read(fd, buffer, 0, want, position, (error, read) => (error ? reject(error) : resolve(read))));
+${WORKER_FUNCTIONS_SOURCE}// Read ahead, the bytes were copied by another core or by none: not in this core's cache.
+const hashPiece = readAhead ? hashCold : (hash, bytes) => hash.update(bytes);
 async function run() {
   const fd = openFile(path, fs.constants.O_RDONLY, direct);
   const whole = createHash('sha256');
@@ -39,7 +38,7 @@ async function run() {
   // The piece at position: never across a block boundary, so each piece belongs to one block.
   const wantAt = (position) => Math.min(piece, blockSize - (position % blockSize));
   // Read ahead: the next piece is read (on libuv's pool) while this one is hashed.
-  const read = (n, position) => readAhead ? readAsync(fd, slots[n % 2], wantAt(position), position) : fs.readSync(fd, slots[0], 0, wantAt(position), position);
+  const read = (n, position) => readAhead ? call(fs.read, fd, slots[n % 2], 0, wantAt(position), position) : fs.readSync(fd, slots[0], 0, wantAt(position), position);
   try {
     let next = read(0, 0);
     for (let n = 0; ; n += 1) {
@@ -51,11 +50,9 @@ async function run() {
       // A direct read must not go on from an unaligned offset: its short read is the end of the file.
       const last = direct && count < want;
       if (readAhead && !last) next = read(n + 1, size);
-      // Read ahead, the bytes were copied by another core or by none: not in this core's cache.
-      const update = readAhead ? (hash) => hashCold(hash, bytes) : (hash) => hash.update(bytes);
-      if (role === 'whole') update(whole);
+      if (role === 'whole') hashPiece(whole, bytes);
       else {
-        update(block);
+        hashPiece(block, bytes);
         inBlock += count;
         if (inBlock === blockSize) {
           parentPort.postMessage({ block: block.digest('hex') });

@@ -29,10 +29,9 @@
 import { Worker } from 'node:worker_threads';
 import { alignedSharedBuffers } from './aligned-memory.js';
 import { BLOCK_LIST_BYTES } from './block-sha256.js';
+import { BLOCK_BYTES as DIRECT_ALIGNMENT } from './direct-file.js';
 import { WORKER_FUNCTIONS_SOURCE } from './worker-functions-source.js';
 
-/** O_DIRECT transfers are whole multiples of this (offsets, lengths) and blocks are too. */
-const DIRECT_ALIGNMENT = 4096;
 /** A copy that no write pulled on for this long goes on by itself (see the header). */
 const PACE_IDLE_MS = 1000;
 /** A running hash nobody wrote to or finished for this long stops (its file's owner hashes at the end instead). */
@@ -49,8 +48,7 @@ const slots = buffers.map(({ memory, offset }) => Buffer.from(memory, offset, bl
 const blocks = Math.ceil(length / blockSize);
 const lengthOf = (k) => Math.min(blockSize, length - k * blockSize);
 const alignUp = (n) => Math.ceil(n / alignment) * alignment;
-${WORKER_FUNCTIONS_SOURCE}const call = (fn, ...args) => new Promise((resolve, reject) => fn(...args, (error, value) => (error ? reject(error) : resolve(value))));
-// Reads up to want bytes at position; a short read ends the file (a direct read may not go on unaligned).
+${WORKER_FUNCTIONS_SOURCE}// Reads up to want bytes at position; a short read ends the file (a direct read may not go on unaligned).
 const readAt = async (fd, buffer, want, position) => {
   let done = 0;
   while (done < want) {

@@ -6,6 +6,9 @@
  * system have it (EINVAL where they have not), else as asked. (direct-file.ts does the same for
  * the main thread, with promises.)
  *
+ * `call(fn, ...args)` calls a callback-taking function (fs.read, fs.write) and gives a promise of
+ * its value.
+ *
  * `hashCold(hash, bytes)` hashes bytes that no core has touched lately (read around the page
  * cache, or by another thread) in small pieces copied into a buffer the core keeps in its cache
  * first: sha256 waits on memory otherwise, and on this machine the copy and hash run at 1.33
@@ -19,6 +22,7 @@ const openFile = (file, flags, direct) => {
   }
   return openSync(file, flags);
 };
+const call = (fn, ...args) => new Promise((resolve, reject) => fn(...args, (error, value) => (error ? reject(error) : resolve(value))));
 const HOT_BYTES = 64 * 1024;
 const hot = Buffer.allocUnsafeSlow(HOT_BYTES);
 const hashCold = (hash, bytes) => {

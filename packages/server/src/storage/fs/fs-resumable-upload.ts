@@ -30,8 +30,8 @@ import { publishTempFile } from './fs-blob-upload.js';
 
 /** The directory of resumable uploads (on the file system of the blobs, checked when the store opens). */
 export const RESUMABLE_DIR = 'resumable';
-/** From this size on, commit() hashes on two threads of its own (their start costs a few ms). */
-const TWO_THREAD_HASH_BYTES = 64 * 1024 * 1024;
+/** From this size on, commit() hashes on a thread of its own (its start costs a few ms). */
+const OWN_THREAD_HASH_BYTES = 64 * 1024 * 1024;
 /** Running hashes kept per store at most (a thread each); past them a commit hashes every byte. */
 const MAX_RUNNING_HASHES = 4;
 /** What a failed reflink says where the file system has none. */
@@ -269,13 +269,13 @@ export class FsResumableUpload implements ResumableUpload {
   }
 
   /**
-   * The file's size and sha256, off the event loop: a big file (a delta re-save's whole image) is
-   * read on one thread and hashed on another, so reading overlaps hashing; a small one goes to
-   * the store's hashing thread, which is already running (docs/performance.md).
+   * The file's size and sha256, off the event loop: a big file (a delta re-save's whole image) on
+   * a thread of its own that reads the next piece while it hashes this one (sha256OfFile); a
+   * small one on the store's hashing thread, which is already running (docs/performance.md).
    */
   async #hash(path: string): Promise<BlobWriteResult> {
     try {
-      if ((await stat(path)).size >= TWO_THREAD_HASH_BYTES) return await sha256OfFile(path, { direct: this.context.direct });
+      if ((await stat(path)).size >= OWN_THREAD_HASH_BYTES) return await sha256OfFile(path, { direct: this.context.direct });
       const session = this.context.hashing.worker.session();
       try {
         const size = await session.updateFromFile(path, null);
