@@ -3,8 +3,8 @@
  * error itself or its `cause` chain): a full disk or quota (ENOSPC, EDQUOT, SQLite FULL,
  * PostgreSQL disk_full, an S3 server out of space) answers 507 INSUFFICIENT_STORAGE; a database
  * that is locked, busy, read-only or out of reach, storage that is read-only or out of reach, and
- * an upload whose base another process still copies, answer 503 UNAVAILABLE with `Retry-After`. Neither is the client's fault nor a bug, so neither
- * is a 500; the details go to the log only.
+ * an upload whose base another process still copies, answer 503 UNAVAILABLE with `Retry-After`.
+ * Neither is the client's fault nor a bug, so neither is a 500; the details go to the log only.
  */
 import type { ErrorCode } from '../services/error-catalogue.js';
 
