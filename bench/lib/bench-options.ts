@@ -24,7 +24,11 @@ export interface BenchOptions {
   readonly scaleSize: number;
   /** Image size of the delta-resave row (lib/delta-row.ts). */
   readonly deltaSize: number;
-  /** `--delta-link RATE`: the delta-resave row also runs through a link of this rate (lib/rate-limited-link.ts). */
+  /**
+   * `--delta-link RATE` (default 1gbit; `none` to skip): the delta-resave row also runs through a
+   * link of this rate (lib/rate-limited-link.ts). A re-save goes over a network: on loopback
+   * there is no transfer for a delta to save, only hashing and the server's disk.
+   */
   readonly deltaLink: { readonly label: string; readonly bytesPerSecond: number } | undefined;
   /** `--delta-store xfs`: the delta-resave row's server keeps its images on a loop-mounted XFS with reflinks (lib/xfs-store.ts). */
   readonly deltaStore: 'disk' | 'xfs';
@@ -55,7 +59,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --scale-clients N     simultaneous downloads of the scale run (default 150)
   --scale-size SIZE     image size of the scale run (default 64M)
   --delta-size SIZE     image size of the delta-resave row (default 4G)
-  --delta-link RATE     also run the delta-resave row through a link of RATE, e.g. 1gbit, 100mbit (a user-space relay)
+  --delta-link RATE     also run the delta-resave row through a link of RATE (default 1gbit; e.g. 100mbit; none: loopback only; a user-space relay)
   --delta-store xfs     the delta-resave row's server stores on a loop-mounted XFS with reflinks (root; created and removed)
   --repeat N            runs per measurement, the fastest kept (default 1)
   --verify              check the sha256 of every download (default: only smoke and scale runs)
@@ -119,7 +123,7 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     scaleClients,
     scaleSize: parseSize(values.get('--scale-size') ?? (smoke ? '4M' : '64M')),
     deltaSize: parseSize(values.get('--delta-size') ?? (smoke ? '32M' : '4G')),
-    deltaLink: values.has('--delta-link') ? { label: values.get('--delta-link') ?? '', bytesPerSecond: parseLinkRate(values.get('--delta-link') ?? '') } : undefined,
+    deltaLink: deltaLink(values.get('--delta-link') ?? '1gbit'),
     deltaStore: parseList(values.get('--delta-store') ?? 'disk', ['disk', 'xfs'] as const, 'delta store')[0] ?? 'disk',
     repeat,
     verify: smoke || flags.has('--verify'),
@@ -133,4 +137,9 @@ export function parseBenchOptions(argv: readonly string[], root: string): BenchO
     apiRows: values.has('--api-rows') ? (values.get('--api-rows') ?? '').split(';').map((row) => row.trim()) : null,
     apiHostKey: parseList(values.get('--api-host-key') ?? 'rsa', ['rsa', 'ec'] as const, 'host key')[0] ?? 'rsa',
   };
+}
+
+/** `--delta-link`: a rate, or `none`. */
+function deltaLink(value: string): BenchOptions['deltaLink'] {
+  return value === 'none' ? undefined : { label: value, bytesPerSecond: parseLinkRate(value) };
 }

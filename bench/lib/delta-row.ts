@@ -1,16 +1,16 @@
 // The `delta-resave` row (issue [5/9] item 4): an image re-saved with 2 % of its 8 MiB blocks
 // changed, sent by `repoman upload-image --delta` (only the changed blocks; the server copies
 // the rest from the previous version in its storage while the client hashes, and hashes the
-// result as the blocks arrive) against the same file sent whole by `repoman upload-image`, both
+// result as the blocks arrive) against the same file (its changed blocks new again) sent whole by `repoman upload-image`, both
 // to the repoman whose storage is on disk, timed as a user sees them (process start to exit),
 // with the server's own times for the creation (its copy) and the commit (what is left of its
 // hash) from its request log. Bytes moved are the client's own count ("sent X of Y") for the
 // delta and the file's size for the whole upload. Each upload starts from version 1 (rolled
-// back after each; its block list is kept by blob, so it is ready at once). Before the first
-// delta, and between a delta and the whole upload, the bench waits for the server to list the
-// newest version's blocks, the background work that follows an upload (the whole upload's bytes
-// are the delta's, already listed), and it reads the image once before each timed upload, so
-// that both start with it in the page cache (see warm()). Default 4 GiB (`--delta-size`);
+// back after each; its block list is kept by blob, so it is ready at once) and sends new bytes
+// in the changed blocks (changeBlocks()). Before the first delta, and after each upload, the
+// bench waits for the server to list the newest version's blocks, the background work that
+// follows an upload, and it reads the image once before each timed upload, so that both start
+// with it in the page cache (see warm()). Default 4 GiB (`--delta-size`);
 // `--smoke` uses 32 MiB.
 // `--delta-link RATE` measures both uploads again through a link of that rate
 // (rate-limited-link.ts); `--delta-store xfs` gives this row its own server whose images are on
@@ -112,21 +112,22 @@ async function randomFile(path: string, size: number): Promise<void> {
   }
 }
 
-/** A copy of `source` with one block in EVERY rewritten; how many blocks changed. */
-async function changedCopy(source: string, target: string, size: number): Promise<number> {
-  await copyFile(source, target);
+/**
+ * Rewrites one block in EVERY of `target` (a copy of the original) with new random bytes.
+ * Called before each timed upload, so that none of them sends bytes the
+ * server already holds: a commit of a blob already stored removes its temporary file instead
+ * of publishing it, which on ext4 costs up to a second that a real re-save does not pay.
+ */
+async function changeBlocks(target: string, size: number): Promise<void> {
   const file = await open(target, 'r+');
-  let changed = 0;
   try {
     for (let index = 0; index * BLOCK < size; index += EVERY) {
       const length = Math.min(BLOCK, size - index * BLOCK);
       await file.write(randomBytes(length), 0, length, index * BLOCK);
-      changed += 1;
     }
   } finally {
     await file.close();
   }
-  return changed;
 }
 
 export interface DeltaRowOptions {
@@ -162,6 +163,7 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
   const resaved = join(dir, 'resaved.img');
   const errors: string[] = [];
   const blocks = Math.ceil(size / BLOCK);
+  const changedBlocks = Math.ceil(blocks / EVERY);
   const closing: Array<() => Promise<void>> = [];
   try {
     let server: RepomanServer = site.repomanDisk;
@@ -181,7 +183,7 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
     }
     const api = server.httpsUrl;
     await randomFile(original, size);
-    const changedBlocks = await changedCopy(original, resaved, size);
+    await copyFile(original, resaved);
     const made = await cli(site, api, ['create-image', 'delta.img', '--file', original]);
     if (made.code !== 0) throw new Error(`create-image exit ${made.code}: ${made.stderr.trim()}`);
     await blocksListed(site, api);
@@ -196,6 +198,7 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
     };
     /** A delta then a whole upload of the re-saved image through `url`, the delta from the original. */
     const measure = async (label: string, url: string): Promise<DeltaMeasurement> => {
+      await changeBlocks(resaved, size);
       await warm(resaved);
       const delta = await cli(site, url, ['upload-image', '--delta', 'delta.img', resaved]);
       const sent = /sent .* of .*: (\d+) of (\d+) blocks changed/.exec(delta.stderr);
@@ -203,9 +206,11 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
       const steps = await serverSteps(join(serverDir, 'requests.log'));
       // The server lists the new version's blocks in the background: not while the next upload is timed.
       await blocksListed(site, api);
+      await changeBlocks(resaved, size);
       await warm(resaved);
       const full = await cli(site, url, ['upload-image', 'delta.img', resaved]);
       if (full.code !== 0) errors.push(`${label}: upload-image exit ${full.code}: ${full.stderr.trim()}`);
+      await blocksListed(site, api);
       await rollback();
       return { label, delta: { seconds: delta.seconds, bytes: Number(sent?.[1] ?? NaN) * BLOCK }, full: { seconds: full.seconds, bytes: size }, steps };
     };
