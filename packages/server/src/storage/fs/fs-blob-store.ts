@@ -7,6 +7,7 @@
 // A reader holds an open file descriptor, so a delete meanwhile does not disturb it (unlink
 // semantics), and a commit never changes the bytes under an existing key.
 import { randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { lstat, mkdir, open, opendir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { alignedSharedBuffers, BackgroundSha256, DirectFile, directWritesSuit, type RunningSha256 } from '@repoman/bytes';
@@ -201,7 +202,7 @@ export class FsBlobStore implements BlobStore {
       if (!entry.isFile() || this.#active.has(entry.name)) continue;
       const path = join(this.#uploadsDir, entry.name);
       const info = await lstat(path).catch(() => null); // gone meanwhile: someone else swept it
-      if (info === null || info.mtimeMs > cutoff) continue;
+      if (info === null || !modifiedBy(info, cutoff)) continue;
       await rm(path, { force: true });
       removed += 1;
     }
@@ -215,6 +216,8 @@ export class FsBlobStore implements BlobStore {
    */
   async *listResumable(olderThanMs: number): AsyncIterable<StoredResumable> {
     const cutoff = Date.now() - olderThanMs;
+    // Handles listed by a side file: an upload gone may have left both.
+    const orphans = new Set<string>();
     for await (const entry of await opendir(join(this.root, RESUMABLE_DIR))) {
       if (!entry.isFile()) continue;
       // An upload's side files (write log, copy note) are listed by its handle when it is gone.
@@ -222,9 +225,11 @@ export class FsBlobStore implements BlobStore {
       const handle = entry.name.slice(0, entry.name.length - suffix.length);
       if (!isResumableHandle(handle)) continue;
       const path = join(this.root, RESUMABLE_DIR, handle);
-      if (handle !== entry.name && (await lstat(path).catch(() => null)) !== null) continue; // listed by its upload's file
+      if (handle !== entry.name && (orphans.has(handle) || (await lstat(path).catch(() => null)) !== null)) continue; // listed already, or by its upload's file
       const info = await lstat(join(this.root, RESUMABLE_DIR, entry.name)).catch(() => null); // committed or cancelled meanwhile
-      if (info !== null && info.mtimeMs <= cutoff) yield { handle, since: info.mtime };
+      if (info === null || !modifiedBy(info, cutoff)) continue;
+      if (handle !== entry.name) orphans.add(handle);
+      yield { handle, since: info.mtime };
     }
   }
 
@@ -239,4 +244,13 @@ export class FsBlobStore implements BlobStore {
   #pathOf(key: string): string | null {
     return digestOfBlobKey(key) === null ? null : join(this.root, key);
   }
+}
+
+/**
+ * Whether a file was last modified at `cutoff` (ms, from Date.now()) or before. Compared in whole
+ * milliseconds: the kernel's fine-grained mtime of a file written in the cutoff's own
+ * millisecond lies past Date.now()'s whole one.
+ */
+function modifiedBy(info: Stats, cutoff: number): boolean {
+  return Math.floor(info.mtimeMs) <= cutoff;
 }
