@@ -1,20 +1,20 @@
 // The `delta-resave` row (issue [5/9] item 4): an image re-saved with 2 % of its 8 MiB blocks
 // changed, sent by `repoman upload-image --delta` (only the changed blocks; the server copies
 // the rest from the previous version in its storage while the client hashes, and hashes the
-// result as the blocks arrive) against the same file (its changed blocks new again) sent whole by `repoman upload-image`, both
-// to the repoman whose storage is on disk, timed as a user sees them (process start to exit),
-// with the server's own times for the creation (its copy) and the commit (what is left of its
-// hash) from its request log. Bytes moved are the client's own count ("sent X of Y") for the
-// delta and the file's size for the whole upload. Each upload starts from version 1 (rolled
-// back after each; its block list is kept by blob, so it is ready at once) and sends new bytes
-// in the changed blocks (changeBlocks()). Before the first delta, and after each upload, the
-// bench waits for the server to list the newest version's blocks, the background work that
-// follows an upload, and it reads the image once before each timed upload, so that both start
-// with it in the page cache (see warm()). Default 4 GiB (`--delta-size`);
-// `--smoke` uses 32 MiB.
-// `--delta-link RATE` measures both uploads again through a link of that rate
-// (rate-limited-link.ts); `--delta-store xfs` gives this row its own server whose images are on
-// a loop-mounted XFS with reflinks (xfs-store.ts), where the copy shares extents.
+// result as the blocks arrive) against the same file (its changed blocks new again) sent whole
+// by `repoman upload-image`, both to the repoman whose storage is on disk, timed as a user sees
+// them (process start to exit), with the server's own times for the creation (its copy) and
+// the commit (what is left of its hash) from its request log. Bytes moved are the client's own
+// count ("sent X of Y") for the delta and the file's size for the whole upload. Each upload
+// starts from version 1 (rolled back after each; its block list is kept by blob, so it is ready
+// at once) and sends new bytes in the changed blocks (changeBlocks()). Before the first delta,
+// and after each upload, the bench waits for the server to list the newest version's blocks,
+// the background work that follows an upload, and it reads the image once before each timed
+// upload, so that both start with it in the page cache (see warm()). Default 4 GiB
+// (`--delta-size`); `--smoke` uses 32 MiB. Both uploads are measured over loopback, then again
+// through a link of `--delta-link RATE` (default 1gbit, `none` to skip; rate-limited-link.ts);
+// `--delta-store xfs` gives this row its own server whose images are on a loop-mounted XFS with
+// reflinks (xfs-store.ts), where the copy shares extents.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, readFile, rm } from 'node:fs/promises';
@@ -114,9 +114,9 @@ async function randomFile(path: string, size: number): Promise<void> {
 
 /**
  * Rewrites one block in EVERY of `target` (a copy of the original) with new random bytes.
- * Called before each timed upload, so that none of them sends bytes the
- * server already holds: a commit of a blob already stored removes its temporary file instead
- * of publishing it, which on ext4 costs up to a second that a real re-save does not pay.
+ * Called before each timed upload, so that none of them sends bytes the server already holds:
+ * a commit of a blob already stored removes its temporary file instead of publishing it, which
+ * on ext4 costs up to a second that a real re-save does not pay.
  */
 async function changeBlocks(target: string, size: number): Promise<void> {
   const file = await open(target, 'r+');
