@@ -7,10 +7,10 @@
 // the commit (what is left of its hash) from its request log. Bytes moved are the client's own
 // count ("sent X of Y") for the delta and the file's size for the whole upload. Each upload
 // starts from version 1 (rolled back after each; its block list is kept by blob, so it is ready
-// at once) and sends new bytes in the changed blocks (changeBlocks()). Before the first delta,
-// and after each upload, the bench waits for the server to list the newest version's blocks,
-// the background work that follows an upload, and it reads the image once before each timed
-// upload, so that both start with it in the page cache (see warm()). Default 4 GiB
+// at once) and sends new bytes in the changed blocks (writeRandomBlocks()). Before the first
+// delta, and after each upload, the bench waits for the server to list the newest version's
+// blocks, the background work that follows an upload, and it reads the image once before each
+// timed upload, so that both start with it in the page cache (see warm()). Default 4 GiB
 // (`--delta-size`); `--smoke` uses 32 MiB. Both uploads are measured over loopback, then again
 // through a link of `--delta-link RATE` (default 1gbit, `none` to skip; rate-limited-link.ts);
 // `--delta-store xfs` gives this row its own server whose images are on a loop-mounted XFS with
@@ -102,26 +102,17 @@ async function warm(path: string): Promise<void> {
   }
 }
 
-/** `size` random bytes, written 8 MiB at a time. */
-async function randomFile(path: string, size: number): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    for (let at = 0; at < size; at += BLOCK) await file.write(randomBytes(Math.min(BLOCK, size - at)), 0, Math.min(BLOCK, size - at), at);
-  } finally {
-    await file.close();
-  }
-}
-
 /**
- * Rewrites one block in EVERY of `target` (a copy of the original) with new random bytes.
- * Called before each timed upload, so that none of them sends bytes the server already holds:
- * a commit of a blob already stored removes its temporary file instead of publishing it, which
- * on ext4 costs up to a second that a real re-save does not pay.
+ * New random bytes in one block (8 MiB) in `every` of the file at `path`, `size` bytes long:
+ * every block of a new file (`every` 1), or, in a copy of the original, the blocks a re-save
+ * changes (EVERY). The latter runs before each timed upload, so that none of them sends bytes
+ * the server already holds: a commit of a blob already stored removes its temporary file
+ * instead of publishing it, which on ext4 costs up to a second that a real re-save does not pay.
  */
-async function changeBlocks(target: string, size: number): Promise<void> {
-  const file = await open(target, 'r+');
+async function writeRandomBlocks(path: string, size: number, every: number): Promise<void> {
+  const file = await open(path, every === 1 ? 'w' : 'r+');
   try {
-    for (let index = 0; index * BLOCK < size; index += EVERY) {
+    for (let index = 0; index * BLOCK < size; index += every) {
       const length = Math.min(BLOCK, size - index * BLOCK);
       await file.write(randomBytes(length), 0, length, index * BLOCK);
     }
@@ -182,7 +173,7 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
       store = 'loop-mounted XFS, reflink=1';
     }
     const api = server.httpsUrl;
-    await randomFile(original, size);
+    await writeRandomBlocks(original, size, 1);
     await copyFile(original, resaved);
     const made = await cli(site, api, ['create-image', 'delta.img', '--file', original]);
     if (made.code !== 0) throw new Error(`create-image exit ${made.code}: ${made.stderr.trim()}`);
@@ -198,7 +189,7 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
     };
     /** A delta then a whole upload of the re-saved image through `url`, the delta from the original. */
     const measure = async (label: string, url: string): Promise<DeltaMeasurement> => {
-      await changeBlocks(resaved, size);
+      await writeRandomBlocks(resaved, size, EVERY);
       await warm(resaved);
       const delta = await cli(site, url, ['upload-image', '--delta', 'delta.img', resaved]);
       const sent = /sent .* of .*: (\d+) of (\d+) blocks changed/.exec(delta.stderr);
@@ -206,7 +197,7 @@ export async function runDeltaRow(site: BenchSite, size: number, log: (line: str
       const steps = await serverSteps(join(serverDir, 'requests.log'));
       // The server lists the new version's blocks in the background: not while the next upload is timed.
       await blocksListed(site, api);
-      await changeBlocks(resaved, size);
+      await writeRandomBlocks(resaved, size, EVERY);
       await warm(resaved);
       const full = await cli(site, url, ['upload-image', 'delta.img', resaved]);
       if (full.code !== 0) errors.push(`${label}: upload-image exit ${full.code}: ${full.stderr.trim()}`);
