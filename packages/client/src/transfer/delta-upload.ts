@@ -4,13 +4,14 @@
  * then at once starts an upload based on the version (`POST …/uploads` with
  * `Repoman-Base-Version`: the server copies the version's bytes in its storage) and lists the
  * file's blocks on two worker threads (block list and whole sha256, each reading the file
- * itself), so the server's copy and this hashing overlap. Each changed block is sent at its offset as soon
- * as it is hashed (`PATCH` with `Repoman-Block-Offset`, one after another, each retried on its
- * own) while the rest is still read; an empty `PATCH` at the end commits with the whole file's
- * sha256 (`Repoman-Image-Checksum`), which the server checks before the version switch. A server
- * of the first delta release wants that sha256 at creation: the upload is then created again
- * once the file is hashed. When the server cannot do it (no block list yet, a server or storage
- * without delta uploads) it answers why instead, and the caller uploads the whole file.
+ * itself), so the server's copy and this hashing overlap. Each changed block is sent at its
+ * offset as soon as it is hashed (`PATCH` with `Repoman-Block-Offset`, one after another, each
+ * retried on its own) while the rest is still read; an empty `PATCH` at the end commits with
+ * the whole file's sha256 (`Repoman-Image-Checksum`), which the server checks before the
+ * version switch. A server of the first delta release wants that sha256 at creation: the
+ * upload is then created again once the file is hashed. When the server cannot do it (no block
+ * list yet, a server or storage without delta uploads) it answers why instead, and the caller
+ * uploads the whole file.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';

@@ -225,10 +225,11 @@ export class FsBlobStore implements BlobStore {
       const handle = entry.name.slice(0, entry.name.length - suffix.length);
       if (!isResumableHandle(handle)) continue;
       const path = join(this.root, RESUMABLE_DIR, handle);
-      if (handle !== entry.name && (orphans.has(handle) || (await lstat(path).catch(() => null)) !== null)) continue; // listed already, or by its upload's file
+      const sideFile = suffix !== '';
+      if (sideFile && (orphans.has(handle) || (await lstat(path).catch(() => null)) !== null)) continue; // listed already, or by its upload's file
       const info = await lstat(join(this.root, RESUMABLE_DIR, entry.name)).catch(() => null); // committed or cancelled meanwhile
       if (info === null || !modifiedBy(info, cutoff)) continue;
-      if (handle !== entry.name) orphans.add(handle);
+      if (sideFile) orphans.add(handle);
       yield { handle, since: info.mtime };
     }
   }
